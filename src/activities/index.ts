@@ -1,0 +1,97 @@
+/**
+ * The activities: thin, typed adapters between the workflows and a backend or the Hub. Each one is safe
+ * to retry: the backends and the Hub client look for what an earlier attempt already did.
+ */
+import { log } from '@temporalio/activity';
+import { createBackends } from '../backends';
+import type { DataRef, JobRef, ProjectRef, RunContext, TrainingStatus } from '../backends/types';
+import type { PipelineSpec } from '../config/config-schema';
+import { HubClient } from '../hub/hub-client';
+import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
+import { classifyFailures } from './failures';
+
+export interface ActivityDeps {
+  hubEndpoint: string;
+  hfToken?: string;
+  autotrainApiUrl?: string;
+  temporalUiUrl?: string;
+  publicUrl?: string;
+  namespace: string;
+  fetch?: typeof fetch;
+}
+
+export interface Posted {
+  num?: number;
+  url?: string;
+  reused: boolean;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const hub = new HubClient({ endpoint: deps.hubEndpoint, token: deps.hfToken, fetch: deps.fetch });
+  const backendFor = createBackends({
+    hub,
+    hfToken: deps.hfToken,
+    autotrainApiUrl: deps.autotrainApiUrl,
+    fetch: deps.fetch,
+  });
+  const context: AnnouncementContext = {
+    hubUrl: deps.hubEndpoint,
+    temporalUiUrl: deps.temporalUiUrl,
+    namespace: deps.namespace,
+    publicUrl: deps.publicUrl,
+  };
+
+  return classifyFailures({
+    /** What to train: the commit main points at now (falls back to the delivered one in the workflow). */
+    async resolveRevision(input: { pipeline: PipelineSpec; revision?: string }): Promise<{ revision: string }> {
+      const revision = await hub.datasetRevisionSha(input.pipeline.input_dataset, 'main');
+      if (input.revision && input.revision !== revision) {
+        log.info('main has moved past the delivered revision', { delivered: input.revision, head: revision });
+      }
+      return { revision };
+    },
+
+    async createProject(run: RunContext): Promise<ProjectRef> {
+      return backendFor(run.pipeline).createProject(run);
+    },
+
+    async addData(run: RunContext, project: ProjectRef): Promise<DataRef> {
+      return backendFor(run.pipeline).addData(run, project);
+    },
+
+    async startProcessing(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
+      const job = await backendFor(run.pipeline).start(run, project, data);
+      log.info(job.reused ? 'found the job an earlier attempt started' : 'training job started', { jobId: job.jobId });
+      return job;
+    },
+
+    async pollStatus(run: RunContext, job: JobRef): Promise<TrainingStatus> {
+      return backendFor(run.pipeline).status(run, job);
+    },
+
+    async stopTraining(run: RunContext, job: JobRef): Promise<void> {
+      await backendFor(run.pipeline).cancel(run, job);
+    },
+
+    async cleanupProject(run: RunContext, project: ProjectRef): Promise<void> {
+      await backendFor(run.pipeline).cleanup(run, project);
+    },
+
+    /** Posts on the dataset's Community tab, once per pipeline, revision and outcome. */
+    async notify(announcement: Announcement): Promise<Posted> {
+      const { title, description } = renderAnnouncement(announcement, context);
+      const posted = await hub.postDiscussionOnce(
+        { type: 'dataset', name: announcement.pipeline.input_dataset },
+        title,
+        description,
+      );
+      log.info(posted.reused ? 'announcement already posted' : 'announcement posted', {
+        kind: announcement.kind,
+        url: posted.url,
+      });
+      return posted;
+    },
+  });
+}
+
+export type RetrainActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,27 @@
+import type { PipelineSpec } from '../config/config-schema';
+import type { HubClient } from '../hub/hub-client';
+import { AutotrainBackend } from './autotrain/autotrain-backend';
+import type { TrainingBackend } from './types';
+
+export interface BackendDeps {
+  hub: HubClient;
+  hfToken?: string;
+  autotrainApiUrl?: string;
+  fetch?: typeof fetch;
+}
+
+/** The backend a pipeline names. One instance per type; each call carries its own pipeline. */
+export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => TrainingBackend {
+  const autotrain = new AutotrainBackend({
+    hub: deps.hub,
+    token: deps.hfToken,
+    defaultApiUrl: deps.autotrainApiUrl,
+    fetch: deps.fetch,
+  });
+  return (pipeline) => {
+    switch (pipeline.backend.type) {
+      case 'autotrain':
+        return autotrain;
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import type { PipelineSpec } from '../config/config-schema';
+
+/** Everything a backend needs to know about one run; deterministic, so every retry names the same things. */
+export interface RunContext {
+  pipeline: PipelineSpec;
+  /** The dataset revision being trained (a 40-hex sha for Hub datasets). */
+  revision: string;
+  /** 1 for the first run of a revision; a retry after a failed run gets a fresh project name. */
+  attempt: number;
+}
+
+export interface Links {
+  /** Where a person can watch the training (AutoTrain Space, Jobs page, ...). */
+  job?: string;
+  /** The produced model. */
+  model?: string;
+  /** Our announcement on the Community tab. */
+  discussion?: string;
+}
+
+/** What createProject reserved or created. Plain JSON: it lands in workflow history. */
+export interface ProjectRef {
+  projectName: string;
+  /** Backend-side id once known (AutoTrain: `<user>/autotrain-<project>`). */
+  projectId?: string;
+  links: Links;
+}
+
+export interface DataRef {
+  dataset: string;
+  /** The exact commit that will be trained. */
+  revision: string;
+  /** Backend-specific detail that start needs (splits, column mapping, ...). */
+  detail?: Record<string, string>;
+}
+
+export interface JobRef {
+  jobId: string;
+  links: Links;
+  /** The model repo the job will push to, when the backend knows it in advance. */
+  outputModel?: string;
+  /** True when start found a job it had already started (a retried step). */
+  reused?: boolean;
+}
+
+export type TrainingState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface TrainingStatus {
+  state: TrainingState;
+  /** The backend's own stage name (e.g. AutoTrain Space `BUILDING`). */
+  stage?: string;
+  message?: string;
+  /** 0..1 when the backend reports it. */
+  progress?: number;
+  metrics?: Record<string, number>;
+  links: Links;
+  /** The produced model id, when one was pushed. */
+  model?: string;
+  /** The last few log lines, newest last. */
+  logTail?: string[];
+}
+
+export function isTerminal(state: TrainingState): boolean {
+  return state === 'succeeded' || state === 'failed' || state === 'cancelled';
+}
+
+/** One training service behind the five steps. Every method is idempotent for the same RunContext. */
+export interface TrainingBackend {
+  readonly type: string;
+  createProject(run: RunContext): Promise<ProjectRef>;
+  addData(run: RunContext, project: ProjectRef): Promise<DataRef>;
+  start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef>;
+  status(run: RunContext, job: JobRef): Promise<TrainingStatus>;
+  /** Stop a job that may still be running; a job that already ended is not an error. */
+  cancel(run: RunContext, job: JobRef): Promise<void>;
+  /** Remove what createProject made, where the pipeline asks for clean-up. */
+  cleanup(run: RunContext, project: ProjectRef): Promise<void>;
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/** `hub-retrain <command>`: run the service or parts of it. */
+import { Command } from 'commander';
+import { loadEnv, type Env } from './config/env';
+import { ConfigError, loadConfigFile } from './config/load-config';
+import type { PipelineSpec } from './config/config-schema';
+import { createLogger, type Logger } from './logging';
+import { runAll, runServer, runWorker, type Service } from './main';
+
+function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[]; logger: Logger } {
+  const env = loadEnv();
+  const pipelines = needConfig ? loadConfigFile(env.RETRAIN_CONFIG) : [];
+  return { env, pipelines, logger: createLogger(env.LOG_LEVEL) };
+}
+
+/** Runs a long-lived service until SIGINT/SIGTERM, then stops it gracefully. */
+async function serve(start: () => Promise<Service>): Promise<void> {
+  const service = await start();
+  const shutdown = (signal: string) => {
+    process.stderr.write(`\n${signal}: shutting down\n`);
+    service.stop().catch(() => process.exit(1));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  await service.done;
+}
+
+const program = new Command()
+  .name('hub-retrain')
+  .description('Retrain a model automatically, durably and exactly once whenever a dataset changes.');
+
+program
+  .command('start', { isDefault: true })
+  .description(
+    'run everything: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver',
+  )
+  .action(async () => {
+    const { env, pipelines, logger } = loadSettings(true);
+    await serve(() => runAll(env, pipelines, logger));
+  });
+
+program
+  .command('worker')
+  .description('run the worker alone (TEMPORAL_ADDRESS, default localhost:7233)')
+  .action(async () => {
+    const { env, logger } = loadSettings(false);
+    await serve(() => runWorker(env, logger));
+  });
+
+program
+  .command('server')
+  .description('run the webhook receiver alone (TEMPORAL_ADDRESS, default localhost:7233)')
+  .action(async () => {
+    const { env, pipelines, logger } = loadSettings(true);
+    await serve(() => runServer(env, pipelines, logger));
+  });
+
+program
+  .command('check-config')
+  .description('validate config.json and the environment, print the pipelines, and exit')
+  .action(() => {
+    const { pipelines } = loadSettings(true);
+    for (const p of pipelines)
+      process.stdout.write(`${p.name}: ${p.input_dataset} -> ${p.backend.type} (${p.task}, ${p.input_model})\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});

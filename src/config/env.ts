@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { ConfigError } from './load-config';
+import { flattenIssues } from './format-issues';
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+const hubToken = z.preprocess(
+  blankToUndefined,
+  z.string().startsWith('hf_', { message: 'expected a Hugging Face token starting with "hf_"' }).optional(),
+);
+
+export const envSchema = z.object({
+  WEBHOOK_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .min(8, { message: 'expected at least 8 characters' })
+      .regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (the Hub sends it in a header)' })
+      .optional(),
+  ),
+  HF_TOKEN: hubToken,
+  /** The original Space's name for the token. */
+  HF_ACCESS_TOKEN: hubToken,
+  HF_ENDPOINT: z
+    .preprocess(blankToUndefined, z.url().default('https://huggingface.co'))
+    .transform((u) => u.replace(/\/+$/, '')),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.preprocess(blankToUndefined, z.string().default('default')),
+  TEMPORAL_TASK_QUEUE: z.preprocess(blankToUndefined, z.string().default('retrain')),
+  TEMPORAL_CLI_PATH: optionalString,
+  /** Ports of the embedded dev server (used only when TEMPORAL_ADDRESS is unset). */
+  TEMPORAL_DEV_PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(65_535).default(7233)),
+  TEMPORAL_UI_PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(65_535).default(8233)),
+  PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65_535).default(7860)),
+  RETRAIN_CONFIG: z.preprocess(blankToUndefined, z.string().default('./config.json')),
+  /** Where the embedded dev server, the generated secret and local state live. */
+  RETRAIN_STATE_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
+  ADMIN_TOKEN: z.preprocess(
+    blankToUndefined,
+    z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  ),
+  AUTOTRAIN_API_URL: z.preprocess(blankToUndefined, z.url().optional()),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  /** The Temporal Web UI, for links in announcements (the embedded server's is set automatically). */
+  TEMPORAL_UI_URL: z.preprocess(blankToUndefined, z.url().optional()),
+  /** This receiver's public URL (as the Hub reaches it), for links in announcements. */
+  PUBLIC_URL: z.preprocess(blankToUndefined, z.url().optional()),
+  /** A pre-built workflow bundle for production workers. */
+  WORKFLOW_BUNDLE_PATH: optionalString,
+  /** How long the receiver waits for Temporal before answering 503. */
+  SIGNAL_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).default(5000)),
+});
+
+export type Env = z.output<typeof envSchema> & { hfToken: string | undefined };
+
+/** Reads the environment; a bad value throws a ConfigError naming the variable (never its value). */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) throw new ConfigError('environment', flattenIssues(result.error));
+  return { ...result.data, hfToken: result.data.HF_TOKEN ?? result.data.HF_ACCESS_TOKEN };
+}

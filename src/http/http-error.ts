@@ -1,0 +1,77 @@
+/**
+ * Errors from talking to a remote service, classified where they arise so nothing else guesses:
+ * `retryable` says whether the same request may succeed later, `retryAfterMs` how long to wait.
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly method: string,
+    /** The URL without its query string (which may carry a secret). */
+    readonly url: string,
+    readonly status: number,
+    readonly detail: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}`);
+  }
+
+  /** 408, 429 and 5xx may succeed later; any other 4xx will not. */
+  get retryable(): boolean {
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** The service could not be reached or did not answer in time. Always retryable. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  readonly retryable = true;
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`${method} ${url} failed: ${reason}`);
+  }
+}
+
+/** The service answered 2xx with a body we cannot use (bad JSON, wrong shape). Retryable: proxies do this. */
+export class MalformedResponseError extends Error {
+  override readonly name = 'MalformedResponseError';
+  readonly retryable = true;
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    reason: string,
+  ) {
+    super(`${method} ${url} answered with an unusable body: ${reason}`);
+  }
+}
+
+/** `Retry-After` (seconds or an HTTP date) or the Hub's `RateLimit: ...;t=<seconds>`, in milliseconds. */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const rateLimit = headers.get('ratelimit');
+  const reset = rateLimit ? /(?:^|;)\s*t=(\d+)/.exec(rateLimit) : null;
+  return reset ? Number(reset[1]) * 1000 : undefined;
+}
+
+/** Strips the query string and any userinfo so an error message never carries a credential. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return url.split('?')[0] ?? url;
+  }
+}
+
+/** A required credential is not configured: retrying cannot help. */
+export class MissingCredentialsError extends Error {
+  override readonly name = 'MissingCredentials';
+}

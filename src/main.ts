@@ -1,0 +1,190 @@
+/**
+ * Composition root: wires configuration, Temporal, the worker and the receiver for the three ways to run
+ * (all in one with an embedded dev server, worker alone, receiver alone).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { PipelineSpec } from './config/config-schema';
+import type { Env } from './config/env';
+import { resolveWebhookSecret, type ResolvedSecret } from './config/webhook-secret';
+import type { Logger } from './logging';
+import { startReceiver, type Receiver } from './server/serve';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+import { activityDepsFromEnv, bundlePathFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
+
+export interface Service {
+  /** Resolves when the service has stopped (after stop() or a fatal worker error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+  receiver?: Receiver;
+  address: string;
+}
+
+const DEFAULT_ADDRESS = 'localhost:7233';
+
+/** `npm start`: an embedded dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver. */
+export async function runAll(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
+  const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, true);
+  let dev: DevServer | undefined;
+  let uiUrl = env.TEMPORAL_UI_URL;
+  if (!env.TEMPORAL_ADDRESS) {
+    logger.info('starting the embedded Temporal dev server');
+    dev = await startDevServer({
+      stateDir: env.RETRAIN_STATE_DIR,
+      port: env.TEMPORAL_DEV_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+      namespace: env.TEMPORAL_NAMESPACE,
+      cliPath: env.TEMPORAL_CLI_PATH,
+    }).catch((err: Error) => {
+      throw new Error(
+        `could not start the Temporal dev server on port ${env.TEMPORAL_DEV_PORT} (${err.message}). ` +
+          `Is another one running? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT to pick another port.`,
+      );
+    });
+    uiUrl = dev.uiUrl;
+  }
+  const address = dev?.address ?? env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
+  const worker = await startWorkerParts(env, address, logger, uiUrl);
+  const receiver = await startReceiverParts(env, pipelines, address, secret, logger, uiUrl, false);
+
+  printBanner(env, pipelines, { address, uiUrl, secret, receiverPort: receiver.receiver.port, embedded: dev });
+  return combine(
+    address,
+    logger,
+    [receiver, worker, ...(dev ? [{ done: new Promise<void>(() => {}), stop: () => dev.stop() }] : [])],
+    receiver.receiver,
+  );
+}
+
+/** `npm run worker`: the worker alone, against TEMPORAL_ADDRESS. */
+export async function runWorker(env: Env, logger: Logger): Promise<Service> {
+  const address = env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
+  const worker = await startWorkerParts(env, address, logger, env.TEMPORAL_UI_URL);
+  logger.info({ address, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker running');
+  return combine(address, logger, [worker]);
+}
+
+/** `npm run server`: the receiver alone, against TEMPORAL_ADDRESS (it starts even if Temporal is down). */
+export async function runServer(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
+  const address = env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
+  const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false);
+  const receiver = await startReceiverParts(env, pipelines, address, secret, logger, env.TEMPORAL_UI_URL, true);
+  logger.info({ port: receiver.receiver.port, address }, 'receiver listening');
+  return combine(address, logger, [receiver], receiver.receiver);
+}
+
+interface Part {
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startWorkerParts(env: Env, address: string, logger: Logger, uiUrl?: string): Promise<Part> {
+  installRuntimeLogger(logger);
+  const connection = await NativeConnection.connect({ address });
+  const worker: Worker = await createRetrainWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl }),
+    workflowBundlePath: bundlePathFromEnv(env),
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    done,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+async function startReceiverParts(
+  env: Env,
+  pipelines: PipelineSpec[],
+  address: string,
+  secret: ResolvedSecret,
+  logger: Logger,
+  uiUrl: string | undefined,
+  lazy: boolean,
+): Promise<Part & { receiver: Receiver }> {
+  const connection = lazy ? Connection.lazy({ address }) : await Connection.connect({ address });
+  if (!lazy) {
+    const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
+    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  }
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const receiver = await startReceiver({
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    pipelines,
+    webhookSecret: secret.secret,
+    port: env.PORT,
+    logger,
+    signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
+    temporalUiUrl: uiUrl,
+  });
+  let closed: () => void = () => {};
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  return {
+    receiver,
+    done,
+    stop: async () => {
+      await receiver.close();
+      await connection.close();
+      closed();
+    },
+  };
+}
+
+/** Stops every part in order (receiver first, so nothing new arrives; the dev server last). */
+function combine(address: string, logger: Logger, parts: Part[], receiver?: Receiver): Service {
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const part of parts) {
+        try {
+          await part.stop();
+        } catch (err) {
+          logger.error({ err: { message: (err as Error).message } }, 'error while stopping');
+        }
+      }
+    })());
+  // If any part ends on its own (say, the worker fails), stop the rest.
+  const done = Promise.race(parts.map((p) => p.done)).then(stop, async (err: unknown) => {
+    logger.error({ err: { message: (err as Error).message } }, 'a part of the service failed; stopping');
+    await stop();
+    throw err;
+  });
+  return { done, stop, receiver, address };
+}
+
+function printBanner(
+  env: Env,
+  pipelines: PipelineSpec[],
+  info: { address: string; uiUrl?: string; secret: ResolvedSecret; receiverPort: number; embedded?: DevServer },
+): void {
+  const receiverUrl = `http://localhost:${info.receiverPort}`;
+  const secretLine =
+    info.secret.source === 'env'
+      ? '(from WEBHOOK_SECRET)'
+      : `${info.secret.secret}  (${info.secret.source === 'generated' ? 'generated and ' : ''}kept in ${info.secret.file})`;
+  const first = pipelines[0];
+  const lines = [
+    '',
+    'hub-retrain is running',
+    `  Receiver        ${receiverUrl}   (POST /webhook, GET /readyz)`,
+    `  Temporal Web UI ${info.uiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
+    `  Temporal        ${info.address}${info.embedded ? `   (embedded dev server, ${info.embedded.executable}, data in ${env.RETRAIN_STATE_DIR}/temporal.db)` : ''}`,
+    `  Task queue      ${env.TEMPORAL_TASK_QUEUE}`,
+    `  Webhook secret  ${secretLine}`,
+    `  Pipelines       ${pipelines.map((p) => `${p.name} (${p.input_dataset} -> ${p.backend.type})`).join(', ')}`,
+    '',
+    'Point a Hub webhook (https://huggingface.co/settings/webhooks) at <public url>/webhook with that secret,',
+    'watching the dataset, domain "repo". To try it by hand:',
+    `  curl -i ${receiverUrl}/webhook -H 'Content-Type: application/json' -H 'X-Webhook-Secret: <secret>' \\`,
+    `    -d '{"event":{"action":"update","scope":"repo.content"},"repo":{"type":"dataset","name":"${first?.input_dataset ?? 'owner/name'}"},"webhook":{"id":"manual","version":3}}'`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

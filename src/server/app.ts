@@ -1,0 +1,74 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { PipelineSpec } from '../config/config-schema';
+import type { UpdateRecorder } from './record-update';
+import { homePage } from './home-page';
+import { webhookRouter } from './webhook-route';
+
+export interface AppDeps {
+  pipelines: readonly PipelineSpec[];
+  webhookSecret: string;
+  recorder: UpdateRecorder;
+  logger: Logger;
+  bodyLimit?: string;
+  /** Where the Temporal Web UI is, for links on the home page. */
+  temporalUiUrl?: string;
+}
+
+/** The receiver: webhook intake, health and readiness, and a small home page. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLog(deps.logger));
+
+  app.use(
+    webhookRouter({
+      pipelines: deps.pipelines,
+      webhookSecret: deps.webhookSecret,
+      recorder: deps.recorder,
+      logger: deps.logger,
+      bodyLimit: deps.bodyLimit ?? '1mb',
+    }),
+  );
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res, next) => {
+    deps.recorder
+      .reachable()
+      .then((ok) => {
+        res
+          .status(ok ? 200 : 503)
+          .json(ok ? { status: 'ready' } : { status: 'not ready', error: 'Temporal is not reachable' });
+      })
+      .catch(next);
+  });
+  app.get('/', (_req, res) => {
+    res.type('html').send(homePage(deps.pipelines, deps.temporalUiUrl));
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    deps.logger.error({ err: { message: (err as Error).message } }, 'unhandled error in request');
+    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+  });
+  return app;
+}
+
+/** One line per request: method, path (never the query string, which may carry the secret), status, time. */
+function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,55 @@
+import type { Client } from '@temporalio/client';
+import type { PipelineSpec } from '../config/config-schema';
+import {
+  datasetUpdatedSignal,
+  PIPELINE_WORKFLOW,
+  pipelineWorkflowId,
+  RetrainDataset,
+  RetrainPipeline,
+  type DatasetUpdate,
+  type Delivery,
+} from '../workflows/definitions';
+import type { PipelineWorkflow } from '../workflows/pipeline';
+
+/**
+ * Records "this pipeline's dataset may have changed" durably: signalWithStart into `pipeline:<name>`.
+ * Resolves only once Temporal holds the signal; rejects if it could not within `timeoutMs`.
+ */
+export class UpdateRecorder {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async record(pipeline: PipelineSpec, revision: string | undefined, delivery: Delivery): Promise<string> {
+    const workflowId = pipelineWorkflowId(pipeline.name);
+    const update: DatasetUpdate = { pipeline, revision, delivery };
+    await this.client.connection.withDeadline(Date.now() + this.timeoutMs, () =>
+      this.client.workflow.signalWithStart<typeof PipelineWorkflow, [DatasetUpdate]>(PIPELINE_WORKFLOW, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ name: pipeline.name }],
+        signal: datasetUpdatedSignal,
+        signalArgs: [update],
+        typedSearchAttributes: [
+          { key: RetrainPipeline, value: pipeline.name },
+          { key: RetrainDataset, value: pipeline.input_dataset },
+        ],
+      }),
+    );
+    return workflowId;
+  }
+
+  /** Temporal answers within `timeoutMs`. */
+  async reachable(timeoutMs = 2000): Promise<boolean> {
+    try {
+      await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflowService.getSystemInfo({}),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Names and message types shared by the workflows and their clients (receiver, API, CLI, tests).
+ * Types and definitions only: this file is bundled into workflow code.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { PipelineSpec } from '../config/config-schema';
+import type { DataRef, JobRef, Links, ProjectRef } from '../backends/types';
+
+export const PIPELINE_WORKFLOW = 'PipelineWorkflow';
+export const RETRAIN_WORKFLOW = 'RetrainWorkflow';
+
+export const pipelineWorkflowId = (pipeline: string): string => `pipeline:${pipeline}`;
+export const retrainWorkflowId = (pipeline: string, revision: string): string => `retrain:${pipeline}:${revision}`;
+
+export const RetrainPipeline = defineSearchAttributeKey('RetrainPipeline', SearchAttributeType.KEYWORD);
+export const RetrainDataset = defineSearchAttributeKey('RetrainDataset', SearchAttributeType.KEYWORD);
+export const RetrainRevision = defineSearchAttributeKey('RetrainRevision', SearchAttributeType.KEYWORD);
+export const RetrainStage = defineSearchAttributeKey('RetrainStage', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [RetrainPipeline, RetrainDataset, RetrainRevision, RetrainStage] as const;
+
+export const STAGES = [
+  'created',
+  'data-added',
+  'awaiting-approval',
+  'training',
+  'evaluating',
+  'publishing',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'compensated',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Where an update came from and what the Hub said; kept for the status API ("the triggering delivery"). */
+export interface Delivery {
+  source: 'webhook' | 'api' | 'cli' | 'watch';
+  receivedAt: string;
+  webhookId?: string;
+  event?: { action: string; scope: string };
+  /** main's sha before and after, as the Hub reported them. */
+  oldSha?: string | null;
+  newSha?: string | null;
+}
+
+/** Signal payload: "this pipeline's dataset may have a new revision". */
+export interface DatasetUpdate {
+  /** The pipeline's configuration as the sender knows it; the newest one wins. No secrets. */
+  pipeline: PipelineSpec;
+  /** The revision the sender saw; undefined means "whatever main is now". */
+  revision?: string;
+  delivery: Delivery;
+}
+
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled' | 'rejected';
+
+export interface RunSummary {
+  workflowId: string;
+  revision: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome?: RunOutcome;
+  message?: string;
+}
+
+export interface SupersededRevision {
+  revision: string;
+  /** The revision that made it pointless. */
+  by: string;
+  at: string;
+  reason: 'newer-update' | 'head-moved' | 'cancelled-running';
+}
+
+export interface PipelineState {
+  name: string;
+  /** The configuration from the newest update (the receiver's config.json). */
+  spec?: PipelineSpec;
+  dataset?: string;
+  policy?: { debounceSeconds: number; onNewRevision: 'queue' | 'cancel'; approval: 'none' | 'required' };
+  active?: RunSummary & { cancelRequested?: boolean };
+  waiting?: { revision?: string; delivery: Delivery; lastUpdateAt: string };
+  /** Recently trained revisions (newest last), bounded. */
+  trained: string[];
+  superseded: SupersededRevision[];
+  recent: RunSummary[];
+  lastResult?: RunSummary;
+  /** Failed attempts per revision, so a retry gets a fresh backend project name. */
+  attempts: Record<string, number>;
+  counters: { updates: number; duplicates: number; runsStarted: number };
+}
+
+export interface PipelineInput {
+  name: string;
+  carried?: PipelineState;
+  /** Continue as new after this many history events (tests lower it). */
+  rollAfterEvents?: number;
+}
+
+export interface RetrainInput {
+  pipeline: PipelineSpec;
+  revision: string;
+  attempt: number;
+  delivery?: Delivery;
+  /** Set when the workflow continues as new while polling. */
+  resume?: RetrainCarried;
+}
+
+export interface ApprovalDecision {
+  by?: string;
+  comment?: string;
+}
+
+export interface RetrainProgress {
+  pipeline: string;
+  dataset: string;
+  revision: string;
+  backend: string;
+  stage: Stage;
+  /** The backend's own status while training. */
+  status?: string;
+  progress?: number;
+  message?: string;
+  logTail: string[];
+  metrics: Record<string, number>;
+  links: Links;
+  jobId?: string;
+  /** ISO time each stage was entered. */
+  timings: Partial<Record<Stage, string>>;
+  delivery?: Delivery;
+  approval?: { requested: string; decided?: string; decision?: 'approved' | 'rejected' | 'timed-out'; by?: string };
+  outcome?: RunOutcome;
+  error?: string;
+  /** Compensations that could not complete (each already logged). */
+  compensationErrors?: string[];
+  polls: number;
+}
+
+/** State a RetrainWorkflow carries into its next run when it continues as new. */
+export interface RetrainCarried {
+  progress: RetrainProgress;
+  project?: ProjectRef;
+  data?: DataRef;
+  job?: JobRef;
+}
+
+export interface RetrainResult {
+  outcome: RunOutcome;
+  revision: string;
+  jobId?: string;
+  links: Links;
+  metrics: Record<string, number>;
+  message: string;
+}
+
+export const datasetUpdatedSignal = defineSignal<[DatasetUpdate]>('datasetUpdated');
+export const retrainFinishedSignal = defineSignal<[RunSummary]>('retrainFinished');
+export const pipelineStateQuery = defineQuery<PipelineState>('state');
+
+export const approveSignal = defineSignal<[ApprovalDecision?]>('approve');
+export const rejectSignal = defineSignal<[ApprovalDecision?]>('reject');
+export const progressQuery = defineQuery<RetrainProgress>('progress');

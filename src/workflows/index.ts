@@ -1,0 +1,2 @@
+export { PipelineWorkflow } from './pipeline';
+export { RetrainWorkflow } from './retrain';

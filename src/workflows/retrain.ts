@@ -1,0 +1,198 @@
+/**
+ * RetrainWorkflow: one training run of one pipeline on one dataset revision.
+ * createProject -> addData -> [approval] -> startProcessing -> pollStatus -> notify, with compensation
+ * (stop the job, clean up, announce the failure) in a non-cancellable scope on failure or cancellation.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  log,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TrainingStatus } from '../backends/types';
+import {
+  approveSignal,
+  progressQuery,
+  rejectSignal,
+  RetrainStage,
+  type RetrainCarried,
+  type RetrainInput,
+  type RetrainProgress,
+  type RetrainResult,
+  type RunOutcome,
+  type Stage,
+} from './definitions';
+import { announcementFacts, describe } from './announcement';
+import { compensate, notifyParent } from './retrain-saga';
+import { pollActivities, stepActivities } from './retrain-activities';
+
+/** Continue as new while polling well before the history gets heavy (Temporal's hard limit is 51,200 events). */
+const MAX_HISTORY_EVENTS = 4_000;
+const LOG_TAIL_LINES = 20;
+
+export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
+  const { pipeline, revision } = input;
+  const run = { pipeline, revision, attempt: input.attempt };
+  const carried: RetrainCarried = input.resume ?? { progress: initialProgress(input) };
+  const progress = carried.progress;
+  let decision: { approved: boolean; by?: string } | undefined;
+
+  setHandler(progressQuery, () => progress);
+  setHandler(approveSignal, (d) => {
+    decision ??= { approved: true, by: d?.by };
+  });
+  setHandler(rejectSignal, (d) => {
+    decision ??= { approved: false, by: d?.by };
+  });
+
+  const enterStage = (stage: Stage): void => {
+    progress.stage = stage;
+    progress.timings[stage] = new Date().toISOString();
+    upsertSearchAttributes([{ key: RetrainStage, value: stage }]);
+  };
+
+  try {
+    if (!carried.project) {
+      enterStage('created');
+      carried.project = await stepActivities.createProject(run);
+      Object.assign(progress.links, carried.project.links);
+      upsertMemo({ links: progress.links, projectName: carried.project.projectName });
+    }
+    if (!carried.data) {
+      carried.data = await stepActivities.addData(run, carried.project);
+      enterStage('data-added');
+    }
+    if (pipeline.approval === 'required' && !carried.job) {
+      enterStage('awaiting-approval');
+      progress.approval = { requested: new Date().toISOString() };
+      const request = await stepActivities.notify({ kind: 'approval-request', ...announcementFacts(input, progress) });
+      if (request.url) progress.links.discussion = request.url;
+      const decided = await condition(() => decision !== undefined, pipeline.approval_timeout * 1000);
+      progress.approval.decided = new Date().toISOString();
+      progress.approval.by = decision?.by;
+      progress.approval.decision = !decided ? 'timed-out' : decision?.approved ? 'approved' : 'rejected';
+      if (progress.approval.decision !== 'approved') {
+        progress.outcome = 'rejected';
+        throw ApplicationFailure.nonRetryable(
+          decided ? `training was rejected${decision?.by ? ` by ${decision.by}` : ''}` : 'approval timed out',
+          'Rejected',
+        );
+      }
+    }
+    if (!carried.job) {
+      carried.job = await stepActivities.startProcessing(run, carried.project, carried.data);
+      progress.jobId = carried.job.jobId;
+      Object.assign(progress.links, carried.job.links);
+      upsertMemo({ jobId: carried.job.jobId, links: progress.links });
+      enterStage('training');
+    }
+
+    const final = await pollUntilDone(input, carried);
+    if (final.state !== 'succeeded') {
+      progress.outcome = final.state === 'cancelled' ? 'cancelled' : 'failed';
+      throw ApplicationFailure.nonRetryable(
+        `training ${final.state === 'cancelled' ? 'was cancelled at the backend' : 'failed'}${final.message ? `: ${final.message}` : ''}`,
+        final.state === 'cancelled' ? 'TrainingCancelled' : 'TrainingFailed',
+      );
+    }
+
+    enterStage('publishing');
+    progress.outcome = 'succeeded';
+    await announce(input, progress, 'succeeded');
+    enterStage('succeeded');
+    upsertMemo({ outcome: 'succeeded', links: progress.links });
+    return result(progress, 'succeeded', final.message ?? 'training succeeded');
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    const outcome: RunOutcome = isCancellation(err) ? 'cancelled' : (progress.outcome ?? 'failed');
+    progress.outcome = outcome;
+    progress.error = describe(err);
+    enterStage(outcome === 'cancelled' ? 'cancelled' : 'failed');
+    await CancellationScope.nonCancellable(() => compensate(input, carried));
+    enterStage('compensated');
+    upsertMemo({ outcome, error: progress.error });
+    if (isCancellation(err)) throw err;
+    throw ApplicationFailure.nonRetryable(progress.error, outcome === 'rejected' ? 'Rejected' : 'RetrainFailed');
+  } finally {
+    if (progress.outcome) await CancellationScope.nonCancellable(() => notifyParent(input, progress));
+  }
+}
+
+/** Poll with a workflow timer between checks: no worker slot is held while the job runs. */
+async function pollUntilDone(input: RetrainInput, carried: RetrainCarried): Promise<TrainingStatus> {
+  const { progress } = carried;
+  const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
+  const job = carried.job!;
+  const trainingStarted = Date.parse(progress.timings.training ?? new Date().toISOString());
+  for (;;) {
+    const status = await pollActivities.pollStatus(run, job);
+    progress.polls += 1;
+    progress.status = status.stage ?? status.state;
+    progress.progress = status.progress;
+    progress.message = status.message;
+    if (status.logTail) progress.logTail = status.logTail.slice(-LOG_TAIL_LINES);
+    if (status.metrics) Object.assign(progress.metrics, status.metrics);
+    Object.assign(progress.links, status.links);
+    if (status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled') return status;
+
+    if (Date.now() - trainingStarted > input.pipeline.max_training_time * 1000) {
+      progress.outcome = 'failed';
+      throw ApplicationFailure.nonRetryable(
+        `training ran longer than max_training_time (${input.pipeline.max_training_time}s)`,
+        'TrainingTimedOut',
+      );
+    }
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+      await continueAsNew<typeof RetrainWorkflow>({ ...input, resume: carried });
+    }
+    await sleep(input.pipeline.poll_interval_seconds * 1000);
+  }
+}
+
+/** The success notice; failing to post it does not undo a training that succeeded. */
+async function announce(input: RetrainInput, progress: RetrainProgress, kind: 'succeeded'): Promise<void> {
+  try {
+    const posted = await stepActivities.notify({ kind, ...announcementFacts(input, progress) });
+    if (posted.url) progress.links.discussion = posted.url;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('could not post the success notice', { error: describe(err) });
+    progress.message = `training succeeded, but the announcement could not be posted: ${describe(err)}`;
+  }
+}
+
+function initialProgress(input: RetrainInput): RetrainProgress {
+  return {
+    pipeline: input.pipeline.name,
+    dataset: input.pipeline.input_dataset,
+    revision: input.revision,
+    backend: input.pipeline.backend.type,
+    stage: 'created',
+    logTail: [],
+    metrics: {},
+    links: {},
+    timings: {},
+    delivery: input.delivery,
+    polls: 0,
+  };
+}
+
+function result(progress: RetrainProgress, outcome: RunOutcome, message: string): RetrainResult {
+  return {
+    outcome,
+    revision: progress.revision,
+    jobId: progress.jobId,
+    links: progress.links,
+    metrics: progress.metrics,
+    message,
+  };
+}

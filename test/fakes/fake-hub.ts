@@ -1,0 +1,371 @@
+/**
+ * A fake Hugging Face Hub: a real HTTP server that answers the routes in ../shared/spec/hf-hub-api.md the
+ * way the Hub does (status codes, error headers, field names), with scriptable faults. It shares no code
+ * with src/: it follows the spec, so the same client code works against the real Hub.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { FaultPlan } from './faults';
+
+export interface FakeUser {
+  name: string;
+  type?: 'user' | 'org';
+  orgs?: string[];
+}
+
+export interface FakeDiscussion {
+  num: number;
+  title: string;
+  description: string;
+  status: 'open' | 'closed' | 'merged' | 'draft';
+  isPullRequest: boolean;
+  author: string;
+  createdAt: string;
+  comments: string[];
+}
+
+interface FakeDataset {
+  id: string;
+  objectId: string;
+  private: boolean;
+  /** Commits, oldest first; the last is the head of main. */
+  commits: string[];
+  lastModified: string;
+}
+
+interface FakeSpace {
+  id: string;
+  stage: string;
+  errorMessage?: string;
+  hardware: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  authorized: boolean;
+  body: unknown;
+}
+
+type RepoKind = 'model' | 'dataset' | 'space';
+const KINDS: Record<string, RepoKind> = { models: 'model', datasets: 'dataset', spaces: 'space' };
+const PAGE_SIZE = 50;
+
+export const randomSha = (): string => randomBytes(20).toString('hex');
+
+export class FakeHub {
+  readonly faults = new FaultPlan();
+  readonly requests: RecordedRequest[] = [];
+  private readonly tokens = new Map<string, FakeUser>();
+  private readonly datasets = new Map<string, FakeDataset>();
+  private readonly spaces = new Map<string, FakeSpace>();
+  private readonly models = new Set<string>();
+  private readonly discussions = new Map<string, FakeDiscussion[]>();
+  private server?: Server;
+  url = '';
+
+  addToken(token: string, user: FakeUser): this {
+    if (!token.startsWith('hf_')) throw new Error('Hub tokens start with hf_');
+    this.tokens.set(token, user);
+    return this;
+  }
+
+  knowsToken(token: string): boolean {
+    return this.tokens.has(token);
+  }
+
+  addDataset(id: string, options: { private?: boolean; commits?: string[] } = {}): this {
+    this.datasets.set(id, {
+      id,
+      objectId: createHash('sha1').update(id).digest('hex').slice(0, 24),
+      private: options.private ?? false,
+      commits: options.commits ?? [randomSha()],
+      lastModified: new Date().toISOString(),
+    });
+    return this;
+  }
+
+  /** A new commit on main; returns its sha. */
+  pushCommit(id: string, sha = randomSha()): string {
+    const dataset = this.requireDataset(id);
+    dataset.commits.push(sha);
+    dataset.lastModified = new Date().toISOString();
+    return sha;
+  }
+
+  head(id: string): string {
+    const commits = this.requireDataset(id).commits;
+    return commits[commits.length - 1]!;
+  }
+
+  createSpace(id: string, stage = 'BUILDING', hardware = 'cpu-basic'): void {
+    this.spaces.set(id, { id, stage, hardware });
+  }
+
+  setSpaceStage(id: string, stage: string, errorMessage?: string): void {
+    const space = this.spaces.get(id);
+    if (!space) throw new Error(`no space ${id}`);
+    space.stage = stage;
+    space.errorMessage = errorMessage;
+  }
+
+  spaceStage(id: string): string | undefined {
+    return this.spaces.get(id)?.stage;
+  }
+
+  hasSpace(id: string): boolean {
+    return this.spaces.has(id);
+  }
+
+  addModel(id: string): void {
+    this.models.add(id);
+  }
+
+  hasModel(id: string): boolean {
+    return this.models.has(id);
+  }
+
+  discussionsOf(kind: RepoKind, id: string): FakeDiscussion[] {
+    return this.discussions.get(`${kind}:${id}`) ?? [];
+  }
+
+  /** Opens a discussion as a given author (what AutoTrain's Space does when it finishes). */
+  openDiscussion(kind: RepoKind, id: string, title: string, description: string, author = 'autotrain'): FakeDiscussion {
+    const key = `${kind}:${id}`;
+    const list = this.discussions.get(key) ?? [];
+    const discussion: FakeDiscussion = {
+      num: list.length + 1,
+      title,
+      description,
+      status: 'open',
+      isPullRequest: false,
+      author,
+      createdAt: new Date().toISOString(),
+      comments: [],
+    };
+    list.push(discussion);
+    this.discussions.set(key, list);
+    return discussion;
+  }
+
+  async start(): Promise<this> {
+    const app = this.app();
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private requireDataset(id: string): FakeDataset {
+    const dataset = this.datasets.get(id);
+    if (!dataset) throw new Error(`no dataset ${id}`);
+    return dataset;
+  }
+
+  private userOf(req: Request): FakeUser | undefined {
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return undefined;
+    return this.tokens.get(header.slice('Bearer '.length));
+  }
+
+  private repoExists(kind: RepoKind, id: string): boolean {
+    if (kind === 'dataset') return this.datasets.has(id);
+    if (kind === 'space') return this.spaces.has(id);
+    return this.models.has(id);
+  }
+
+  private app(): express.Express {
+    const app = express();
+    app.use(express.json({ limit: '10mb' }));
+    app.use((req, res, next) => {
+      this.requests.push({
+        method: req.method,
+        path: req.path,
+        query: { ...req.query },
+        authorized: this.userOf(req) !== undefined,
+        body: req.body as unknown,
+      });
+      next();
+    });
+    app.use(this.faults.middleware());
+
+    app.get('/api/whoami-v2', (req, res) => {
+      const user = this.userOf(req);
+      if (!user) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      res.json({
+        type: user.type ?? 'user',
+        id: createHash('sha1').update(user.name).digest('hex').slice(0, 24),
+        name: user.name,
+        fullname: user.name,
+        orgs: (user.orgs ?? []).map((name) => ({ name, type: 'org' })),
+        auth: {
+          type: 'access_token',
+          accessToken: { displayName: 'test', role: 'write', createdAt: new Date(0).toISOString() },
+        },
+      });
+    });
+
+    app.get('/api/datasets/:owner/:name/revision/*rev', (req, res) => {
+      const id = `${req.params.owner}/${req.params.name}`;
+      const dataset = this.datasets.get(id);
+      if (!dataset || (dataset.private && !this.userOf(req))) {
+        return hubError(res, 401, 'Repository not found', 'RepoNotFound');
+      }
+      const rev = ([] as string[]).concat(req.params.rev).join('/');
+      const sha =
+        rev === 'main' || rev === 'HEAD'
+          ? dataset.commits[dataset.commits.length - 1]
+          : dataset.commits.find((c) => c === rev);
+      if (!sha) return hubError(res, 404, `Invalid rev id: ${rev}`, 'RevisionNotFound');
+      res.json({
+        _id: dataset.objectId,
+        id: dataset.id,
+        sha,
+        private: dataset.private,
+        gated: false,
+        disabled: false,
+        downloads: 0,
+        likes: 0,
+        lastModified: dataset.lastModified,
+        cardData: {},
+        siblings: [{ rfilename: 'README.md' }],
+        tags: [],
+      });
+    });
+
+    app.get('/api/spaces/:owner/:name/runtime', (req, res) => {
+      const space = this.spaces.get(`${req.params.owner}/${req.params.name}`);
+      if (!space) return hubError(res, 401, 'Repository not found', 'RepoNotFound');
+      res.json({
+        stage: space.stage,
+        hardware: { current: space.stage === 'RUNNING' ? space.hardware : null, requested: space.hardware },
+        ...(space.errorMessage ? { errorMessage: space.errorMessage } : {}),
+      });
+    });
+
+    app.post('/api/spaces/:owner/:name/pause', (req, res) => {
+      if (!this.userOf(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      const space = this.spaces.get(`${req.params.owner}/${req.params.name}`);
+      if (!space) return hubError(res, 404, 'Repository not found', 'RepoNotFound');
+      space.stage = 'PAUSED';
+      res.json({ stage: space.stage, hardware: { current: null, requested: space.hardware } });
+    });
+
+    app.get('/api/:kind/:owner/:name/discussions', (req, res) => {
+      const kind = KINDS[String(req.params.kind)];
+      const id = `${req.params.owner}/${req.params.name}`;
+      if (!kind || !this.repoExists(kind, id)) return hubError(res, 401, 'Repository not found', 'RepoNotFound');
+      const all = [...this.discussionsOf(kind, id)].reverse(); // newest first, as the Hub lists them
+      const page = Number(req.query.p ?? 0) || 0;
+      const start = page * PAGE_SIZE;
+      res.json({
+        discussions: all.slice(start, start + PAGE_SIZE).map((d) => ({
+          num: d.num,
+          title: d.title,
+          status: d.status,
+          isPullRequest: d.isPullRequest,
+          createdAt: d.createdAt,
+          author: { name: d.author },
+          repo: { name: id, type: kind },
+          numComments: d.comments.length,
+          pinned: false,
+        })),
+        count: all.length,
+        start,
+        numClosedDiscussions: 0,
+      });
+    });
+
+    app.post('/api/:kind/:owner/:name/discussions', (req, res) => {
+      const user = this.userOf(req);
+      if (!user) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      const kind = KINDS[String(req.params.kind)];
+      const id = `${req.params.owner}/${req.params.name}`;
+      if (!kind || !this.repoExists(kind, id)) return hubError(res, 404, 'Repository not found', 'RepoNotFound');
+      const body = req.body as { title?: unknown; description?: unknown; pullRequest?: unknown };
+      if (typeof body.title !== 'string' || body.title.trim().length < 3) {
+        return hubError(res, 400, 'title must be a string of at least 3 characters');
+      }
+      const d = this.openDiscussion(
+        kind,
+        id,
+        body.title,
+        typeof body.description === 'string' ? body.description : '',
+        user.name,
+      );
+      res.json({
+        num: d.num,
+        title: d.title,
+        status: d.status,
+        isPullRequest: false,
+        url: `${this.url}/${kind}s/${id}/discussions/${d.num}`,
+      });
+    });
+
+    app.post('/api/:kind/:owner/:name/discussions/:num/comment', (req, res) => {
+      if (!this.userOf(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      const kind = KINDS[String(req.params.kind)];
+      const discussion =
+        kind &&
+        this.discussionsOf(kind, `${req.params.owner}/${req.params.name}`).find(
+          (d) => d.num === Number(req.params.num),
+        );
+      if (!discussion) return hubError(res, 404, 'Discussion not found');
+      const comment = (req.body as { comment?: unknown }).comment;
+      if (typeof comment !== 'string' || comment === '') return hubError(res, 400, 'comment is required');
+      discussion.comments.push(comment);
+      res.json({ newMessage: { type: 'comment', data: { latest: { raw: comment } } } });
+    });
+
+    app.post('/api/repos/create', (req, res) => {
+      const user = this.userOf(req);
+      if (!user) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      const { name, organization, type } = req.body as { name?: string; organization?: string; type?: string };
+      if (!name) return hubError(res, 400, 'name is required');
+      const kind: RepoKind = type === 'dataset' || type === 'space' ? type : 'model';
+      const id = `${organization ?? user.name}/${name}`;
+      if (this.repoExists(kind, id)) return hubError(res, 409, 'You already created this repo');
+      if (kind === 'model') this.models.add(id);
+      else if (kind === 'dataset') this.addDataset(id);
+      else this.createSpace(id);
+      res.json({
+        url: `${this.url}/${kind === 'model' ? '' : `${kind}s/`}${id}`,
+        id: createHash('sha1').update(id).digest('hex').slice(0, 24),
+      });
+    });
+
+    app.delete('/api/repos/delete', (req, res) => {
+      if (!this.userOf(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      const { name, organization, type } = req.body as { name?: string; organization?: string; type?: string };
+      const id = `${organization}/${name}`;
+      const kind: RepoKind = type === 'dataset' || type === 'space' ? type : 'model';
+      if (!this.repoExists(kind, id)) return hubError(res, 404, 'Repository not found', 'RepoNotFound');
+      if (kind === 'space') this.spaces.delete(id);
+      else if (kind === 'dataset') this.datasets.delete(id);
+      else this.models.delete(id);
+      res.json({});
+    });
+
+    app.use((_req: Request, res: Response) => hubError(res, 404, "Sorry, we can't find the page you are looking for."));
+    app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => hubError(res, 400, err.message));
+    return app;
+  }
+}
+
+/** The Hub's error shape: JSON `{error}` plus X-Error-Code / X-Error-Message headers. */
+export function hubError(res: Response, status: number, message: string, code?: string): void {
+  if (code) res.setHeader('X-Error-Code', code);
+  res.setHeader('X-Error-Message', message);
+  res.status(status).json({ error: message });
+}

@@ -1,0 +1,57 @@
+/**
+ * A test stack: the fake Hub and fake AutoTrain with a user, a token and a dataset, plus pipeline specs
+ * built through the real config parser so defaults are the real ones.
+ */
+import type { PipelineSpec } from '../../src/config/config-schema';
+import { parseConfig } from '../../src/config/load-config';
+import type { ActivityDeps } from '../../src/activities';
+import { FakeAutotrain } from '../fakes/fake-autotrain';
+import { FakeHub } from '../fakes/fake-hub';
+import { unique } from './temporal';
+
+export const TEST_TOKEN = 'hf_test_write_token_0123456789abcdef';
+export const TEST_USER = 'acme';
+
+export interface FakeStack {
+  hub: FakeHub;
+  autotrain: FakeAutotrain;
+  dataset: string;
+  activityDeps: ActivityDeps;
+  stop(): Promise<void>;
+}
+
+export async function startFakes(): Promise<FakeStack> {
+  const hub = await new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER }).start();
+  const autotrain = await new FakeAutotrain(hub).start();
+  const dataset = `${TEST_USER}/${unique('images')}`;
+  hub.addDataset(dataset);
+  return {
+    hub,
+    autotrain,
+    dataset,
+    activityDeps: { hubEndpoint: hub.url, hfToken: TEST_TOKEN, autotrainApiUrl: autotrain.url, namespace: 'default' },
+    stop: async () => {
+      await autotrain.stop();
+      await hub.stop();
+    },
+  };
+}
+
+/** A pipeline on the stack's dataset, polling every second, through the real config schema. */
+export function pipelineSpec(stack: FakeStack, overrides: Record<string, unknown> = {}): PipelineSpec {
+  const name = typeof overrides.name === 'string' ? overrides.name : unique('p');
+  const [spec] = parseConfig({
+    pipelines: [
+      {
+        name,
+        target_namespace: TEST_USER,
+        input_dataset: stack.dataset,
+        input_model: 'microsoft/resnet-50',
+        autotrain_project_prefix: name,
+        poll_interval_seconds: 1,
+        ...overrides,
+      },
+    ],
+  });
+  return spec!;
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../src/activities';
+import { createRetrainWorker, type RetrainWorkerOptions } from '../../src/worker';
+
+/** The dev server that jest's globalSetup started for this run. */
+export function testAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests through jest (globalSetup)');
+  return address;
+}
+
+export function testBundlePath(): string {
+  const path = process.env.TEMPORAL_TEST_BUNDLE;
+  if (!path) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (globalSetup)');
+  return path;
+}
+
+/** Unique per test: the dev server is shared by every test file. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function testClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: testAddress() });
+  return new Client({ connection, namespace: 'default' });
+}
+
+/** SDK logs at ERROR unless TEST_LOG_LEVEL says otherwise (once per jest worker process). */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL ?? 'ERROR') as LogLevel) });
+  } catch {
+    // already installed by an earlier test file in this process
+  }
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(
+  taskQueue: string,
+  activities: ActivityDeps,
+  tuning?: RetrainWorkerOptions['tuning'],
+): Promise<RunningWorker> {
+  quietRuntime();
+  const connection = await NativeConnection.connect({ address: testAddress() });
+  const worker = await createRetrainWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    activities,
+    workflowBundlePath: testBundlePath(),
+    tuning: { shutdownGraceTime: '1s', ...tuning },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    taskQueue,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined (for state owned by another process). */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * One Temporal dev server and one workflow bundle for the whole test run; their address and path reach
+ * the test files through the environment.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+
+declare global {
+  var __devServer: DevServer | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const [server, bundle] = await Promise.all([
+    startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+  ]);
+  globalThis.__devServer = server;
+  const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-test-'));
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.TEMPORAL_TEST_ADDRESS = server.address;
+  process.env.TEMPORAL_TEST_BUNDLE = bundlePath;
+}
+
+const noop = (): void => {};
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
