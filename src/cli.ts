@@ -31,6 +31,7 @@ const program = new Command()
 
 program
   .command('start', { isDefault: true })
+  .alias('all')
   .description(
     'run everything: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver',
   )

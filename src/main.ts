@@ -25,6 +25,7 @@ const DEFAULT_ADDRESS = 'localhost:7233';
 
 /** `npm start`: an embedded dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver. */
 export async function runAll(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
+  installRuntimeLogger(logger); // before the dev server: both use the SDK's runtime
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, true);
   let dev: DevServer | undefined;
   let uiUrl = env.TEMPORAL_UI_URL;

@@ -41,15 +41,22 @@ export class UpdateRecorder {
     return workflowId;
   }
 
-  /** Temporal answers within `timeoutMs`. */
+  /** Temporal answers within `timeoutMs` (a hard bound: gRPC reconnect backoff can outlast a deadline). */
   async reachable(timeoutMs = 2000): Promise<boolean> {
-    try {
-      await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
-        this.client.workflowService.getSystemInfo({}),
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const check = this.client.connection
+      .withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}))
+      .then(
+        () => true,
+        () => false,
       );
-      return true;
-    } catch {
-      return false;
+    try {
+      return await Promise.race([check, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -37,6 +37,7 @@ import { pollActivities, stepActivities } from './retrain-activities';
 /** Continue as new while polling well before the history gets heavy (Temporal's hard limit is 51,200 events). */
 const MAX_HISTORY_EVENTS = 4_000;
 const LOG_TAIL_LINES = 20;
+const FIRST_POLL_DELAY_SECONDS = 5;
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
   const { pipeline, revision } = input;
@@ -154,8 +155,17 @@ async function pollUntilDone(input: RetrainInput, carried: RetrainCarried): Prom
     if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
       await continueAsNew<typeof RetrainWorkflow>({ ...input, resume: carried });
     }
-    await sleep(input.pipeline.poll_interval_seconds * 1000);
+    await sleep(pollDelaySeconds(progress.polls, input.pipeline.poll_interval_seconds) * 1000);
   }
+}
+
+/**
+ * Poll soon after the start (5s, 10s, 20s, ...), when most jobs that fail do, then settle at the
+ * pipeline's poll_interval_seconds.
+ */
+export function pollDelaySeconds(pollsSoFar: number, interval: number): number {
+  const early = FIRST_POLL_DELAY_SECONDS * 2 ** Math.max(0, pollsSoFar - 1);
+  return Math.min(interval, early);
 }
 
 /** The success notice; failing to post it does not undo a training that succeeded. */

@@ -1,0 +1,161 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEnv } from '../../src/config/env';
+import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config';
+
+const ORIGINAL = {
+  target_namespace: 'acme',
+  input_dataset: 'acme/product-images',
+  input_model: 'microsoft/resnet-50',
+  autotrain_project_prefix: 'product-images',
+};
+
+function issuesOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config.json', () => {
+  test("the original Space's four-key config.json works unchanged, as one AutoTrain pipeline", () => {
+    const [pipeline, ...rest] = parseConfig(ORIGINAL);
+    expect(rest).toHaveLength(0);
+    expect(pipeline).toMatchObject({
+      ...ORIGINAL,
+      name: 'product-images',
+      task: 'image-classification',
+      backend: { type: 'autotrain', hardware: 'spaces-a10g-small', params: {}, train_split: 'train', cleanup: false },
+      debounce_seconds: 0,
+      on_new_revision: 'queue',
+      approval: 'none',
+      approval_timeout: 7 * 86_400,
+      poll_interval_seconds: 60,
+    });
+  });
+
+  test('the pipelines form takes many pipelines, several on one dataset, with their own options', () => {
+    const pipelines = parseConfig({
+      pipelines: [
+        {
+          ...ORIGINAL,
+          name: 'images',
+          debounce_seconds: 30,
+          on_new_revision: 'cancel',
+          approval: 'required',
+          approval_timeout: '2d',
+        },
+        {
+          ...ORIGINAL,
+          name: 'images-small',
+          input_model: 'google/vit-base-patch16-224',
+          max_training_time: '90m',
+          backend: { type: 'autotrain', hardware: 'spaces-t4-small', params: { epochs: 3 } },
+        },
+      ],
+    });
+    expect(pipelines.map((p) => p.name)).toEqual(['images', 'images-small']);
+    expect(pipelines[0]).toMatchObject({
+      debounce_seconds: 30,
+      on_new_revision: 'cancel',
+      approval: 'required',
+      approval_timeout: 172_800,
+    });
+    expect(pipelines[1]).toMatchObject({
+      max_training_time: 5400,
+      backend: { hardware: 'spaces-t4-small', params: { epochs: 3 } },
+    });
+  });
+
+  test('a wrong value names the key path and what was expected', () => {
+    const issues = issuesOf({
+      pipelines: [
+        ORIGINAL,
+        { ...ORIGINAL, name: 'b', on_new_revision: 'later', backend: { type: 'autotrain', hardware: 'tpu' } },
+      ],
+    });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pipelines\[1\]\.on_new_revision: .*"queue".*"cancel"/),
+        expect.stringMatching(/^pipelines\[1\]\.backend\.hardware: .*spaces-a10g-small/),
+      ]),
+    );
+  });
+
+  test('an unknown key is an error that names the key (a typo never silently drops a setting)', () => {
+    expect(issuesOf({ ...ORIGINAL, input_datset: 'x/y' })).toEqual(
+      expect.arrayContaining(['input_datset: unknown key']),
+    );
+    expect(issuesOf({ pipelines: [{ ...ORIGINAL, backend: { type: 'autotrain', hardwear: 'x' } }] })).toContain(
+      'pipelines[0].backend.hardwear: unknown key',
+    );
+  });
+
+  test('an unknown backend type names the types there are', () => {
+    expect(issuesOf({ pipelines: [{ ...ORIGINAL, backend: { type: 'sagemaker' } }] }).join('\n')).toMatch(
+      /pipelines\[0\]\.backend\.type: .*autotrain/,
+    );
+  });
+
+  test('two pipelines with the same name are refused', () => {
+    expect(issuesOf({ pipelines: [ORIGINAL, ORIGINAL] }).join('\n')).toMatch(
+      /pipelines\[1\]\.name: duplicate pipeline name "product-images"/,
+    );
+  });
+
+  test('missing keys and a malformed dataset id are reported together', () => {
+    const issues = issuesOf({ target_namespace: 'acme', input_dataset: 'not-a-repo-id' });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^input_dataset: expected a Hub dataset id/),
+        expect.stringMatching(/^input_model: /),
+      ]),
+    );
+  });
+
+  test('a file that is missing or not JSON says so, with its path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(() => loadConfigFile(join(dir, 'nope.json'))).toThrow(
+      /nope\.json is not valid:\n {2}- \(file\): file not found/,
+    );
+    writeFileSync(join(dir, 'bad.json'), '{ "target_namespace": ');
+    expect(() => loadConfigFile(join(dir, 'bad.json'))).toThrow(/not valid JSON/);
+  });
+});
+
+describe('environment', () => {
+  test('defaults match design.md', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      HF_ENDPOINT: 'https://huggingface.co',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'retrain',
+      PORT: 7860,
+      RETRAIN_CONFIG: './config.json',
+    });
+    expect(env.TEMPORAL_ADDRESS).toBeUndefined();
+  });
+
+  test('HF_ACCESS_TOKEN, the original name, is accepted as the token', () => {
+    expect(loadEnv({ HF_ACCESS_TOKEN: 'hf_original' }).hfToken).toBe('hf_original');
+    expect(loadEnv({ HF_ACCESS_TOKEN: 'hf_original', HF_TOKEN: 'hf_new' }).hfToken).toBe('hf_new');
+  });
+
+  test('a bad value names the variable but never echoes a secret', () => {
+    let message = '';
+    try {
+      loadEnv({ HF_TOKEN: 'not-a-real-token-value', WEBHOOK_SECRET: 'short', PORT: 'eighty' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/HF_TOKEN: expected a Hugging Face token starting with "hf_"/);
+    expect(message).toMatch(/WEBHOOK_SECRET: expected at least 8 characters/);
+    expect(message).toMatch(/PORT: /);
+    expect(message).not.toContain('not-a-real-token-value');
+    expect(message).not.toContain('short"');
+  });
+});

@@ -1,0 +1,64 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { toActivityFailure } from '../../src/activities/failures';
+import {
+  HttpError,
+  MalformedResponseError,
+  MissingCredentialsError,
+  NetworkError,
+  parseRetryAfter,
+  safeUrl,
+} from '../../src/http/http-error';
+import { pollDelaySeconds } from '../../src/workflows/retrain';
+
+const http = (status: number, retryAfterMs?: number) =>
+  new HttpError('POST', 'https://x/api', status, 'detail', retryAfterMs);
+
+describe('error classification', () => {
+  test.each([400, 401, 403, 404, 409, 422])('%i is non-retryable', (status) => {
+    const failure = toActivityFailure(http(status)) as ApplicationFailure;
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.type).toBe('HttpClientError');
+  });
+
+  test.each([408, 429, 500, 502, 503])('%i is retryable', (status) => {
+    const failure = toActivityFailure(http(status)) as ApplicationFailure;
+    expect(failure.nonRetryable).toBe(false);
+  });
+
+  test('Retry-After sets the next retry delay, within bounds', () => {
+    expect((toActivityFailure(http(429, 7000)) as ApplicationFailure).nextRetryDelay).toBe(7000);
+    expect((toActivityFailure(http(429, 0)) as ApplicationFailure).nextRetryDelay).toBe(100);
+    expect((toActivityFailure(http(503, 3_600_000)) as ApplicationFailure).nextRetryDelay).toBe(600_000);
+  });
+
+  test('network failures and unusable bodies are retryable; a missing credential is not', () => {
+    expect((toActivityFailure(new NetworkError('GET', 'u', 'ECONNREFUSED')) as ApplicationFailure).nonRetryable).toBe(
+      false,
+    );
+    expect(
+      (toActivityFailure(new MalformedResponseError('GET', 'u', 'not JSON')) as ApplicationFailure).nonRetryable,
+    ).toBe(false);
+    expect(
+      (toActivityFailure(new MissingCredentialsError('HF_TOKEN is not set')) as ApplicationFailure).nonRetryable,
+    ).toBe(true);
+  });
+
+  test('Retry-After in seconds, as an HTTP date, or from the Hub RateLimit header', () => {
+    expect(parseRetryAfter(new Headers({ 'retry-after': '3' }))).toBe(3000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:10 GMT' }), now)).toBe(10_000);
+    expect(parseRetryAfter(new Headers({ ratelimit: '"api";r=0;t=42' }))).toBe(42_000);
+    expect(parseRetryAfter(new Headers())).toBeUndefined();
+  });
+
+  test('URLs in errors lose their query string and credentials', () => {
+    expect(safeUrl('https://user:pw@host/path?secret=abc')).toBe('https://host/path');
+  });
+});
+
+describe('polling cadence', () => {
+  test('polls soon after the start, then settles at poll_interval_seconds', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => pollDelaySeconds(n, 60))).toEqual([5, 10, 20, 40, 60, 60]);
+    expect([1, 2, 3].map((n) => pollDelaySeconds(n, 2))).toEqual([2, 2, 2]);
+  });
+});
