@@ -116,11 +116,12 @@ export class HubClient {
    * posts twice. Titles are made unique per pipeline, revision and outcome by the caller.
    */
   async postDiscussionOnce(repo: RepoRef, title: string, description: string): Promise<PostedDiscussion> {
+    const token = this.requireToken(); // fail fast, before any request, when no token is configured
     const existing = (await this.listDiscussions(repo)).find((d) => d.title === title && !d.isPullRequest);
     if (existing) return { num: existing.num, url: this.discussionUrl(repo, existing.num), reused: true };
     const res = await requestJson<{ num: number }>(`${this.repoApi(repo)}/discussions`, {
       method: 'POST',
-      token: this.requireToken(),
+      token,
       body: { title, description, pullRequest: false },
       fetch: this.fetch,
     });

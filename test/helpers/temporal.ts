@@ -28,7 +28,7 @@ export async function testClient(): Promise<Client> {
 }
 
 /** SDK logs at ERROR unless TEST_LOG_LEVEL says otherwise (once per jest worker process). */
-function quietRuntime(): void {
+export function quietRuntime(): void {
   try {
     Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL ?? 'ERROR') as LogLevel) });
   } catch {

@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { testBundlePath } from '../helpers/temporal';
+import { quietRuntime, testBundlePath } from '../helpers/temporal';
 import { SCENARIOS } from './scenarios';
 
+quietRuntime();
 const DIR = join(__dirname, 'histories');
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
