@@ -89,7 +89,7 @@ export class FakeJobs {
 
   router(): express.Router {
     const router = express.Router();
-    router.use('/api/jobs', this.faults.middleware());
+    router.use(this.faults.middleware()); // mounted at the root: faults match the full path
     router.use('/api/jobs', (req, res, next) => {
       if (!this.hub.userOf(req))
         return void res.status(401).json({ error: 'Invalid credentials in Authorization header' });

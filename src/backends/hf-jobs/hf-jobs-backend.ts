@@ -71,7 +71,11 @@ export class HfJobsBackend implements TrainingBackend {
     if (!info) return { state: 'failed', stage: 'MISSING', message: 'the job no longer exists', links: job.links };
     const { state, message } = jobState(info.status);
     const status: TrainingStatus = { state, stage: info.status.stage, message, links: job.links };
-    status.logTail = await client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
+    // A scheduled job has printed nothing yet; reading its (open) stream would only wait. Logs are a
+    // convenience: failing to read them never fails a status check.
+    if (state !== 'queued') {
+      status.logTail = await client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
+    }
     if (state === 'succeeded' && job.outputModel) {
       const since = new Date(info.startedAt ?? info.createdAt ?? 0);
       const pushed = await readPushedModel(job.outputModel, since, {
