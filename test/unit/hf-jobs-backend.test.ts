@@ -206,7 +206,7 @@ test('status follows the stage, surfaces the log tail, and reports the error mes
   expect(status.model).toBeUndefined();
 });
 
-test('after COMPLETED the metrics come from the results the job pushed to the model repo', async () => {
+test('after COMPLETED the metrics come from the evaluation results the job pushed to the model repo', async () => {
   const name = unique('good');
   const repo = `${TEST_USER}/${name}`;
   fakes.jobs.scriptFor = (req) =>
@@ -218,12 +218,8 @@ test('after COMPLETED the metrics come from the results the job pushed to the mo
   await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'COMPLETED');
 
   const status = await backend.status(run, job);
-  expect(status).toMatchObject({
-    state: 'succeeded',
-    stage: 'COMPLETED',
-    model: repo,
-    metrics: { eval_accuracy: 0.93, eval_loss: 0.21, train_runtime: 12.5 },
-  });
+  expect(status).toMatchObject({ state: 'succeeded', stage: 'COMPLETED', model: repo });
+  expect(status.metrics).toEqual({ eval_accuracy: 0.93, eval_loss: 0.21 }); // eval_results.json, not all_results
 });
 
 test('a model repo that did not change since the job started is not taken for its output', async () => {

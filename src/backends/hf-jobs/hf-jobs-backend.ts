@@ -78,12 +78,15 @@ export class HfJobsBackend implements TrainingBackend {
     }
     if (state === 'succeeded' && job.outputModel) {
       const since = new Date(info.startedAt ?? info.createdAt ?? 0);
-      const pushed = await readPushedModel(job.outputModel, since, {
-        hubUrl: this.deps.hub.endpoint,
-        accessToken: this.token(),
-        fetch: hubFetch(this.deps.fetch),
-      });
-      if (pushed.pushed) Object.assign(status, { model: job.outputModel, metrics: pushed.metrics });
+      const access = { hubUrl: this.deps.hub.endpoint, accessToken: this.token(), fetch: hubFetch(this.deps.fetch) };
+      try {
+        const pushed = await readPushedModel(job.outputModel, since, access);
+        if (pushed.pushed) Object.assign(status, { model: job.outputModel, metrics: pushed.metrics });
+      } catch (err) {
+        if (isTransient(err)) throw err; // the check is retried
+        // The training did succeed; an unreadable model repo must not turn it into a failure.
+        status.message = `the job completed, but its model repo could not be read: ${(err as Error).message}`;
+      }
     }
     return status;
   }

@@ -13,7 +13,7 @@ export interface LogTailOptions {
   lines: number;
   /** Stop once no event has arrived for this long (the backlog comes at once, then the stream waits). */
   idleMs?: number;
-  /** Never read longer than this. */
+  /** Never read longer than this (a chatty job's stream is never idle). */
   maxMs?: number;
   fetch: typeof fetch;
 }
@@ -51,7 +51,7 @@ export function logLine(eventData: string): string | undefined {
 
 /** Reads the log until the stream ends, goes quiet for `idleMs`, or `maxMs` passes; returns the last lines. */
 export async function readLogTail(url: string, token: string, options: LogTailOptions): Promise<string[]> {
-  const { lines: count, idleMs = 1000, maxMs = 10_000 } = options;
+  const { lines: count, idleMs = 1000, maxMs = 5000 } = options;
   const controller = new AbortController();
   const deadline = setTimeout(() => controller.abort(), maxMs);
   let idle: NodeJS.Timeout | undefined;

@@ -1,11 +1,11 @@
 /**
  * What a finished job left in its model repo: whether it pushed there at all (the repo changed after the job
  * started), and the evaluation metrics the transformers Trainer writes to its output folder and push_to_hub
- * uploads (`all_results.json`, else `eval_results.json`), read at the commit the repo info named.
+ * uploads (`eval_results.json`, else `all_results.json`), read at the commit the repo info named.
  */
 import { downloadFile, HubApiError, modelInfo } from '@huggingface/hub';
 
-const RESULT_FILES = ['all_results.json', 'eval_results.json'];
+const RESULT_FILES = ['eval_results.json', 'all_results.json'];
 
 export interface PushedModel {
   pushed: boolean;
