@@ -3,6 +3,7 @@ import { JobsClient } from '../../src/backends/hf-jobs/jobs-client';
 import { logLine, parseSse } from '../../src/backends/hf-jobs/job-logs';
 import { startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { eventually } from '../helpers/temporal';
 
 let fakes: JobsStack;
 
@@ -40,10 +41,10 @@ test('the tail of a running job arrives without waiting for the job to end, keep
     timeoutSeconds: 60,
     labels: {},
   });
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually(() => (fakes.jobs.job(job.id)?.logs.length === 5 ? true : undefined), 5000, 'banner and 4 lines');
 
   const started = Date.now();
   expect(await client.logTail(TEST_USER, job.id, 3)).toEqual(['two', 'three', 'four']);
-  expect(Date.now() - started).toBeLessThan(5000);
+  expect(Date.now() - started).toBeLessThan(4000); // keep-alives (every 50 ms) do not hold the read open until maxMs
   expect(fakes.jobs.job(job.id)?.stage).toBe('RUNNING');
 });

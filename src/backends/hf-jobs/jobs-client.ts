@@ -7,7 +7,7 @@
 import { cancelJob, getJob, HubApiError, runJob, type SpaceHardwareFlavor } from '@huggingface/hub';
 import { z } from 'zod';
 import { MalformedResponseError, safeUrl } from '../../http/http-error';
-import { requestJson, withQuery } from '../../http/request-json';
+import { requestJson, withQuery, type JsonResponse } from '../../http/request-json';
 import { hubFetch } from '../../hub/hub-fetch';
 import { readLogTail } from './job-logs';
 import type { JobRequest } from './job-request';
@@ -66,10 +66,7 @@ export class JobsClient {
     });
     const jobs: JobInfo[] = [];
     for (let page = 0; url && page < MAX_LIST_PAGES; page++) {
-      const res: Awaited<ReturnType<typeof requestJson>> = await requestJson(url, {
-        token: this.token,
-        fetch: this.fetch,
-      });
+      const res: JsonResponse<unknown> = await requestJson(url, { token: this.token, fetch: this.fetch });
       if (!Array.isArray(res.body)) throw new MalformedResponseError('GET', safeUrl(url), 'expected a JSON array');
       jobs.push(...res.body.map((job: unknown) => parseJob(job, 'GET', url!)));
       url = nextLink(res.headers.get('link'));
