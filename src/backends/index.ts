@@ -1,6 +1,7 @@
 import type { PipelineSpec } from '../config/config-schema';
 import type { HubClient } from '../hub/hub-client';
 import { AutotrainBackend } from './autotrain/autotrain-backend';
+import { HfJobsBackend } from './hf-jobs/hf-jobs-backend';
 import type { TrainingBackend } from './types';
 
 export interface BackendDeps {
@@ -18,10 +19,13 @@ export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => T
     defaultApiUrl: deps.autotrainApiUrl,
     fetch: deps.fetch,
   });
+  const hfJobs = new HfJobsBackend({ hub: deps.hub, token: deps.hfToken, fetch: deps.fetch });
   return (pipeline) => {
     switch (pipeline.backend.type) {
       case 'autotrain':
         return autotrain;
+      case 'hf-jobs':
+        return hfJobs;
     }
   };
 }

@@ -32,8 +32,87 @@ export const autotrainBackendSchema = z.strictObject({
   cleanup: z.boolean().default(false),
 });
 
-export const backendSchema = z.discriminatedUnion('type', [autotrainBackendSchema]);
+/** What a Jobs `command` may refer to; each `{name}` is replaced by the run's value. */
+export const HF_JOBS_PLACEHOLDERS = ['dataset', 'revision', 'base_model', 'output_repo', 'pipeline', 'task'] as const;
+/** Tasks the Jobs backend has a default command for (the transformers example scripts). */
+export const HF_JOBS_DEFAULT_TASKS = ['image-classification', 'text-classification'] as const;
+export const HF_JOBS_DEFAULT_IMAGE = 'ghcr.io/astral-sh/uv:python3.12-bookworm';
+/** Labels hub-retrain sets itself to find a run's job again; a pipeline may not set them. */
+export const HF_JOBS_RUN_LABELS = {
+  pipeline: 'retrain-pipeline',
+  dataset: 'retrain-dataset',
+  revision: 'retrain-revision',
+  attempt: 'retrain-attempt',
+} as const;
+/** The job gets the token as this secret, and only as this secret. */
+export const HF_JOBS_TOKEN_SECRET = 'HF_TOKEN';
+
+/** `{name}` in a command argument. */
+export const HF_JOBS_PLACEHOLDER_PATTERN = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const LOOKS_LIKE_TOKEN = /hf_[A-Za-z0-9]{20,}/;
+const noToken = (where: string) =>
+  z.string().refine((s) => !LOOKS_LIKE_TOKEN.test(s), {
+    message: `looks like a Hugging Face token: never put one in ${where}; the job receives HF_TOKEN as a secret`,
+  });
+
+const commandArgument = noToken('the command').superRefine((arg, ctx) => {
+  for (const [, name] of arg.matchAll(HF_JOBS_PLACEHOLDER_PATTERN)) {
+    if (!(HF_JOBS_PLACEHOLDERS as readonly string[]).includes(name!)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown placeholder {${name}}; expected one of ${HF_JOBS_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      });
+    }
+  }
+});
+
+const jobEnvironment = z.record(z.string(), noToken('env')).superRefine((env, ctx) => {
+  for (const key of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'expected an environment variable name' });
+    } else if (key === HF_JOBS_TOKEN_SECRET || key === 'HF_ACCESS_TOKEN') {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'the token is passed as the HF_TOKEN secret, not in env' });
+    }
+  }
+});
+
+const jobLabels = z.record(z.string(), noToken('labels')).superRefine((labels, ctx) => {
+  const reserved: readonly string[] = Object.values(HF_JOBS_RUN_LABELS);
+  for (const key of Object.keys(labels)) {
+    if (reserved.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'reserved for hub-retrain' });
+  }
+});
+
+export const hfJobsBackendSchema = z.strictObject({
+  type: z.literal('hf-jobs'),
+  /** The user or organisation the job runs (and is billed) under; the pipeline's target_namespace otherwise. */
+  namespace: z
+    .string()
+    .regex(/^[\w.-]+$/, { message: 'expected a Hub user or organisation name' })
+    .optional(),
+  flavor: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a Jobs hardware flavor such as "a10g-small"' })
+    .default('a10g-small'),
+  /** The job is stopped (stage ERROR, "Job timeout") after this long; the service's own default is 30 minutes. */
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(7200),
+  image: z.string().min(1).default(HF_JOBS_DEFAULT_IMAGE),
+  /** Replaces the default training command; `{dataset}`, `{revision}`, ... are filled in per run. */
+  command: z.array(commandArgument).min(1, { message: 'expected at least the program to run' }).optional(),
+  env: jobEnvironment.default({}),
+  labels: jobLabels.default({}),
+  /** Jobs leave nothing behind to clean up (the model repo is the product); present so every backend has it. */
+  cleanup: z.literal(false, { message: 'Hugging Face Jobs leave nothing to clean up' }).default(false),
+});
+
+export const backendSchema = z.discriminatedUnion('type', [autotrainBackendSchema, hfJobsBackendSchema]);
 
 export type AutotrainBackendOptions = z.output<typeof autotrainBackendSchema>;
+export type HfJobsBackendOptions = z.output<typeof hfJobsBackendSchema>;
 export type BackendOptions = z.output<typeof backendSchema>;
 export type BackendType = BackendOptions['type'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendSchema } from './backends';
+import { backendSchema, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { durationSeconds } from './duration';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -53,11 +53,27 @@ function withDefaults(p: z.output<typeof pipelineInputSchema>): PipelineSpec {
   return { ...p, name, autotrain_project_prefix: prefix };
 }
 
-const flatSchema = pipelineInputSchema.transform((p): PipelineSpec[] => [withDefaults(p)]);
+/** A backend that runs a command must have one for the pipeline's task. */
+function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.RefinementCtx): void {
+  const defaultTasks: readonly string[] = HF_JOBS_DEFAULT_TASKS;
+  if (p.backend.type === 'hf-jobs' && !p.backend.command && !defaultTasks.includes(p.task)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['backend', 'command'],
+      message: `hf-jobs has no default command for task "${p.task}" (only ${defaultTasks.join(', ')}): give a command`,
+    });
+  }
+}
+
+const flatSchema = pipelineInputSchema
+  .superRefine(checkBackendForTask)
+  .transform((p): PipelineSpec[] => [withDefaults(p)]);
 
 const fullSchema = z
   .strictObject({
-    pipelines: z.array(pipelineInputSchema).min(1, { message: 'expected at least one pipeline' }),
+    pipelines: z
+      .array(pipelineInputSchema.superRefine(checkBackendForTask))
+      .min(1, { message: 'expected at least one pipeline' }),
   })
   .transform((c) => c.pipelines.map(withDefaults))
   .superRefine((pipelines, ctx) => {

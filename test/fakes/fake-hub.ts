@@ -3,11 +3,16 @@
  * way the Hub does (status codes, error headers, field names), with scriptable faults. It shares no code
  * with src/: it follows the spec, so the same client code works against the real Hub.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { FaultPlan } from './faults';
+import { hubError } from './hub-error';
+import { RepoStore, randomSha, type FileContent, type FileRepoKind } from './fake-repos';
+
+export { hubError } from './hub-error';
+export { randomSha } from './fake-repos';
 
 export interface FakeUser {
   name: string;
@@ -24,15 +29,6 @@ export interface FakeDiscussion {
   author: string;
   createdAt: string;
   comments: string[];
-}
-
-interface FakeDataset {
-  id: string;
-  objectId: string;
-  private: boolean;
-  /** Commits, oldest first; the last is the head of main. */
-  commits: string[];
-  lastModified: string;
 }
 
 interface FakeSpace {
@@ -54,16 +50,15 @@ type RepoKind = 'model' | 'dataset' | 'space';
 const KINDS: Record<string, RepoKind> = { models: 'model', datasets: 'dataset', spaces: 'space' };
 const PAGE_SIZE = 50;
 
-export const randomSha = (): string => randomBytes(20).toString('hex');
-
 export class FakeHub {
   readonly faults = new FaultPlan();
   readonly requests: RecordedRequest[] = [];
+  /** Model and dataset repos with their files and commits (served by resolve, tree, paths-info, info). */
+  readonly repos = new RepoStore();
   private readonly tokens = new Map<string, FakeUser>();
-  private readonly datasets = new Map<string, FakeDataset>();
   private readonly spaces = new Map<string, FakeSpace>();
-  private readonly models = new Set<string>();
   private readonly discussions = new Map<string, FakeDiscussion[]>();
+  private readonly extensions: express.Router[] = [];
   private server?: Server;
   url = '';
 
@@ -77,28 +72,36 @@ export class FakeHub {
     return this.tokens.has(token);
   }
 
-  addDataset(id: string, options: { private?: boolean; commits?: string[] } = {}): this {
-    this.datasets.set(id, {
-      id,
-      objectId: createHash('sha1').update(id).digest('hex').slice(0, 24),
-      private: options.private ?? false,
-      commits: options.commits ?? [randomSha()],
-      lastModified: new Date().toISOString(),
-    });
+  /** Routes of another Hub service (e.g. Jobs) served at this Hub's URL; call before start(). */
+  extend(router: express.Router): this {
+    if (this.server) throw new Error('extend the fake Hub before start()');
+    this.extensions.push(router);
     return this;
   }
 
-  /** A new commit on main; returns its sha. */
+  addDataset(id: string, options: { private?: boolean; commits?: string[] } = {}): this {
+    this.repos.create('dataset', id, { ...options, files: { 'README.md': `# ${id}\n` } });
+    return this;
+  }
+
+  /** A new commit on main (files unchanged); returns its sha. */
   pushCommit(id: string, sha = randomSha()): string {
-    const dataset = this.requireDataset(id);
-    dataset.commits.push(sha);
-    dataset.lastModified = new Date().toISOString();
-    return sha;
+    if (!this.repos.has('dataset', id)) throw new Error(`no dataset ${id}`);
+    return this.repos.commit('dataset', id, {}, { sha, title: 'Update dataset' });
   }
 
   head(id: string): string {
-    const commits = this.requireDataset(id).commits;
-    return commits[commits.length - 1]!;
+    return this.repos.head('dataset', id).sha;
+  }
+
+  /** Commits one file to a model or dataset repo (created if missing); returns the commit sha. */
+  putFile(kind: FileRepoKind, id: string, path: string, content: FileContent): string {
+    return this.repos.commit(kind, id, { [path]: content });
+  }
+
+  /** Commits several files at once, as `push_to_hub` does; returns the commit sha. */
+  commitFiles(kind: FileRepoKind, id: string, files: Record<string, FileContent>, title?: string): string {
+    return this.repos.commit(kind, id, files, { title });
   }
 
   createSpace(id: string, stage = 'BUILDING', hardware = 'cpu-basic'): void {
@@ -121,11 +124,11 @@ export class FakeHub {
   }
 
   addModel(id: string): void {
-    this.models.add(id);
+    if (!this.repos.has('model', id)) this.repos.create('model', id, { files: { 'README.md': `# ${id}\n` } });
   }
 
   hasModel(id: string): boolean {
-    return this.models.has(id);
+    return this.repos.has('model', id);
   }
 
   discussionsOf(kind: RepoKind, id: string): FakeDiscussion[] {
@@ -167,22 +170,15 @@ export class FakeHub {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private requireDataset(id: string): FakeDataset {
-    const dataset = this.datasets.get(id);
-    if (!dataset) throw new Error(`no dataset ${id}`);
-    return dataset;
-  }
-
-  private userOf(req: Request): FakeUser | undefined {
+  /** The user a request's bearer token belongs to (for extensions that check it). */
+  userOf(req: Request): FakeUser | undefined {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) return undefined;
     return this.tokens.get(header.slice('Bearer '.length));
   }
 
   private repoExists(kind: RepoKind, id: string): boolean {
-    if (kind === 'dataset') return this.datasets.has(id);
-    if (kind === 'space') return this.spaces.has(id);
-    return this.models.has(id);
+    return kind === 'space' ? this.spaces.has(id) : this.repos.has(kind, id);
   }
 
   private app(): express.Express {
@@ -213,34 +209,6 @@ export class FakeHub {
           type: 'access_token',
           accessToken: { displayName: 'test', role: 'write', createdAt: new Date(0).toISOString() },
         },
-      });
-    });
-
-    app.get('/api/datasets/:owner/:name/revision/*rev', (req, res) => {
-      const id = `${req.params.owner}/${req.params.name}`;
-      const dataset = this.datasets.get(id);
-      if (!dataset || (dataset.private && !this.userOf(req))) {
-        return hubError(res, 401, 'Repository not found', 'RepoNotFound');
-      }
-      const rev = ([] as string[]).concat(req.params.rev).join('/');
-      const sha =
-        rev === 'main' || rev === 'HEAD'
-          ? dataset.commits[dataset.commits.length - 1]
-          : dataset.commits.find((c) => c === rev);
-      if (!sha) return hubError(res, 404, `Invalid rev id: ${rev}`, 'RevisionNotFound');
-      res.json({
-        _id: dataset.objectId,
-        id: dataset.id,
-        sha,
-        private: dataset.private,
-        gated: false,
-        disabled: false,
-        downloads: 0,
-        likes: 0,
-        lastModified: dataset.lastModified,
-        cardData: {},
-        siblings: [{ rfilename: 'README.md' }],
-        tags: [],
       });
     });
 
@@ -336,7 +304,7 @@ export class FakeHub {
       const kind: RepoKind = type === 'dataset' || type === 'space' ? type : 'model';
       const id = `${organization ?? user.name}/${name}`;
       if (this.repoExists(kind, id)) return hubError(res, 409, 'You already created this repo');
-      if (kind === 'model') this.models.add(id);
+      if (kind === 'model') this.addModel(id);
       else if (kind === 'dataset') this.addDataset(id);
       else this.createSpace(id);
       res.json({
@@ -352,20 +320,15 @@ export class FakeHub {
       const kind: RepoKind = type === 'dataset' || type === 'space' ? type : 'model';
       if (!this.repoExists(kind, id)) return hubError(res, 404, 'Repository not found', 'RepoNotFound');
       if (kind === 'space') this.spaces.delete(id);
-      else if (kind === 'dataset') this.datasets.delete(id);
-      else this.models.delete(id);
+      else this.repos.delete(kind, id);
       res.json({});
     });
+
+    app.use(this.repos.router((req) => this.userOf(req) !== undefined));
+    for (const router of this.extensions) app.use(router);
 
     app.use((_req: Request, res: Response) => hubError(res, 404, "Sorry, we can't find the page you are looking for."));
     app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => hubError(res, 400, err.message));
     return app;
   }
-}
-
-/** The Hub's error shape: JSON `{error}` plus X-Error-Code / X-Error-Message headers. */
-export function hubError(res: Response, status: number, message: string, code?: string): void {
-  if (code) res.setHeader('X-Error-Code', code);
-  res.setHeader('X-Error-Message', message);
-  res.status(status).json({ error: message });
 }

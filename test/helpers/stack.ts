@@ -38,7 +38,7 @@ export async function startFakes(): Promise<FakeStack> {
 }
 
 /** A pipeline on the stack's dataset, polling every second, through the real config schema. */
-export function pipelineSpec(stack: FakeStack, overrides: Record<string, unknown> = {}): PipelineSpec {
+export function pipelineSpec(stack: Pick<FakeStack, 'dataset'>, overrides: Record<string, unknown> = {}): PipelineSpec {
   const name = typeof overrides.name === 'string' ? overrides.name : unique('p');
   const [spec] = parseConfig({
     pipelines: [

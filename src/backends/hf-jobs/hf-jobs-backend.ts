@@ -1,0 +1,141 @@
+import type { HfJobsBackendOptions } from '../../config/backends';
+import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkError } from '../../http/http-error';
+import type { HubClient } from '../../hub/hub-client';
+import { hubFetch } from '../../hub/hub-fetch';
+import type { DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import { JobsClient, type JobInfo } from './jobs-client';
+import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
+import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
+import { readPushedModel } from './model-metrics';
+
+const LOG_TAIL_LINES = 20;
+
+export interface HfJobsBackendDeps {
+  hub: HubClient;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Hugging Face Jobs behind the five steps. A run's job carries labels derived from the RunContext
+ * (pipeline, revision, attempt), so every step can find what an earlier attempt of it did: createProject
+ * reserves the run and checks the namespace is reachable, addData pins the dataset commit, start adopts a
+ * job of this run that is still going (or completed) before it runs a new one, status follows the stage and
+ * the log, cancel stops a job that has not ended.
+ */
+export class HfJobsBackend implements TrainingBackend {
+  readonly type = 'hf-jobs';
+
+  constructor(private readonly deps: HfJobsBackendDeps) {}
+
+  async createProject(run: RunContext): Promise<ProjectRef> {
+    const { client, namespace } = this.context(run);
+    const existing = await this.findRunJob(client, namespace, run);
+    const model = this.deps.hub.webUrl({ type: 'model', name: outputRepo(run) });
+    return {
+      projectName: runName(run),
+      links: existing ? { job: client.jobPage(existing.owner?.name ?? namespace, existing.id), model } : { model },
+    };
+  }
+
+  async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
+    // Fails with RevisionNotFound when the commit does not exist (or is not visible to the token).
+    const sha = await this.deps.hub.datasetRevisionSha(run.pipeline.input_dataset, run.revision);
+    return { dataset: run.pipeline.input_dataset, revision: sha };
+  }
+
+  async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
+    const { client, namespace, options } = this.context(run);
+    const adopt = (job: JobInfo, reused: boolean): JobRef => ({
+      jobId: job.id,
+      links: { ...project.links, job: client.jobPage(job.owner?.name ?? namespace, job.id) },
+      outputModel: pushesToOutputRepo(options) ? outputRepo(run) : undefined,
+      ...(reused ? { reused } : {}),
+    });
+    const existing = await this.findRunJob(client, namespace, run);
+    if (existing) return adopt(existing, true);
+    try {
+      return adopt(await client.run(namespace, jobRequest(run, options, data, this.token())), false);
+    } catch (err) {
+      // The job may exist although its answer was lost (a timeout, a 5xx after the fact): look before failing.
+      if (!isTransient(err)) throw err;
+      const created = await this.findRunJob(client, namespace, run).catch(() => undefined);
+      if (created) return adopt(created, true);
+      throw err;
+    }
+  }
+
+  async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
+    const { client, namespace } = this.context(run);
+    const info = await client.get(namespace, job.jobId);
+    if (!info) return { state: 'failed', stage: 'MISSING', message: 'the job no longer exists', links: job.links };
+    const { state, message } = jobState(info.status);
+    const status: TrainingStatus = { state, stage: info.status.stage, message, links: job.links };
+    // A scheduled job has printed nothing yet; reading its (open) stream would only wait. Logs are a
+    // convenience: failing to read them never fails a status check.
+    if (state !== 'queued') {
+      status.logTail = await client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
+    }
+    if (state === 'succeeded' && job.outputModel) {
+      const since = new Date(info.startedAt ?? info.createdAt ?? 0);
+      const access = { hubUrl: this.deps.hub.endpoint, accessToken: this.token(), fetch: hubFetch(this.deps.fetch) };
+      try {
+        const pushed = await readPushedModel(job.outputModel, since, access);
+        if (pushed.pushed) Object.assign(status, { model: job.outputModel, metrics: pushed.metrics });
+      } catch (err) {
+        if (isTransient(err)) throw err; // the check is retried
+        // The training did succeed; an unreadable model repo must not turn it into a failure.
+        status.message = `the job completed, but its model repo could not be read: ${(err as Error).message}`;
+      }
+    }
+    return status;
+  }
+
+  async cancel(run: RunContext, job: JobRef): Promise<void> {
+    const { client, namespace } = this.context(run);
+    const ended = async () => {
+      const info = await client.get(namespace, job.jobId);
+      return !info || isTerminalStage(info.status.stage);
+    };
+    if (await ended()) return;
+    try {
+      await client.cancel(namespace, job.jobId);
+    } catch (err) {
+      if (!(await ended())) throw err; // it ended meanwhile: nothing left to stop
+    }
+  }
+
+  /** Jobs leave nothing to clean up: the container is gone when the job ends, the model repo is the product. */
+  async cleanup(_run: RunContext, _project: ProjectRef): Promise<void> {}
+
+  /** The newest job of this run that is still going or completed; failed or cancelled ones are not adopted. */
+  private async findRunJob(client: JobsClient, namespace: string, run: RunContext): Promise<JobInfo | undefined> {
+    const jobs = await client.list(namespace, { labels: runLabels(run) });
+    return jobs.find((job) => countsAsStarted(job.status.stage));
+  }
+
+  private context(run: RunContext): { client: JobsClient; namespace: string; options: HfJobsBackendOptions } {
+    const options = this.options(run);
+    const client = new JobsClient(this.deps.hub.endpoint, this.token(), this.deps.fetch);
+    return { client, namespace: jobNamespace(run, options), options };
+  }
+
+  private options(run: RunContext): HfJobsBackendOptions {
+    if (run.pipeline.backend.type !== 'hf-jobs')
+      throw new Error(`pipeline ${run.pipeline.name} is not a Hugging Face Jobs pipeline`);
+    return run.pipeline.backend;
+  }
+
+  private token(): string {
+    if (!this.deps.token) {
+      throw new MissingCredentialsError('HF_TOKEN is not set: the hf-jobs backend needs a token that can run jobs');
+    }
+    return this.deps.token;
+  }
+}
+
+function isTransient(err: unknown): boolean {
+  return (
+    (err instanceof HttpError && err.retryable) || err instanceof NetworkError || err instanceof MalformedResponseError
+  );
+}

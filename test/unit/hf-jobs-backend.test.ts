@@ -1,0 +1,267 @@
+/**
+ * The hf-jobs backend against the fake Hub and its fake Jobs API, step by step (no Temporal): what it asks
+ * Jobs to run, how it finds a run's job again, and what it reports.
+ */
+import { HfJobsBackend } from '../../src/backends/hf-jobs/hf-jobs-backend';
+import type { RunContext } from '../../src/backends/types';
+import { HubClient } from '../../src/hub/hub-client';
+import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
+import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { unique } from '../helpers/temporal';
+
+let fakes: JobsStack;
+let backend: HfJobsBackend;
+
+beforeAll(async () => {
+  fakes = await startJobsFakes();
+  const hub = new HubClient({ endpoint: fakes.hub.url, token: TEST_TOKEN });
+  backend = new HfJobsBackend({ hub, token: TEST_TOKEN });
+});
+
+afterAll(async () => {
+  await fakes?.stop();
+});
+
+function runOf(overrides: Record<string, unknown> = {}, options: Record<string, unknown> = {}): RunContext {
+  const pipeline = jobsPipeline(fakes, overrides, options);
+  return { pipeline, revision: fakes.hub.head(fakes.dataset), attempt: 1 };
+}
+
+async function startRun(run: RunContext) {
+  const project = await backend.createProject(run);
+  const data = await backend.addData(run, project);
+  return backend.start(run, project, data);
+}
+
+const EXAMPLES = 'https://raw.githubusercontent.com/huggingface/transformers/main/examples/pytorch';
+const DOWNLOAD_AT_REVISION =
+  'uvx --from huggingface_hub hf download "$1" --repo-type dataset --revision "$2" --local-dir /tmp/dataset';
+const COMMON =
+  '--do_train --do_eval --eval_strategy epoch --num_train_epochs 5 --learning_rate 2e-5 --output_dir /tmp/out ' +
+  '--report_to none --push_to_hub --hub_model_id "$4"';
+
+test('the default image-classification job fine-tunes input_model on the exact revision with the token as a secret only', async () => {
+  const run = runOf();
+  const job = await startRun(run);
+
+  const [created] = fakes.jobs.jobsLabelled({ 'retrain-pipeline': run.pipeline.name });
+  const script = [
+    'set -eu',
+    DOWNLOAD_AT_REVISION,
+    `exec uv run ${EXAMPLES}/image-classification/run_image_classification.py --model_name_or_path "$3" ` +
+      `--dataset_name /tmp/dataset --ignore_mismatched_sizes --remove_unused_columns False ${COMMON}`,
+  ].join('\n');
+  expect(created?.request).toEqual({
+    dockerImage: 'ghcr.io/astral-sh/uv:python3.12-bookworm',
+    command: [
+      'bash',
+      '-c',
+      script,
+      'hub-retrain',
+      fakes.dataset,
+      run.revision,
+      'microsoft/resnet-50',
+      `${TEST_USER}/${run.pipeline.name}`,
+    ],
+    arguments: [],
+    environment: {},
+    secrets: { HF_TOKEN: TEST_TOKEN },
+    flavor: 'a10g-small',
+    timeoutSeconds: 7200,
+    labels: {
+      'retrain-pipeline': run.pipeline.name,
+      'retrain-dataset': fakes.dataset,
+      'retrain-revision': run.revision,
+      'retrain-attempt': '1',
+    },
+  });
+  expect(job).toEqual({
+    jobId: created!.id,
+    links: {
+      job: `${fakes.hub.url}/jobs/${TEST_USER}/${created!.id}`,
+      model: `${fakes.hub.url}/${TEST_USER}/${run.pipeline.name}`,
+    },
+    outputModel: `${TEST_USER}/${run.pipeline.name}`,
+  });
+
+  // What the service keeps and shows of the job names the secret, never its value.
+  const shown = await fetch(`${fakes.hub.url}/api/jobs/${TEST_USER}/${job.jobId}`, {
+    headers: { authorization: `Bearer ${TEST_TOKEN}` },
+  }).then((r) => r.json() as Promise<{ secrets: string[] }>);
+  expect(shown.secrets).toEqual(['HF_TOKEN']);
+  expect(JSON.stringify(shown)).not.toContain(TEST_TOKEN);
+});
+
+test('the default text-classification job uses the text example script, and the options reach the request', async () => {
+  const run = runOf(
+    { task: 'text-classification', input_model: 'distilbert/distilbert-base-uncased' },
+    {
+      namespace: 'acme-org',
+      flavor: 't4-small',
+      timeout_seconds: 1800,
+      env: { WANDB_MODE: 'offline' },
+      labels: { team: 'nlp' },
+    },
+  );
+  await startRun(run);
+
+  const [created] = fakes.jobs.jobsLabelled({ 'retrain-pipeline': run.pipeline.name });
+  expect(created?.namespace).toBe('acme-org');
+  expect(created?.request).toEqual({
+    dockerImage: 'ghcr.io/astral-sh/uv:python3.12-bookworm',
+    command: [
+      'bash',
+      '-c',
+      [
+        'set -eu',
+        DOWNLOAD_AT_REVISION,
+        `exec uv run ${EXAMPLES}/text-classification/run_classification.py --model_name_or_path "$3" ` +
+          `--dataset_name /tmp/dataset --ignore_mismatched_sizes --text_column_names text --label_column_name label ${COMMON}`,
+      ].join('\n'),
+      'hub-retrain',
+      fakes.dataset,
+      run.revision,
+      'distilbert/distilbert-base-uncased',
+      `${TEST_USER}/${run.pipeline.name}`,
+    ],
+    arguments: [],
+    environment: { WANDB_MODE: 'offline' },
+    secrets: { HF_TOKEN: TEST_TOKEN },
+    flavor: 't4-small',
+    timeoutSeconds: 1800,
+    labels: {
+      team: 'nlp',
+      'retrain-pipeline': run.pipeline.name,
+      'retrain-dataset': fakes.dataset,
+      'retrain-revision': run.revision,
+      'retrain-attempt': '1',
+    },
+  });
+});
+
+test('a custom command gets its placeholders filled and its image used', async () => {
+  const command = ['python', 'train.py', '--data={dataset}@{revision}', '--from', '{base_model}', '--task={task}'];
+  const run = runOf({}, { image: 'pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel', command });
+  const job = await startRun(run);
+
+  const created = fakes.jobs.job(job.jobId)!;
+  expect(created.request.dockerImage).toBe('pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel');
+  expect(created.request.command).toEqual([
+    'python',
+    'train.py',
+    `--data=${fakes.dataset}@${run.revision}`,
+    '--from',
+    'microsoft/resnet-50',
+    '--task=image-classification',
+  ]);
+  // It does not push to {output_repo}, so there is no model to look for.
+  expect(job.outputModel).toBeUndefined();
+});
+
+test('a retried start adopts the job of its run instead of starting a second one', async () => {
+  const run = runOf();
+  const first = await startRun(run);
+  const again = await startRun(run);
+
+  expect(again).toMatchObject({ jobId: first.jobId, reused: true });
+  expect(fakes.jobs.jobsLabelled({ 'retrain-pipeline': run.pipeline.name })).toHaveLength(1);
+  // The next attempt of the same revision is a different run.
+  const next = await startRun({ ...run, attempt: 2 });
+  expect(next.jobId).not.toBe(first.jobId);
+});
+
+test('a job of the run that failed is not adopted: the retried start runs a new one', async () => {
+  const name = unique('flaky');
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name ? { outcome: 'error', schedulingMs: 10, runMs: 10 } : undefined;
+  const run = runOf({ name });
+  const first = await startRun(run);
+  await waitFor(() => fakes.jobs.job(first.jobId)?.stage === 'ERROR');
+
+  const second = await startRun(run);
+  expect(second.jobId).not.toBe(first.jobId);
+  expect(second.reused).toBeUndefined();
+});
+
+test('status follows the stage, surfaces the log tail, and reports the error message', async () => {
+  const name = unique('oom');
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name
+      ? {
+          outcome: 'error',
+          schedulingMs: 50,
+          runMs: 300,
+          logs: ['loading', 'epoch 1'],
+          errorMessage: 'CUDA out of memory',
+        }
+      : undefined;
+  const run = runOf({ name });
+  const job = await startRun(run);
+
+  expect(await backend.status(run, job)).toMatchObject({ state: 'queued', stage: 'SCHEDULING' });
+  await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'ERROR');
+  const status = await backend.status(run, job);
+  expect(status).toMatchObject({ state: 'failed', stage: 'ERROR', message: 'CUDA out of memory' });
+  expect(status.logTail).toEqual(['loading', 'epoch 1']);
+  expect(status.model).toBeUndefined();
+});
+
+test('after COMPLETED the metrics come from the evaluation results the job pushed to the model repo', async () => {
+  const name = unique('good');
+  const repo = `${TEST_USER}/${name}`;
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name
+      ? trainingThatPushes(repo, { eval_accuracy: 0.93, eval_loss: 0.21 })
+      : undefined;
+  const run = runOf({ name });
+  const job = await startRun(run);
+  await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'COMPLETED');
+
+  const status = await backend.status(run, job);
+  expect(status).toMatchObject({ state: 'succeeded', stage: 'COMPLETED', model: repo });
+  expect(status.metrics).toEqual({ eval_accuracy: 0.93, eval_loss: 0.21 }); // eval_results.json, not all_results
+});
+
+test('a model repo that did not change since the job started is not taken for its output', async () => {
+  const name = unique('nopush');
+  const repo = `${TEST_USER}/${name}`;
+  fakes.hub.commitFiles('model', repo, { 'all_results.json': '{"eval_accuracy": 0.5}' }); // an older run's
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name ? { outcome: 'success', schedulingMs: 20, runMs: 50 } : undefined;
+  const run = runOf({ name });
+  const job = await startRun(run);
+  await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'COMPLETED');
+
+  const status = await backend.status(run, job);
+  expect(status.state).toBe('succeeded');
+  expect(status.model).toBeUndefined();
+  expect(status.metrics).toBeUndefined();
+});
+
+test('cancel stops a job that is still running and does nothing for one that ended', async () => {
+  const name = unique('stop');
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name ? { outcome: 'hang', schedulingMs: 10 } : undefined;
+  const running = await startRun(runOf({ name }));
+  await backend.cancel(runOf({ name }), running);
+  expect(fakes.jobs.cancelCalls).toContain(running.jobId);
+  expect(fakes.jobs.job(running.jobId)?.stage).toBe('CANCELED');
+
+  const calls = fakes.jobs.cancelCalls.length;
+  await backend.cancel(runOf({ name }), running);
+  expect(fakes.jobs.cancelCalls).toHaveLength(calls);
+});
+
+test('without a token the backend fails fast with MissingCredentials', async () => {
+  const hub = new HubClient({ endpoint: fakes.hub.url });
+  const tokenless = new HfJobsBackend({ hub });
+  await expect(tokenless.createProject(runOf())).rejects.toMatchObject({ name: 'MissingCredentials' });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the fake job');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

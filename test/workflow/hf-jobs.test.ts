@@ -1,0 +1,134 @@
+/**
+ * RetrainWorkflow with the hf-jobs backend on a real Temporal dev server: the real activities talk HTTP to
+ * the fake Hub and the fake Jobs API mounted on it.
+ */
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { progressQuery, RETRAIN_WORKFLOW, retrainWorkflowId, type RetrainInput } from '../../src/workflows/definitions';
+import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import type { JobScript } from '../fakes/fake-jobs';
+import { expectSecretAbsentFromHistories } from '../helpers/history';
+import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
+import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+
+let fakes: JobsStack;
+let client: Client;
+let worker: RunningWorker;
+/** Job scripts by pipeline name. */
+const scripts = new Map<string, JobScript>();
+
+beforeAll(async () => {
+  fakes = await startJobsFakes();
+  fakes.jobs.scriptFor = (request) => scripts.get(request.labels?.['retrain-pipeline'] ?? '');
+  client = await testClient();
+  worker = await startWorker(unique('hf-jobs'), fakes.activityDeps);
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+  await fakes?.stop();
+});
+
+function start(name: string, script: JobScript, backend: Record<string, unknown> = {}) {
+  scripts.set(name, script);
+  const pipeline = jobsPipeline(fakes, { name }, backend);
+  const revision = fakes.hub.head(fakes.dataset);
+  const input: RetrainInput = { pipeline, revision, attempt: 1 };
+  return client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+    workflowId: retrainWorkflowId(pipeline.name, revision),
+    taskQueue: worker.taskQueue,
+    args: [input],
+  });
+}
+
+const jobOf = (name: string) => {
+  const jobs = fakes.jobs.jobsLabelled({ 'retrain-pipeline': name });
+  expect(jobs).toHaveLength(1);
+  return jobs[0]!;
+};
+const notice = (name: string, what: string) =>
+  fakes.hub.discussionsOf('dataset', fakes.dataset).find((d) => d.title.includes(`${name} ${what}`));
+
+test('a run on Hugging Face Jobs trains, reads the pushed model metrics, and links the job in result, memo and notice', async () => {
+  const name = unique('resnet');
+  const handle = await start(name, trainingThatPushes(`${TEST_USER}/${name}`, { eval_accuracy: 0.93, eval_loss: 0.2 }));
+  const result = await handle.result();
+
+  const job = jobOf(name);
+  const jobPage = `${fakes.hub.url}/jobs/${TEST_USER}/${job.id}`;
+  expect(result).toMatchObject({
+    outcome: 'succeeded',
+    jobId: job.id,
+    links: { job: jobPage, model: `${fakes.hub.url}/${TEST_USER}/${name}` },
+    metrics: { eval_accuracy: 0.93, eval_loss: 0.2 },
+  });
+  expect((await handle.describe()).memo).toMatchObject({ jobId: job.id, links: { job: jobPage } });
+  const progress = await handle.query(progressQuery);
+  expect(progress).toMatchObject({ stage: 'succeeded', status: 'COMPLETED' });
+  expect(progress.logTail).toContain("{'loss': 0.61, 'epoch': 1.0}");
+  const posted = notice(name, 'retrained');
+  expect(posted?.description).toContain(jobPage);
+  expect(posted?.description).toContain('| eval_accuracy | 0.9300 |');
+
+  await expectSecretAbsentFromHistories(client, [handle.workflowId], TEST_TOKEN, job.id);
+});
+
+test('a job that ends in ERROR fails the run with its message, and the failure is announced', async () => {
+  const name = unique('oom');
+  const handle = await start(name, { outcome: 'error', runMs: 300, errorMessage: 'CUDA out of memory' });
+
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  const progress = await handle.query(progressQuery);
+  expect(progress).toMatchObject({ outcome: 'failed', status: 'ERROR', stage: 'compensated' });
+  expect(progress.error).toContain('CUDA out of memory');
+  expect(notice(name, 'failed')?.description).toContain('CUDA out of memory');
+  expect(fakes.jobs.cancelCalls).not.toContain(jobOf(name).id); // it had ended: nothing to stop
+});
+
+test('a job that runs past timeout_seconds is stopped by the service ("Job timeout") and the run fails', async () => {
+  const name = unique('slow');
+  const handle = await start(name, { outcome: 'hang', schedulingMs: 50 }, { timeout_seconds: 2 });
+
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  const progress = await handle.query(progressQuery);
+  expect(progress.error).toContain('Job timeout');
+  expect(jobOf(name)).toMatchObject({ stage: 'ERROR', message: 'Job timeout' });
+  expect(fakes.jobs.cancelCalls).not.toContain(jobOf(name).id);
+});
+
+test('the log lines of a running job reach the progress query; cancelling the run cancels the job', async () => {
+  const name = unique('watch');
+  const handle = await start(name, { outcome: 'hang', schedulingMs: 50, logs: ['epoch 1/5', 'epoch 2/5'] });
+
+  const progress = await eventually(
+    async () => {
+      const p = await handle.query(progressQuery);
+      return p.logTail.includes('epoch 2/5') ? p : undefined;
+    },
+    30_000,
+    'log lines in the progress query',
+  );
+  expect(progress).toMatchObject({ stage: 'training', status: 'RUNNING', logTail: ['epoch 1/5', 'epoch 2/5'] });
+
+  await handle.cancel();
+  const failure = await handle.result().catch((err: unknown) => err);
+  expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const job = jobOf(name);
+  expect(fakes.jobs.cancelCalls).toEqual(expect.arrayContaining([job.id]));
+  expect(job.stage).toBe('CANCELED');
+  expect(notice(name, 'retraining on')?.title).toContain('cancelled');
+});
+
+test('429 (with Retry-After) and 500 answers from Jobs are retried and start exactly one job', async () => {
+  const create = new RegExp(`^/api/jobs/${TEST_USER}$`);
+  fakes.jobs.faults.add({ method: 'POST', path: create, status: 429, retryAfter: 1, times: 2 });
+  fakes.jobs.faults.add({ method: 'POST', path: create, status: 500, times: 1 });
+  const name = unique('bursty');
+  const handle = await start(name, { outcome: 'success', runMs: 200 });
+
+  expect((await handle.result()).outcome).toBe('succeeded');
+  expect(fakes.jobs.faults.hits(create)).toBe(3);
+  jobOf(name);
+});
