@@ -57,6 +57,8 @@ export function activityDepsFromEnv(env: Env, extra: { temporalUiUrl?: string } 
     temporalUiUrl: extra.temporalUiUrl ?? env.TEMPORAL_UI_URL,
     publicUrl: env.PUBLIC_URL,
     namespace: env.TEMPORAL_NAMESPACE,
+    stateDir: resolve(env.RETRAIN_STATE_DIR),
+    modelsDir: resolve(env.RETRAIN_MODELS_DIR),
   };
 }
 

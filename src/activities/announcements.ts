@@ -1,5 +1,6 @@
 import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
+import type { PromotionDecision } from '../registry/promotion';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
 
@@ -13,6 +14,8 @@ export interface AnnouncementFacts {
   metrics: Record<string, number>;
   error?: string;
   stage: string;
+  /** The promotion gate's verdict, once the model was evaluated. */
+  promotion?: PromotionDecision;
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -94,6 +97,7 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   add(`| Backend | \`${a.pipeline.backend.type}\` |`);
   if (a.jobId) add(`| Training job | ${a.links.job ? `[\`${a.jobId}\`](${a.links.job})` : `\`${a.jobId}\``} |`);
   if (a.kind === 'succeeded' && a.links.model) add(`| Model | ${a.links.model} |`);
+  if (a.kind === 'succeeded' && a.promotion) add(`| Promotion | ${a.promotion.reason} |`);
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`
     : `\`${a.workflowId}\``;

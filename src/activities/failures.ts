@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { HubApiError } from '@huggingface/hub';
+import { PermanentBackendError } from '../backends/types';
 import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkError } from '../http/http-error';
 
 /** Never wait longer than this for a single retry, whatever Retry-After says. */
@@ -17,7 +18,9 @@ export function toActivityFailure(err: unknown): unknown {
   if (err instanceof NetworkError || err instanceof MalformedResponseError) {
     return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: false });
   }
-  if (err instanceof MissingCredentialsError) return ApplicationFailure.nonRetryable(err.message, err.name);
+  if (err instanceof MissingCredentialsError || err instanceof PermanentBackendError) {
+    return ApplicationFailure.nonRetryable(err.message, err.name);
+  }
   return err;
 }
 

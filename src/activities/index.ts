@@ -5,10 +5,13 @@
 import { log } from '@temporalio/activity';
 import { createBackends } from '../backends';
 import type { DataRef, JobRef, ProjectRef, RunContext, TrainingStatus } from '../backends/types';
-import type { PipelineSpec } from '../config/config-schema';
+import { isLocalDataset, type PipelineSpec } from '../config/config-schema';
+import { folderRevision } from '../datasets/local-folder';
 import { HubClient } from '../hub/hub-client';
+import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
+import { createOutcomeActivities } from './outcome-activities';
 
 export interface ActivityDeps {
   hubEndpoint: string;
@@ -17,6 +20,12 @@ export interface ActivityDeps {
   temporalUiUrl?: string;
   publicUrl?: string;
   namespace: string;
+  /** RETRAIN_STATE_DIR: local runs, dataset snapshots, the Hub cache. */
+  stateDir: string;
+  /** RETRAIN_MODELS_DIR: the model registry. */
+  modelsDir: string;
+  /** Overrides the default trainers' command (tests). */
+  defaultTrainerCommand?: string[];
   fetch?: typeof fetch;
 }
 
@@ -24,6 +33,8 @@ export interface Posted {
   num?: number;
   url?: string;
   reused: boolean;
+  /** Not posted: the dataset has no Community tab (a local folder) or the pipeline turned it off. */
+  skipped?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -32,6 +43,9 @@ export function createActivities(deps: ActivityDeps) {
     hub,
     hfToken: deps.hfToken,
     autotrainApiUrl: deps.autotrainApiUrl,
+    stateDir: deps.stateDir,
+    modelsDir: deps.modelsDir,
+    defaultTrainerCommand: deps.defaultTrainerCommand,
     fetch: deps.fetch,
   });
   const context: AnnouncementContext = {
@@ -41,10 +55,27 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
+  const outcomes = createOutcomeActivities({
+    registry: new ModelRegistry(deps.modelsDir),
+    hubEndpoint: deps.hubEndpoint,
+    hfToken: deps.hfToken,
+    context,
+    fetch: deps.fetch,
+  });
+
   return classifyFailures({
-    /** What to train: the commit main points at now (falls back to the delivered one in the workflow). */
+    ...outcomes,
+
+    /**
+     * What to train: the commit main points at now, or a local folder's content hash (the workflow falls
+     * back to the delivered revision if this fails).
+     */
     async resolveRevision(input: { pipeline: PipelineSpec; revision?: string }): Promise<{ revision: string }> {
-      const revision = await hub.datasetRevisionSha(input.pipeline.input_dataset, 'main');
+      const { pipeline } = input;
+      const revision =
+        isLocalDataset(pipeline) && pipeline.local_path
+          ? await folderRevision(pipeline.local_path)
+          : await hub.datasetRevisionSha(pipeline.input_dataset, 'main');
       if (input.revision && input.revision !== revision) {
         log.info('main has moved past the delivered revision', { delivered: input.revision, head: revision });
       }
@@ -79,6 +110,14 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Posts on the dataset's Community tab, once per pipeline, revision and outcome. */
     async notify(announcement: Announcement): Promise<Posted> {
+      const { pipeline } = announcement;
+      if (isLocalDataset(pipeline) || pipeline.notify?.discussions === false) {
+        log.info('outcome recorded (no Community tab for this pipeline)', {
+          kind: announcement.kind,
+          pipeline: pipeline.name,
+        });
+        return { reused: false, skipped: true };
+      }
       const { title, description } = renderAnnouncement(announcement, context);
       const posted = await hub.postDiscussionOnce(
         { type: 'dataset', name: announcement.pipeline.input_dataset },

@@ -2,12 +2,19 @@ import type { PipelineSpec } from '../config/config-schema';
 import type { HubClient } from '../hub/hub-client';
 import { AutotrainBackend } from './autotrain/autotrain-backend';
 import { HfJobsBackend } from './hf-jobs/hf-jobs-backend';
+import { defaultTrainerCommand } from './local/default-trainer';
+import { LocalBackend } from './local/local-backend';
 import type { TrainingBackend } from './types';
 
 export interface BackendDeps {
   hub: HubClient;
   hfToken?: string;
   autotrainApiUrl?: string;
+  /** RETRAIN_STATE_DIR and the model registry folder, for the local backend. */
+  stateDir: string;
+  modelsDir: string;
+  /** Overrides the default trainers' command (tests). */
+  defaultTrainerCommand?: string[];
   fetch?: typeof fetch;
 }
 
@@ -20,12 +27,22 @@ export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => T
     fetch: deps.fetch,
   });
   const hfJobs = new HfJobsBackend({ hub: deps.hub, token: deps.hfToken, fetch: deps.fetch });
+  let local: LocalBackend | undefined;
   return (pipeline) => {
     switch (pipeline.backend.type) {
       case 'autotrain':
         return autotrain;
       case 'hf-jobs':
         return hfJobs;
+      case 'local':
+        return (local ??= new LocalBackend({
+          stateDir: deps.stateDir,
+          modelsDir: deps.modelsDir,
+          hubEndpoint: deps.hub.endpoint,
+          token: deps.hfToken,
+          fetch: deps.fetch,
+          defaultCommand: deps.defaultTrainerCommand ?? defaultTrainerCommand(),
+        }));
     }
   };
 }

@@ -76,3 +76,8 @@ export interface TrainingBackend {
   /** Remove what createProject made, where the pipeline asks for clean-up. */
   cleanup(run: RunContext, project: ProjectRef): Promise<void>;
 }
+
+/** A backend problem that retrying the same step cannot fix (bad configuration, missing data). */
+export class PermanentBackendError extends Error {
+  override readonly name: string = 'PermanentBackendError';
+}

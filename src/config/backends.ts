@@ -106,13 +106,32 @@ export const hfJobsBackendSchema = z.strictObject({
   command: z.array(commandArgument).min(1, { message: 'expected at least the program to run' }).optional(),
   env: jobEnvironment.default({}),
   labels: jobLabels.default({}),
-  /** Jobs leave nothing behind to clean up (the model repo is the product); present so every backend has it. */
-  cleanup: z.literal(false, { message: 'Hugging Face Jobs leave nothing to clean up' }).default(false),
 });
 
-export const backendSchema = z.discriminatedUnion('type', [autotrainBackendSchema, hfJobsBackendSchema]);
+export const localBackendSchema = z.strictObject({
+  type: z.literal('local'),
+  /**
+   * The trainer to run, as argv (no shell). Omitted: the default trainer for the pipeline's task in
+   * trainers/. It gets RETRAIN_DATA_DIR, RETRAIN_OUTPUT_DIR, RETRAIN_BASE_MODEL, RETRAIN_TASK, RETRAIN_PARAMS.
+   */
+  command: z
+    .array(z.string().min(1))
+    .min(1, { message: 'expected the program and its arguments, e.g. ["python3", "train.py"]' })
+    .optional(),
+  /** Passed to the trainer as RETRAIN_PARAMS (JSON). */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Remove the run's scratch state when it fails or is cancelled. */
+  cleanup: z.boolean().default(false),
+});
+
+export const backendSchema = z.discriminatedUnion('type', [
+  autotrainBackendSchema,
+  hfJobsBackendSchema,
+  localBackendSchema,
+]);
 
 export type AutotrainBackendOptions = z.output<typeof autotrainBackendSchema>;
 export type HfJobsBackendOptions = z.output<typeof hfJobsBackendSchema>;
+export type LocalBackendOptions = z.output<typeof localBackendSchema>;
 export type BackendOptions = z.output<typeof backendSchema>;
 export type BackendType = BackendOptions['type'];

@@ -4,12 +4,18 @@ import { durationSeconds } from './duration';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const HUB_REPO = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+/** A local dataset folder: `file:<path>`, relative to the config file's folder or absolute. */
+export const LOCAL_DATASET_PREFIX = 'file:';
 const PROJECT_PREFIX = /^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
 
 /** The four keys of the original Space's config.json. */
 const originalKeys = {
   target_namespace: z.string().regex(/^[\w.-]+$/, { message: 'expected a Hub user or organisation name' }),
-  input_dataset: z.string().regex(HUB_REPO, { message: 'expected a Hub dataset id of the form "owner/name"' }),
+  input_dataset: z
+    .string()
+    .refine((v) => HUB_REPO.test(v) || (v.startsWith(LOCAL_DATASET_PREFIX) && v.length > LOCAL_DATASET_PREFIX.length), {
+      message: 'expected a Hub dataset id of the form "owner/name", or a local folder as "file:<path>"',
+    }),
   input_model: z.string().min(1, { message: 'expected a base model id, for example "microsoft/resnet-50"' }),
   autotrain_project_prefix: z
     .string()
@@ -21,6 +27,19 @@ const promotionSchema = z.strictObject({
   metric: z.string().min(1),
   direction: z.enum(['max', 'min']).default('max'),
   min_delta: z.number().min(0).default(0),
+});
+
+const notifySchema = z.strictObject({
+  /** POST a JSON message (with a Slack-compatible `text`) here on every outcome. */
+  webhook_url: z.url({ message: 'expected an http(s) URL' }).optional(),
+  /** Announce on the dataset's Community tab (Hub datasets only). */
+  discussions: z.boolean().default(true),
+});
+
+const publishSchema = z.strictObject({
+  /** Upload each promoted model to this Hub model repo. */
+  repo: z.string().regex(HUB_REPO, { message: 'expected a Hub model id of the form "owner/name"' }),
+  private: z.boolean().default(true),
 });
 
 export const pipelineInputSchema = z.strictObject({
@@ -38,17 +57,25 @@ export const pipelineInputSchema = z.strictObject({
   promotion: promotionSchema.optional(),
   max_training_time: durationSeconds.default(24 * 3600),
   poll_interval_seconds: z.number().min(1).max(86_400).default(60),
+  notify: notifySchema.prefault({}),
+  publish: publishSchema.optional(),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */
 export type PipelineSpec = Omit<z.output<typeof pipelineInputSchema>, 'name' | 'autotrain_project_prefix'> & {
   name: string;
   autotrain_project_prefix: string;
+  /** For `file:` datasets: the folder as an absolute path. */
+  local_path?: string;
 };
 
+export function isLocalDataset(spec: Pick<PipelineSpec, 'input_dataset'>): boolean {
+  return spec.input_dataset.startsWith(LOCAL_DATASET_PREFIX);
+}
+
 function withDefaults(p: z.output<typeof pipelineInputSchema>): PipelineSpec {
-  const datasetName = p.input_dataset.split('/').pop() ?? p.input_dataset;
-  const name = p.name ?? p.autotrain_project_prefix ?? datasetName;
+  const datasetName = p.input_dataset.replace(/\/+$/, '').split('/').pop() ?? p.input_dataset;
+  const name = p.name ?? p.autotrain_project_prefix ?? datasetName.replace(/[^A-Za-z0-9._-]/g, '-');
   const prefix = p.autotrain_project_prefix ?? name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
   return { ...p, name, autotrain_project_prefix: prefix };
 }

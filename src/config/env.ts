@@ -35,6 +35,8 @@ export const envSchema = z.object({
   RETRAIN_CONFIG: z.preprocess(blankToUndefined, z.string().default('./config.json')),
   /** Where the embedded dev server, the generated secret and local state live. */
   RETRAIN_STATE_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
+  /** The model registry: `<dir>/<pipeline>/<revision>/` per run and `<dir>/<pipeline>/current`. */
+  RETRAIN_MODELS_DIR: z.preprocess(blankToUndefined, z.string().default('./models')),
   ADMIN_TOKEN: z.preprocess(
     blankToUndefined,
     z.string().min(16, { message: 'expected at least 16 characters' }).optional(),

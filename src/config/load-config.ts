@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { configSchemaFor, type PipelineSpec } from './config-schema';
+import { dirname, resolve } from 'node:path';
+import { configSchemaFor, isLocalDataset, LOCAL_DATASET_PREFIX, type PipelineSpec } from './config-schema';
 import { flattenIssues, type PathIssue } from './format-issues';
 
 /** A configuration problem the user must fix; the message lists every key path and what was expected. */
@@ -14,10 +14,15 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseConfig(raw: unknown, source = 'config.json'): PipelineSpec[] {
+/** `baseDir` anchors relative `file:` dataset paths (the config file's folder). */
+export function parseConfig(raw: unknown, source = 'config.json', baseDir = process.cwd()): PipelineSpec[] {
   const result = configSchemaFor(raw).safeParse(raw);
   if (!result.success) throw new ConfigError(source, flattenIssues(result.error));
-  return result.data;
+  return result.data.map((spec) =>
+    isLocalDataset(spec)
+      ? { ...spec, local_path: resolve(baseDir, spec.input_dataset.slice(LOCAL_DATASET_PREFIX.length)) }
+      : spec,
+  );
 }
 
 export function loadConfigFile(path: string): PipelineSpec[] {
@@ -40,5 +45,5 @@ export function loadConfigFile(path: string): PipelineSpec[] {
   } catch (err) {
     throw new ConfigError(file, [{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }]);
   }
-  return parseConfig(raw, file);
+  return parseConfig(raw, file, dirname(file));
 }

@@ -13,6 +13,7 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     metrics: { ...progress.metrics },
     error: progress.error,
     stage: progress.stage,
+    promotion: progress.promotion,
   };
 }
 

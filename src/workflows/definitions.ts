@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PipelineSpec } from '../config/config-schema';
 import type { DataRef, JobRef, Links, ProjectRef } from '../backends/types';
+import type { PromotionDecision } from '../registry/promotion';
 
 export const PIPELINE_WORKFLOW = 'PipelineWorkflow';
 export const RETRAIN_WORKFLOW = 'RetrainWorkflow';
@@ -133,6 +134,10 @@ export interface RetrainProgress {
   error?: string;
   /** Compensations that could not complete (each already logged). */
   compensationErrors?: string[];
+  /** Announcements or uploads that failed without failing the run (each already logged). */
+  announcementErrors?: string[];
+  /** The promotion gate's verdict (with both numbers when there are two). */
+  promotion?: PromotionDecision;
   polls: number;
 }
 
@@ -151,6 +156,7 @@ export interface RetrainResult {
   links: Links;
   metrics: Record<string, number>;
   message: string;
+  promotion?: PromotionDecision;
 }
 
 export const datasetUpdatedSignal = defineSignal<[DatasetUpdate]>('datasetUpdated');

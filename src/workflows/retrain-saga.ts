@@ -12,24 +12,20 @@ import {
   type RetrainProgress,
 } from './definitions';
 import { compensationActivities } from './retrain-activities';
-import { announcementFacts, describe } from './announcement';
+import { describe } from './announcement';
+import { announce } from './retrain-announce';
 
 export async function compensate(input: RetrainInput, carried: RetrainCarried): Promise<void> {
   const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
   const { progress, project, job } = carried;
   const steps: Array<[string, () => Promise<unknown>]> = [];
   if (job) steps.push(['stop the training job', () => compensationActivities.stopTraining(run, job)]);
-  if (project && input.pipeline.backend.cleanup) {
+  const backend = input.pipeline.backend;
+  if (project && 'cleanup' in backend && backend.cleanup) {
     steps.push(['clean up the project', () => compensationActivities.cleanupProject(run, project)]);
   }
   const kind = progress.outcome === 'cancelled' ? 'cancelled' : progress.outcome === 'rejected' ? 'rejected' : 'failed';
-  steps.push([
-    'post the failure notice',
-    async () => {
-      const posted = await compensationActivities.notify({ kind, ...announcementFacts(input, progress) });
-      if (posted.url) progress.links.discussion = posted.url;
-    },
-  ]);
+  steps.push(['post the failure notice', () => announce(input, progress, kind, compensationActivities)]);
   for (const [what, step] of steps) {
     try {
       await step();

@@ -11,6 +11,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   setHandler,
   sleep,
   upsertMemo,
@@ -30,7 +31,8 @@ import {
   type RunOutcome,
   type Stage,
 } from './definitions';
-import { announcementFacts, describe } from './announcement';
+import { describe } from './announcement';
+import { announce } from './retrain-announce';
 import { compensate, notifyParent } from './retrain-saga';
 import { pollActivities, stepActivities } from './retrain-activities';
 
@@ -63,19 +65,18 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
   try {
     if (!carried.project) {
       enterStage('created');
-      carried.project = await stepActivities.createProject(run);
+      carried.project = await step(() => stepActivities.createProject(run));
       Object.assign(progress.links, carried.project.links);
       upsertMemo({ links: progress.links, projectName: carried.project.projectName });
     }
     if (!carried.data) {
-      carried.data = await stepActivities.addData(run, carried.project);
+      carried.data = await step(() => stepActivities.addData(run, carried.project!));
       enterStage('data-added');
     }
     if (pipeline.approval === 'required' && !carried.job) {
       enterStage('awaiting-approval');
       progress.approval = { requested: new Date().toISOString() };
-      const request = await stepActivities.notify({ kind: 'approval-request', ...announcementFacts(input, progress) });
-      if (request.url) progress.links.discussion = request.url;
+      await announce(input, progress, 'approval-request', stepActivities, true);
       const decided = await condition(() => decision !== undefined, pipeline.approval_timeout * 1000);
       progress.approval.decided = new Date().toISOString();
       progress.approval.by = decision?.by;
@@ -89,7 +90,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       }
     }
     if (!carried.job) {
-      carried.job = await stepActivities.startProcessing(run, carried.project, carried.data);
+      carried.job = await step(() => stepActivities.startProcessing(run, carried.project!, carried.data!));
       progress.jobId = carried.job.jobId;
       Object.assign(progress.links, carried.job.links);
       upsertMemo({ jobId: carried.job.jobId, links: progress.links });
@@ -105,12 +106,26 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       );
     }
 
-    enterStage('publishing');
+    if (patched('evaluate-and-promote')) {
+      enterStage('evaluating');
+      const evaluation = await stepActivities.evaluateModel(run, carried.job, {
+        metrics: progress.metrics,
+        model: final.model,
+      });
+      progress.promotion = evaluation.decision;
+      enterStage('publishing');
+      if (evaluation.decision.promoted && pipeline.publish && pipeline.backend.type === 'local') {
+        await publish(input, progress, evaluation.registryDir);
+      }
+    } else {
+      enterStage('publishing');
+    }
     progress.outcome = 'succeeded';
     await announce(input, progress, 'succeeded');
     enterStage('succeeded');
-    upsertMemo({ outcome: 'succeeded', links: progress.links });
-    return result(progress, 'succeeded', final.message ?? 'training succeeded');
+    upsertMemo({ outcome: 'succeeded', links: progress.links, promoted: progress.promotion?.promoted });
+    const summary = [final.message ?? 'training succeeded', progress.promotion?.reason].filter(Boolean).join('; ');
+    return result(progress, 'succeeded', summary);
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     const outcome: RunOutcome = isCancellation(err) ? 'cancelled' : (progress.outcome ?? 'failed');
@@ -125,6 +140,15 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
   } finally {
     if (progress.outcome) await CancellationScope.nonCancellable(() => notifyParent(input, progress));
   }
+}
+
+/**
+ * The steps that create things run to completion even when the run is cancelled meanwhile, so their
+ * result (a job that was started) is known to the compensation that follows; the cancellation then takes
+ * effect at the next wait.
+ */
+function step<T>(fn: () => Promise<T>): Promise<T> {
+  return CancellationScope.nonCancellable(fn);
 }
 
 /** Poll with a workflow timer between checks: no worker slot is held while the job runs. */
@@ -168,15 +192,16 @@ export function pollDelaySeconds(pollsSoFar: number, interval: number): number {
   return Math.min(interval, early);
 }
 
-/** The success notice; failing to post it does not undo a training that succeeded. */
-async function announce(input: RetrainInput, progress: RetrainProgress, kind: 'succeeded'): Promise<void> {
+/** Uploads the promoted model; a failure is reported, but does not undo a training that succeeded. */
+async function publish(input: RetrainInput, progress: RetrainProgress, registryDir: string): Promise<void> {
+  const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
   try {
-    const posted = await stepActivities.notify({ kind, ...announcementFacts(input, progress) });
-    if (posted.url) progress.links.discussion = posted.url;
+    const published = await stepActivities.publishModel(run, registryDir);
+    progress.links.model = published.url;
   } catch (err) {
     if (isCancellation(err)) throw err;
-    log.warn('could not post the success notice', { error: describe(err) });
-    progress.message = `training succeeded, but the announcement could not be posted: ${describe(err)}`;
+    log.warn('could not publish the model', { error: describe(err) });
+    progress.announcementErrors = [...(progress.announcementErrors ?? []), `publish: ${describe(err)}`];
   }
 }
 
@@ -204,5 +229,6 @@ function result(progress: RetrainProgress, outcome: RunOutcome, message: string)
     links: progress.links,
     metrics: progress.metrics,
     message,
+    promotion: progress.promotion,
   };
 }

@@ -208,8 +208,63 @@ export class RepoStore {
         res.json(expand ? found.map((e) => withLastCommit(repo, commit, e)) : found);
       },
     );
+    // Commits (spec/hf-hub-api.md "Publishing a model"): preupload says every file is "regular", then the
+    // commit carries them base64 in NDJSON lines.
+    router.post('/api/:kinds/:owner/:name/preupload/:rev', (req, res, next) => {
+      const kind = KINDS[String(req.params.kinds)];
+      if (!kind) return next();
+      if (!authorized(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      if (!this.visibleOrMissing(kind, req, res)) return;
+      const files = ((req.body as { files?: Array<{ path: string }> }).files ?? []).map((f) => ({
+        path: f.path,
+        uploadMode: 'regular',
+        shouldIgnore: false,
+      }));
+      res.json({ files, commitOid: this.get(kind, repoId(req))?.commits.at(-1)?.sha });
+    });
+    router.post(
+      '/api/:kinds/:owner/:name/commit/:rev',
+      express.text({ type: 'application/x-ndjson', limit: '100mb' }),
+      (req, res, next) => {
+        const kind = KINDS[String(req.params.kinds)];
+        if (!kind) return next();
+        if (!authorized(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
+        if (!this.visibleOrMissing(kind, req, res)) return;
+        if (!req.is('application/x-ndjson')) return hubError(res, 400, 'expected application/x-ndjson');
+        const changes: Record<string, FileContent | null> = {};
+        let summary = 'Upload files';
+        for (const line of String(req.body)
+          .split('\n')
+          .filter((l) => l.trim() !== '')) {
+          const { key, value } = JSON.parse(line) as { key: string; value: Record<string, string> };
+          if (key === 'header') summary = value.summary ?? summary;
+          else if (key === 'file')
+            changes[value.path!] = Buffer.from(value.content ?? '', value.encoding === 'base64' ? 'base64' : 'utf8');
+          else if (key === 'deletedFile') changes[value.path!] = null;
+          else return hubError(res, 400, `unsupported commit operation ${key}`);
+        }
+        const id = repoId(req);
+        const sha = this.commit(kind, id, changes, { title: summary });
+        res.json({
+          success: true,
+          commitOid: sha,
+          commitUrl: `${req.protocol}://${req.get('host')}/${kind === 'model' ? '' : `${kind}s/`}${id}/commit/${sha}`,
+        });
+      },
+    );
     return router;
   }
+
+  /** The repo must exist (created by /api/repos/create); answers 404 RepoNotFound otherwise. */
+  private visibleOrMissing(kind: FileRepoKind, req: Request, res: Response): boolean {
+    if (this.has(kind, repoId(req))) return true;
+    hubError(res, 404, 'Repository not found', 'RepoNotFound');
+    return false;
+  }
+}
+
+function repoId(req: Request): string {
+  return `${String(req.params.owner)}/${String(req.params.name)}`;
 }
 
 function joined(param: string | string[] | undefined): string {

@@ -7,7 +7,7 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { FakeHub } from '../fakes/fake-hub';
 import { FakeJobs, type JobScript } from '../fakes/fake-jobs';
 import { pipelineSpec, TEST_TOKEN, TEST_USER } from './stack';
-import { unique } from './temporal';
+import { scratchDirs, unique } from './temporal';
 
 export interface JobsStack {
   hub: FakeHub;
@@ -27,7 +27,7 @@ export async function startJobsFakes(): Promise<JobsStack> {
     hub,
     jobs,
     dataset,
-    activityDeps: { hubEndpoint: hub.url, hfToken: TEST_TOKEN, namespace: 'default' },
+    activityDeps: { hubEndpoint: hub.url, hfToken: TEST_TOKEN, namespace: 'default', ...scratchDirs() },
     stop: async () => {
       jobs.stop();
       await hub.stop();

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load-config';
 import type { ActivityDeps } from '../../src/activities';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
-import { unique } from './temporal';
+import { scratchDirs, unique } from './temporal';
 
 export const TEST_TOKEN = 'hf_test_write_token_0123456789abcdef';
 export const TEST_USER = 'acme';
@@ -29,7 +29,13 @@ export async function startFakes(): Promise<FakeStack> {
     hub,
     autotrain,
     dataset,
-    activityDeps: { hubEndpoint: hub.url, hfToken: TEST_TOKEN, autotrainApiUrl: autotrain.url, namespace: 'default' },
+    activityDeps: {
+      hubEndpoint: hub.url,
+      hfToken: TEST_TOKEN,
+      autotrainApiUrl: autotrain.url,
+      namespace: 'default',
+      ...scratchDirs(),
+    },
     stop: async () => {
       await autotrain.stop();
       await hub.stop();

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
@@ -15,6 +18,12 @@ export function testBundlePath(): string {
   const path = process.env.TEMPORAL_TEST_BUNDLE;
   if (!path) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (globalSetup)');
   return path;
+}
+
+/** Fresh state and model-registry folders for a test's activities. */
+export function scratchDirs(): { stateDir: string; modelsDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'hub-retrain-state-'));
+  return { stateDir: join(root, 'state'), modelsDir: join(root, 'models') };
 }
 
 /** Unique per test: the dev server is shared by every test file. */

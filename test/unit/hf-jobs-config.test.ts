@@ -26,7 +26,6 @@ test('{"type": "hf-jobs"} alone gets working defaults', () => {
     image: 'ghcr.io/astral-sh/uv:python3.12-bookworm',
     env: {},
     labels: {},
-    cleanup: false,
   });
 });
 

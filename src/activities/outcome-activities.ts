@@ -1,0 +1,89 @@
+/** After training: evaluate and promote (the registry), publish, and announce beyond the Hub. */
+import { log } from '@temporalio/activity';
+import type { JobRef, RunContext } from '../backends/types';
+import { MissingCredentialsError } from '../http/http-error';
+import { publishModelFolder } from '../hub/publish-model';
+import { ModelRegistry } from '../registry/model-registry';
+import { decidePromotion, type PromotionDecision } from '../registry/promotion';
+import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
+import { postWebhook, webhookMessage } from './outgoing-webhook';
+
+export interface OutcomeDeps {
+  registry: ModelRegistry;
+  hubEndpoint: string;
+  hfToken?: string;
+  context: AnnouncementContext;
+  fetch?: typeof fetch;
+}
+
+export interface Evaluation {
+  decision: PromotionDecision;
+  /** The run's folder in the registry. */
+  registryDir: string;
+  metrics: Record<string, number>;
+}
+
+export function createOutcomeActivities(deps: OutcomeDeps) {
+  return {
+    /**
+     * Records the run in the registry (metrics, model card) and applies the promotion gate. Idempotent: a
+     * retry after a promotion sees this revision already current and says promoted again.
+     */
+    async evaluateModel(
+      run: RunContext,
+      job: JobRef,
+      result: { metrics: Record<string, number>; model?: string },
+    ): Promise<Evaluation> {
+      const { pipeline, revision } = run;
+      const registryDir = deps.registry.record({
+        pipeline: pipeline.name,
+        dataset: pipeline.input_dataset,
+        revision,
+        baseModel: pipeline.input_model,
+        task: pipeline.task,
+        backend: pipeline.backend.type,
+        metrics: result.metrics,
+        model: pipeline.backend.type === 'local' ? undefined : (result.model ?? job.outputModel),
+        trainedAt: new Date().toISOString(),
+      });
+      const current = deps.registry.current(pipeline.name);
+      const decision =
+        current?.revision === revision
+          ? { promoted: true, reason: 'promoted (already in service)', metric: pipeline.promotion?.metric }
+          : decidePromotion(pipeline.promotion, result.metrics, current);
+      if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
+      log.info(decision.reason, { pipeline: pipeline.name, revision, promoted: decision.promoted });
+      return { decision, registryDir, metrics: result.metrics };
+    },
+
+    /** Uploads a promoted local model to the pipeline's `publish.repo`. */
+    async publishModel(run: RunContext, registryDir: string): Promise<{ url: string; commit?: string }> {
+      const publish = run.pipeline.publish;
+      if (!publish) throw new Error(`pipeline ${run.pipeline.name} has no publish settings`);
+      if (!deps.hfToken)
+        throw new MissingCredentialsError('HF_TOKEN is not set: publishing a model needs a write token');
+      const published = await publishModelFolder({
+        hubUrl: deps.hubEndpoint,
+        token: deps.hfToken,
+        repo: publish.repo,
+        folder: registryDir,
+        private: publish.private,
+        commitTitle: `hub-retrain: ${run.pipeline.name} on ${run.revision.slice(0, 7)}`,
+        fetch: deps.fetch,
+      });
+      log.info('model published', { repo: publish.repo, commit: published.commit });
+      return published;
+    },
+
+    /** `notify.webhook_url`: a Slack-compatible JSON POST, retried by the activity's policy. */
+    async notifyWebhook(announcement: Announcement): Promise<{ status: number }> {
+      const url = announcement.pipeline.notify?.webhook_url;
+      if (!url) return { status: 0 };
+      const { title } = renderAnnouncement(announcement, deps.context);
+      const key = `${announcement.workflowId}:${announcement.kind}`;
+      const status = await postWebhook(url, webhookMessage(announcement, title), key, deps.fetch);
+      log.info('outgoing webhook delivered', { kind: announcement.kind, status });
+      return { status };
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The local backend: runs a trainer command on the worker's machine as a detached process whose state
+ * lives on disk (see run-files.ts), so a worker restart neither kills nor repeats it, and the next
+ * pollStatus (from any worker sharing the state folder) finds it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isLocalDataset } from '../../config/config-schema';
+import type { LocalBackendOptions } from '../../config/backends';
+import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
+import { snapshotLocalFolder } from '../../datasets/local-folder';
+import {
+  PermanentBackendError,
+  type DataRef,
+  type JobRef,
+  type ProjectRef,
+  type RunContext,
+  type TrainingBackend,
+  type TrainingStatus,
+} from '../types';
+import { readJson, runFiles, writeJsonAtomic, type ExitInfo, type LaunchSpec, type SupervisorInfo } from './run-files';
+import { LAUNCH_STALE_MS, readRunStatus } from './run-status';
+
+export interface LocalBackendDeps {
+  /** RETRAIN_STATE_DIR: runs, dataset snapshots and the Hub cache live under it. */
+  stateDir: string;
+  /** Where each run writes its model: `<modelsDir>/<pipeline>/<revision>/`. */
+  modelsDir: string;
+  hubEndpoint: string;
+  token?: string;
+  fetch?: typeof fetch;
+  /** The command used when a pipeline names none (the default trainers). */
+  defaultCommand: string[];
+}
+
+/** Environment variables a trainer must never see, whatever the worker has. */
+const WITHHELD_ENV = ['WEBHOOK_SECRET', 'ADMIN_TOKEN', 'RETRAIN_PAYLOAD_KEY'];
+const SUPERVISOR_START_TIMEOUT_MS = 15_000;
+const CANCEL_WAIT_MS = 10_000;
+
+export function localRunName(run: RunContext): string {
+  return `${run.pipeline.name}-${run.revision.slice(0, 12)}${run.attempt > 1 ? `-r${run.attempt}` : ''}`;
+}
+
+export class LocalBackend implements TrainingBackend {
+  readonly type = 'local';
+
+  constructor(private readonly deps: LocalBackendDeps) {}
+
+  runDir(projectName: string): string {
+    return resolve(this.deps.stateDir, 'local-runs', projectName);
+  }
+
+  modelDir(run: RunContext): string {
+    return resolve(this.deps.modelsDir, run.pipeline.name, run.revision);
+  }
+
+  async createProject(run: RunContext): Promise<ProjectRef> {
+    const command = this.command(run);
+    if (command[0]!.includes('/') && !existsSync(command[0]!)) {
+      throw new PermanentBackendError(`the trainer command ${command[0]} does not exist`);
+    }
+    mkdirSync(resolve(this.deps.stateDir, 'local-runs'), { recursive: true });
+    const projectName = localRunName(run);
+    return { projectName, projectId: this.runDir(projectName), links: { model: this.modelDir(run) } };
+  }
+
+  async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
+    const { pipeline, revision } = run;
+    let path: string;
+    if (isLocalDataset(pipeline)) {
+      const folder = pipeline.local_path;
+      if (!folder) throw new PermanentBackendError(`pipeline ${pipeline.name} has no local dataset path`);
+      path = await snapshotLocalFolder(folder, revision, resolve(this.deps.stateDir, 'datasets'));
+    } else {
+      path = await downloadHubSnapshot(pipeline.input_dataset, revision, {
+        hubUrl: this.deps.hubEndpoint,
+        token: this.deps.token,
+        cacheDir: resolve(this.deps.stateDir, 'hub-cache'),
+        fetch: this.deps.fetch,
+      });
+    }
+    return { dataset: pipeline.input_dataset, revision, detail: { path } };
+  }
+
+  async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
+    const dir = this.runDir(project.projectName);
+    const files = runFiles(dir);
+    const outputDir = this.modelDir(run);
+    const job: JobRef = { jobId: project.projectName, links: { model: outputDir }, outputModel: outputDir };
+    if (!this.claim(dir)) {
+      await this.waitForSupervisor(dir);
+      return { ...job, reused: true };
+    }
+    const dataDir = data.detail?.path;
+    if (!dataDir) throw new PermanentBackendError('addData did not report where the dataset is');
+    rmSync(outputDir, { recursive: true, force: true }); // a fresh attempt starts from an empty model folder
+    mkdirSync(outputDir, { recursive: true });
+    const launch: LaunchSpec = {
+      command: this.command(run),
+      cwd: process.cwd(), // so a command's relative paths are the project's, as the user wrote them
+      env: {
+        RETRAIN_DATA_DIR: dataDir,
+        RETRAIN_OUTPUT_DIR: outputDir,
+        RETRAIN_BASE_MODEL: run.pipeline.input_model,
+        RETRAIN_TASK: run.pipeline.task,
+        RETRAIN_PARAMS: JSON.stringify(this.options(run).params),
+        RETRAIN_PIPELINE: run.pipeline.name,
+        RETRAIN_REVISION: run.revision,
+      },
+      createdAt: new Date().toISOString(),
+    };
+    writeJsonAtomic(files.launch, launch);
+    this.spawnSupervisor(dir);
+    await this.waitForSupervisor(dir);
+    return job;
+  }
+
+  async status(_run: RunContext, job: JobRef): Promise<TrainingStatus> {
+    return readRunStatus(this.runDir(job.jobId), job);
+  }
+
+  async cancel(_run: RunContext, job: JobRef): Promise<void> {
+    const dir = this.runDir(job.jobId);
+    const files = runFiles(dir);
+    if (!existsSync(dir) || existsSync(files.exit)) return;
+    writeFileSync(files.cancel, new Date().toISOString());
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    while (Date.now() < deadline) {
+      if (existsSync(files.exit)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // The supervisor did not react (hung, or gone): kill what we can see from this machine.
+    const supervisor = readJson<SupervisorInfo>(files.supervisor);
+    if (supervisor && supervisor.host === hostname()) {
+      for (const pid of [-supervisor.trainerPid, supervisor.pid]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      writeJsonAtomic(files.exit, {
+        code: null,
+        signal: 'SIGKILL',
+        cancelled: true,
+        finishedAt: new Date().toISOString(),
+      } satisfies ExitInfo);
+    }
+  }
+
+  async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
+    if (this.options(run).cleanup) rmSync(this.runDir(project.projectName), { recursive: true, force: true });
+  }
+
+  /** Creates the run folder; false when an earlier attempt owns it (a stale, never-started one is replaced). */
+  private claim(dir: string): boolean {
+    try {
+      mkdirSync(dir);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const files = runFiles(dir);
+    const launchAge = existsSync(files.launch)
+      ? Date.now() - statSync(files.launch).mtimeMs
+      : Date.now() - statSync(dir).mtimeMs;
+    const started = existsSync(files.supervisor) || existsSync(files.exit);
+    if (!started && launchAge > LAUNCH_STALE_MS) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      return true;
+    }
+    return false;
+  }
+
+  private spawnSupervisor(dir: string): void {
+    const script = join(__dirname, `supervisor${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+    const args = script.endsWith('.ts') ? ['-r', require.resolve('tsx/cjs'), script, dir] : [script, dir];
+    const out = openSync(join(dir, 'supervisor.log'), 'a');
+    try {
+      const env = { ...process.env };
+      for (const name of WITHHELD_ENV) delete env[name];
+      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env });
+      child.unref();
+    } finally {
+      closeSync(out);
+    }
+  }
+
+  private async waitForSupervisor(dir: string): Promise<void> {
+    const files = runFiles(dir);
+    const deadline = Date.now() + SUPERVISOR_START_TIMEOUT_MS;
+    while (!existsSync(files.supervisor) && !existsSync(files.exit)) {
+      if (Date.now() > deadline)
+        throw new Error(`the trainer supervisor in ${dir} did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000}s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private command(run: RunContext): string[] {
+    return this.options(run).command ?? this.deps.defaultCommand;
+  }
+
+  private options(run: RunContext): LocalBackendOptions {
+    if (run.pipeline.backend.type !== 'local') throw new Error(`pipeline ${run.pipeline.name} is not a local pipeline`);
+    return run.pipeline.backend;
+  }
+}

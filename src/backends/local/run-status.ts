@@ -1,0 +1,111 @@
+/** Reads a local run's files into a TrainingStatus. Pure file reads: any worker on the machine can poll. */
+import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobRef, TrainingStatus } from '../types';
+import {
+  readJson,
+  runFiles,
+  type ExitInfo,
+  type LaunchSpec,
+  type ProgressInfo,
+  type SupervisorInfo,
+} from './run-files';
+
+/** A supervisor touches its heartbeat every second; this much silence means it is gone. */
+export const HEARTBEAT_STALE_MS = 15_000;
+/** A launch that has not produced a supervisor in this long never started. */
+export const LAUNCH_STALE_MS = 60_000;
+const LOG_TAIL_LINES = 20;
+
+export function readRunStatus(runDir: string, job: JobRef, now = Date.now()): TrainingStatus {
+  const files = runFiles(runDir);
+  const links = job.links;
+  const exit = readJson<ExitInfo>(files.exit);
+  const logTail = readLogTail(files.log);
+  const progress = readJson<ProgressInfo>(files.progress);
+  if (exit) {
+    const metrics = {
+      ...progress?.metrics,
+      ...(job.outputModel ? readMetricsFile(join(job.outputModel, 'metrics.json')) : {}),
+    };
+    if (exit.cancelled)
+      return { state: 'cancelled', stage: 'cancelled', message: 'the trainer was stopped', links, logTail, metrics };
+    if (exit.code === 0) {
+      return {
+        state: 'succeeded',
+        stage: 'exited',
+        progress: 1,
+        message: progress?.message,
+        metrics,
+        links,
+        logTail,
+        model: job.outputModel,
+      };
+    }
+    const how = exit.error ?? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`);
+    const last = logTail.slice(-3).join(' | ');
+    return {
+      state: 'failed',
+      stage: 'exited',
+      message: `the trainer ${how}${last ? `: ${last}` : ''}`,
+      links,
+      logTail,
+      metrics,
+    };
+  }
+  const supervisor = readJson<SupervisorInfo>(files.supervisor);
+  if (!supervisor) {
+    const launch = readJson<LaunchSpec>(files.launch);
+    const age = launch ? now - Date.parse(launch.createdAt) : Infinity;
+    if (age > LAUNCH_STALE_MS)
+      return { state: 'failed', stage: 'lost', message: 'the trainer never started', links, logTail };
+    return { state: 'queued', stage: 'starting', links, logTail };
+  }
+  const heartbeatAge = existsSync(files.heartbeat) ? now - statSync(files.heartbeat).mtimeMs : Infinity;
+  if (heartbeatAge > HEARTBEAT_STALE_MS) {
+    return {
+      state: 'failed',
+      stage: 'lost',
+      message: `the trainer's supervisor (pid ${supervisor.pid} on ${supervisor.host}) stopped without an exit status; was the machine restarted?`,
+      links,
+      logTail,
+    };
+  }
+  return {
+    state: 'running',
+    stage: 'running',
+    progress: progress?.progress,
+    message: progress?.message,
+    metrics: progress?.metrics,
+    links,
+    logTail,
+  };
+}
+
+/** The numbers at the top level of a trainer's metrics.json (nested detail such as per-class counts stays in the file). */
+export function readMetricsFile(path: string): Record<string, number> {
+  const raw = readJson<Record<string, unknown>>(path);
+  if (!raw || typeof raw !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(raw).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
+}
+
+function readLogTail(path: string, maxBytes = 16_384): string[] {
+  if (!existsSync(path)) return [];
+  const size = statSync(path).size;
+  const length = Math.min(size, maxBytes);
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buffer, 0, length, size - length);
+  } finally {
+    closeSync(fd);
+  }
+  const lines = buffer
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  if (size > maxBytes) lines.shift(); // probably cut in the middle
+  return lines.slice(-LOG_TAIL_LINES);
+}

@@ -1,0 +1,110 @@
+/**
+ * The detached supervisor of one local training run: `node supervisor.js <runDir>`.
+ * It runs the trainer in its own process group, appends its output to log.txt, turns its JSON lines
+ * ({"progress", "message", "metrics"}) into progress.json, touches heartbeat every second, kills the
+ * trainer when a `cancel` file appears, and writes exit.json when the trainer ends. It outlives the
+ * worker that started it.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { createInterface } from 'node:readline';
+import { readJson, runFiles, writeJsonAtomic, type ExitInfo, type LaunchSpec, type ProgressInfo } from './run-files';
+
+const HEARTBEAT_MS = 1000;
+const KILL_GRACE_MS = 5000;
+
+function main(): void {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: supervisor <runDir>');
+  const files = runFiles(dir);
+  const launch = readJson<LaunchSpec>(files.launch);
+  if (!launch) throw new Error(`no launch.json in ${dir}`);
+  const [program, ...args] = launch.command;
+
+  let exited = false;
+  const finish = (info: Omit<ExitInfo, 'finishedAt'>) => {
+    if (exited) return;
+    exited = true;
+    writeJsonAtomic(files.exit, { ...info, finishedAt: new Date().toISOString() } satisfies ExitInfo);
+    process.exit(0);
+  };
+
+  const trainer = spawn(program!, args, {
+    cwd: launch.cwd,
+    env: { ...process.env, ...launch.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so cancel kills its children too
+  });
+  trainer.once('error', (err) =>
+    finish({ code: null, signal: null, cancelled: false, error: `could not start ${program}: ${err.message}` }),
+  );
+  writeJsonAtomic(files.supervisor, {
+    pid: process.pid,
+    trainerPid: trainer.pid ?? -1,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+  });
+  writeFileSync(files.heartbeat, '');
+
+  const progress: ProgressInfo = { updatedAt: new Date().toISOString() };
+  createInterface({ input: trainer.stdout! }).on('line', (line) => {
+    appendFileSync(files.log, `${line}\n`);
+    const update = parseProgressLine(line);
+    if (!update) return;
+    if (update.progress !== undefined) progress.progress = update.progress;
+    if (update.message !== undefined) progress.message = update.message;
+    if (update.metrics) progress.metrics = { ...progress.metrics, ...update.metrics };
+    progress.updatedAt = new Date().toISOString();
+    writeJsonAtomic(files.progress, progress);
+  });
+  createInterface({ input: trainer.stderr! }).on('line', (line) => appendFileSync(files.log, `${line}\n`));
+
+  let cancelled = false;
+  const tick = setInterval(() => {
+    const now = new Date();
+    utimesSync(files.heartbeat, now, now);
+    if (!cancelled && existsSync(files.cancel)) {
+      cancelled = true;
+      killGroup(trainer.pid, 'SIGTERM');
+      setTimeout(() => killGroup(trainer.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+    }
+  }, HEARTBEAT_MS);
+
+  trainer.once('close', (code, signal) => {
+    clearInterval(tick);
+    finish({ code, signal, cancelled });
+  });
+}
+
+/** A trainer line is progress when it is a JSON object with any of progress, message, metrics. */
+export function parseProgressLine(line: string): Omit<ProgressInfo, 'updatedAt'> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const { progress, message, metrics } = value as Record<string, unknown>;
+    const out: Omit<ProgressInfo, 'updatedAt'> = {};
+    if (typeof progress === 'number' && Number.isFinite(progress)) out.progress = Math.min(1, Math.max(0, progress));
+    if (typeof message === 'string') out.message = message.slice(0, 500);
+    if (metrics && typeof metrics === 'object' && !Array.isArray(metrics)) {
+      out.metrics = Object.fromEntries(
+        Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+      );
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+if (require.main === module) main();

@@ -1,0 +1,102 @@
+/**
+ * The model registry on disk: `<root>/<pipeline>/<revision>/` per run (the model, or for remote backends a
+ * pointer to it, plus metrics.json and a model card README.md), and `<root>/<pipeline>/current`, a
+ * symlink to the promoted run, switched atomically.
+ */
+import { existsSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readJson } from '../backends/local/run-files';
+
+export interface CardFacts {
+  pipeline: string;
+  dataset: string;
+  revision: string;
+  baseModel: string;
+  task: string;
+  backend: string;
+  metrics: Record<string, number>;
+  /** Where the model lives when it is not in this folder (a Hub repo). */
+  model?: string;
+  trainedAt: string;
+}
+
+export class ModelRegistry {
+  constructor(readonly root: string) {}
+
+  runDir(pipeline: string, revision: string): string {
+    return resolve(this.root, pipeline, revision);
+  }
+
+  currentDir(pipeline: string): string {
+    return resolve(this.root, pipeline, 'current');
+  }
+
+  /** The promoted revision and its metrics, if any model was promoted yet. */
+  current(pipeline: string): { revision: string; metrics: Record<string, number> } | undefined {
+    let revision: string;
+    try {
+      revision = readlinkSync(this.currentDir(pipeline));
+    } catch {
+      return undefined;
+    }
+    const metrics = readJson<Record<string, unknown>>(join(this.runDir(pipeline, revision), 'metrics.json')) ?? {};
+    return {
+      revision,
+      metrics: Object.fromEntries(
+        Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number'),
+      ),
+    };
+  }
+
+  /** Records a finished run: metrics.json (unless the trainer wrote one), a model card, and a pointer for remote models. */
+  record(facts: CardFacts): string {
+    const dir = this.runDir(facts.pipeline, facts.revision);
+    mkdirSync(dir, { recursive: true });
+    if (!existsSync(join(dir, 'metrics.json')))
+      writeFileSync(join(dir, 'metrics.json'), JSON.stringify(facts.metrics, null, 2));
+    if (facts.model) writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: facts.model }, null, 2));
+    writeFileSync(join(dir, 'README.md'), modelCard(facts));
+    return dir;
+  }
+
+  /** Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. */
+  promote(pipeline: string, revision: string): void {
+    const link = this.currentDir(pipeline);
+    const staging = `${link}.${process.pid}.${Date.now()}`;
+    symlinkSync(revision, staging);
+    renameSync(staging, link);
+  }
+}
+
+function modelCard(f: CardFacts): string {
+  const metricRows = Object.entries(f.metrics)
+    .map(([k, v]) => `| ${k} | ${Number.isInteger(v) ? v : v.toFixed(4)} |`)
+    .join('\n');
+  return `---
+library_name: hub-retrain
+pipeline_tag: ${f.task}
+base_model: ${f.baseModel}
+tags:
+  - hub-retrain
+---
+
+# ${f.pipeline} @ ${f.revision.slice(0, 7)}
+
+Trained by hub-retrain for the **${f.pipeline}** pipeline.
+
+| | |
+| --- | --- |
+| Dataset | \`${f.dataset}\` |
+| Dataset revision | \`${f.revision}\` |
+| Base model | \`${f.baseModel}\` |
+| Task | \`${f.task}\` |
+| Backend | \`${f.backend}\` |
+| Trained | ${f.trainedAt} |
+${f.model ? `| Model | \`${f.model}\` |\n` : ''}
+## Evaluation
+
+| metric | value |
+| --- | --- |
+${metricRows || '| (none reported) | |'}
+`;
+}
