@@ -1,0 +1,73 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+
+export interface DataFile {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the dataset folder, with `/` separators (for messages and split detection). */
+  relativePath: string;
+}
+
+export interface TableFile extends DataFile {
+  format: TableFormat;
+}
+
+export interface ScannedDataset {
+  tables: TableFile[];
+  images: DataFile[];
+  /** Files neither kind (README.md, .gitattributes, ...), for messages. */
+  other: string[];
+}
+
+const TABLE_EXTENSIONS: Record<string, TableFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.json': 'json',
+  '.parquet': 'parquet',
+};
+
+/** Formats sharp decodes from its prebuilt binaries. */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false; // a dangling link
+  }
+}
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot).toLowerCase();
+}
+
+/**
+ * Every data file under `root`, sorted by relative path so every run sees the same order. Hidden files
+ * and folders (`.git`, `.cache`, `.huggingface`) are skipped: they hold download state, not data.
+ */
+export async function scanDataset(root: string): Promise<ScannedDataset> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const out: ScannedDataset = { tables: [], images: [], other: [] };
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    // A Hugging Face cache snapshot links each file to a blob: follow links to files.
+    if (!entry.isFile() && !(entry.isSymbolicLink() && (await isFile(path)))) continue;
+    const relativePath = relative(root, path).split(sep).join('/');
+    if (relativePath.split('/').some((part) => part.startsWith('.'))) continue;
+    const ext = extensionOf(entry.name);
+    const format = TABLE_EXTENSIONS[ext];
+    if (format) out.tables.push({ path, relativePath, format });
+    else if (IMAGE_EXTENSIONS.has(ext)) out.images.push({ path, relativePath });
+    else out.other.push(relativePath);
+  }
+  const byPath = (a: DataFile, b: DataFile): number => (a.relativePath < b.relativePath ? -1 : 1);
+  out.tables.sort(byPath);
+  out.images.sort(byPath);
+  out.other.sort();
+  return out;
+}
