@@ -1,5 +1,7 @@
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { TrainerInputError } from '../core/errors';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -51,7 +53,12 @@ function extensionOf(name: string): string {
  * and folders (`.git`, `.cache`, `.huggingface`) are skipped: they hold download state, not data.
  */
 export async function scanDataset(root: string): Promise<ScannedDataset> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch {
+    throw new TrainerInputError(`the dataset folder ${root} does not exist or cannot be read`);
+  }
   const out: ScannedDataset = { tables: [], images: [], other: [] };
   for (const entry of entries) {
     const path = join(entry.parentPath, entry.name);

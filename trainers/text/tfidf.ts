@@ -55,10 +55,13 @@ export function analyze(text: string, options: TfidfOptions): Map<string, number
  */
 export class TfidfVectorizer {
   private readonly index = new Map<string, number>();
+  /** 0 for a word n-gram, 1 for a character n-gram, per feature. */
+  private readonly blockOfFeature: Uint8Array;
   private readonly blocks: number;
 
   constructor(readonly state: TfidfState) {
     state.terms.forEach((term, i) => this.index.set(term, i));
+    this.blockOfFeature = Uint8Array.from(state.terms, blockOf);
     this.blocks = state.charNgrams ? 2 : 1;
   }
 
@@ -67,22 +70,23 @@ export class TfidfVectorizer {
   }
 
   transform(text: string): FeatureVector {
-    const entries: [number, number][] = [];
+    const counts = analyze(text, this.state);
+    const indices = new Uint32Array(counts.size);
+    const raw = new Float64Array(counts.size);
     const sumSquares = [0, 0];
-    for (const [term, count] of analyze(text, this.state)) {
+    let n = 0;
+    for (const [term, count] of counts) {
       const i = this.index.get(term);
       if (i === undefined) continue;
       const value = (1 + Math.log(count)) * (this.state.idf[i] ?? 0);
-      sumSquares[blockOf(term)]! += value * value;
-      entries.push([i, value]);
+      sumSquares[this.blockOfFeature[i]!]! += value * value;
+      indices[n] = i;
+      raw[n++] = value;
     }
-    entries.sort((a, b) => a[0] - b[0]);
     const norms = sumSquares.map((s) => (s > 0 ? Math.sqrt(s) * Math.sqrt(this.blocks) : 1));
-    const terms = this.state.terms;
-    return {
-      indices: Uint32Array.from(entries, ([i]) => i),
-      values: Float32Array.from(entries, ([i, v]) => v / norms[blockOf(terms[i] ?? '')]!),
-    };
+    const values = new Float32Array(n);
+    for (let j = 0; j < n; j++) values[j] = raw[j]! / norms[this.blockOfFeature[indices[j]!]!]!;
+    return { indices: indices.slice(0, n), values };
   }
 }
 
