@@ -126,3 +126,12 @@ export function chooseImageColumn(table: Table, label: string, override: string 
       'or name it with RETRAIN_PARAMS.image_column',
   );
 }
+
+/** A column chosen from the first file must be in every other file of the dataset. */
+export function requireSameColumn(table: Table, column: string, first: Table): void {
+  if (table.columns.includes(column)) return;
+  throw new TrainerInputError(
+    `${table.file.relativePath}: column "${column}" (read from ${first.file.relativePath}) is missing; ` +
+      `columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
+  );
+}

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TrainerInputError } from '../core/errors';
-import { chooseImageColumn, chooseLabelColumn } from './columns';
+import { chooseImageColumn, chooseLabelColumn, requireSameColumn } from './columns';
 import { assignSplits, presentSplits, type LoadedDataset } from './dataset';
-import { foundNote, requireSameColumn } from './load-text';
 import { readTable, type Table } from './read-table';
-import { scanDataset, type DataFile, type TableFile } from './scan';
+import { foundNote, scanDataset, type DataFile, type TableFile } from './scan';
 import { splitOfPath } from './splits';
 import { describe, labelOf } from './values';
 

@@ -1,8 +1,8 @@
 import { TrainerInputError } from '../core/errors';
-import { chooseLabelColumn, chooseTextColumns } from './columns';
+import { chooseLabelColumn, chooseTextColumns, requireSameColumn } from './columns';
 import { assignSplits, presentSplits, type LoadedDataset } from './dataset';
 import { readTable, type Table } from './read-table';
-import { scanDataset } from './scan';
+import { foundNote, scanDataset } from './scan';
 import { splitOfPath } from './splits';
 import { labelOf, textOf } from './values';
 
@@ -62,18 +62,4 @@ export async function loadTextDataset(dir: string, params: TextColumnParams = {}
   }
   if (chosen) out.columns = { text: chosen.text.join('+'), label: chosen.label };
   return out;
-}
-
-export function requireSameColumn(table: Table, column: string, first: Table): void {
-  if (table.columns.includes(column)) return;
-  throw new TrainerInputError(
-    `${table.file.relativePath}: column "${column}" (read from ${first.file.relativePath}) is missing; ` +
-      `columns are ${table.columns.map((c) => `"${c}"`).join(', ')}`,
-  );
-}
-
-export function foundNote(other: readonly string[]): string {
-  if (other.length === 0) return '; the folder holds no files';
-  const shown = other.slice(0, 8).join(', ');
-  return `; found ${shown}${other.length > 8 ? `, ... (${other.length} files)` : ''}`;
 }

@@ -78,3 +78,10 @@ export async function scanDataset(root: string): Promise<ScannedDataset> {
   out.other.sort();
   return out;
 }
+
+/** "; found a, b, ..." for an error about a folder without usable files. */
+export function foundNote(other: readonly string[]): string {
+  if (other.length === 0) return '; the folder holds no files';
+  const shown = other.slice(0, 8).join(', ');
+  return `; found ${shown}${other.length > 8 ? `, ... (${other.length} files)` : ''}`;
+}

@@ -33,10 +33,8 @@ function hog(grey: Float32Array, size: number, out: Float32Array, offset: number
   const cells = new Float32Array(GRID * GRID * ORIENTATIONS);
   for (let y = 0; y < GRID * cell; y++) {
     for (let x = 0; x < GRID * cell; x++) {
-      const at = (xx: number, yy: number): number =>
-        grey[Math.min(size - 1, Math.max(0, yy)) * size + Math.min(size - 1, Math.max(0, xx))]!;
-      const gx = at(x + 1, y) - at(x - 1, y);
-      const gy = at(x, y + 1) - at(x, y - 1);
+      const gx = pixel(grey, size, x + 1, y) - pixel(grey, size, x - 1, y);
+      const gy = pixel(grey, size, x, y + 1) - pixel(grey, size, x, y - 1);
       const magnitude = Math.hypot(gx, gy);
       if (magnitude === 0) continue;
       // Unsigned orientation in [0, ORIENTATIONS), shared linearly between the two nearest bins.
@@ -70,6 +68,16 @@ function hog(grey: Float32Array, size: number, out: Float32Array, offset: number
   return offset;
 }
 
+// Module-level helpers, not closures in the pixel loops: tsx wraps every closure it creates to keep its name.
+/** A grey value, with the edge pixels repeated beyond the border. */
+function pixel(grey: Float32Array, size: number, x: number, y: number): number {
+  return grey[Math.min(size - 1, Math.max(0, y)) * size + Math.min(size - 1, Math.max(0, x))]!;
+}
+
+function quantise(value: number): number {
+  return Math.min(COLOUR_LEVELS - 1, Math.floor((value * COLOUR_LEVELS) / 256));
+}
+
 function normaliseL2Hys(values: Float32Array): void {
   const normalise = (): void => {
     let sum = 1e-6;
@@ -90,8 +98,7 @@ function colourHistograms(rgb: Uint8Array, size: number, out: Float32Array, offs
     const r = rgb[3 * p]!;
     const g = rgb[3 * p + 1]!;
     const b = rgb[3 * p + 2]!;
-    const q = (v: number): number => Math.min(COLOUR_LEVELS - 1, Math.floor((v * COLOUR_LEVELS) / 256));
-    out[offset + (q(r) * COLOUR_LEVELS + q(g)) * COLOUR_LEVELS + q(b)]! += 1 / pixels;
+    out[offset + (quantise(r) * COLOUR_LEVELS + quantise(g)) * COLOUR_LEVELS + quantise(b)]! += 1 / pixels;
     const max = Math.max(r, g, b);
     const min = Math.min(r, g, b);
     const chroma = max - min;
