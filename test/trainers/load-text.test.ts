@@ -45,6 +45,17 @@ describe('loading text datasets', () => {
     expect(data.ignoredFiles).toEqual(['notes.csv']);
   });
 
+  it('leaves out the metadata files the datasets library writes next to the data', async () => {
+    const dir = await writeFiles(newDir(), {
+      'dataset_dict.json': '{"splits": ["train"]}',
+      'train/dataset_info.json': '{"features": {}}',
+      'train/state.json': '{"_data_files": []}',
+      'train/data.jsonl': '{"text": "a", "label": "x"}\n',
+    });
+    const data = await loadTextDataset(dir);
+    expect(data.files).toEqual({ train: ['train/data.jsonl'] });
+  });
+
   it('reads JSON arrays, JSON Lines saved as .json, TSV and semicolon-separated CSV alike', async () => {
     const expected = [
       { text: 'good', label: 'pos' },

@@ -81,6 +81,13 @@ describe('the default text trainer', () => {
   });
 });
 
+describe('the trainers refuse data they cannot learn from', () => {
+  it('rejects texts that hold no words', async () => {
+    const dir = await writeFiles(newDir(), { 'train.csv': 'text,label\n...,a\n---,b\n"...",a\n:-,b\n' });
+    await expect(train(envFor('text-classification', dir))).rejects.toThrow(/the training rows yield no features/);
+  });
+});
+
 describe('the default image trainer', () => {
   it('learns shapes drawn in random colours well above the majority baseline, and reloads', async () => {
     const dataDir = newDir();

@@ -64,6 +64,9 @@ export async function trainClassifier<T extends { label: string }>(input: {
   });
 
   const features = await input.featurize(split.train, split.eval, stage(report, 0.1, 0.4));
+  if (features.numFeatures === 0) {
+    throw new TrainerInputError('the training rows yield no features (are the texts empty or all punctuation?)');
+  }
   const hyper = {
     seed: params.seed,
     epochs: params.epochs ?? input.defaults.epochs,

@@ -32,6 +32,9 @@ const TABLE_EXTENSIONS: Record<string, TableFormat> = {
   '.parquet': 'parquet',
 };
 
+// Metadata the `datasets` library writes next to the data (save_to_disk, old Hub repos): not rows.
+const METADATA_FILES = new Set(['dataset_info.json', 'dataset_infos.json', 'dataset_dict.json', 'state.json']);
+
 /** Formats sharp decodes from its prebuilt binaries. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 
@@ -68,7 +71,7 @@ export async function scanDataset(root: string): Promise<ScannedDataset> {
     if (relativePath.split('/').some((part) => part.startsWith('.'))) continue;
     const ext = extensionOf(entry.name);
     const format = TABLE_EXTENSIONS[ext];
-    if (format) out.tables.push({ path, relativePath, format });
+    if (format && !METADATA_FILES.has(entry.name)) out.tables.push({ path, relativePath, format });
     else if (IMAGE_EXTENSIONS.has(ext)) out.images.push({ path, relativePath });
     else out.other.push(relativePath);
   }

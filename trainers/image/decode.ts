@@ -37,20 +37,24 @@ export async function decodeImage(source: ImageSource, size: number): Promise<Ui
   }
 }
 
-/** Decodes many images with a bounded number in flight, keeping their order. */
-export async function decodeAll(
+/**
+ * Decodes many images with a bounded number in flight and maps each one as soon as it is decoded (so only
+ * the mapped result is kept, not the pixels), keeping their order.
+ */
+export async function decodeAll<T>(
   sources: readonly ImageSource[],
   size: number,
+  map: (rgb: Uint8Array) => T,
   onProgress: (done: number) => void,
   concurrency = 8,
-): Promise<Uint8Array[]> {
-  const out = new Array<Uint8Array>(sources.length);
+): Promise<T[]> {
+  const out = new Array<T>(sources.length);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (next < sources.length) {
       const i = next++;
-      out[i] = await decodeImage(sources[i]!, size);
+      out[i] = map(await decodeImage(sources[i]!, size));
       done++;
       if (done % 50 === 0 || done === sources.length) onProgress(done);
     }

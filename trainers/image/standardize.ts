@@ -24,13 +24,13 @@ export function fitStandardizer(rows: readonly Float32Array[], imageSize: number
 }
 
 /**
- * Standardized features scaled by 1/sqrt(length): unit length on average, like the text vectors, so one
- * learning rate suits both trainers.
+ * Standardizes a row in place (the raw features are not needed again), scaled by 1/sqrt(length): unit length
+ * on average, like the text vectors, so one learning rate suits both trainers.
  */
 export function standardize(state: ImageFeatureState, row: Float32Array, indices: Uint32Array): FeatureVector {
   const scale = 1 / Math.sqrt(row.length);
-  const values = Float32Array.from(row, (v, j) => ((v - state.mean[j]!) / state.std[j]!) * scale);
-  return { indices, values };
+  for (let j = 0; j < row.length; j++) row[j] = ((row[j]! - state.mean[j]!) / state.std[j]!) * scale;
+  return { indices, values: row };
 }
 
 export function denseIndices(length: number): Uint32Array {

@@ -21,12 +21,12 @@ export async function trainImage(env: TrainerEnv, report: Reporter): Promise<Met
     defaults: IMAGE_DEFAULTS,
     featurize: async (train, evalRows, progress) => {
       const all = [...train, ...evalRows];
-      const pixels = await decodeAll(
+      const raw = await decodeAll(
         all.map((row) => row.image),
         size,
+        (rgb) => imageFeatures(rgb, size),
         (done) => progress((0.9 * done) / all.length, `decoded ${done}/${all.length} images`),
       );
-      const raw = pixels.map((rgb) => imageFeatures(rgb, size));
       const state = fitStandardizer(raw.slice(0, train.length), size);
       const indices = denseIndices(state.mean.length);
       const vectors = raw.map((row) => standardize(state, row, indices));
