@@ -80,6 +80,20 @@ describe('Parquet datasets', () => {
     expect(summary.splits.train).toEqual({ rows: 6, labels: { checks: 2, disc: 2, stripes: 2 } });
   });
 
+  it('reads files written by the datasets library itself (snappy, zstd, the Image struct)', async () => {
+    const fixtures = join(__dirname, 'fixtures', 'hub-parquet');
+    const text = await inspect(join(fixtures, 'text'));
+    expect(text.splits).toEqual({
+      train: { rows: 18, labels: { negative: 9, positive: 9 } },
+      test: { rows: 6, labels: { negative: 3, positive: 3 } },
+    });
+    expect(text.eval_split).toBe('test');
+    expect((await inspect(join(fixtures, 'zstd'))).splits).toEqual({ train: text.splits.train });
+    const images = await inspect(join(fixtures, 'images'), 'image-classification');
+    expect(images.splits).toEqual({ train: { rows: 6, labels: { red: 3, blue: 3 } } });
+    expect(images.columns).toEqual({ image: 'image', label: 'label' });
+  });
+
   it('names a file that is not Parquet', async () => {
     const dir = await writeFiles(newDir(), { 'train.parquet': 'PAR1 but not really' });
     const result = await runTrainerCommand('inspect', [dir]);
