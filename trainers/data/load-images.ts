@@ -47,7 +47,8 @@ function loadFromFolders(images: DataFile[]): LoadedDataset<ImageExample> {
         'or train/<label>/image.jpg',
     );
   }
-  // The folder holding an image is its label; the split comes from the folders above it.
+  // The folder holding an image is its label; the split comes from the folders above it (the path's
+  // dirname ends with the label folder, which `folderOnly` passes over as it would a file name).
   const labelOfImage = (image: DataFile): string => image.relativePath.split('/').slice(-2)[0] ?? '';
   const { bySplit, ignored } = assignSplits(images, (image) =>
     splitOfPath(dirname(image.relativePath), { folderOnly: true }),
