@@ -1,0 +1,64 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { flattenIssues } from '../../src/config/format-issues';
+import { TrainerInputError } from './errors';
+import { TASKS, trainerParamsSchema, type Task, type TrainerParams } from './params';
+
+/** The trainer command's whole input, as the local backend passes it (see trainers/README.md). */
+export interface TrainerEnv {
+  dataDir: string;
+  outputDir: string;
+  task: Task;
+  /** The pipeline's `input_model`; the default trainers record it but start from scratch. */
+  baseModel?: string;
+  params: TrainerParams;
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const envSchema = z.object({
+  RETRAIN_DATA_DIR: z.string({ message: 'required: the dataset folder' }).min(1),
+  RETRAIN_OUTPUT_DIR: z.string({ message: 'required: the folder to write the model to' }).min(1),
+  RETRAIN_TASK: z.enum(TASKS, { message: `expected one of ${TASKS.join(', ')}` }),
+  RETRAIN_BASE_MODEL: z.preprocess(blankToUndefined, z.string().optional()),
+  RETRAIN_PARAMS: z.preprocess(blankToUndefined, z.string().optional()),
+});
+
+/** Reads and checks the environment; every problem is a TrainerInputError naming the variable or key. */
+export function readTrainerEnv(source: NodeJS.ProcessEnv = process.env): TrainerEnv {
+  const env = envSchema.safeParse(source);
+  if (!env.success) throw new TrainerInputError(describeIssues(env.error, ''));
+  const dataDir = resolve(env.data.RETRAIN_DATA_DIR);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
+    throw new TrainerInputError(`RETRAIN_DATA_DIR: ${dataDir} is not a folder`);
+  }
+  return {
+    dataDir,
+    outputDir: resolve(env.data.RETRAIN_OUTPUT_DIR),
+    task: env.data.RETRAIN_TASK,
+    baseModel: env.data.RETRAIN_BASE_MODEL,
+    params: parseParams(env.data.RETRAIN_PARAMS ?? '{}'),
+  };
+}
+
+export function parseParams(json: string): TrainerParams {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new TrainerInputError(`RETRAIN_PARAMS: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const params = trainerParamsSchema.safeParse(raw);
+  if (!params.success) throw new TrainerInputError(describeIssues(params.error, 'RETRAIN_PARAMS'));
+  return params.data;
+}
+
+function describeIssues(error: z.ZodError, prefix: string): string {
+  return flattenIssues(error)
+    .map(
+      ({ path, message }) =>
+        `${prefix && path === '(top level)' ? prefix : [prefix, path].filter(Boolean).join('.')}: ${message}`,
+    )
+    .join('; ');
+}
