@@ -48,7 +48,7 @@ function main(): void {
   writeFileSync(files.heartbeat, '');
 
   const progress: ProgressInfo = { updatedAt: new Date().toISOString() };
-  createInterface({ input: trainer.stdout! }).on('line', (line) => {
+  createInterface({ input: trainer.stdout }).on('line', (line) => {
     appendFileSync(files.log, `${line}\n`);
     const update = parseProgressLine(line);
     if (!update) return;
@@ -58,7 +58,7 @@ function main(): void {
     progress.updatedAt = new Date().toISOString();
     writeJsonAtomic(files.progress, progress);
   });
-  createInterface({ input: trainer.stderr! }).on('line', (line) => appendFileSync(files.log, `${line}\n`));
+  createInterface({ input: trainer.stderr }).on('line', (line) => appendFileSync(files.log, `${line}\n`));
 
   let cancelled = false;
   const tick = setInterval(() => {
