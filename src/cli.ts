@@ -6,6 +6,8 @@ import { ConfigError, loadConfigFile } from './config/load-config';
 import type { PipelineSpec } from './config/config-schema';
 import { createLogger, type Logger } from './logging';
 import { runAll, runServer, runWorker, type Service } from './main';
+import { runDemo } from './cli/demo';
+import { predictWithCurrentModel } from './cli/predict-command';
 
 function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[]; logger: Logger } {
   const env = loadEnv();
@@ -63,6 +65,33 @@ program
     const { pipelines } = loadSettings(true);
     for (const p of pipelines)
       process.stdout.write(`${p.name}: ${p.input_dataset} -> ${p.backend.type} (${p.task}, ${p.input_model})\n`);
+  });
+
+program
+  .command('predict <pipeline> <input>')
+  .description("classify a text (or an image path; - reads standard input) with a local pipeline's promoted model")
+  .option('--json', 'print JSON')
+  .action(async (name: string, input: string, options: { json?: boolean }) => {
+    const { env, pipelines } = loadSettings(true);
+    const result = await predictWithCurrentModel(env.RETRAIN_MODELS_DIR, pipelines, name, input);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    process.stdout.write(`${result.label}\n`);
+    for (const [label, score] of Object.entries(result.scores).sort((a, b) => b[1] - a[1])) {
+      process.stdout.write(`  ${label.padEnd(16)} ${score.toFixed(3)}\n`);
+    }
+  });
+
+program
+  .command('demo')
+  .description('deliver a signed webhook for the example pipeline to the running service and follow the run')
+  .option('--pipeline <name>', 'which pipeline (default: the first with a local dataset)')
+  .option('--url <url>', 'the receiver (default http://localhost:$PORT)')
+  .action(async (options: { pipeline?: string; url?: string }) => {
+    const { env, pipelines } = loadSettings(true);
+    process.exitCode = await runDemo({ env, pipelines, pipeline: options.pipeline, url: options.url });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -9,6 +9,7 @@ import type { Env } from './config/env';
 import { resolveWebhookSecret, type ResolvedSecret } from './config/webhook-secret';
 import type { Logger } from './logging';
 import { startReceiver, type Receiver } from './server/serve';
+import { watchLocalDatasets } from './server/watch-local-datasets';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { activityDepsFromEnv, bundlePathFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
@@ -125,12 +126,14 @@ async function startReceiverParts(
     signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
     temporalUiUrl: uiUrl,
   });
+  const watchers = await watchLocalDatasets(pipelines, receiver.recorder, env.RETRAIN_STATE_DIR, logger);
   let closed: () => void = () => {};
   const done = new Promise<void>((resolve) => (closed = resolve));
   return {
     receiver,
     done,
     stop: async () => {
+      await watchers.stop();
       await receiver.close();
       await connection.close();
       closed();

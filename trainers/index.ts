@@ -9,5 +9,12 @@ export { loadImageDataset, type ImageExample, type ImageSource } from './data/lo
 export { loadTextDataset, type TextExample } from './data/load-text';
 export type { LoadedDataset } from './data/dataset';
 export { inspectDataset, type DatasetSummary } from './inspect';
-export { loadPredictor, predict, type PredictInput, type Prediction, type Predictor } from './predict';
+export {
+  loadPredictor,
+  predict,
+  readInputArgument,
+  type PredictInput,
+  type Prediction,
+  type Predictor,
+} from './predict';
 export { train } from './train';

@@ -20,6 +20,8 @@ export interface ReceiverOptions {
 export interface Receiver {
   server: Server;
   port: number;
+  /** Records updates into Temporal (also used by the folder watchers). */
+  recorder: UpdateRecorder;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   return {
     server,
     port,
+    recorder,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

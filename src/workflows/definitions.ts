@@ -43,6 +43,8 @@ export interface Delivery {
   /** main's sha before and after, as the Hub reported them. */
   oldSha?: string | null;
   newSha?: string | null;
+  /** When the change itself happened (a watched folder's last edit); debounce counts from it. */
+  changedAt?: string;
 }
 
 /** Signal payload: "this pipeline's dataset may have a new revision". */

@@ -101,9 +101,11 @@ export async function PipelineWorkflow(input: PipelineInput): Promise<void> {
       await condition(() => state.active === undefined || updateSeq !== seq || shouldRoll());
       continue; // then debounce/resolve again, so the newest revision is what starts
     }
-    state.waiting = undefined;
     if (waiting.revision && waiting.revision !== head) supersede(state, waiting.revision, head, 'head-moved');
     await startRun(state, spec, head, waiting.delivery);
+    // Cleared only now, so the state never shows neither a waiting nor an active run in between; an
+    // update that arrived meanwhile replaced `waiting` and stays.
+    if (state.waiting === waiting) state.waiting = undefined;
   }
 }
 
@@ -138,7 +140,14 @@ function onUpdate(state: PipelineState, update: DatasetUpdate): void {
   }
   const previous = state.waiting?.revision;
   if (previous && revision && previous !== revision) supersede(state, previous, revision, 'newer-update');
-  state.waiting = { revision, delivery: update.delivery, lastUpdateAt: new Date().toISOString() };
+  state.waiting = { revision, delivery: update.delivery, lastUpdateAt: updateTime(update.delivery) };
+}
+
+/** When an update happened: the change's own time when the sender knows it (never in the future), else now. */
+function updateTime(delivery: Delivery): string {
+  const now = Date.now();
+  const changed = delivery.changedAt ? Date.parse(delivery.changedAt) : NaN;
+  return new Date(Number.isNaN(changed) ? now : Math.min(changed, now)).toISOString();
 }
 
 /** Debounce: return once no update has arrived for debounce_seconds. */
