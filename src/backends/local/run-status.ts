@@ -24,10 +24,9 @@ export function readRunStatus(runDir: string, job: JobRef, now = Date.now()): Tr
   const logTail = readLogTail(files.log);
   const progress = readJson<ProgressInfo>(files.progress);
   if (exit) {
-    const metrics = {
-      ...progress?.metrics,
-      ...(job.outputModel ? readMetricsFile(join(job.outputModel, 'metrics.json')) : {}),
-    };
+    // The trainer's metrics.json is the result; progress metrics (loss per epoch...) only stand in without it.
+    const fromFile = job.outputModel ? readMetricsFile(join(job.outputModel, 'metrics.json')) : {};
+    const metrics = Object.keys(fromFile).length > 0 ? fromFile : { ...progress?.metrics };
     if (exit.cancelled)
       return { state: 'cancelled', stage: 'cancelled', message: 'the trainer was stopped', links, logTail, metrics };
     if (exit.code === 0) {
