@@ -19,6 +19,13 @@ import {
 } from '../../src/workflows/definitions';
 import type { PipelineWorkflow } from '../../src/workflows/pipeline';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load-config';
+import { folderRevision } from '../../src/datasets/local-folder';
 import { pipelineSpec, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 
@@ -91,7 +98,60 @@ async function pipelineScenario(
   return id;
 }
 
+const SCRIPTED_TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
+
+/** A local pipeline on a fresh folder, trained by the scripted trainer (params say what it reports). */
+async function startLocalRetrain(
+  ctx: ScenarioContext,
+  params: Record<string, unknown>,
+  overrides: Record<string, unknown> = {},
+) {
+  const folder = mkdtempSync(join(tmpdir(), 'replay-local-'));
+  writeFileSync(join(folder, 'train.csv'), `text,label\n${unique('row')},pos\n`);
+  const [pipeline] = parseConfig({
+    pipelines: [
+      {
+        name: unique('local'),
+        target_namespace: 'local',
+        input_dataset: `file:${folder}`,
+        input_model: 'tfidf',
+        task: 'text-classification',
+        backend: { type: 'local', command: SCRIPTED_TRAINER, params: { seconds: 0.3, ...params } },
+        promotion: { metric: 'accuracy', direction: 'max', min_delta: 0 },
+        poll_interval_seconds: 1,
+        ...overrides,
+      },
+    ],
+  });
+  const revision = await folderRevision(folder);
+  return ctx.client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+    workflowId: retrainWorkflowId(pipeline!.name, revision),
+    taskQueue: ctx.taskQueue,
+    args: [{ pipeline: pipeline!, revision, attempt: 1 }],
+  });
+}
+
 export const SCENARIOS: Record<string, Scenario> = {
+  'retrain-local-promoted-with-webhook': async (ctx) => {
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end('ok'));
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+      const handle = await startLocalRetrain(ctx, { accuracy: 0.9 }, { notify: { webhook_url: url } });
+      await handle.result();
+      return handle.workflowId;
+    } finally {
+      receiver.close();
+    }
+  },
+  'retrain-local-failed': async (ctx) => {
+    const handle = await startLocalRetrain(ctx, { exit: 2 });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
   'retrain-succeeded': async (ctx) => {
     const handle = await startRetrain(ctx);
     await handle.result();

@@ -23,6 +23,7 @@ import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { eventually, scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { spawnWorker } from '../helpers/worker-process';
 
 const TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
 
@@ -221,3 +222,37 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+test('a worker killed mid-training: the trainer keeps running, a new worker finds it, one trainer process in all', async () => {
+  const taskQueue = unique('local-crash');
+  const env = { HF_ENDPOINT: hub.url, RETRAIN_STATE_DIR: deps.stateDir, RETRAIN_MODELS_DIR: deps.modelsDir };
+  const ledger = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'starts');
+  const pipeline = localPipeline(datasetFolder(), {
+    backend: { type: 'local', command: TRAINER, params: { seconds: 6, ledger } },
+  });
+  const revision = await folderRevision(pipeline.local_path!);
+  const first = await spawnWorker(taskQueue, env);
+  try {
+    const handle = await client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+      workflowId: retrainWorkflowId(pipeline.name, revision),
+      taskQueue,
+      args: [{ pipeline, revision, attempt: 1 }],
+    });
+    await eventually(async () => ((await handle.query(progressQuery)).polls >= 1 ? true : undefined), 60_000, 'a poll');
+    await eventually(() => (existsSync(ledger) ? true : undefined), 30_000, 'the trainer');
+    await first.kill9();
+    const trainerPid = Number(readFileSync(ledger, 'utf8').split(' ')[0]);
+    expect(alive(trainerPid)).toBe(true); // the trainer outlived its worker
+
+    const second = await spawnWorker(taskQueue, env);
+    try {
+      const result = await handle.result();
+      expect(result.outcome).toBe('succeeded');
+      expect(readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await first.stop();
+  }
+});

@@ -1,0 +1,81 @@
+/**
+ * The quick start as a newcomer runs it, with no account and no network: `npm start` on the shipped
+ * config.json (the local example pipeline), then `npm run demo`, ending with a promoted model that
+ * `hub-retrain predict` can use.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from '../helpers/temporal';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'bin', 'hub-retrain.js');
+let service: ChildProcess | undefined;
+
+afterAll(async () => {
+  if (service && service.exitCode === null) {
+    const exited = new Promise((r) => service!.once('exit', r));
+    service.kill('SIGTERM');
+    await exited;
+  }
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+test('npm start, then npm run demo: the example trains, is evaluated and promoted, and predicts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-demo-'));
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: '',
+    WEBHOOK_SECRET: '',
+    HF_TOKEN: '',
+    HF_ENDPOINT: 'http://127.0.0.1:1', // no Hugging Face needed
+    RETRAIN_STATE_DIR: join(dir, '.data'),
+    RETRAIN_MODELS_DIR: join(dir, 'models'),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+  };
+  service = spawn(process.execPath, [CLI, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  service.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  service.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  await eventually(() => (out.includes('hub-retrain is running') ? true : undefined), 90_000, `the service:\n${out}`);
+
+  const demo = spawnSync(process.execPath, [CLI, 'demo'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  const output = `${demo.stdout}${demo.stderr}`;
+  expect(demo.status).toBe(0);
+  expect(output).toContain('202');
+  expect(output).toMatch(/accuracy\s+0\.\d{4}/);
+  expect(output).toContain('promoted: first model with accuracy');
+  const current = join(dir, 'models', 'product-reviews', 'current');
+  expect(existsSync(join(current, 'model.json'))).toBe(true);
+  expect(output).toContain(join(dir, 'models', 'product-reviews', readlinkSync(current)));
+
+  const predicted = spawnSync(
+    process.execPath,
+    [CLI, 'predict', 'product-reviews', 'Absolutely love it, works perfectly', '--json'],
+    {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    },
+  );
+  expect(predicted.status).toBe(0);
+  expect(JSON.parse(predicted.stdout)).toMatchObject({ label: 'positive' });
+
+  // A second demo delivers the same revision: nothing new trains.
+  const again = spawnSync(process.execPath, [CLI, 'demo'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  expect(again.status).toBe(0);
+  expect(again.stdout).toContain('Nothing new to train');
+});
