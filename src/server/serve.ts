@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { PipelineSpec } from '../config/config-schema';
 import type { Logger } from '../logging';
@@ -15,6 +15,8 @@ export interface ReceiverOptions {
   logger: Logger;
   signalTimeoutMs: number;
   temporalUiUrl?: string;
+  /** How long a client may take to send a whole request (slow bodies are cut off). */
+  requestTimeoutMs?: number;
 }
 
 export interface Receiver {
@@ -35,12 +37,20 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     logger: options.logger,
     temporalUiUrl: options.temporalUiUrl,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port, options.host ?? '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
+  // A slow or stalled request (slowloris) must not hold a connection: the whole request must arrive within
+  // requestTimeout, checked every second rather than Node's default 30.
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const server = createServer(
+    { requestTimeout, headersTimeout: Math.min(15_000, requestTimeout), connectionsCheckingInterval: 1000 },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  // A slow or stalled body must not hold a connection forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 15_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
