@@ -145,7 +145,7 @@ const mutatedFixture = fc
   .map(([path, op, value]) => {
     const copy = JSON.parse(JSON.stringify(FIXTURE)) as Record<string, unknown>;
     const keys = path.split('.');
-    let target = copy as Record<string, unknown>;
+    let target = copy;
     for (const key of keys.slice(0, -1)) target = (target[key] ?? {}) as Record<string, unknown>;
     const last = keys[keys.length - 1]!;
     if (op === 'delete') delete target[last];
