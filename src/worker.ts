@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import type { Env } from './config/env';
@@ -13,6 +14,8 @@ export interface RetrainWorkerOptions {
   activities: ActivityDeps;
   /** A pre-built bundle (bundleWorkflowCode); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** RETRAIN_PAYLOAD_KEY's codecs: payloads are encrypted before they reach Temporal. */
+  payloadCodecs?: PayloadCodec[];
   /** Overrides for tests and tuning (e.g. stickyQueueScheduleToStartTimeout). */
   tuning?: Partial<
     Pick<
@@ -37,6 +40,7 @@ export async function createRetrainWorker(options: RetrainWorkerOptions): Promis
     taskQueue: options.taskQueue,
     activities: createActivities(options.activities),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
+    dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     ...options.tuning,
   });
 }

@@ -55,6 +55,7 @@ export async function startWorker(
   taskQueue: string,
   activities: ActivityDeps,
   tuning?: RetrainWorkerOptions['tuning'],
+  payloadCodecs?: RetrainWorkerOptions['payloadCodecs'],
 ): Promise<RunningWorker> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: testAddress() });
@@ -65,6 +66,7 @@ export async function startWorker(
     activities,
     workflowBundlePath: testBundlePath(),
     tuning: { shutdownGraceTime: '1s', ...tuning },
+    payloadCodecs,
   });
   const running = worker.run();
   return {
