@@ -124,6 +124,7 @@ async function startReceiverParts(
     logger,
     signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
     temporalUiUrl: uiUrl,
+    adminToken: env.ADMIN_TOKEN,
   });
   let closed: () => void = () => {};
   const done = new Promise<void>((resolve) => (closed = resolve));

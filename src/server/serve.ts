@@ -15,6 +15,8 @@ export interface ReceiverOptions {
   logger: Logger;
   signalTimeoutMs: number;
   temporalUiUrl?: string;
+  /** Guards the write API (ADMIN_TOKEN); unset = the write API is disabled. */
+  adminToken?: string;
 }
 
 export interface Receiver {
@@ -30,8 +32,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     pipelines: options.pipelines,
     webhookSecret: options.webhookSecret,
     recorder,
+    client: options.client,
     logger: options.logger,
     temporalUiUrl: options.temporalUiUrl,
+    adminToken: options.adminToken,
+    temporalTimeoutMs: options.signalTimeoutMs,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
