@@ -7,21 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { RUN_STATUSES, type RunDetailView } from '../server/api-schemas';
 import { CliError } from './cli-error';
-import { formatPipelines, formatRun, formatRuns, watchLine } from './format';
+import { formatPipelines, formatRun, formatRuns, output, watchLine } from './format';
 import { apiSettings, ReceiverApi } from './receiver-api';
 import { sendTestWebhook } from './send-test-webhook';
 
 interface ApiOptions {
   url?: string;
   json?: boolean;
-}
-
-const print = (text: string): void => {
-  process.stdout.write(`${text}\n`);
-};
-
-function output<T>(options: ApiOptions, value: T, human: (v: T) => string): void {
-  print(options.json ? JSON.stringify(value, null, 2) : human(value));
 }
 
 const api = (options: ApiOptions): ReceiverApi => new ReceiverApi(apiSettings(options.url));
@@ -54,7 +46,7 @@ function defaultUser(): string | undefined {
 export function registerApiCommands(program: Command): void {
   apiCommand(program, 'pipelines', 'list the pipelines: policy, active run, waiting revision, last result').action(
     async (options: ApiOptions) => {
-      output(options, await api(options).pipelines(), formatPipelines);
+      output(options.json, await api(options).pipelines(), formatPipelines);
     },
   );
 
@@ -69,13 +61,13 @@ export function registerApiCommands(program: Command): void {
           status: options.status,
           limit: options.limit,
         });
-        output(options, runs, formatRuns);
+        output(options.json, runs, formatRuns);
       },
     );
 
   apiCommand(program, 'show <run>', 'show one run: stage, job link, progress, metrics, timings, delivery').action(
     async (run: string, options: ApiOptions) => {
-      output(options, await api(options).run(runId(run)), formatRun);
+      output(options.json, await api(options).run(runId(run)), formatRun);
     },
   );
 
@@ -87,7 +79,7 @@ export function registerApiCommands(program: Command): void {
     .option('-i, --interval <seconds>', 'seconds between checks', positiveInt, 2)
     .action(async (run: string, options: ApiOptions & { interval: number }) => {
       const final = await watch(api(options), runId(run), options);
-      output(options, final, (r) => formatRun(r));
+      output(options.json, final, formatRun);
       if (final.status !== 'succeeded') process.exitCode = 1;
     });
 
@@ -98,7 +90,7 @@ export function registerApiCommands(program: Command): void {
   ).action(async (pipeline: string, options: ApiOptions) => {
     const answer = await api(options).trigger(pipeline);
     output(
-      options,
+      options.json,
       answer,
       (a) => `${a.pipeline}: ${a.message}\nFollow it with: hub-retrain runs --pipeline ${a.pipeline}`,
     );
@@ -110,14 +102,14 @@ export function registerApiCommands(program: Command): void {
       .option('--comment <text>', 'a comment kept with the decision')
       .action(async (run: string, options: ApiOptions & { by?: string; comment?: string }) => {
         const answer = await api(options).decide(runId(run), action, { by: options.by, comment: options.comment });
-        output(options, answer, (a) => `${a.workflowId}: ${a.message}`);
+        output(options.json, answer, (a) => `${a.workflowId}: ${a.message}`);
       });
   }
 
   apiCommand(program, 'cancel <run>', 'cancel a running run: its training job is stopped (needs ADMIN_TOKEN)').action(
     async (run: string, options: ApiOptions) => {
       const answer = await api(options).cancel(runId(run));
-      output(options, answer, (a) => `${a.workflowId}: ${a.message}`);
+      output(options.json, answer, (a) => `${a.workflowId}: ${a.message}`);
     },
   );
 
@@ -127,7 +119,7 @@ export function registerApiCommands(program: Command): void {
     "deliver a signed Hub-format webhook for the pipeline's dataset at its current head (reads config.json and the webhook secret)",
   ).action(async (pipeline: string, options: ApiOptions) => {
     const result = await sendTestWebhook(pipeline, apiSettings(options.url).url);
-    output(options, result, (r) => r.summary);
+    output(options.json, result, (r) => r.summary);
     if (!result.accepted) process.exitCode = 1;
   });
 }

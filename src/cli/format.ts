@@ -1,5 +1,10 @@
-/** Human-readable output of the CLI's API commands (`--json` prints the API's JSON instead). */
+/** Human-readable output of the CLI's commands (`--json` prints JSON instead). */
 import type { PipelineView, RunDetailView, RunSummaryView } from '../server/api-schemas';
+
+/** Prints a command's result: JSON for scripts, or text for people. */
+export function output<T>(json: boolean | undefined, value: T, human: (v: T) => string): void {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human(value)}\n`);
+}
 
 const short = (sha: string | undefined): string => (sha ? sha.slice(0, 7) : '-');
 const time = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');

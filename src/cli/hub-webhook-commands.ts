@@ -12,7 +12,7 @@ import { HttpError } from '../http/http-error';
 import { findWebhookFor, HubWebhooks, type HubWebhook } from '../hub/hub-webhooks';
 import { secretMatches } from '../server/verify-secret';
 import { CliError } from './cli-error';
-import { table } from './format';
+import { output, table } from './format';
 
 interface Context {
   env: Env;
@@ -95,6 +95,21 @@ function warnings(v: WebhookView): string[] {
   return out;
 }
 
+function formatWebhooks(shown: WebhookView[]): string {
+  if (shown.length === 0) return 'no Hub webhooks';
+  return table(
+    ['ID', 'URL', 'WATCHES', 'DOMAINS', 'STATE', 'PIPELINES'],
+    shown.map((v) => [
+      v.id,
+      v.url ?? '-',
+      v.watched.join(','),
+      v.domains.join(','),
+      v.disabled ? 'disabled' : v.secretMatches === false ? 'enabled, other secret' : 'enabled',
+      v.pipelines.join(',') || '-',
+    ]),
+  );
+}
+
 /** The Hub's refusals, as something to act on. */
 async function hub<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -108,10 +123,6 @@ async function hub<T>(fn: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
-
-const print = (json: boolean | undefined, value: unknown, human: string): void => {
-  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human}\n`);
-};
 
 export function registerHubWebhookCommands(program: Command): void {
   const group = program
@@ -137,9 +148,7 @@ export function registerHubWebhookCommands(program: Command): void {
       if (existing) {
         const v = view(ctx, existing);
         const warn = warnings(v);
-        print(
-          options.json,
-          { created: false, webhook: v, warnings: warn },
+        output(options.json, { created: false, webhook: v, warnings: warn }, () =>
           [
             `a Hub webhook for ${spec.input_dataset} -> ${url} exists already (${v.id}); nothing created`,
             ...warn.map((w) => `warning: ${w}`),
@@ -151,10 +160,11 @@ export function registerHubWebhookCommands(program: Command): void {
         ctx.hooks.create({ url, watched: [{ type: 'dataset', name: spec.input_dataset }], domains: ['repo'], secret }),
       );
       const v = view(ctx, created);
-      print(
+      output(
         options.json,
         { created: true, webhook: v, warnings: [] },
-        `created Hub webhook ${v.id}: ${spec.input_dataset} (domain repo) -> ${url}, with the receiver's webhook secret`,
+        () =>
+          `created Hub webhook ${v.id}: ${spec.input_dataset} (domain repo) -> ${url}, with the receiver's webhook secret`,
       );
     });
 
@@ -167,21 +177,7 @@ export function registerHubWebhookCommands(program: Command): void {
       const dataset = pipeline === undefined ? undefined : pipelineNamed(ctx, pipeline).input_dataset;
       const all = (await hub(() => ctx.hooks.list())).map((w) => view(ctx, w));
       const shown = dataset === undefined ? all : all.filter((v) => v.watched.includes(`dataset:${dataset}`));
-      const human =
-        shown.length === 0
-          ? 'no Hub webhooks'
-          : table(
-              ['ID', 'URL', 'WATCHES', 'DOMAINS', 'STATE', 'PIPELINES'],
-              shown.map((v) => [
-                v.id,
-                v.url ?? '-',
-                v.watched.join(','),
-                v.domains.join(','),
-                v.disabled ? 'disabled' : v.secretMatches === false ? 'enabled, other secret' : 'enabled',
-                v.pipelines.join(',') || '-',
-              ]),
-            );
-      print(options.json, shown, human);
+      output(options.json, shown, formatWebhooks);
     });
 
   group
@@ -211,9 +207,7 @@ export function registerHubWebhookCommands(program: Command): void {
           throw err;
         });
       }
-      print(
-        options.json,
-        { deleted: ids },
+      output(options.json, { deleted: ids }, () =>
         ids.length === 0 ? `no ${what.replace(/^the /, '')}; nothing deleted` : `deleted ${what} (${ids.join(', ')})`,
       );
     });

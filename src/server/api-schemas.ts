@@ -3,6 +3,7 @@
  * schemas of /api/openapi.json (generated from these, so the document cannot drift from the code).
  */
 import { z } from 'zod';
+import { PIPELINE_NAME } from '../config/config-schema';
 import { STAGES } from '../workflows/definitions';
 
 export const api = z.registry<{ id: string }>();
@@ -12,7 +13,6 @@ const named = <T extends z.ZodType>(id: string, schema: T): T => {
 };
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
-const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 // ---- requests ----
 
