@@ -55,6 +55,9 @@ function makeApp(overrides: Partial<AppDeps> = {}): Express {
     logger: createLogger('info', 'test', sink),
     adminToken: ADMIN,
     temporalUiUrl: UI,
+    // Generous, so a busy machine never turns a live view into the fallback (tested on its own below).
+    queryTimeoutMs: 10_000,
+    temporalTimeoutMs: 10_000,
     ...overrides,
   });
 }
