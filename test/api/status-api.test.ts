@@ -118,14 +118,18 @@ const pipelineView = async (spec: PipelineSpec): Promise<PipelineView> =>
 const run = async (workflowId: string): Promise<RunDetailView> =>
   (await call('get', runPath(workflowId))).body as RunDetailView;
 
-/** Waits (through the API) until the run of `spec` on its current head is at `stage`. */
-async function runAt(spec: PipelineSpec, stage: string): Promise<RunDetailView> {
+/** Waits (through the API) until the run of `spec` on its current head is at `stage` (and `also` holds). */
+async function runAt(
+  spec: PipelineSpec,
+  stage: string,
+  also: (r: RunDetailView) => boolean = () => true,
+): Promise<RunDetailView> {
   const workflowId = retrainWorkflowId(spec.name, fakes.hub.head(spec.input_dataset));
   return eventually(
     async () => {
       const res = await request(app).get(runPath(workflowId));
       const body = res.body as RunDetailView;
-      return res.status === 200 && body.stage === stage ? body : undefined;
+      return res.status === 200 && body.stage === stage && also(body) ? body : undefined;
     },
     60_000,
     `${workflowId} at ${stage}`,
@@ -307,7 +311,8 @@ describe('a run from trigger to result', () => {
 
   test('approval: the run waits, approve (with who) lets it train; reject ends the next one unapproved', async () => {
     expect((await call('post', `/api/pipelines/${approval.name}/trigger`, { auth: 'admin' })).status).toBe(202);
-    const waiting = await runAt(approval, 'awaiting-approval');
+    // The approval request on the Community tab is posted just after the stage is entered.
+    const waiting = await runAt(approval, 'awaiting-approval', (r) => r.links.discussion !== undefined);
     expect(waiting.approval?.requested).toEqual(expect.any(String));
     expect(waiting.links.discussion).toEqual(expect.any(String));
     const view = await pipelineView(approval);
