@@ -288,7 +288,8 @@ describe('a run from trigger to result', () => {
 
     const runs = await eventually(async () => {
       const body = (await call('get', `/api/runs?pipeline=${plain.name}`)).body as { runs: RunSummaryView[] };
-      return body.runs.length === 1 && body.runs[0]?.stage === 'succeeded' ? body : undefined;
+      // Visibility is eventually consistent: wait until it records the run as closed.
+      return body.runs.length === 1 && body.runs[0]?.status === 'succeeded' ? body : undefined;
     });
     expect(runs.runs[0]).toMatchObject({ workflowId: done.workflowId, status: 'succeeded', revision: head });
     const succeeded = (await call('get', `/api/runs?pipeline=${plain.name}&status=succeeded&limit=5`)).body as {
@@ -338,10 +339,13 @@ describe('a run from trigger to result', () => {
       outcome: 'rejected',
       approval: { decision: 'rejected', by: 'bob' },
     });
-    const failedRuns = (await call('get', `/api/runs?pipeline=${approval.name}&status=failed`)).body as {
-      runs: RunSummaryView[];
-    };
-    expect(failedRuns.runs.map((r) => r.workflowId)).toContain(second.workflowId);
+    const failedRuns = await eventually(async () => {
+      const { runs } = (await call('get', `/api/runs?pipeline=${approval.name}&status=failed`)).body as {
+        runs: RunSummaryView[];
+      };
+      return runs.length > 0 ? runs : undefined;
+    });
+    expect(failedRuns.map((r) => r.workflowId)).toEqual([second.workflowId]);
   });
 
   test('cancel: a training run is cancelled; approve on a run that is not waiting is 409; queued and superseded revisions show', async () => {
@@ -385,10 +389,13 @@ describe('a run from trigger to result', () => {
       return v.active === undefined && v.recent.length === 2 ? v : undefined;
     });
     expect(view.recent.map((r) => r.outcome)).toEqual(['cancelled', 'cancelled']);
-    const cancelledRuns = (await call('get', `/api/runs?pipeline=${hanging.name}&status=cancelled`)).body as {
-      runs: RunSummaryView[];
-    };
-    expect(cancelledRuns.runs.map((r) => r.revision).sort()).toEqual([first, third].sort());
+    const cancelledRuns = await eventually(async () => {
+      const { runs } = (await call('get', `/api/runs?pipeline=${hanging.name}&status=cancelled`)).body as {
+        runs: RunSummaryView[];
+      };
+      return runs.length === 2 ? runs : undefined;
+    });
+    expect(cancelledRuns.map((r) => r.revision).sort()).toEqual([first, third].sort());
   });
 });
 

@@ -138,9 +138,13 @@ test('send-test-webhook delivers a signed Hub payload for the head; the run wait
   const workflowId = retrainWorkflowId(approveP, head);
   await runUntil(workflowId, (r) => r.stage === 'awaiting-approval', 'awaiting approval');
 
-  expect(await ok(['runs', '--pipeline', approveP])).toContain(workflowId);
-  const runs = await json<RunSummaryView[]>(['runs', '--pipeline', approveP, '--status', 'running']);
+  // Visibility is eventually consistent: the run may take a moment to be listed.
+  const runs = await eventually(async () => {
+    const listed = await json<RunSummaryView[]>(['runs', '--pipeline', approveP, '--status', 'running']);
+    return listed.length > 0 ? listed : undefined;
+  });
   expect(runs.map((r) => r.workflowId)).toEqual([workflowId]);
+  expect(await ok(['runs', '--pipeline', approveP])).toContain(workflowId);
   const shown = await ok(['show', workflowId]);
   expect(shown).toContain('awaiting-approval');
   expect(shown).toContain(`hub-retrain approve ${workflowId}`);
@@ -179,8 +183,13 @@ test('trigger trains the new head; approve (run id without the retrain: prefix);
     status: 'succeeded',
     approval: { decision: 'approved', by: 'alice' },
   });
-  const pipelines = await json<PipelineView[]>(['pipelines']);
-  expect(pipelines.find((p) => p.name === approveP)?.lastResult).toMatchObject({
+  // The pipeline hears of the end by a signal, a moment after the run closes.
+  const lastResult = await eventually(async () => {
+    const pipelines = await json<PipelineView[]>(['pipelines']);
+    const result = pipelines.find((p) => p.name === approveP)?.lastResult;
+    return result?.revision === head ? result : undefined;
+  });
+  expect(lastResult).toMatchObject({
     revision: head,
     outcome: 'succeeded',
   });
