@@ -31,10 +31,27 @@ const workflowIdParam = {
   description: 'a RetrainWorkflow id, `retrain:<pipeline>:<revision>` (URL-encoded)',
   schema: { type: 'string' },
 };
-const decisionBody = {
-  required: false,
-  ...jsonBody(ref('Decision')),
-};
+
+/** POST /api/runs/{workflowId}/approve and /reject. */
+function decision(action: 'approve' | 'reject', summary: string): Json {
+  return {
+    post: {
+      summary,
+      security: [{ adminToken: [] }],
+      parameters: [workflowIdParam],
+      requestBody: { required: false, ...jsonBody(ref('Decision')) },
+      responses: {
+        202: answer(`the ${action} signal was sent`, ref('ActionAccepted')),
+        400: err('an invalid body'),
+        ...adminErrors,
+        404: err('no such run'),
+        409: err('the run has ended, or is not waiting for approval'),
+        413: err('the body is over 16 KiB'),
+        503: unavailable,
+      },
+    },
+  };
+}
 
 const paths: Json = {
   '/webhook': {
@@ -151,40 +168,11 @@ const paths: Json = {
       },
     },
   },
-  '/api/runs/{workflowId}/approve': {
-    post: {
-      summary: 'Approve a run that waits for approval (approval: "required")',
-      security: [{ adminToken: [] }],
-      parameters: [workflowIdParam],
-      requestBody: decisionBody,
-      responses: {
-        202: answer('the approve signal was sent', ref('ActionAccepted')),
-        400: err('an invalid body'),
-        ...adminErrors,
-        413: err('the body is over 16 KiB'),
-        404: err('no such run'),
-        409: err('the run has ended, or is not waiting for approval'),
-        503: unavailable,
-      },
-    },
-  },
-  '/api/runs/{workflowId}/reject': {
-    post: {
-      summary: 'Reject a run that waits for approval: it ends without training',
-      security: [{ adminToken: [] }],
-      parameters: [workflowIdParam],
-      requestBody: decisionBody,
-      responses: {
-        202: answer('the reject signal was sent', ref('ActionAccepted')),
-        400: err('an invalid body'),
-        ...adminErrors,
-        413: err('the body is over 16 KiB'),
-        404: err('no such run'),
-        409: err('the run has ended, or is not waiting for approval'),
-        503: unavailable,
-      },
-    },
-  },
+  '/api/runs/{workflowId}/approve': decision(
+    'approve',
+    'Approve a run that waits for approval (approval: "required"): it starts training',
+  ),
+  '/api/runs/{workflowId}/reject': decision('reject', 'Reject a run that waits for approval: it ends without training'),
 };
 
 /** A zod schema as plain JSON Schema (no `$schema`/`$id`: the document itself says the dialect). */
