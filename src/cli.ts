@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-/** `hub-retrain <command>`: run the service or parts of it. */
+/** `hub-retrain <command>`: run the service or parts of it, and control a running one. */
 import { Command } from 'commander';
+import { registerApiCommands } from './cli/api-commands';
+import { CliError } from './cli/cli-error';
+import { registerHubWebhookCommands } from './cli/hub-webhook-commands';
 import { loadEnv, type Env } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load-config';
 import type { PipelineSpec } from './config/config-schema';
+import { HttpError, MissingCredentialsError, NetworkError } from './http/http-error';
 import { createLogger, type Logger } from './logging';
 import { runAll, runServer, runWorker, type Service } from './main';
 import { runDemo } from './cli/demo';
@@ -94,10 +98,23 @@ program
     process.exitCode = await runDemo({ env, pipelines, pipeline: options.pipeline, url: options.url });
   });
 
+registerApiCommands(program);
+registerHubWebhookCommands(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
+  }
+  // Failures the user can act on: the message alone, no stack.
+  if (
+    err instanceof CliError ||
+    err instanceof HttpError ||
+    err instanceof NetworkError ||
+    err instanceof MissingCredentialsError
+  ) {
+    process.stderr.write(`hub-retrain: ${err.message}\n`);
+    process.exit(err instanceof CliError ? err.exitCode : 1);
   }
   console.error(err);
   process.exit(1);

@@ -125,6 +125,7 @@ async function startReceiverParts(
     logger,
     signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
     temporalUiUrl: uiUrl,
+    adminToken: env.ADMIN_TOKEN,
   });
   const watchers = await watchLocalDatasets(pipelines, receiver.recorder, env.RETRAIN_STATE_DIR, logger);
   let closed: () => void = () => {};
@@ -178,6 +179,7 @@ function printBanner(
     '',
     'hub-retrain is running',
     `  Receiver        ${receiverUrl}   (POST /webhook, GET /readyz)`,
+    `  Status          ${receiverUrl}/   (API: ${receiverUrl}/api/openapi.json; write API ${env.ADMIN_TOKEN ? 'enabled (ADMIN_TOKEN)' : 'disabled: set ADMIN_TOKEN'})`,
     `  Temporal Web UI ${info.uiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
     `  Temporal        ${info.address}${info.embedded ? `   (embedded dev server, ${info.embedded.executable}, data in ${env.RETRAIN_STATE_DIR}/temporal.db)` : ''}`,
     `  Task queue      ${env.TEMPORAL_TASK_QUEUE}`,
@@ -185,7 +187,8 @@ function printBanner(
     `  Pipelines       ${pipelines.map((p) => `${p.name} (${p.input_dataset} -> ${p.backend.type})`).join(', ')}`,
     '',
     'Point a Hub webhook (https://huggingface.co/settings/webhooks) at <public url>/webhook with that secret,',
-    'watching the dataset, domain "repo". To try it by hand:',
+    `watching the dataset, domain "repo" (or: npx hub-retrain hub-webhook create ${first?.name ?? '<pipeline>'} --url <public url>).`,
+    `To try it without pushing to the Hub: npx hub-retrain send-test-webhook ${first?.name ?? '<pipeline>'}   Or by hand:`,
     `  curl -i ${receiverUrl}/webhook -H 'Content-Type: application/json' -H 'X-Webhook-Secret: <secret>' \\`,
     `    -d '{"event":{"action":"update","scope":"repo.content"},"repo":{"type":"dataset","name":"${first?.input_dataset ?? 'owner/name'}"},"webhook":{"id":"manual","version":3}}'`,
     '',

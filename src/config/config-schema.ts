@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { backendSchema, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { durationSeconds } from './duration';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
+export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const HUB_REPO = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 /** A local dataset folder: `file:<path>`, relative to the config file's folder or absolute. */
 export const LOCAL_DATASET_PREFIX = 'file:';
@@ -46,7 +47,7 @@ export const pipelineInputSchema = z.strictObject({
   ...originalKeys,
   name: z
     .string()
-    .regex(NAME, { message: 'expected letters, digits, ".", "_" or "-", at most 63 characters' })
+    .regex(PIPELINE_NAME, { message: 'expected letters, digits, ".", "_" or "-", at most 63 characters' })
     .optional(),
   task: z.string().min(1).default('image-classification'),
   backend: backendSchema.prefault({ type: 'autotrain' }),

@@ -4,6 +4,8 @@ export interface RequestOptions {
   method?: string;
   /** Sent as `Authorization: Bearer <token>`; never included in errors or logs. */
   token?: string;
+  /** More request headers (e.g. X-Webhook-Secret); like the token, never included in errors or logs. */
+  headers?: Record<string, string>;
   body?: unknown;
   query?: Record<string, string | string[] | undefined>;
   timeoutMs?: number;
@@ -37,7 +39,7 @@ export function withQuery(url: string, query: RequestOptions['query']): string {
 export async function requestJson<T = unknown>(url: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
   const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
   const target = withQuery(url, options.query);
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
 

@@ -16,6 +16,13 @@ export interface HubClientOptions {
   fetch?: typeof fetch;
 }
 
+export interface DatasetAt {
+  sha: string;
+  /** The repo's object id (24 hex), as webhook payloads carry it in `repo.id`. */
+  id: string;
+  private: boolean;
+}
+
 export interface SpaceRuntime {
   stage: string;
   errorMessage?: string;
@@ -54,6 +61,11 @@ export class HubClient {
 
   /** The commit a revision (default: main) of a dataset resolves to. */
   async datasetRevisionSha(dataset: string, revision = 'main'): Promise<string> {
+    return (await this.datasetAt(dataset, revision)).sha;
+  }
+
+  /** A dataset at a revision: the commit it resolves to, the repo's id and visibility. */
+  async datasetAt(dataset: string, revision = 'main'): Promise<DatasetAt> {
     const info = await datasetInfo({
       name: dataset,
       revision,
@@ -63,7 +75,7 @@ export class HubClient {
       fetch: this.fetch,
     });
     if (typeof info.sha !== 'string') throw new Error(`the Hub did not report a sha for ${dataset}@${revision}`);
-    return info.sha;
+    return { sha: info.sha, id: info.id, private: info.private };
   }
 
   async whoami(): Promise<{ name: string; type: string }> {

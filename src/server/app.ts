@@ -1,26 +1,51 @@
+import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { PipelineSpec } from '../config/config-schema';
+import { apiRouter } from './api-router';
 import type { UpdateRecorder } from './record-update';
-import { homePage } from './home-page';
+import { RunActions } from './run-actions';
+import { statusPageHandler } from './status-page';
+import { StatusReader } from './status-reader';
 import { webhookRouter } from './webhook-route';
 
 export interface AppDeps {
   pipelines: readonly PipelineSpec[];
   webhookSecret: string;
   recorder: UpdateRecorder;
+  /** Temporal, for the status API and page (reads, cancel and signals). */
+  client: Client;
   logger: Logger;
+  /** Guards the write API; unset = the write API answers 403 "disabled". */
+  adminToken?: string;
   bodyLimit?: string;
-  /** Where the Temporal Web UI is, for links on the home page. */
+  /** Where the Temporal Web UI is, for links on the status page and in the API. */
   temporalUiUrl?: string;
+  /** Deadline of the status API's Temporal calls (describe, list, cancel, signal). */
+  temporalTimeoutMs?: number;
+  /** Deadline of a query (needs a worker; on timeout the API falls back to visibility, `live: false`). */
+  queryTimeoutMs?: number;
 }
 
-/** The receiver: webhook intake, health and readiness, and a small home page. */
+const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
+const DEFAULT_QUERY_TIMEOUT_MS = 2000;
+
+/** The receiver: webhook intake, health and readiness, the status API and the status page. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+
+  const timeoutMs = deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
+  const reader = new StatusReader({
+    client: deps.client,
+    pipelines: deps.pipelines,
+    ui: { temporalUiUrl: deps.temporalUiUrl, namespace: deps.client.options.namespace },
+    timeoutMs,
+    queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
+  });
+  const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 
   app.use(
     webhookRouter({
@@ -31,6 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
       bodyLimit: deps.bodyLimit ?? '1mb',
     }),
   );
+  app.use(apiRouter({ reader, actions, adminToken: deps.adminToken, logger: deps.logger }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -44,9 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
       })
       .catch(next);
   });
-  app.get('/', (_req, res) => {
-    res.type('html').send(homePage(deps.pipelines, deps.temporalUiUrl));
-  });
+  app.get('/', statusPageHandler(reader, deps.logger, deps.temporalUiUrl));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

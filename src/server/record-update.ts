@@ -10,6 +10,7 @@ import {
   type Delivery,
 } from '../workflows/definitions';
 import type { PipelineWorkflow } from '../workflows/pipeline';
+import { withinDeadline } from './temporal-call';
 
 /**
  * Records "this pipeline's dataset may have changed" durably: signalWithStart into `pipeline:<name>`.
@@ -41,22 +42,11 @@ export class UpdateRecorder {
     return workflowId;
   }
 
-  /** Temporal answers within `timeoutMs` (a hard bound: gRPC reconnect backoff can outlast a deadline). */
+  /** Temporal answers within `timeoutMs`. */
   async reachable(timeoutMs = 2000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const check = this.client.connection
-      .withDeadline(Date.now() + timeoutMs, () => this.client.workflowService.getSystemInfo({}))
-      .then(
-        () => true,
-        () => false,
-      );
-    try {
-      return await Promise.race([check, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withinDeadline(this.client, timeoutMs, () => this.client.workflowService.getSystemInfo({})).then(
+      () => true,
+      () => false,
+    );
   }
 }

@@ -17,6 +17,8 @@ export interface ReceiverOptions {
   temporalUiUrl?: string;
   /** How long a client may take to send a whole request (slow bodies are cut off). */
   requestTimeoutMs?: number;
+  /** Guards the write API (ADMIN_TOKEN); unset = the write API is disabled. */
+  adminToken?: string;
 }
 
 export interface Receiver {
@@ -34,8 +36,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     pipelines: options.pipelines,
     webhookSecret: options.webhookSecret,
     recorder,
+    client: options.client,
     logger: options.logger,
     temporalUiUrl: options.temporalUiUrl,
+    adminToken: options.adminToken,
+    temporalTimeoutMs: options.signalTimeoutMs,
   });
   // A slow or stalled request (slowloris) must not hold a connection: the whole request must arrive within
   // requestTimeout, checked every second rather than Node's default 30.

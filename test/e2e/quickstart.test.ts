@@ -2,23 +2,21 @@
  * End to end, as a user runs it: the real CLI in its own process (receiver + worker), the fakes, and a
  * signed Hub fixture delivered over HTTP, ending with the announcement on the fake Hub's Community tab.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { CLI, freePort, killServices, startService } from '../helpers/service-process';
 import { eventually, testAddress, testBundlePath, unique } from '../helpers/temporal';
 
-const ROOT = join(__dirname, '..', '..');
 const FIXTURE = readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8');
 const FIXTURE_SHA = '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d';
 
 let hub: FakeHub;
 let autotrain: FakeAutotrain;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   hub = await new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER }).start();
@@ -28,49 +26,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  killServices();
   await autotrain?.stop();
   await hub?.stop();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `hub-retrain start` in a child process; resolves with its receiver URL once the banner is printed. */
-async function startService(
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'hub-retrain.js'), 'start'], {
-    cwd: env.CWD ?? ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}:\n${out}`);
-      return /Receiver\s+(http:\/\/localhost:\d+)/.exec(out)?.[1];
-    },
-    90_000,
-    'the service banner',
-  );
-  return { url, child, output: () => out };
-}
-
-async function stopService(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
 
 function writeConfig(dir: string, prefix: string): string {
   const path = join(dir, 'config.json');
@@ -91,7 +50,7 @@ test('a signed Hub delivery over HTTP trains once and ends with the announcement
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-e2e-'));
   const prefix = unique('e2e');
   const secret = 'e2e-webhook-secret-123';
-  const { url, child, output } = await startService({
+  const { url, stop, output } = await startService({
     TEMPORAL_ADDRESS: testAddress(),
     TEMPORAL_TASK_QUEUE: unique('e2e'),
     WORKFLOW_BUNDLE_PATH: testBundlePath(),
@@ -133,14 +92,14 @@ test('a signed Hub delivery over HTTP trains once and ends with the announcement
   });
   expect(announcement.description).toContain(`acme/autotrain-${prefix}-9f2c4e1`);
   expect(autotrain.projectsStartingWith(prefix)).toHaveLength(1);
-  expect(await stopService(child)).toBe(0);
+  expect(await stop()).toBe(0);
 });
 
 test('npm start with no TEMPORAL_ADDRESS runs an embedded dev server with the Web UI, and readyz answers 200', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-quickstart-'));
   const [devPort, uiPort] = [await freePort(), await freePort()];
   const stateDir = join(dir, '.data');
-  const { url, child, output } = await startService({
+  const { url, stop, output } = await startService({
     TEMPORAL_ADDRESS: '',
     WEBHOOK_SECRET: '',
     TEMPORAL_DEV_PORT: String(devPort),
@@ -159,7 +118,7 @@ test('npm start with no TEMPORAL_ADDRESS runs an embedded dev server with the We
   const secret = readFileSync(join(stateDir, 'webhook-secret'), 'utf8').trim();
   expect(output()).toContain(secret);
   expect(existsSync(join(stateDir, 'temporal.db'))).toBe(true);
-  expect(await stopService(child)).toBe(0);
+  expect(await stop()).toBe(0);
 });
 
 test('a config.json with a wrong value exits non-zero before listening, naming the key path', async () => {
@@ -173,7 +132,7 @@ test('a config.json with a wrong value exits non-zero before listening, naming t
       ],
     }),
   );
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'hub-retrain.js'), 'start'], {
+  const child = spawn(process.execPath, [CLI, 'start'], {
     env: { ...process.env, RETRAIN_CONFIG: path, TEMPORAL_ADDRESS: '127.0.0.1:1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,7 @@
  * way the Hub does (status codes, error headers, field names), with scriptable faults. It shares no code
  * with src/: it follows the spec, so the same client code works against the real Hub.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -31,6 +31,16 @@ export interface FakeDiscussion {
   comments: string[];
 }
 
+/** A webhook in a user's settings, as `/api/settings/webhooks` answers it. */
+export interface FakeWebhook {
+  id: string;
+  url: string;
+  watched: Array<{ type: string; name: string }>;
+  domains: string[];
+  secret: string | null;
+  disabled: boolean;
+}
+
 interface FakeSpace {
   id: string;
   stage: string;
@@ -49,6 +59,9 @@ export interface RecordedRequest {
 type RepoKind = 'model' | 'dataset' | 'space';
 const KINDS: Record<string, RepoKind> = { models: 'model', datasets: 'dataset', spaces: 'space' };
 const PAGE_SIZE = 50;
+const WATCH_TYPES = new Set(['dataset', 'model', 'space', 'user', 'org']);
+/** huggingface_hub's docstrings say "discussion", its type alias "discussions": accept both. */
+const WEBHOOK_DOMAINS = new Set(['repo', 'discussion', 'discussions']);
 
 export class FakeHub {
   readonly faults = new FaultPlan();
@@ -59,6 +72,8 @@ export class FakeHub {
   private readonly spaces = new Map<string, FakeSpace>();
   private readonly discussions = new Map<string, FakeDiscussion[]>();
   private readonly extensions: express.Router[] = [];
+  /** Webhooks by owner (the token's user name). */
+  private readonly webhooks = new Map<string, FakeWebhook[]>();
   private server?: Server;
   url = '';
 
@@ -154,6 +169,10 @@ export class FakeHub {
     return discussion;
   }
 
+  webhooksOf(user: string): FakeWebhook[] {
+    return this.webhooks.get(user) ?? [];
+  }
+
   async start(): Promise<this> {
     const app = this.app();
     await new Promise<void>((resolve) => {
@@ -179,6 +198,106 @@ export class FakeHub {
 
   private repoExists(kind: RepoKind, id: string): boolean {
     return kind === 'space' ? this.spaces.has(id) : this.repos.has(kind, id);
+  }
+
+  /**
+   * The webhook settings API (docs/hub-webhooks-api.md): list, get, create, update, enable, disable, delete.
+   * Every route needs a token; a webhook belongs to the token's user and others' webhooks are 404.
+   */
+  private webhookRoutes(app: express.Express): void {
+    const view = (w: FakeWebhook) => ({ ...w, job: null });
+    const owned = (req: Request, res: Response): { user: FakeUser; list: FakeWebhook[] } | undefined => {
+      const user = this.userOf(req);
+      if (!user) {
+        hubError(res, 401, 'Invalid credentials in Authorization header');
+        return undefined;
+      }
+      return { user, list: this.webhooks.get(user.name) ?? [] };
+    };
+    const find = (req: Request, res: Response): { list: FakeWebhook[]; webhook: FakeWebhook } | undefined => {
+      const mine = owned(req, res);
+      if (!mine) return undefined;
+      const webhook = mine.list.find((w) => w.id === req.params.id);
+      if (!webhook) {
+        hubError(res, 404, 'Webhook not found');
+        return undefined;
+      }
+      return { list: mine.list, webhook };
+    };
+    const invalid = (body: Record<string, unknown>, partial: boolean): string | undefined => {
+      const { watched, url, domains, secret } = body;
+      if (!(partial && watched === undefined)) {
+        if (!Array.isArray(watched) || watched.length === 0) return 'watched must be a non-empty array';
+        for (const item of watched as Array<Record<string, unknown>>) {
+          if (!WATCH_TYPES.has(String(item?.type)) || typeof item?.name !== 'string' || item.name === '') {
+            return 'each watched item needs a type (dataset, model, space, user, org) and a name';
+          }
+        }
+      }
+      if (!(partial && url == null)) {
+        if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) return 'url must be an http(s) URL';
+      }
+      if (domains != null) {
+        if (!Array.isArray(domains) || domains.some((d) => !WEBHOOK_DOMAINS.has(String(d)))) {
+          return 'domains must be a list of "repo" and "discussion"';
+        }
+      }
+      if (secret != null && typeof secret !== 'string') return 'secret must be a string';
+      return undefined;
+    };
+
+    app.get('/api/settings/webhooks', (req, res) => {
+      const mine = owned(req, res);
+      if (mine) res.json(mine.list.map(view));
+    });
+    app.get('/api/settings/webhooks/:id', (req, res) => {
+      const found = find(req, res);
+      if (found) res.json({ webhook: view(found.webhook) });
+    });
+    app.post('/api/settings/webhooks', (req, res) => {
+      const mine = owned(req, res);
+      if (!mine) return;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const problem = invalid(body, false);
+      if (problem) return hubError(res, 400, problem);
+      const webhook: FakeWebhook = {
+        id: randomBytes(12).toString('hex'),
+        url: body.url as string,
+        watched: (body.watched as Array<{ type: string; name: string }>).map(({ type, name }) => ({ type, name })),
+        domains: (body.domains as string[] | null | undefined) ?? ['repo', 'discussion'],
+        secret: typeof body.secret === 'string' ? body.secret : null,
+        disabled: false,
+      };
+      this.webhooks.set(mine.user.name, [...mine.list, webhook]);
+      res.json({ webhook: view(webhook) });
+    });
+    app.post('/api/settings/webhooks/:id/:action', (req, res) => {
+      const action = req.params.action;
+      if (action !== 'enable' && action !== 'disable') return hubError(res, 404, 'Not found');
+      const found = find(req, res);
+      if (!found) return;
+      found.webhook.disabled = action === 'disable';
+      res.json({ webhook: view(found.webhook) });
+    });
+    app.post('/api/settings/webhooks/:id', (req, res) => {
+      const found = find(req, res);
+      if (!found) return;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const problem = invalid(body, true);
+      if (problem) return hubError(res, 400, problem);
+      const w = found.webhook;
+      if (Array.isArray(body.watched) && body.watched.length > 0) w.watched = body.watched as FakeWebhook['watched'];
+      if (typeof body.url === 'string') w.url = body.url;
+      if (Array.isArray(body.domains)) w.domains = body.domains as string[];
+      if (typeof body.secret === 'string') w.secret = body.secret;
+      res.json({ webhook: view(w) });
+    });
+    app.delete('/api/settings/webhooks/:id', (req, res) => {
+      const found = find(req, res);
+      if (!found) return;
+      found.list.splice(found.list.indexOf(found.webhook), 1);
+      res.json({});
+    });
   }
 
   private app(): express.Express {
@@ -326,6 +445,7 @@ export class FakeHub {
 
     app.use(this.repos.router((req) => this.userOf(req) !== undefined));
     for (const router of this.extensions) app.use(router);
+    this.webhookRoutes(app);
 
     app.use((_req: Request, res: Response) => hubError(res, 404, "Sorry, we can't find the page you are looking for."));
     app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => hubError(res, 400, err.message));

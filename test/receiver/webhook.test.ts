@@ -36,14 +36,24 @@ const originalConfig = (prefix: string) => ({
   autotrain_project_prefix: prefix,
 });
 
-function makeApp(recorder: UpdateRecorder, pipelines = parseConfig(originalConfig(pipelineName))): Express {
+function makeApp(
+  recorder: UpdateRecorder,
+  pipelines = parseConfig(originalConfig(pipelineName)),
+  temporal: Client = client,
+): Express {
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       logs.push(chunk.toString());
       done();
     },
   });
-  return createApp({ pipelines, webhookSecret: SECRET, recorder, logger: createLogger('debug', 'test', sink) });
+  return createApp({
+    pipelines,
+    webhookSecret: SECRET,
+    recorder,
+    client: temporal,
+    logger: createLogger('debug', 'test', sink),
+  });
 }
 
 beforeAll(async () => {
@@ -153,7 +163,7 @@ describe('status codes', () => {
 
   test('503 with Retry-After when Temporal cannot take the event, and nothing is acknowledged', async () => {
     const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    app = makeApp(new UpdateRecorder(dead, taskQueue, 500));
+    app = makeApp(new UpdateRecorder(dead, taskQueue, 500), undefined, dead);
     const res = await post(fixture('dataset-content-main'));
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^\d+$/);

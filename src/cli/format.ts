@@ -1,0 +1,131 @@
+/** Human-readable output of the CLI's commands (`--json` prints JSON instead). */
+import type { PipelineView, RunDetailView, RunSummaryView } from '../server/api-schemas';
+
+/** Prints a command's result: JSON for scripts, or text for people. */
+export function output<T>(json: boolean | undefined, value: T, human: (v: T) => string): void {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human(value)}\n`);
+}
+
+const short = (sha: string | undefined): string => (sha ? sha.slice(0, 7) : '-');
+const time = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
+
+/** Columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `[############------------]  50%` */
+export function progressBar(fraction: number | undefined, width = 24): string {
+  if (fraction === undefined || !Number.isFinite(fraction)) return `[${'.'.repeat(width)}]    `;
+  const f = Math.min(1, Math.max(0, fraction));
+  const filled = Math.round(f * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}%`;
+}
+
+export function formatPipelines(views: PipelineView[]): string {
+  return views
+    .map((p) => {
+      const lines = [
+        `${p.name}  ${p.dataset} -> ${p.model} (${p.backend}, ${p.task})`,
+        `  policy      on new revision: ${p.policy.onNewRevision}, approval: ${p.policy.approval}, debounce: ${p.policy.debounceSeconds}s`,
+      ];
+      if (!p.started) {
+        lines.push('  runs        none yet (no update has arrived)');
+        return lines.join('\n');
+      }
+      lines.push(
+        `  active      ${p.active ? `${p.active.workflowId} (${p.active.stage ?? 'starting'}${p.active.cancelRequested ? ', cancel requested' : ''})` : 'none'}`,
+        `  waiting     ${p.waiting ? `${p.waiting.revision ? short(p.waiting.revision) : 'head of main'} since ${time(p.waiting.since)}` : 'none'}`,
+        `  last result ${p.lastResult ? `${p.lastResult.outcome ?? 'ended'} on ${short(p.lastResult.revision)} at ${time(p.lastResult.endedAt)}` : 'none yet'}`,
+      );
+      if (p.superseded.length > 0) {
+        const [latest] = p.superseded;
+        lines.push(
+          `  superseded  ${p.superseded.length} (latest ${short(latest?.revision)} by ${short(latest?.by)}, ${latest?.reason})`,
+        );
+      }
+      if (!p.live && p.note) lines.push(`  note        ${p.note}`);
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
+export function formatRuns(runs: RunSummaryView[]): string {
+  if (runs.length === 0) return 'no runs';
+  return table(
+    ['RUN', 'STATUS', 'STAGE', 'STARTED', 'ENDED'],
+    runs.map((r) => [r.workflowId, r.outcome ?? r.status, r.stage ?? '-', time(r.startedAt), time(r.endedAt)]),
+  );
+}
+
+export function formatRun(r: RunDetailView): string {
+  const rows: Array<[string, string | undefined]> = [
+    ['run', r.workflowId],
+    ['pipeline', r.pipeline],
+    ['dataset', r.dataset && r.revision ? `${r.dataset}@${r.revision}` : r.dataset],
+    ['status', r.outcome && r.outcome !== r.status ? `${r.status} (${r.outcome})` : r.status],
+    ['stage', r.stage],
+    ['progress', r.progress !== undefined ? progressBar(r.progress) : undefined],
+    ['backend', r.backend && r.backendStatus ? `${r.backend} (${r.backendStatus})` : r.backend],
+    ['message', r.message],
+    ['job', r.jobId && r.links.job ? `${r.jobId}  ${r.links.job}` : (r.jobId ?? r.links.job)],
+    ['model', r.links.model],
+    ['discussion', r.links.discussion],
+    ['temporal', r.links.temporal],
+    ['started', time(r.startedAt)],
+    ['ended', r.endedAt ? time(r.endedAt) : undefined],
+    [
+      'approval',
+      r.approval &&
+        (r.approval.decision
+          ? `${r.approval.decision}${r.approval.by ? ` by ${r.approval.by}` : ''} at ${time(r.approval.decided)}`
+          : `requested at ${time(r.approval.requested)}: hub-retrain approve ${r.workflowId} (or reject)`),
+    ],
+    [
+      'delivery',
+      r.delivery &&
+        `${r.delivery.source}${r.delivery.webhookId ? ` ${r.delivery.webhookId}` : ''} at ${time(r.delivery.receivedAt)}`,
+    ],
+    ['error', r.error],
+  ];
+  const out = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(11)} ${v}`);
+  const metrics = Object.entries(r.metrics);
+  if (metrics.length > 0) out.push(`metrics     ${metrics.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const timings = Object.entries(r.timings);
+  if (timings.length > 0) out.push(`timings     ${timings.map(([k, v]) => `${k} ${time(v)}`).join(', ')}`);
+  for (const e of r.compensationErrors ?? []) out.push(`compensation failed: ${e}`);
+  if (r.logTail.length > 0) out.push('log tail', ...r.logTail.slice(-5).map((l) => `  ${l}`));
+  if (!r.live && r.note) out.push(`note        ${r.note}`);
+  return out.join('\n');
+}
+
+/** How far along the five steps a stage is; training fills its span with the backend's progress when known. */
+const STAGE_PROGRESS: Record<string, number> = {
+  created: 0.05,
+  'data-added': 0.15,
+  'awaiting-approval': 0.15,
+  training: 0.2,
+  evaluating: 0.9,
+  publishing: 0.95,
+  succeeded: 1,
+};
+
+export function overallProgress(r: RunDetailView): number | undefined {
+  const base = STAGE_PROGRESS[r.stage ?? ''];
+  if (base === undefined) return undefined; // failed, cancelled, compensated: no bar
+  return r.stage === 'training' ? base + 0.7 * (r.progress ?? 0) : base;
+}
+
+/** One line of `watch`: stage, a progress bar over the run, the backend's status. */
+export function watchLine(r: RunDetailView): string {
+  const stage = (r.stage ?? r.status).padEnd(17);
+  const status = r.backendStatus ? `  ${r.backendStatus}` : '';
+  const message = r.message ? `: ${r.message}` : '';
+  return `${stage} ${progressBar(overallProgress(r))}${status}${message}`;
+}

@@ -1,0 +1,214 @@
+/**
+ * `hub-retrain hub-webhook create|list|delete`: set up the Hub webhook of a pipeline's dataset without
+ * clicking through the Hub's settings. Create is idempotent: a webhook that already sends this dataset's
+ * events to the same URL is reported, not duplicated. Secrets are never printed.
+ */
+import type { Command } from 'commander';
+import type { PipelineSpec } from '../config/config-schema';
+import { loadEnv, type Env } from '../config/env';
+import { ConfigError, loadConfigFile } from '../config/load-config';
+import { resolveWebhookSecret } from '../config/webhook-secret';
+import { HttpError } from '../http/http-error';
+import { findWebhookFor, HubWebhooks, type HubWebhook } from '../hub/hub-webhooks';
+import { secretMatches } from '../server/verify-secret';
+import { CliError } from './cli-error';
+import { output, table } from './format';
+
+interface Context {
+  env: Env;
+  pipelines: PipelineSpec[];
+  hooks: HubWebhooks;
+  /** The receiver's webhook secret, when one is configured. */
+  secret?: string;
+}
+
+/** A webhook as the CLI shows it: never its secret, only whether it is the configured one. */
+export interface WebhookView {
+  id: string;
+  url: string | null;
+  watched: string[];
+  domains: string[];
+  disabled: boolean;
+  secretMatches: boolean | null;
+  pipelines: string[];
+}
+
+function context(): Context {
+  const env = loadEnv();
+  const pipelines = loadConfigFile(env.RETRAIN_CONFIG);
+  let secret: string | undefined;
+  try {
+    secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false).secret;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+  }
+  return { env, pipelines, hooks: new HubWebhooks({ endpoint: env.HF_ENDPOINT, token: env.hfToken }), secret };
+}
+
+function pipelineNamed(ctx: Context, name: string): PipelineSpec {
+  const spec = ctx.pipelines.find((p) => p.name === name);
+  if (!spec) {
+    throw new CliError(
+      `no pipeline "${name}" in ${ctx.env.RETRAIN_CONFIG} (pipelines: ${ctx.pipelines.map((p) => p.name).join(', ')})`,
+    );
+  }
+  return spec;
+}
+
+/** The receiver's public URL with `/webhook` appended unless it is already the webhook route. */
+export function webhookUrl(publicUrl: string | undefined): string {
+  if (!publicUrl) throw new CliError("give the receiver's public URL with --url <public url> (or set PUBLIC_URL)");
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw new CliError(`--url must be an http(s) URL, got "${publicUrl}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('--url must be an http(s) URL');
+  if (!url.pathname.replace(/\/+$/, '').endsWith('/webhook'))
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/webhook`;
+  return url.toString();
+}
+
+function view(ctx: Context, w: HubWebhook): WebhookView {
+  return {
+    id: w.id,
+    url: w.url ?? null,
+    watched: w.watched.map((item) => `${item.type}:${item.name}`),
+    domains: w.domains,
+    disabled: w.disabled,
+    secretMatches: ctx.secret && w.secret ? secretMatches(w.secret, ctx.secret) : null,
+    pipelines: ctx.pipelines
+      .filter((p) => w.watched.some((item) => item.type === 'dataset' && item.name === p.input_dataset))
+      .map((p) => p.name),
+  };
+}
+
+function warnings(v: WebhookView): string[] {
+  const out: string[] = [];
+  if (v.disabled) out.push('it is disabled on the Hub: enable it in the webhook settings');
+  if (!v.domains.includes('repo')) out.push('it does not watch the "repo" domain, so pushes do not reach the receiver');
+  if (v.secretMatches === false)
+    out.push("its secret is not the receiver's webhook secret: deliveries will be refused (403)");
+  if (v.secretMatches === null)
+    out.push('it has no secret, or no webhook secret is configured here: deliveries will be refused');
+  return out;
+}
+
+function formatWebhooks(shown: WebhookView[]): string {
+  if (shown.length === 0) return 'no Hub webhooks';
+  return table(
+    ['ID', 'URL', 'WATCHES', 'DOMAINS', 'STATE', 'PIPELINES'],
+    shown.map((v) => [
+      v.id,
+      v.url ?? '-',
+      v.watched.join(','),
+      v.domains.join(','),
+      v.disabled ? 'disabled' : v.secretMatches === false ? 'enabled, other secret' : 'enabled',
+      v.pipelines.join(',') || '-',
+    ]),
+  );
+}
+
+/** The Hub's refusals, as something to act on. */
+async function hub<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
+      throw new CliError(
+        `the Hub refused HF_TOKEN (${err.status}: ${err.detail}); managing webhooks needs a token with write access`,
+      );
+    }
+    throw err;
+  }
+}
+
+export function registerHubWebhookCommands(program: Command): void {
+  const group = program
+    .command('hub-webhook')
+    .description("manage the Hub webhook that sends a pipeline's dataset updates to the receiver (needs HF_TOKEN)");
+
+  group
+    .command('create <pipeline>')
+    .description('create the webhook (domain "repo", the configured secret) unless one for this dataset and URL exists')
+    .option('--url <public url>', "the receiver's public URL; /webhook is appended (default: $PUBLIC_URL)")
+    .option('--json', 'print JSON instead of text')
+    .action(async (pipeline: string, options: { url?: string; json?: boolean }) => {
+      const ctx = context();
+      const spec = pipelineNamed(ctx, pipeline);
+      const url = webhookUrl(options.url ?? ctx.env.PUBLIC_URL);
+      if (!ctx.secret) {
+        throw new CliError(
+          `no webhook secret: set WEBHOOK_SECRET (or run npm start once, which keeps one in ${ctx.env.RETRAIN_STATE_DIR}/webhook-secret)`,
+        );
+      }
+      const secret = ctx.secret;
+      const [existing] = findWebhookFor(await hub(() => ctx.hooks.list()), spec.input_dataset, url);
+      if (existing) {
+        const v = view(ctx, existing);
+        const warn = warnings(v);
+        output(options.json, { created: false, webhook: v, warnings: warn }, () =>
+          [
+            `a Hub webhook for ${spec.input_dataset} -> ${url} exists already (${v.id}); nothing created`,
+            ...warn.map((w) => `warning: ${w}`),
+          ].join('\n'),
+        );
+        return;
+      }
+      const created = await hub(() =>
+        ctx.hooks.create({ url, watched: [{ type: 'dataset', name: spec.input_dataset }], domains: ['repo'], secret }),
+      );
+      const v = view(ctx, created);
+      output(
+        options.json,
+        { created: true, webhook: v, warnings: [] },
+        () =>
+          `created Hub webhook ${v.id}: ${spec.input_dataset} (domain repo) -> ${url}, with the receiver's webhook secret`,
+      );
+    });
+
+  group
+    .command('list [pipeline]')
+    .description("list the token's user's webhooks (only those of the pipeline's dataset, when one is named)")
+    .option('--json', 'print JSON instead of text')
+    .action(async (pipeline: string | undefined, options: { json?: boolean }) => {
+      const ctx = context();
+      const dataset = pipeline === undefined ? undefined : pipelineNamed(ctx, pipeline).input_dataset;
+      const all = (await hub(() => ctx.hooks.list())).map((w) => view(ctx, w));
+      const shown = dataset === undefined ? all : all.filter((v) => v.watched.includes(`dataset:${dataset}`));
+      output(options.json, shown, formatWebhooks);
+    });
+
+  group
+    .command('delete [pipeline]')
+    .description("delete the webhook of the pipeline's dataset for a URL, or one webhook by --id")
+    .option('--url <public url>', "the receiver's public URL (default: $PUBLIC_URL)")
+    .option('--id <id>', 'delete this webhook, whatever it watches')
+    .option('--json', 'print JSON instead of text')
+    .action(async (pipeline: string | undefined, options: { url?: string; id?: string; json?: boolean }) => {
+      const ctx = context();
+      let ids: string[];
+      let what: string;
+      if (options.id) {
+        ids = [options.id];
+        what = `webhook ${options.id}`;
+      } else {
+        if (pipeline === undefined) throw new CliError('name a pipeline (with --url) or give --id <webhook id>');
+        const spec = pipelineNamed(ctx, pipeline);
+        const url = webhookUrl(options.url ?? ctx.env.PUBLIC_URL);
+        ids = findWebhookFor(await hub(() => ctx.hooks.list()), spec.input_dataset, url).map((w) => w.id);
+        what = `the Hub webhook for ${spec.input_dataset} -> ${url}`;
+      }
+      for (const id of ids) {
+        await hub(() => ctx.hooks.delete(id)).catch((err: unknown) => {
+          if (err instanceof HttpError && err.status === 404)
+            throw new CliError(`no webhook ${id} for this token's user`);
+          throw err;
+        });
+      }
+      output(options.json, { deleted: ids }, () =>
+        ids.length === 0 ? `no ${what.replace(/^the /, '')}; nothing deleted` : `deleted ${what} (${ids.join(', ')})`,
+      );
+    });
+}

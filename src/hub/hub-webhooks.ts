@@ -1,0 +1,98 @@
+/**
+ * The Hub's webhook settings API (`/api/settings/webhooks`, docs/hub-webhooks-api.md). @huggingface/hub has
+ * no webhook functions, so these are hand-written. A webhook belongs to the token's user.
+ */
+import { z } from 'zod';
+import { MalformedResponseError, MissingCredentialsError } from '../http/http-error';
+import { requestJson } from '../http/request-json';
+
+const watchedItemSchema = z.looseObject({
+  type: z.enum(['dataset', 'model', 'space', 'user', 'org']),
+  name: z.string(),
+});
+
+/** What the Hub answers for one webhook; unknown fields (job, ...) are tolerated. */
+const webhookSchema = z.looseObject({
+  id: z.string(),
+  url: z.string().nullish(),
+  watched: z.array(watchedItemSchema),
+  domains: z.array(z.string()),
+  secret: z.string().nullish(),
+  disabled: z.boolean(),
+});
+
+export type HubWebhook = z.output<typeof webhookSchema>;
+export type WatchedItem = z.output<typeof watchedItemSchema>;
+
+export interface NewWebhook {
+  url: string;
+  watched: WatchedItem[];
+  domains: Array<'repo' | 'discussion'>;
+  secret?: string;
+}
+
+export interface HubWebhooksOptions {
+  endpoint: string;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export class HubWebhooks {
+  constructor(private readonly options: HubWebhooksOptions) {}
+
+  /** Every webhook of the token's user. */
+  async list(): Promise<HubWebhook[]> {
+    const res = await requestJson<unknown>(this.url(), { token: this.token(), fetch: this.options.fetch });
+    return this.parse(z.array(webhookSchema), res.body, 'GET');
+  }
+
+  async create(webhook: NewWebhook): Promise<HubWebhook> {
+    const res = await requestJson<unknown>(this.url(), {
+      method: 'POST',
+      token: this.token(),
+      body: { watched: webhook.watched, url: webhook.url, domains: webhook.domains, secret: webhook.secret },
+      fetch: this.options.fetch,
+    });
+    return this.parse(z.object({ webhook: webhookSchema }), res.body, 'POST').webhook;
+  }
+
+  async delete(id: string): Promise<void> {
+    await requestJson(this.url(id), { method: 'DELETE', token: this.token(), fetch: this.options.fetch });
+  }
+
+  private url(id?: string): string {
+    const base = `${this.options.endpoint}/api/settings/webhooks`;
+    return id === undefined ? base : `${base}/${encodeURIComponent(id)}`;
+  }
+
+  private token(): string {
+    if (!this.options.token) {
+      throw new MissingCredentialsError('HF_TOKEN is not set: managing Hub webhooks needs a token with write access');
+    }
+    return this.options.token;
+  }
+
+  private parse<T>(schema: z.ZodType<T>, body: unknown, method: string): T {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new MalformedResponseError(
+        method,
+        this.url(),
+        `unexpected webhook shape: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    return parsed.data;
+  }
+}
+
+/** A webhook that already delivers this dataset's repo events to this URL. */
+export function findWebhookFor(webhooks: readonly HubWebhook[], dataset: string, url: string): HubWebhook[] {
+  return webhooks.filter(
+    (w) => sameUrl(w.url ?? '', url) && w.watched.some((item) => item.type === 'dataset' && item.name === dataset),
+  );
+}
+
+function sameUrl(a: string, b: string): boolean {
+  const norm = (u: string) => u.replace(/\/+$/, '');
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,232 @@
+/**
+ * The status API's shapes, once: the TypeScript types the server builds, the request validation, and the
+ * schemas of /api/openapi.json (generated from these, so the document cannot drift from the code).
+ */
+import { z } from 'zod';
+import { PIPELINE_NAME } from '../config/config-schema';
+import { STAGES } from '../workflows/definitions';
+
+export const api = z.registry<{ id: string }>();
+const named = <T extends z.ZodType>(id: string, schema: T): T => {
+  api.add(schema, { id });
+  return schema;
+};
+
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+
+// ---- requests ----
+
+export const runsQuerySchema = z.strictObject({
+  pipeline: z.string().regex(PIPELINE_NAME, { message: 'expected a pipeline name' }).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type RunsQuery = z.output<typeof runsQuerySchema>;
+
+export const decisionSchema = named(
+  'Decision',
+  z.strictObject({
+    by: z.string().min(1).max(100).optional().describe('who decided (shown in the run and the announcement)'),
+    comment: z.string().max(2000).optional(),
+  }),
+);
+
+// ---- responses ----
+
+export const errorSchema = named(
+  'Error',
+  z.strictObject({
+    error: z.string(),
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+  }),
+);
+
+const stageSchema = named('Stage', z.enum(STAGES));
+const runStatusSchema = named(
+  'RunStatus',
+  z
+    .enum(RUN_STATUSES)
+    .describe(
+      'running = the execution is open; succeeded = completed; failed = failed, timed out or terminated ' +
+        '(a rejected run is failed with outcome "rejected"); cancelled = cancelled',
+    ),
+);
+const outcomeSchema = z.enum(['succeeded', 'failed', 'cancelled', 'rejected']);
+
+const linksSchema = named(
+  'Links',
+  z.strictObject({
+    temporal: z.string().optional().describe('the run in the Temporal Web UI'),
+    job: z.string().optional().describe('the training job'),
+    model: z.string().optional().describe('the produced model'),
+    discussion: z.string().optional().describe('the announcement on the Community tab'),
+  }),
+);
+
+const deliverySchema = named(
+  'Delivery',
+  z.strictObject({
+    source: z.enum(['webhook', 'api', 'cli', 'watch']),
+    receivedAt: z.string(),
+    webhookId: z.string().optional(),
+    event: z.strictObject({ action: z.string(), scope: z.string() }).optional(),
+    oldSha: z.string().nullable().optional(),
+    newSha: z.string().nullable().optional(),
+  }),
+);
+
+export const runSummarySchema = named(
+  'RunSummary',
+  z.strictObject({
+    workflowId: z.string(),
+    runId: z.string(),
+    pipeline: z.string().optional(),
+    dataset: z.string().optional(),
+    revision: z.string().optional(),
+    status: runStatusSchema,
+    executionStatus: z.string().describe("Temporal's execution status (RUNNING, COMPLETED, FAILED, ...)"),
+    stage: stageSchema.optional(),
+    outcome: outcomeSchema.optional(),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    jobId: z.string().optional(),
+    links: linksSchema,
+  }),
+);
+
+export const runDetailSchema = named(
+  'RunDetail',
+  runSummarySchema.extend({
+    live: z.boolean().describe("true: from the run's progress query; false: from describe, memo and search attributes"),
+    note: z.string().optional(),
+    backend: z.string().optional(),
+    backendStatus: z.string().optional().describe("the backend's own status while training"),
+    progress: z.number().optional().describe('0..1 when the backend reports it'),
+    message: z.string().optional(),
+    metrics: z.record(z.string(), z.number()),
+    timings: z.record(z.string(), z.string()).describe('ISO time each stage was entered'),
+    delivery: deliverySchema.optional().describe('the update that started this run'),
+    approval: z
+      .strictObject({
+        requested: z.string(),
+        decided: z.string().optional(),
+        decision: z.enum(['approved', 'rejected', 'timed-out']).optional(),
+        by: z.string().optional(),
+      })
+      .optional(),
+    error: z.string().optional(),
+    logTail: z.array(z.string()),
+    compensationErrors: z.array(z.string()).optional(),
+    polls: z.number().optional(),
+  }),
+);
+
+const runResultSchema = named(
+  'RunResult',
+  z.strictObject({
+    workflowId: z.string(),
+    revision: z.string(),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    outcome: outcomeSchema.optional(),
+    message: z.string().optional(),
+  }),
+);
+
+const activeRunSchema = named(
+  'ActiveRun',
+  z.strictObject({
+    workflowId: z.string(),
+    revision: z.string(),
+    startedAt: z.string(),
+    cancelRequested: z.boolean().optional(),
+    stage: stageSchema.optional(),
+    links: linksSchema,
+  }),
+);
+
+export const pipelineViewSchema = named(
+  'Pipeline',
+  z.strictObject({
+    name: z.string(),
+    dataset: z.string(),
+    model: z.string(),
+    task: z.string(),
+    backend: z.string(),
+    workflowId: z.string().describe('the PipelineWorkflow (pipeline:<name>)'),
+    policy: z.strictObject({
+      debounceSeconds: z.number(),
+      onNewRevision: z.enum(['queue', 'cancel']),
+      approval: z.enum(['none', 'required']),
+    }),
+    started: z.boolean().describe('false until the first update of this pipeline arrived'),
+    live: z.boolean().describe("true: from the pipeline's state query; false: from visibility (or nothing yet)"),
+    note: z.string().optional(),
+    active: activeRunSchema.optional(),
+    waiting: z
+      .strictObject({ revision: z.string().optional(), since: z.string(), delivery: deliverySchema })
+      .optional()
+      .describe('the newest update waiting for the debounce window or for the active run'),
+    lastResult: runResultSchema.optional(),
+    recent: z.array(runResultSchema),
+    superseded: z.array(
+      z.strictObject({
+        revision: z.string(),
+        by: z.string(),
+        at: z.string(),
+        reason: z.enum(['newer-update', 'head-moved', 'cancelled-running']),
+      }),
+    ),
+    counters: z.strictObject({ updates: z.number(), duplicates: z.number(), runsStarted: z.number() }).optional(),
+  }),
+);
+
+export const pipelinesResponseSchema = named(
+  'PipelineList',
+  z.strictObject({ pipelines: z.array(pipelineViewSchema) }),
+);
+export const runsResponseSchema = named(
+  'RunList',
+  z.strictObject({ runs: z.array(runSummarySchema), query: z.string().describe('the visibility query used') }),
+);
+export const triggerResponseSchema = named(
+  'TriggerAccepted',
+  z.strictObject({ accepted: z.literal(true), pipeline: z.string(), workflowId: z.string(), message: z.string() }),
+);
+export const actionResponseSchema = named(
+  'ActionAccepted',
+  z.strictObject({
+    accepted: z.literal(true),
+    workflowId: z.string(),
+    action: z.enum(['cancel', 'approve', 'reject']),
+    message: z.string(),
+  }),
+);
+
+// ---- the receiver's other routes (documented in the same file) ----
+
+export const webhookAcceptedSchema = named(
+  'WebhookAccepted',
+  z.strictObject({
+    processed: z.literal(true),
+    pipelines: z.array(z.string()),
+    workflowIds: z.array(z.string()),
+    revision: z.string().nullable().describe('the sha main moved to, as the Hub reported it'),
+  }),
+);
+export const webhookIgnoredSchema = named(
+  'WebhookIgnored',
+  z.strictObject({ processed: z.literal(false), reason: z.string() }),
+);
+export const healthSchema = named('Health', z.strictObject({ status: z.string(), error: z.string().optional() }));
+
+export type RunStatus = z.output<typeof runStatusSchema>;
+export type RunSummaryView = z.output<typeof runSummarySchema>;
+export type RunDetailView = z.output<typeof runDetailSchema>;
+export type PipelineView = z.output<typeof pipelineViewSchema>;
+export type LinksView = z.output<typeof linksSchema>;
+export type DeliveryView = z.output<typeof deliverySchema>;
+export type RunResultView = z.output<typeof runResultSchema>;
+export type TriggerResponse = z.output<typeof triggerResponseSchema>;
+export type ActionResponse = z.output<typeof actionResponseSchema>;
+export type ErrorResponse = z.output<typeof errorSchema>;

@@ -1,0 +1,119 @@
+/**
+ * Reads the state of pipelines and runs from Temporal for the status API and page. Every call has a
+ * deadline. Queries need a worker: when one does not answer in time the view falls back to describe,
+ * visibility, memo and search attributes, and says so (`live: false`).
+ */
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import type { PipelineSpec } from '../config/config-schema';
+import { pipelineStateQuery, pipelineWorkflowId, progressQuery, RETRAIN_WORKFLOW } from '../workflows/definitions';
+import type { PipelineView, RunDetailView, RunsQuery, RunSummaryView } from './api-schemas';
+import { NotFoundError } from './api-errors';
+import {
+  pipelineFromState,
+  pipelineFromVisibility,
+  pipelineNotStarted,
+  runDetailFrom,
+  runSummaryFrom,
+  statusClause,
+  type ExecutionInfo,
+  type UiLinks,
+} from './run-views';
+import { withinDeadline } from './temporal-call';
+
+export interface StatusReaderOptions {
+  client: Client;
+  pipelines: readonly PipelineSpec[];
+  ui: UiLinks;
+  /** Deadline of describe and visibility calls. */
+  timeoutMs: number;
+  /** Deadline of a query (which needs a worker); shorter, since there is a fallback. */
+  queryTimeoutMs: number;
+}
+
+const NO_WORKER_NOTE = 'did not answer its query in time (is a worker running?)';
+
+export class StatusReader {
+  constructor(private readonly options: StatusReaderOptions) {}
+
+  get pipelines(): readonly PipelineSpec[] {
+    return this.options.pipelines;
+  }
+
+  async listPipelines(): Promise<PipelineView[]> {
+    return Promise.all(this.options.pipelines.map((spec) => this.pipeline(spec)));
+  }
+
+  async pipeline(spec: PipelineSpec): Promise<PipelineView> {
+    const handle = this.options.client.workflow.getHandle(pipelineWorkflowId(spec.name));
+    if (!(await this.describe(handle))) return pipelineNotStarted(spec);
+    const state = await this.query(handle, pipelineStateQuery);
+    if (!state) {
+      const { runs } = await this.listRuns({ pipeline: spec.name, limit: 20 });
+      return pipelineFromVisibility(
+        spec,
+        runs,
+        `the pipeline ${NO_WORKER_NOTE}: its runs as Temporal's visibility records them`,
+      );
+    }
+    let active: RunSummaryView | undefined;
+    if (state.active) {
+      const info = await this.describe(this.options.client.workflow.getHandle(state.active.workflowId));
+      active = info && runSummaryFrom(info, this.options.ui);
+    }
+    return pipelineFromState(spec, state, active, this.options.ui);
+  }
+
+  /** RetrainWorkflow runs from visibility, newest first (open runs first). */
+  async listRuns(filter: RunsQuery): Promise<{ runs: RunSummaryView[]; query: string }> {
+    const clauses = [`WorkflowType = '${RETRAIN_WORKFLOW}'`, `ExecutionStatus != 'ContinuedAsNew'`];
+    // Safe to interpolate: the name was checked against the pipeline-name pattern (letters, digits, . _ -).
+    if (filter.pipeline) clauses.push(`RetrainPipeline = '${filter.pipeline}'`);
+    if (filter.status) clauses.push(statusClause(filter.status));
+    const query = clauses.join(' AND ');
+    const { client, timeoutMs, ui } = this.options;
+    const runs = await withinDeadline(client, timeoutMs, async () => {
+      const out: RunSummaryView[] = [];
+      for await (const info of client.workflow.list({ query, pageSize: filter.limit })) {
+        out.push(runSummaryFrom(info, ui));
+        if (out.length >= filter.limit) break;
+      }
+      return out;
+    });
+    return { runs, query };
+  }
+
+  async run(workflowId: string): Promise<RunDetailView> {
+    const handle = this.options.client.workflow.getHandle(workflowId);
+    const info = await this.describeRun(handle);
+    const progress = await this.query(handle, progressQuery);
+    const note = progress ? undefined : `the run ${NO_WORKER_NOTE}: from describe, memo and search attributes`;
+    return runDetailFrom(info, progress, this.options.ui, note);
+  }
+
+  /** A RetrainWorkflow's description; NotFoundError when there is no such run. */
+  async describeRun(handle: WorkflowHandle): Promise<ExecutionInfo> {
+    const info = await this.describe(handle);
+    if (!info || info.type !== RETRAIN_WORKFLOW) throw new NotFoundError(`unknown run "${handle.workflowId}"`);
+    return info;
+  }
+
+  /** undefined when the workflow does not exist. */
+  private async describe(handle: WorkflowHandle): Promise<ExecutionInfo | undefined> {
+    try {
+      return await withinDeadline(this.options.client, this.options.timeoutMs, () => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** undefined when the query does not answer in time (no worker) or fails. */
+  private async query<T>(handle: WorkflowHandle, query: QueryDefinition<T>): Promise<T | undefined> {
+    try {
+      return await withinDeadline(this.options.client, this.options.queryTimeoutMs, () => handle.query(query));
+    } catch {
+      return undefined;
+    }
+  }
+}
