@@ -3,11 +3,10 @@
  * approve, reject, cancel, send-test-webhook. Human-readable by default, `--json` for scripts.
  */
 import { userInfo } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { RUN_STATUSES, type RunDetailView } from '../server/api-schemas';
-import { CliError } from './cli-error';
-import { formatPipelines, formatRun, formatRuns, output, watchLine } from './format';
+import { RUN_STATUSES } from '../server/api-schemas';
+import { formatPipelines, formatRun, formatRuns, output } from './format';
+import { watchRun } from './watch-run';
 import { apiSettings, ReceiverApi } from './receiver-api';
 import { sendTestWebhook } from './send-test-webhook';
 
@@ -78,7 +77,7 @@ export function registerApiCommands(program: Command): void {
   )
     .option('-i, --interval <seconds>', 'seconds between checks', positiveInt, 2)
     .action(async (run: string, options: ApiOptions & { interval: number }) => {
-      const final = await watch(api(options), runId(run), options);
+      const final = await watchRun(api(options), runId(run), { interval: options.interval, quiet: options.json });
       output(options.json, final, formatRun);
       if (final.status !== 'succeeded') process.exitCode = 1;
     });
@@ -122,32 +121,4 @@ export function registerApiCommands(program: Command): void {
     output(options.json, result, (r) => r.summary);
     if (!result.accepted) process.exitCode = 1;
   });
-}
-
-/** Polls the run until it ends, printing its stage and progress (redrawn in place on a terminal). */
-async function watch(receiver: ReceiverApi, workflowId: string, options: ApiOptions & { interval: number }) {
-  const live = !options.json;
-  const tty = live && process.stdout.isTTY === true;
-  let last = '';
-  let failures = 0;
-  for (;;) {
-    let run: RunDetailView;
-    try {
-      run = await receiver.run(workflowId);
-      failures = 0;
-    } catch (err) {
-      // A receiver restart or a Temporal hiccup should not end a long watch; an unknown run should.
-      if (!(err instanceof CliError) || /unknown run/.test(err.message) || ++failures > 5) throw err;
-      await sleep(options.interval * 1000);
-      continue;
-    }
-    const line = watchLine(run);
-    if (live && line !== last) process.stdout.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-    last = line;
-    if (run.status !== 'running') {
-      if (tty) process.stdout.write('\n');
-      return run;
-    }
-    await sleep(options.interval * 1000);
-  }
 }

@@ -1,21 +1,16 @@
 /**
  * `npm run demo`: delivers a signed Hub-format webhook for a local example pipeline to the running
- * service, follows the run it starts in the terminal, and prints the metrics and where the model is.
+ * service, follows the run it starts through the receiver's API, and prints the metrics, the promotion
+ * verdict and where the model is.
  */
 import { join } from 'node:path';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineSpec } from '../config/config-schema';
 import type { Env } from '../config/env';
 import { resolveWebhookSecret } from '../config/webhook-secret';
-import {
-  pipelineStateQuery,
-  pipelineWorkflowId,
-  progressQuery,
-  type PipelineState,
-  type RetrainProgress,
-  type RetrainResult,
-} from '../workflows/definitions';
-import { ProgressWriter, progressLine } from './progress-line';
+import type { PipelineView } from '../server/api-schemas';
+import { ReceiverApi } from './receiver-api';
+import { watchRun } from './watch-run';
 
 export interface DemoOptions {
   env: Env;
@@ -24,84 +19,53 @@ export interface DemoOptions {
   /** The receiver; default http://localhost:$PORT. */
   url?: string;
   timeoutMs?: number;
-  out?: NodeJS.WriteStream;
 }
 
 const POLL_MS = 500;
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { env } = options;
-  const say = (line = '') => (options.out ?? process.stdout).write(`${line}\n`);
+  const say = (line = '') => process.stdout.write(`${line}\n`);
   const pipeline = options.pipeline
     ? options.pipelines.find((p) => p.name === options.pipeline)
     : (options.pipelines.find((p) => p.local_path) ?? options.pipelines[0]);
   if (!pipeline) throw new Error(`no pipeline ${options.pipeline ?? ''} in ${env.RETRAIN_CONFIG}`);
   const url = (options.url ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const receiver = new ReceiverApi({ url, adminToken: env.ADMIN_TOKEN });
+  const view = async () => (await receiver.pipelines()).find((p) => p.name === pipeline.name);
+  const before = (await view())?.counters?.updates ?? 0;
+
+  say(`Delivering a signed Hub webhook for ${pipeline.name} (${pipeline.input_dataset}) to ${url}/webhook`);
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false).secret;
-  const address = env.TEMPORAL_ADDRESS ?? `localhost:${env.TEMPORAL_DEV_PORT}`;
-  const connection = await Connection.connect({ address, connectTimeout: '5s' }).catch((err: Error) => {
-    throw new Error(`cannot reach Temporal at ${address} (${err.message}): is \`npm start\` running?`);
+  const answer = await deliver(url, secret, pipeline.input_dataset);
+  say(`  ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 202) return 1;
+
+  // Wait until the pipeline has taken the update in and decided: run it, or it was trained already.
+  const decided = await poll(options.timeoutMs ?? 120_000, async () => {
+    const current = await view();
+    return current && (current.counters?.updates ?? 0) > before && !current.waiting ? current : undefined;
   });
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  try {
-    const pipelineHandle = client.workflow.getHandle(pipelineWorkflowId(pipeline.name));
-    const queryState = () =>
-      pipelineHandle.query(pipelineStateQuery).catch((err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      });
-    const before = (await queryState())?.counters.updates ?? 0;
-
-    say(`Delivering a signed Hub webhook for ${pipeline.name} (${pipeline.input_dataset}) to ${url}/webhook`);
-    const answer = await deliver(url, secret, pipeline.input_dataset);
-    say(`  ${answer.status} ${JSON.stringify(answer.body)}`);
-    if (answer.status !== 202) return 1;
-
-    // Wait for the pipeline to take the update in (and to decide: run it, or it was trained already).
-    const decided = await poll(options.timeoutMs, async () => {
-      const state = await queryState();
-      return state && state.counters.updates > before && !state.waiting ? state : undefined;
-    });
-    const run = decided.active ?? undefined;
-    if (!run) {
-      say(`Nothing new to train: ${describeLast(decided)}`);
-      say(`Edit ${pipeline.local_path ?? pipeline.input_dataset} and the pipeline retrains by itself.`);
-      printModel(say, env, pipeline, decided.trained.at(-1));
-      return 0;
-    }
-    say(`Training ${run.workflowId} (watch it in the Temporal Web UI too)`);
-    const handle = client.workflow.getHandle(run.workflowId);
-    const bar = new ProgressWriter(options.out);
-    let progress: RetrainProgress | undefined;
-    const result = handle.result() as Promise<RetrainResult>;
-    let finished = false;
-    void result.then(
-      () => (finished = true),
-      () => (finished = true),
-    );
-    while (!finished) {
-      progress = await handle.query(progressQuery).catch(() => progress);
-      if (progress) bar.update(progressLine(progress.stage, progress.progress, progress.message));
-      await sleep(POLL_MS);
-    }
-    progress = await handle.query(progressQuery).catch(() => progress);
-    if (progress) bar.update(progressLine(progress.stage, progress.progress, progress.message));
-    bar.done();
-    const outcome = await result.catch((err: Error) => err);
-    if (outcome instanceof Error) {
-      say(`The run failed: ${progress?.error ?? outcome.message}`);
-      return 1;
-    }
-    say();
-    say('Metrics');
-    for (const [name, value] of Object.entries(outcome.metrics))
-      say(`  ${name.padEnd(20)} ${Number.isInteger(value) ? value : value.toFixed(4)}`);
-    if (outcome.promotion) say(`\n${outcome.promotion.reason}`);
-    printModel(say, env, pipeline, outcome.revision);
+  if (!decided.active) {
+    say(`Nothing new to train: ${describeLast(decided)}`);
+    say(`Edit ${pipeline.local_path ?? pipeline.input_dataset} and the pipeline retrains by itself.`);
+    printModel(say, env, pipeline, decided.lastResult?.revision);
     return 0;
-  } finally {
-    await connection.close();
   }
+  say(`Training ${decided.active.workflowId} (watch it in the Temporal Web UI too)`);
+  const run = await watchRun(receiver, decided.active.workflowId, { interval: POLL_MS / 1000 });
+  if (run.status !== 'succeeded') {
+    say(`The run ${run.status}: ${run.error ?? run.message ?? ''}`);
+    return 1;
+  }
+  say();
+  say('Metrics');
+  for (const [name, value] of Object.entries(run.metrics)) {
+    say(`  ${name.padEnd(20)} ${Number.isInteger(value) ? value : value.toFixed(4)}`);
+  }
+  if (run.promotion) say(`\n${run.promotion.reason}`);
+  printModel(say, env, pipeline, run.revision);
+  return 0;
 }
 
 /** A Hub payload (version 3) for a content update of the pipeline's dataset, as the Hub would send it. */
@@ -128,8 +92,8 @@ async function deliver(url: string, secret: string, dataset: string): Promise<{ 
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
-function describeLast(state: PipelineState): string {
-  const last = state.lastResult;
+function describeLast(view: PipelineView): string {
+  const last = view.lastResult;
   return last
     ? `revision ${last.revision.slice(0, 12)} was already trained (${last.outcome ?? 'running'})`
     : 'this revision is already trained';
@@ -149,7 +113,7 @@ function printModel(
   say(`Try it:               npx hub-retrain predict ${pipeline.name} "your text here"`);
 }
 
-async function poll<T>(timeoutMs = 120_000, check: () => Promise<T | undefined>): Promise<T> {
+async function poll<T>(timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -158,5 +122,3 @@ async function poll<T>(timeoutMs = 120_000, check: () => Promise<T | undefined>)
     await sleep(POLL_MS);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -117,6 +117,21 @@ export const runDetailSchema = named(
     error: z.string().optional(),
     logTail: z.array(z.string()),
     compensationErrors: z.array(z.string()).optional(),
+    announcementErrors: z
+      .array(z.string())
+      .optional()
+      .describe('announcements or uploads that failed without failing the run'),
+    promotion: z
+      .strictObject({
+        promoted: z.boolean(),
+        reason: z.string().describe('the verdict in words, with both numbers when there are two'),
+        metric: z.string().optional(),
+        candidate: z.number().optional(),
+        current: z.number().optional(),
+        currentRevision: z.string().optional(),
+      })
+      .optional()
+      .describe("the promotion gate's verdict, once the model was evaluated"),
     polls: z.number().optional(),
   }),
 );

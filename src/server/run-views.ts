@@ -179,6 +179,8 @@ export function runDetailFrom(
     error: progress.error,
     logTail: [...progress.logTail],
     compensationErrors: progress.compensationErrors,
+    announcementErrors: progress.announcementErrors,
+    promotion: progress.promotion,
     polls: progress.polls,
   };
 }
