@@ -7,4 +7,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 120_000,
   maxWorkers: 2,
+  // The benchmarks' Python venv and build output are not part of the tests.
+  modulePathIgnorePatterns: ['<rootDir>/bench/.venv', '<rootDir>/bench/.build', '<rootDir>/bench/.work'],
 };
