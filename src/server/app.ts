@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { PipelineSpec } from '../config/config-schema';
 import { apiRouter } from './api-router';
 import type { UpdateRecorder } from './record-update';
+import { logRequest } from './request-log';
 import { RunActions } from './run-actions';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
@@ -27,6 +28,8 @@ export interface AppDeps {
   queryTimeoutMs?: number;
 }
 
+/** The webhook body limit (the design's 1 MiB). */
+export const DEFAULT_BODY_LIMIT = '1mb';
 const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
 const DEFAULT_QUERY_TIMEOUT_MS = 2000;
 
@@ -53,7 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
       webhookSecret: deps.webhookSecret,
       recorder: deps.recorder,
       logger: deps.logger,
-      bodyLimit: deps.bodyLimit ?? '1mb',
+      bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     }),
   );
   app.use(apiRouter({ reader, actions, adminToken: deps.adminToken, logger: deps.logger }));
@@ -82,17 +85,10 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-/** One line per request: method, path (never the query string, which may carry the secret), status, time. */
+/** The request log line (request-log.ts) for every request the app serves. */
 function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
-    });
+    logRequest(logger, req, res, () => req.path);
     next();
   };
 }

@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { PipelineSpec } from '../config/config-schema';
 import type { Logger } from '../logging';
-import { createApp } from './app';
+import { createApp, DEFAULT_BODY_LIMIT, type AppDeps } from './app';
 import { UpdateRecorder } from './record-update';
+import { logRequest, pathOf } from './request-log';
+import { isWebhookRequest, webhookHandler } from './webhook-route';
 
 export interface ReceiverOptions {
   client: Client;
@@ -29,10 +31,33 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/**
+ * The receiver's request listener: POST /webhook goes straight to its handler, everything else through the
+ * Express app (which mounts the same handler, so both answer alike). bench/RESULTS.md has the numbers.
+ */
+export function receiverListener(deps: AppDeps): RequestListener {
+  const app = createApp(deps);
+  const webhook = webhookHandler({
+    pipelines: deps.pipelines,
+    webhookSecret: deps.webhookSecret,
+    recorder: deps.recorder,
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  });
+  return (req, res) => {
+    if (!isWebhookRequest(req)) {
+      void app(req, res);
+      return;
+    }
+    logRequest(deps.logger, req, res, () => pathOf(req.url));
+    webhook(req, res);
+  };
+}
+
 /** Starts the HTTP receiver; resolves once it listens. */
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const recorder = new UpdateRecorder(options.client, options.taskQueue, options.signalTimeoutMs);
-  const app = createApp({
+  const listener = receiverListener({
     pipelines: options.pipelines,
     webhookSecret: options.webhookSecret,
     recorder,
@@ -47,7 +72,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const server = createServer(
     { requestTimeout, headersTimeout: Math.min(15_000, requestTimeout), connectionsCheckingInterval: 1000 },
-    app,
+    listener,
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

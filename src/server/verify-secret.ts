@@ -6,8 +6,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 export function secretMatches(presented: string, expected: string): boolean {
   const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(a, digestOf(expected));
+}
+
+/** The configured secret's digest, computed once (the secret is fixed for the life of a receiver). */
+let lastExpected: string | undefined;
+let lastDigest: Buffer = Buffer.alloc(0);
+function digestOf(expected: string): Buffer {
+  if (expected !== lastExpected) {
+    lastDigest = createHash('sha256').update(expected, 'utf8').digest();
+    lastExpected = expected;
+  }
+  return lastDigest;
 }
 
 export type SecretCheck = 'ok' | 'missing' | 'wrong';

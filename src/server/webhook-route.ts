@@ -1,8 +1,11 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPath } from '../config/format-issues';
 import type { Delivery } from '../workflows/definitions';
+import { InFlight } from './in-flight';
 import type { UpdateRecorder } from './record-update';
 import { routeEvent } from './route-event';
 import { checkSecret } from './verify-secret';
@@ -19,36 +22,72 @@ export interface WebhookRouteDeps {
   retryAfterSeconds?: number;
 }
 
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type BodyParser = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
 /**
  * POST /webhook: secret (401/403) -> content type (415) -> body (413/400) -> payload (400) -> route
  * (200 not for us) -> record in Temporal (202 once recorded, 503 + Retry-After if it could not be).
+ *
+ * A plain Node handler: the receiver's server calls it before Express for POST /webhook (bench/RESULTS.md:
+ * Express's routing and response helpers cost more than everything else an ignored event needs), and the
+ * Express app mounts the same handler (webhookRouter), so both answer alike.
  */
+export function webhookHandler(deps: WebhookRouteDeps): Handler {
+  // body-parser's JSON reader, as express.json() is: limits, charsets, content encodings, strict JSON.
+  const parseJson = express.json({ limit: deps.bodyLimit, type: () => true, strict: true }) as unknown as BodyParser;
+  const isJson = (req: IncomingMessage): boolean =>
+    // Express's own content-type test (type-is): no body, or another type, is not JSON.
+    Boolean(express.request.is.call(req as express.Request, JSON_TYPES));
+
+  const inFlight = new InFlight<string>();
+
+  return (req, res) => {
+    const verdict = checkSecret(req.headers['x-webhook-secret'], querySecret(req.url), deps.webhookSecret);
+    if (verdict === 'missing') return reply(res, 401, { error: 'missing X-Webhook-Secret header' });
+    if (verdict === 'wrong') return reply(res, 403, { error: 'wrong webhook secret' });
+    if (!isJson(req)) return reply(res, 415, { error: 'expected Content-Type: application/json' });
+    parseJson(req, res, (err) => {
+      if (err !== undefined) return bodyError(deps, err, res);
+      handleDelivery(deps, inFlight, (req as IncomingMessage & { body?: unknown }).body, res).catch((e: unknown) =>
+        internalError(deps, e, res),
+      );
+    });
+  };
+}
+
+/** Whether a request is for the webhook route (as Express would match `/webhook`: any case, optional `/`). */
+export function isWebhookRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'POST' || !req.url) return false;
+  const end = req.url.indexOf('?');
+  const path = (end === -1 ? req.url : req.url.slice(0, end)).toLowerCase();
+  return path === '/webhook' || path === '/webhook/';
+}
+
+/** The same handler mounted on an Express app. */
 export function webhookRouter(deps: WebhookRouteDeps): Router {
   const router = express.Router();
-  const parseJson = express.json({ limit: deps.bodyLimit, type: () => true, strict: true });
-
-  router.post(
-    '/webhook',
-    (req, res, next) => {
-      const verdict = checkSecret(req.headers['x-webhook-secret'], req.query.secret, deps.webhookSecret);
-      if (verdict === 'missing') return reply(res, 401, { error: 'missing X-Webhook-Secret header' });
-      if (verdict === 'wrong') return reply(res, 403, { error: 'wrong webhook secret' });
-      if (!req.is(['application/json', 'application/*+json'])) {
-        return reply(res, 415, { error: 'expected Content-Type: application/json' });
-      }
-      next();
-    },
-    parseJson,
-    (req, res, next) => {
-      handleDelivery(deps, req, res).catch(next);
-    },
-  );
-  router.use('/webhook', bodyErrors);
+  const handler = webhookHandler(deps);
+  router.post('/webhook', (req, res) => handler(req, res));
   return router;
 }
 
-async function handleDelivery(deps: WebhookRouteDeps, req: Request, res: Response): Promise<void> {
-  const parsed = webhookPayloadSchema.safeParse(req.body);
+/** `?secret=` (the Hub's docs show it too); a repeated parameter is an array and never matches. */
+function querySecret(url: string | undefined): unknown {
+  const start = url?.indexOf('?') ?? -1;
+  if (start === -1) return undefined;
+  return parseQuery(url!.slice(start + 1)).secret;
+}
+
+async function handleDelivery(
+  deps: WebhookRouteDeps,
+  inFlight: InFlight<string>,
+  body: unknown,
+  res: ServerResponse,
+): Promise<void> {
+  const parsed = webhookPayloadSchema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
     reply(res, 400, { error: 'invalid webhook payload', issues: issues.slice(0, 20) });
@@ -71,9 +110,13 @@ async function handleDelivery(deps: WebhookRouteDeps, req: Request, res: Respons
   };
   const names = decision.pipelines.map((p) => p.name);
   try {
-    const workflowIds = await Promise.all(
-      decision.pipelines.map((p) => deps.recorder.record(p, decision.revision, delivery)),
-    );
+    const revision = decision.revision;
+    // Duplicates of a delivery that is being recorded share its record (in-flight.ts).
+    const record = (p: PipelineSpec) =>
+      revision === undefined
+        ? deps.recorder.record(p, revision, delivery)
+        : inFlight.run(`${p.name}\n${revision}`, () => deps.recorder.record(p, revision, delivery));
+    const workflowIds = await Promise.all(decision.pipelines.map(record));
     deps.logger.info({ pipelines: names, revision: decision.revision, dataset: payload.repo.name }, 'webhook recorded');
     reply(res, 202, { processed: true, pipelines: names, workflowIds, revision: decision.revision ?? null });
   } catch (err) {
@@ -87,17 +130,27 @@ async function handleDelivery(deps: WebhookRouteDeps, req: Request, res: Respons
 }
 
 /** body-parser's errors, mapped to the documented codes. */
-function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (res.headersSent) return next(err);
+function bodyError(deps: WebhookRouteDeps, err: unknown, res: ServerResponse): void {
+  if (res.headersSent) return;
   const type = (err as { type?: string }).type;
   if (type === 'entity.too.large') return reply(res, 413, { error: 'payload too large' });
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return reply(res, 415, { error: 'unsupported body encoding or charset' });
   }
   if (type !== undefined || err instanceof SyntaxError) return reply(res, 400, { error: 'malformed JSON body' });
-  next(err);
+  internalError(deps, err, res);
 }
 
-function reply(res: Response, status: number, body: object): void {
-  res.status(status).json(body);
+function internalError(deps: WebhookRouteDeps, err: unknown, res: ServerResponse): void {
+  deps.logger.error({ err: { message: (err as Error).message } }, 'unhandled error in request');
+  if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+}
+
+/** A JSON answer, written in one go (what Express's res.json does, less the ETag a POST answer has no use for). */
+function reply(res: ServerResponse, status: number, body: object): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
 }
