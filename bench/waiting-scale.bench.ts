@@ -1,0 +1,240 @@
+/**
+ * Benchmark 6: the scale of waiting. N RetrainWorkflows (N = 100, 1,000, 5,000) started directly, each
+ * reaching pollStatus against the fake AutoTrain's `hang` script (its training Space stays RUNNING), on one
+ * worker process (the compiled `hub-retrain worker`). In a steady window after the early polls (5, 10, 20,
+ * 40 s) it measures the worker's resident memory and CPU, the polls made, and how fast each run's history
+ * grows; then it terminates every run. A fresh dev server and worker for each N.
+ *
+ *   tsx bench/waiting-scale.bench.ts [--quick] [--no-build] [--sizes 100,1000] [--interval 60] [--window 120]
+ *                                    [--cache N]   (WORKER_MAX_CACHED_WORKFLOWS for the worker)
+ */
+import { parseConfig } from '../src/config/load-config';
+import type { PipelineSpec } from '../src/config/config-schema';
+import { RETRAIN_WORKFLOW, RetrainPipeline, retrainWorkflowId, type RetrainInput } from '../src/workflows/definitions';
+import { randomSha } from '../test/fakes/fake-hub';
+import { BENCH_USER, startFakes } from './lib/fakes';
+import { installCleanup, procStats, sleep, stopAll, waitFor } from './lib/processes';
+import { conditions, isQuick, writeResults } from './lib/results';
+import { buildProduct, log, startTemporal, startWorker, temporalVersion } from './lib/stack';
+import { spread, type Spread } from './lib/stats';
+
+const FULL = { sizes: [100, 1000, 5000], intervalS: 60, windowS: 120, samples: 20 };
+const QUICK: typeof FULL = { sizes: [20, 100], intervalS: 10, windowS: 20, samples: 5 };
+/** The early polls before the interval settles: 5 + 10 + 20 + 40 s (retrain.ts pollDelaySeconds). */
+const EARLY_POLLS_S = 75;
+
+export interface ScalePoint {
+  n: number;
+  /** Seconds to start all runs, and until all had called the backend's start. */
+  startS: number;
+  readyS: number;
+  /** Worker resident memory over the window (MiB): samples once a second. */
+  rssMiB: Spread;
+  /** Worker resident memory before any run (MiB). */
+  idleRssMiB: number;
+  /** Worker CPU over the window, as a share of one core; and CPU milliseconds per status poll. */
+  workerCores: number;
+  cpuMsPerPoll: number;
+  temporalCores: number;
+  /** Status polls made in the window (runtime reads at the fake Hub) and per run per hour. */
+  polls: number;
+  pollsPerRunHour: number;
+  /** History events per run per hour of polling (measured on sampled runs), and their history length now. */
+  eventsPerRunHour: Spread;
+  historyLength: Spread;
+  /** Runs whose status (describe) was not RUNNING at the end of the window. */
+  notRunning: number;
+}
+
+export interface ScaleResults {
+  quick: boolean;
+  settings: typeof FULL & { cache?: number };
+  conditions: { start: ReturnType<typeof conditions>; end?: ReturnType<typeof conditions> };
+  temporal: string;
+  /** The worker's CPU with no runs at all (cores), over the window length. */
+  points: ScalePoint[];
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const quick = isQuick();
+  const settings: ScaleResults['settings'] = { ...(quick ? QUICK : FULL) };
+  if (arg('sizes')) settings.sizes = arg('sizes')!.split(',').map(Number);
+  if (arg('interval')) settings.intervalS = Number(arg('interval'));
+  if (arg('window')) settings.windowS = Number(arg('window'));
+  if (arg('cache')) settings.cache = Number(arg('cache'));
+  if (!process.argv.includes('--no-build')) await buildProduct();
+  const start = conditions();
+  log(`waiting-scale bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
+  const points: ScalePoint[] = [];
+  try {
+    for (const n of settings.sizes) points.push(await measure(n, settings));
+  } finally {
+    await stopAll();
+  }
+  const results: ScaleResults = {
+    quick,
+    settings,
+    conditions: { start, end: conditions() },
+    temporal: temporalVersion(),
+    points,
+  };
+  log(
+    `wrote ${writeResults(settings.cache ? `waiting-scale-cache-${settings.cache}` : 'waiting-scale', results, quick)}`,
+  );
+}
+
+async function measure(n: number, settings: ScaleResults['settings']): Promise<ScalePoint> {
+  const temporal = await startTemporal();
+  const fakes = await startFakes({ outcome: 'hang', buildMs: 100 });
+  const name = `scale-${n}`;
+  const dataset = `${BENCH_USER}/scale-${n}`;
+  const revisions = Array.from({ length: n }, () => randomSha());
+  fakes.hub.addDataset(dataset, { commits: revisions });
+  const [spec] = parseConfig({
+    pipelines: [
+      {
+        name,
+        target_namespace: BENCH_USER,
+        input_dataset: dataset,
+        input_model: 'bench/base-model',
+        autotrain_project_prefix: name,
+        poll_interval_seconds: settings.intervalS,
+        max_training_time: '7d',
+      },
+    ],
+  });
+  const taskQueue = `scale-${n}`;
+  const worker = await startWorker(temporal.client, {
+    temporalAddress: temporal.address,
+    taskQueue,
+    extra: { ...fakes.workerEnv, ...(settings.cache ? { WORKER_MAX_CACHED_WORKFLOWS: String(settings.cache) } : {}) },
+  });
+  const client = temporal.client;
+  try {
+    await sleep(2000);
+    const idleRssMiB = procStats(worker.pid).rssBytes / 2 ** 20;
+
+    // Start every run, 32 at a time.
+    const t0 = performance.now();
+    const ids = revisions.map((r) => retrainWorkflowId(name, r));
+    await pool(revisions, 32, (revision) =>
+      client.workflow.start(RETRAIN_WORKFLOW, {
+        workflowId: retrainWorkflowId(name, revision),
+        taskQueue,
+        args: [{ pipeline: spec as PipelineSpec, revision, attempt: 1 } satisfies RetrainInput],
+        typedSearchAttributes: [{ key: RetrainPipeline, value: name }],
+      }),
+    );
+    const startS = (performance.now() - t0) / 1000;
+    log(`N=${n}: started in ${startS.toFixed(1)} s`);
+    await waitFor(
+      () => (fakes.autotrain.projects.size >= n ? true : undefined),
+      60 * 60_000,
+      `${n} training jobs`,
+      worker,
+    );
+    const readyS = (performance.now() - t0) / 1000;
+    log(`N=${n}: every run is training after ${readyS.toFixed(1)} s; waiting out the early polls`);
+    await sleep(EARLY_POLLS_S * 1000);
+
+    // The steady window.
+    const sampleIds = ids
+      .filter((_, i) => i % Math.max(1, Math.floor(n / settings.samples)) === 0)
+      .slice(0, settings.samples);
+    const lengthsBefore = await historyLengths(client, sampleIds);
+    const w0 = procStats(worker.pid).cpuSeconds;
+    const t0cpu = procStats(temporal.proc.pid).cpuSeconds;
+    const p0 = fakes.served().runtimeReads;
+    const wStart = performance.now();
+    const rss: number[] = [];
+    while (performance.now() - wStart < settings.windowS * 1000) {
+      rss.push(procStats(worker.pid).rssBytes / 2 ** 20);
+      await sleep(1000);
+    }
+    const windowS = (performance.now() - wStart) / 1000;
+    const workerCpu = procStats(worker.pid).cpuSeconds - w0;
+    const temporalCpu = procStats(temporal.proc.pid).cpuSeconds - t0cpu;
+    const polls = fakes.served().runtimeReads - p0;
+    const lengthsAfter = await historyLengths(client, sampleIds);
+    // A continue-as-new in the window restarts the count: skip those samples.
+    const rates = sampleIds
+      .map((_, i) => lengthsAfter[i]! - lengthsBefore[i]!)
+      .filter((d) => d >= 0)
+      .map((d) => (d / windowS) * 3600);
+    const notRunning = await countNotRunning(client, sampleIds);
+    const point: ScalePoint = {
+      n,
+      startS,
+      readyS,
+      rssMiB: spread(rss),
+      idleRssMiB,
+      workerCores: workerCpu / windowS,
+      cpuMsPerPoll: polls ? (workerCpu * 1000) / polls : NaN,
+      temporalCores: temporalCpu / windowS,
+      polls,
+      pollsPerRunHour: (polls / n / windowS) * 3600,
+      eventsPerRunHour: spread(rates),
+      historyLength: spread(lengthsAfter),
+      notRunning,
+    };
+    log(
+      `N=${n}: worker RSS ${point.rssMiB.median.toFixed(0)} MiB (idle ${idleRssMiB.toFixed(0)}), CPU ${(point.workerCores * 100).toFixed(1)}% ` +
+        `(${point.cpuMsPerPoll.toFixed(2)} ms/poll), temporal ${(point.temporalCores * 100).toFixed(1)}%, ${polls} polls, ` +
+        `${point.eventsPerRunHour.median.toFixed(0)} events/run/h, history ${point.historyLength.median} events`,
+    );
+    return point;
+  } finally {
+    log(`N=${n}: terminating`);
+    await pool(
+      revisions.map((r) => retrainWorkflowId(name, r)),
+      32,
+      (id) =>
+        client.workflow
+          .getHandle(id)
+          .terminate('benchmark over')
+          .catch(() => undefined),
+    );
+    await worker.stop();
+    await fakes.stop();
+    await temporal.stop();
+  }
+}
+
+async function historyLengths(client: import('@temporalio/client').Client, ids: string[]): Promise<number[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const d = await client.workflow.getHandle(id).describe();
+      return Number(d.historyLength);
+    }),
+  );
+}
+
+async function countNotRunning(client: import('@temporalio/client').Client, ids: string[]): Promise<number> {
+  const statuses = await Promise.all(
+    ids.map(async (id) => (await client.workflow.getHandle(id).describe()).status.name),
+  );
+  return statuses.filter((s) => s !== 'RUNNING').length;
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+export async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
