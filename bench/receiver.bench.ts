@@ -5,6 +5,7 @@
  *
  *   tsx bench/receiver.bench.ts [--quick] [--no-build]
  *
+ * "hub-retrain-before" is the receiver as it was before issue 8 (BEFORE_REF), measured alongside.
  * Every stack is its own process, started once and left idle while another is measured; the load generator
  * is another process. Ours: the compiled `hub-retrain server`, LOG_LEVEL=warn, recording accepted events in
  * an in-memory `temporal server start-dev` (no worker: "recorded" is what the answer promises).
@@ -14,6 +15,8 @@ import { LoadGenerator, jobFor, type LoadResult } from './lib/load';
 import { installCleanup, measureCpu, procStats, stopAll } from './lib/processes';
 import { conditions, isQuick, writeResults } from './lib/results';
 import {
+  BEFORE_REF,
+  buildBefore,
   buildProduct,
   ensureVenv,
   log,
@@ -25,7 +28,7 @@ import {
   type PeerKind,
 } from './lib/stack';
 
-export type StackName = 'hub-retrain' | PeerKind;
+export type StackName = 'hub-retrain' | 'hub-retrain-before' | PeerKind;
 
 export interface ReceiverRun {
   stack: StackName;
@@ -51,6 +54,8 @@ export interface ReceiverResults {
   temporal: string;
   peers: Record<string, string>;
   webhooksServer: boolean;
+  /** The commit the "before" receiver was built from. */
+  beforeRef: string;
   note?: string;
   runs: ReceiverRun[];
   sweep: ReceiverRun[];
@@ -58,11 +63,11 @@ export interface ReceiverResults {
 
 const FULL = {
   reps: 5,
-  durationS: 5,
+  durationS: 4,
   warmupS: 1,
   connections: 32,
   pipelines: 200,
-  sweepConnections: [1, 2, 4, 8, 16, 32, 64, 128],
+  sweepConnections: [1, 2, 4, 8, 16, 32, 64],
   sweepReps: 2,
   sweepDurationS: 3,
 };
@@ -100,8 +105,15 @@ async function main(): Promise<void> {
     temporalAddress: temporal.address,
     config: receiverConfig(settings.pipelines, 'recv'),
   });
+  const before = await startReceiver({
+    temporalAddress: temporal.address,
+    config: receiverConfig(settings.pipelines, 'recv'),
+    cli: buildBefore(),
+    name: 'receiver-before',
+  });
   const targets: Target[] = [
     { name: 'hub-retrain', url: `${receiver.url}/webhook`, pid: receiver.proc.pid, datasets, side: 'ours' },
+    { name: 'hub-retrain-before', url: `${before.url}/webhook`, pid: before.proc.pid, datasets, side: 'ours' },
   ];
   for (const kind of ['fastapi', 'webhooks-server'] as const) {
     if (kind === 'webhooks-server' && !venv.webhooksServer) continue;
@@ -133,7 +145,7 @@ async function main(): Promise<void> {
       serverRssBytes: procStats(t.pid).rssBytes,
     };
     log(
-      `${t.name.padEnd(15)} ${kind.padEnd(12)} c=${String(connections).padStart(3)} ` +
+      `${t.name.padEnd(18)} ${kind.padEnd(12)} c=${String(connections).padStart(3)} ` +
         `${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.latency.p50.toFixed(2)} ms  p99 ${result.latency.p99.toFixed(2)} ms  ` +
         `server ${(cores * 100).toFixed(0)}% gen ${(result.generatorCores * 100).toFixed(0)}%${unexpected ? `  UNEXPECTED ${unexpected} ${JSON.stringify(result.status)}` : ''}`,
     );
@@ -171,6 +183,7 @@ async function main(): Promise<void> {
     temporal: temporalVersion(),
     peers: peerVersions(),
     webhooksServer: venv.webhooksServer,
+    beforeRef: BEFORE_REF,
     note: venv.note,
     runs,
     sweep,

@@ -2,7 +2,8 @@
  * Benchmark 4: a duplicate storm. 1,000 deliveries of the same commit within about 2 seconds (autocannon:
  * 50 connections, 500 requests/s overall) at the real receiver, with a worker running the pipeline against
  * the fakes. Every answer must be 2xx; then exactly one RetrainWorkflow and one backend project for the
- * commit. Each repetition storms its own pipeline.
+ * commit. Each repetition storms its own pipeline; then the same against the receiver as it was before
+ * issue 8 (BEFORE_REF), for the before/after in RESULTS.md.
  *
  *   tsx bench/storm.bench.ts [--quick] [--no-build]
  */
@@ -12,13 +13,14 @@ import { contentUpdate, JSON_HEADERS, requestFor, UNWATCHED } from './lib/payloa
 import { startPipelineStack } from './lib/pipeline-stack';
 import { installCleanup, stopAll, waitFor } from './lib/processes';
 import { conditions, isQuick, writeResults } from './lib/results';
-import { buildProduct, log, SECRET, temporalVersion } from './lib/stack';
+import { BEFORE_REF, buildBefore, buildProduct, log, SECRET, temporalVersion } from './lib/stack';
 import type { LatencySummary } from './lib/stats';
 
 const FULL = { reps: 5, deliveries: 1000, rate: 500, connections: 50 };
 const QUICK: typeof FULL = { reps: 1, deliveries: 1000, rate: 500, connections: 50 };
 
 export interface StormRun {
+  receiver: 'hub-retrain' | 'hub-retrain-before';
   rep: number;
   deliveries: number;
   wallS: number;
@@ -38,6 +40,7 @@ export interface StormResults {
   settings: typeof FULL;
   conditions: { start: ReturnType<typeof conditions>; end?: ReturnType<typeof conditions> };
   temporal: string;
+  beforeRef: string;
   runs: StormRun[];
 }
 
@@ -48,7 +51,10 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-build')) await buildProduct();
   const start = conditions();
   log(`storm bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
-  const names = Array.from({ length: settings.reps }, (_, i) => `storm-${i}`);
+  const variants = ['hub-retrain', 'hub-retrain-before'] as const;
+  const nameOf = (v: number, rep: number) => `storm-${v}-${rep}`;
+  const names = variants.flatMap((_, v) => Array.from({ length: settings.reps }, (_, rep) => nameOf(v, rep)));
+  const beforeCli = buildBefore();
   const stack = await startPipelineStack({
     pipelines: names,
     script: { outcome: 'success', buildMs: 200, runMs: 500 },
@@ -58,54 +64,61 @@ async function main(): Promise<void> {
   const load = LoadGenerator.start();
   const runs: StormRun[] = [];
   try {
-    // Warm the receiver up (ignored events) so the storm does not also measure the JIT.
-    await load.run(
-      jobFor(`${stack.receiver.url}/webhook`, requestFor('no-pipeline', [UNWATCHED]), { connections: 8, durationS: 2 }),
-    );
-    for (let rep = 0; rep < settings.reps; rep++) {
-      const name = names[rep]!;
-      const dataset = stack.datasetOf(name);
-      const sha = stack.fakes.hub.pushCommit(dataset);
-      const createsBefore = stack.fakes.autotrain.createRequests;
-      const result = await load.run(
-        jobFor(
-          `${stack.receiver.url}/webhook`,
-          { headers: { ...JSON_HEADERS, 'x-webhook-secret': SECRET }, body: contentUpdate(dataset, sha) },
-          { connections: settings.connections, amount: settings.deliveries, overallRate: settings.rate },
-        ),
+    for (const [v, receiverName] of variants.entries()) {
+      if (v > 0) await stack.swapReceiver(beforeCli);
+      // Warm the receiver up (ignored events) so the storm does not also measure the JIT.
+      await load.run(
+        jobFor(`${stack.receiver.url}/webhook`, requestFor('no-pipeline', [UNWATCHED]), {
+          connections: 8,
+          durationS: 2,
+        }),
       );
-      const pipeline = client.workflow.getHandle(pipelineWorkflowId(name));
-      // Every delivery was answered after Temporal held it; wait for the one run to finish.
-      const state = await waitFor(
-        async () => {
-          const s = await pipeline.query(pipelineStateQuery);
-          return s.lastResult?.revision === sha && !s.active && !s.waiting ? s : undefined;
-        },
-        120_000,
-        `the pipeline ${name} to finish its run`,
-      );
-      const retrainRuns = await countRuns(client, retrainWorkflowId(name, sha));
-      const run: StormRun = {
-        rep,
-        deliveries: result.requests,
-        wallS: result.wallS,
-        status: result.status,
-        non2xx:
-          Object.entries(result.status).reduce((n, [code, c]) => (code.startsWith('2') ? n : n + c), 0) +
-          result.errors +
-          result.timeouts,
-        latency: result.latency,
-        retrainRuns,
-        projects: stack.fakes.autotrain.projectsStartingWith(`${name}-`).length,
-        createRequests: stack.fakes.autotrain.createRequests - createsBefore,
-        counters: state.counters,
-      };
-      runs.push(run);
-      log(
-        `storm ${rep}: ${run.deliveries} deliveries in ${run.wallS.toFixed(2)} s, ${JSON.stringify(run.status)}, ` +
-          `p50 ${run.latency.p50.toFixed(1)} ms p99 ${run.latency.p99.toFixed(1)} ms max ${run.latency.max.toFixed(1)} ms; ` +
-          `${retrainRuns} RetrainWorkflow, ${run.projects} project(s); counters ${JSON.stringify(state.counters)}`,
-      );
+      for (let rep = 0; rep < settings.reps; rep++) {
+        const name = nameOf(v, rep);
+        const dataset = stack.datasetOf(name);
+        const sha = stack.fakes.hub.pushCommit(dataset);
+        const createsBefore = stack.fakes.autotrain.createRequests;
+        const result = await load.run(
+          jobFor(
+            `${stack.receiver.url}/webhook`,
+            { headers: { ...JSON_HEADERS, 'x-webhook-secret': SECRET }, body: contentUpdate(dataset, sha) },
+            { connections: settings.connections, amount: settings.deliveries, overallRate: settings.rate },
+          ),
+        );
+        const pipeline = client.workflow.getHandle(pipelineWorkflowId(name));
+        // Every delivery was answered after Temporal held it; wait for the one run to finish.
+        const state = await waitFor(
+          async () => {
+            const s = await pipeline.query(pipelineStateQuery);
+            return s.lastResult?.revision === sha && !s.active && !s.waiting ? s : undefined;
+          },
+          120_000,
+          `the pipeline ${name} to finish its run`,
+        );
+        const retrainRuns = await countRuns(client, retrainWorkflowId(name, sha));
+        const run: StormRun = {
+          receiver: receiverName,
+          rep,
+          deliveries: result.requests,
+          wallS: result.wallS,
+          status: result.status,
+          non2xx:
+            Object.entries(result.status).reduce((n, [code, c]) => (code.startsWith('2') ? n : n + c), 0) +
+            result.errors +
+            result.timeouts,
+          latency: result.latency,
+          retrainRuns,
+          projects: stack.fakes.autotrain.projectsStartingWith(`${name}-`).length,
+          createRequests: stack.fakes.autotrain.createRequests - createsBefore,
+          counters: state.counters,
+        };
+        runs.push(run);
+        log(
+          `${receiverName} storm ${rep}: ${run.deliveries} deliveries in ${run.wallS.toFixed(2)} s, ${JSON.stringify(run.status)}, ` +
+            `p50 ${run.latency.p50.toFixed(1)} ms p99 ${run.latency.p99.toFixed(1)} ms max ${run.latency.max.toFixed(1)} ms; ` +
+            `${retrainRuns} RetrainWorkflow, ${run.projects} project(s); counters ${JSON.stringify(state.counters)}`,
+        );
+      }
     }
   } finally {
     load.stop();
@@ -117,6 +130,7 @@ async function main(): Promise<void> {
     settings,
     conditions: { start, end: conditions() },
     temporal: temporalVersion(),
+    beforeRef: BEFORE_REF,
     runs,
   };
   log(`wrote ${writeResults('storm', results, quick)}`);

@@ -7,6 +7,7 @@
  *
  *   tsx bench/waiting-scale.bench.ts [--quick] [--no-build] [--sizes 100,1000] [--interval 60] [--window 120]
  *                                    [--cache N]   (WORKER_MAX_CACHED_WORKFLOWS for the worker)
+ *                                    [--profile DIR] (node --cpu-prof for the worker)
  */
 import { parseConfig } from '../src/config/load-config';
 import type { PipelineSpec } from '../src/config/config-schema';
@@ -114,6 +115,7 @@ async function measure(n: number, settings: ScaleResults['settings']): Promise<S
     temporalAddress: temporal.address,
     taskQueue,
     extra: { ...fakes.workerEnv, ...(settings.cache ? { WORKER_MAX_CACHED_WORKFLOWS: String(settings.cache) } : {}) },
+    nodeArgs: arg('profile') ? ['--cpu-prof', '--cpu-prof-dir', arg('profile')!] : [],
   });
   const client = temporal.client;
   try {

@@ -16,6 +16,8 @@ export interface PipelineStack {
   /** Pipeline names, each on its own dataset `acme/<name>` (created on the fake Hub). */
   pipelines: string[];
   datasetOf(name: string): string;
+  /** Replaces the receiver with another build of it (e.g. the one before issue 8). */
+  swapReceiver(cli?: string): Promise<Receiver>;
   stop(): Promise<void>;
 }
 
@@ -42,19 +44,24 @@ export async function startPipelineStack(options: {
   };
   const env = { temporalAddress: temporal.address, taskQueue: options.taskQueue, extra: fakes.workerEnv };
   const worker = await startWorker(temporal.client, env);
-  const receiver = await startReceiver({ ...env, config, name: options.taskQueue });
-  return {
+  const stack: PipelineStack = {
     temporal,
     fakes,
     worker,
-    receiver,
+    receiver: await startReceiver({ ...env, config, name: options.taskQueue }),
     pipelines: options.pipelines,
     datasetOf,
+    swapReceiver: async (cli?: string) => {
+      await stack.receiver.proc.stop();
+      stack.receiver = await startReceiver({ ...env, config, name: options.taskQueue, cli });
+      return stack.receiver;
+    },
     stop: async () => {
-      await receiver.proc.stop();
+      await stack.receiver.proc.stop();
       await worker.stop();
       await fakes.stop();
       await temporal.stop();
     },
   };
+  return stack;
 }

@@ -4,7 +4,7 @@
  * through the real CLI, and the peer stacks from bench/peer in a Python venv the suite makes itself.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -107,9 +107,43 @@ export async function buildProduct(): Promise<void> {
   const noop = () => {};
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    ...(process.env.BENCH_PRELOAD ? { preloadModules: process.env.BENCH_PRELOAD.split(',') } : {}),
     logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
   });
   writeFileSync(BUNDLE, code);
+}
+
+/**
+ * The receiver before issue 8's changes (the branch point): built from git into bench/.build/before, so the
+ * benchmarks can measure before and after side by side. Returns its CLI.
+ */
+export const BEFORE_REF = 'bc5f574';
+export function buildBefore(ref = BEFORE_REF): string {
+  const dir = join(BUILD, 'before');
+  const cli = join(dir, 'dist', 'src', 'cli.js');
+  const stamp = join(dir, 'REF');
+  if (existsSync(cli) && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref) return cli;
+  log(`building the receiver as it was at ${ref}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const archive = execFileSync('git', ['archive', ref, 'src', 'trainers', 'tsconfig.json', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    maxBuffer: 1 << 28,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(dir, 'tsconfig.build.json'),
+      '--outDir',
+      join(dir, 'dist'),
+    ],
+    { cwd: dir, stdio: 'inherit' },
+  );
+  writeFileSync(stamp, ref);
+  return cli;
 }
 
 export interface ProductEnv {
@@ -144,12 +178,14 @@ export interface Receiver {
 }
 
 /** `hub-retrain server` (the compiled CLI) with `config`, at LOG_LEVEL=warn unless told otherwise. */
-export async function startReceiver(e: ProductEnv & { config: unknown; name?: string }): Promise<Receiver> {
+export async function startReceiver(
+  e: ProductEnv & { config: unknown; name?: string; cli?: string },
+): Promise<Receiver> {
   mkdirSync(WORK, { recursive: true });
   const configPath = join(WORK, `${e.name ?? 'receiver'}-config.json`);
   writeFileSync(configPath, JSON.stringify(e.config, null, 2));
   const port = await freePort();
-  const proc = spawnProc('receiver', process.execPath, [...(e.nodeArgs ?? []), CLI_JS, 'server'], {
+  const proc = spawnProc(e.name ?? 'receiver', process.execPath, [...(e.nodeArgs ?? []), e.cli ?? CLI_JS, 'server'], {
     cwd: WORK,
     env: { ...productEnv(e), PORT: String(port), WEBHOOK_SECRET: SECRET, RETRAIN_CONFIG: configPath },
   });
