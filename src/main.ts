@@ -90,6 +90,8 @@ async function startWorkerParts(env: Env, address: string, logger: Logger, uiUrl
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl }),
     workflowBundlePath: bundlePathFromEnv(env),
+    tuning:
+      env.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {},
   });
   const done = worker.run().finally(() => connection.close());
   return {

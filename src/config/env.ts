@@ -54,6 +54,12 @@ export const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** How long the receiver waits for Temporal before answering 503. */
   SIGNAL_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).default(5000)),
+  /**
+   * Workflows the worker keeps in memory (the SDK's maxCachedWorkflows; unset = the SDK's default, from the heap
+   * size). Each waiting run holds one: fewer bounds memory, but a run that is not cached replays its history at each
+   * poll (bench/RESULTS.md, "Scale of waiting").
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).optional()),
 });
 
 export type Env = z.output<typeof envSchema> & { hfToken: string | undefined };

@@ -140,6 +140,12 @@ describe('environment', () => {
     expect(env.TEMPORAL_ADDRESS).toBeUndefined();
   });
 
+  test('WORKER_MAX_CACHED_WORKFLOWS is a whole number of workflows, unset by default', () => {
+    expect(loadEnv({}).WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(() => loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+
   test('HF_ACCESS_TOKEN, the original name, is accepted as the token', () => {
     expect(loadEnv({ HF_ACCESS_TOKEN: 'hf_original' }).hfToken).toBe('hf_original');
     expect(loadEnv({ HF_ACCESS_TOKEN: 'hf_original', HF_TOKEN: 'hf_new' }).hfToken).toBe('hf_new');
