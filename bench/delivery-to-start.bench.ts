@@ -10,7 +10,7 @@
  *
  *   tsx bench/delivery-to-start.bench.ts [--quick] [--no-build]
  */
-import { retrainWorkflowId } from '../src/workflows/definitions';
+import { pipelineStateQuery, pipelineWorkflowId, retrainWorkflowId } from '../src/workflows/definitions';
 import { contentUpdate, JSON_HEADERS } from './lib/payloads';
 import { startPipelineStack, type PipelineStack } from './lib/pipeline-stack';
 import { installCleanup, sleep, stopAll, waitFor } from './lib/processes';
@@ -99,9 +99,21 @@ async function deliver(
   lastRun: Map<string, string>,
 ): Promise<DeliverySample> {
   const client = stack.temporal.client;
-  // The pipeline's previous run must have ended, or the new revision would queue behind it.
+  // The pipeline's previous run must have ended and the pipeline must have noted it (idle, as a pipeline is between
+  // pushes), or the new revision would wait behind it.
   const previous = lastRun.get(name);
-  if (previous) await client.workflow.getHandle(previous).result();
+  if (previous) {
+    await client.workflow.getHandle(previous).result();
+    const pipeline = client.workflow.getHandle(pipelineWorkflowId(name));
+    await waitFor(
+      async () => {
+        const s = await pipeline.query(pipelineStateQuery);
+        return !s.active && !s.waiting ? true : undefined;
+      },
+      60_000,
+      `${name} to be idle`,
+    );
+  }
   const dataset = stack.datasetOf(name);
   const sha = stack.fakes.hub.pushCommit(dataset);
   const projectPrefix = `${name}-${sha.slice(0, 7)}`;

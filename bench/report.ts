@@ -52,7 +52,18 @@ interface Target {
   whyMissed?: string;
 }
 
-export function buildReport(quick: boolean): string {
+/** The figures the README quotes, filled in as the report is built. */
+export interface Headline {
+  date?: string;
+  load?: string;
+  peerRatios: { label: string; fastapi?: string; whs?: string; fastapiP99?: string; oursP99?: string }[];
+  limitShare?: string;
+  storm?: string;
+  deliveryMedian?: string;
+  waiting?: string;
+}
+
+export function buildReport(quick: boolean, headline: Headline = { peerRatios: [] }): string {
   const info = readResults<RunInfo>('run', quick);
   const receiver = readResults<ReceiverResults>('receiver', quick);
   const limit = readResults<LimitResults>('limit', quick);
@@ -201,6 +212,18 @@ export function buildReport(quick: boolean): string {
           target: targeted ? '> 1× (ours lower)' : '',
           met: targeted ? p99.median > 1 : undefined,
         });
+        if (stack === 'fastapi' && kind !== 'accepted') {
+          headline.peerRatios.push({
+            label: CASE_LABELS[kind],
+            fastapi: formatRatio(thr),
+            fastapiP99: ms(spread(theirs.map((r) => r.latency.p99))),
+            oursP99: ms(spread(ours.map((r) => r.latency.p99))),
+          });
+        }
+        if (stack === 'webhooks-server' && kind !== 'accepted') {
+          const row = headline.peerRatios.find((r) => r.label === CASE_LABELS[kind]);
+          if (row) row.whs = formatRatio(thr);
+        }
         if (targeted) {
           targets.push({
             name: `${CASE_LABELS[kind]} vs FastAPI`,
@@ -321,15 +344,18 @@ export function buildReport(quick: boolean): string {
         '',
       );
     }
+    headline.limitShare = `${formatRatio(share)} of the raw rate (${int(spread(rec.map((r) => r.rps)))} vs ${int(spread(raw.map((r) => r.rps)))} signals/s)`;
     targets.push({
       name: 'accepted events vs the raw limit',
       goal: '≥ 80% of raw signalWithStart',
       measured: formatRatio(share),
       met: share.median >= 0.8,
       whyMissed:
-        'Both paths end in the same Temporal call, so the gap is the HTTP hop and the receiver process competing for the ' +
-        "machine's two cores with the dev server and the load generator (the raw client has no load generator beside it). " +
-        'Next: measure with the load generator on another machine, and profile the accepted path (`tsx bench/profile-receiver.ts accepted`).',
+        'Both paths end in the same Temporal call, and on two cores the machine is the limit: the Temporal client ' +
+        '(gRPC and payload encoding) costs the caller close to a core at this rate, the dev server another, and the ' +
+        'receiver adds the HTTP parsing and shares the cores with the load generator, which the raw client does not ' +
+        '(see the CPU columns). Next: profile the Temporal client call (`tsx bench/profile-receiver.ts accepted`) and ' +
+        'measure with the load generator on another machine.',
     });
   }
 
@@ -383,15 +409,16 @@ export function buildReport(quick: boolean): string {
     const ours = byReceiver('hub-retrain');
     const exactlyOne = ours.every((r) => r.retrainRuns === 1 && r.projects === 1 && r.createRequests === 1);
     const p99 = spread(ours.map((r) => r.latency.p99));
+    headline.storm = `${ours.length * storm.settings.deliveries} deliveries in ${ours.length} storms: ${ours.reduce((n, r) => n + r.non2xx, 0)} non-2xx, one RetrainWorkflow and one project per storm in ${ours.filter((r) => r.retrainRuns === 1 && r.projects === 1).length} of ${ours.length}, p99 ${ms(p99)} ms`;
     targets.push({
       name: 'duplicate storm',
       goal: 'all 2xx, exactly one run and one project, p99 < 100 ms',
       measured: `${ours.reduce((n, r) => n + r.non2xx, 0)} non-2xx; one run and one project in ${ours.filter((r) => r.retrainRuns === 1 && r.projects === 1).length}/${ours.length} storms; p99 ${ms(p99)} ms`,
       met: ours.length > 0 && ours.every((r) => r.non2xx === 0) && exactlyOne && p99.median < 100,
       whyMissed:
-        'Duplicates in flight share one record, so the storm is bounded by how long one signalWithStart into a busy pipeline ' +
-        'workflow takes on this machine (the p50 above). Next: answer a duplicate of a revision recorded moments ago from ' +
-        'memory only if the pipeline acknowledges revisions (a query), which keeps the 202 honest.',
+        'Duplicates in flight share one record, so a storm costs one signalWithStart into a busy pipeline workflow after ' +
+        'another, and its tail is how long those take on this machine (the p50 above). Next: profile the dev server under ' +
+        'the storm; answering a duplicate from memory would save the record but weaken what a 202 promises.',
     });
   }
 
@@ -436,6 +463,7 @@ export function buildReport(quick: boolean): string {
       ),
       '',
     );
+    headline.deliveryMedian = `median ${formatNumber(d2s.warm.p50, 0)} ms (p99 ${formatNumber(d2s.warm.p99, 0)} ms)`;
     targets.push({
       name: 'delivery to training start',
       goal: 'median < 1 s',
@@ -447,10 +475,19 @@ export function buildReport(quick: boolean): string {
 
   // ---------------------------------------------------------------- 6: waiting
   if (scale) {
-    out.push(...scaleSection(scale, targets));
-    for (const variant of ['waiting-scale-cache-500']) {
+    out.push(...scaleSection(scale, targets, undefined, headline));
+    for (const variant of ['waiting-scale-cache-default', 'waiting-scale-cache-1000']) {
       const v = readResults<ScaleResults>(variant, quick);
-      if (v) out.push(...scaleSection(v, [], `With \`WORKER_MAX_CACHED_WORKFLOWS=${v.settings.cache}\``));
+      if (v)
+        out.push(
+          ...scaleSection(
+            v,
+            [],
+            v.settings.cache
+              ? `With \`WORKER_MAX_CACHED_WORKFLOWS=${v.settings.cache}\``
+              : "With the SDK's default cache size",
+          ),
+        );
     }
   }
 
@@ -489,13 +526,23 @@ export function buildReport(quick: boolean): string {
     for (const t of missed) summary.push(`- **${t.name}** (${t.measured}): ${t.whyMissed ?? ''}`);
     summary.push('');
   }
+  headline.date = info?.machine.date.slice(0, 10);
+  headline.load = info
+    ? `${info.machine.loadavg[0]} at the start, ${info.end?.loadavg[0] ?? 'n/a'} at the end`
+    : undefined;
   const notesFile = join(BENCH, 'notes.md');
   const notes = existsSync(notesFile) ? { markdown: readFileSync(notesFile, 'utf8').trim() } : undefined;
   const head = out.splice(0, out.indexOf('## Machine and conditions'));
   return [...head, ...summary, ...(notes ? [notes.markdown, ''] : []), ...out].join('\n');
 }
 
-function scaleSection(scale: ScaleResults, targets: Target[], variant?: string): string[] {
+/** The mean of a spread's values: a run polls a whole number of times in a window, so the median is too coarse. */
+function meanOf(s: Spread): number {
+  const finite = s.values.filter((v) => Number.isFinite(v));
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+}
+
+function scaleSection(scale: ScaleResults, targets: Target[], variant?: string, headline?: Headline): string[] {
   const out: string[] = [];
   const s = scale.settings;
   out.push(variant ? `### ${variant}` : '## 6. Scale of waiting', '');
@@ -506,12 +553,17 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
         `on one \`hub-retrain worker\` process. After every run reached pollStatus and the early polls (5, 10, 20, 40 s) passed, a ` +
         `${s.windowS}-s window measures the worker's resident memory (sampled each second), its CPU (including the N/${s.intervalS} ` +
         'polls per second it serves: there is no gap between polls at this scale), and history growth on sampled runs. ' +
-        'A fresh dev server and worker for each N; every run is terminated afterwards.',
+        'A fresh dev server and worker for each N; every run is terminated afterwards. ' +
+        (s.cache === 'auto'
+          ? "The worker's cache is set to hold every run (`WORKER_MAX_CACHED_WORKFLOWS` = N + 10%); with the SDK's default " +
+            '(from the heap limit, about 2,300 workflows here) thousands of runs evict one another at every poll (see the notes above).'
+          : ''),
       '',
     );
   }
   const rows = scale.points.map((p: ScalePoint) => [
     p.n,
+    p.cache ?? 'SDK default',
     formatNumber(p.readyS, 0),
     formatNumber(p.idleRssMiB, 0),
     formatSpread(p.rssMiB, 0),
@@ -520,7 +572,7 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
     formatNumber(p.cpuMsPerPoll, 2),
     `${formatNumber(p.temporalCores * 100, 1)}%`,
     formatNumber(p.pollsPerRunHour, 0),
-    formatSpread(p.eventsPerRunHour, 0),
+    `${formatNumber(meanOf(p.eventsPerRunHour), 0)} (${formatNumber(p.eventsPerRunHour.min, 0)}–${formatNumber(p.eventsPerRunHour.max, 0)})`,
     formatSpread(p.historyLength, 0),
     p.notRunning,
   ]);
@@ -528,6 +580,7 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
     markdownTable(
       [
         'N',
+        'worker cache',
         's until all training',
         'worker RSS idle MiB',
         'worker RSS MiB',
@@ -536,7 +589,7 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
         'CPU ms per poll',
         'Temporal CPU',
         'polls/run/h',
-        'history events/run/h',
+        'history events/run/h (mean, min–max)',
         'history length now',
         'not running',
       ],
@@ -546,7 +599,7 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
   );
   const big = scale.points.find((p) => p.n === 5000) ?? scale.points.at(-1);
   if (big && !variant) {
-    const perHour = big.eventsPerRunHour.median * (s.intervalS / 60);
+    const perHour = meanOf(big.eventsPerRunHour) * (s.intervalS / 60);
     const hoursPerRun = 4000 / perHour;
     out.push(
       `At the default 60-s interval a run's history grows by about **${formatNumber(perHour, 0)} events per hour**; it continues as new ` +
@@ -554,6 +607,8 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
         `${Math.ceil(48 / hoursPerRun)} runs of at most ~4,000 events each: far from Temporal's 10,240-event warning and 51,200-event limit.`,
       '',
     );
+    if (headline)
+      headline.waiting = `${big.n} runs waiting on one worker: ${formatNumber(big.rssMiB.median, 0)} MiB resident, ${formatNumber(big.workerCores * 100, 1)}% of a core, history ${formatNumber(perHour, 0)} events per run per hour`;
     targets.push({
       name: `${big.n} waiting runs on one worker`,
       goal: '< 1 GiB resident, near-idle CPU (≤ 10% of a core), slow history growth',
@@ -561,19 +616,53 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string):
       met: big.n >= 5000 ? big.rssMiB.median < 1024 && big.workerCores <= 0.1 : undefined,
       whyMissed:
         'Each waiting run holds a cached workflow in the worker (its own instance of the bundled workflow modules in the reused ' +
-        'V8 context), and each poll costs two workflow tasks and one activity. See "Scale of waiting: findings" for the knobs tried ' +
-        'and the next step.',
+        'V8 context), and each poll costs two workflow tasks and one activity. See "What the numbers led to" above for the ' +
+        'cache trade-off and the next step (the infrequent-polling pattern).',
     });
   }
   return out;
 }
 
+/** The README's "Performance" section, quoting the results (bench/README-section.md; the lead merges it). */
+export function readmeSection(h: Headline): string {
+  const rows = h.peerRatios.map(
+    (r) =>
+      `| ${r.label} | ${r.fastapi ?? 'n/a'} | ${r.whs ?? 'n/a'} | ${r.oursP99 ?? 'n/a'} ms vs ${r.fastapiP99 ?? 'n/a'} ms |`,
+  );
+  return [
+    '## Performance',
+    '',
+    `\`npm run bench\` measures the receiver and the workflows on one machine and writes [bench/RESULTS.md](bench/RESULTS.md) ` +
+      `(last run ${h.date ?? 'n/a'}, 2 cores, load average ${h.load ?? 'n/a'}; \`npm run bench -- --quick\` is a few-minute smoke test). ` +
+      "Side by side with the original Space's stack (FastAPI + uvicorn, rebuilt from its published behaviour) and " +
+      "huggingface_hub's WebhooksServer, same machine, same load, alternating runs (throughput of hub-retrain ÷ theirs; " +
+      'p99 ours vs FastAPI, 32 connections):',
+    '',
+    '| request | vs FastAPI | vs WebhooksServer | p99 |',
+    '| --- | ---: | ---: | --- |',
+    ...rows,
+    '',
+    `- **Accepted events** are answered 202 only once Temporal holds them: the receiver takes them at ${h.limitShare ?? 'n/a'} a Temporal client reaches with no HTTP in front (in-memory dev server).`,
+    `- **A storm of duplicates** (1,000 deliveries of one commit in about 2 s): ${h.storm ?? 'n/a'}. Duplicates that arrive while one is being recorded share its record.`,
+    `- **Delivery to training start** (debounce 0, fake AutoTrain): ${h.deliveryMedian ?? 'n/a'}.`,
+    `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
+    '',
+    "For many runs waiting at once, size the worker's workflow cache with `WORKER_MAX_CACHED_WORKFLOWS` (add to the " +
+      'Environment table: "workflows a worker keeps in memory; default: the SDK\'s, from the heap size"): above the ' +
+      'number of waiting runs, memory grows with each run; below it, every poll of an evicted run replays its history.',
+    '',
+  ].join('\n');
+}
+
 if (require.main === module) {
   const quick = isQuick();
-  const md = buildReport(quick);
+  const headline: Headline = { peerRatios: [] };
+  const md = buildReport(quick, headline);
   const file = quick ? join(resultsDir(true), 'RESULTS.md') : join(BENCH, 'RESULTS.md');
   writeFileSync(file, md);
-  process.stderr.write(`wrote ${relative(process.cwd(), file)}\n`);
+  const section = quick ? join(resultsDir(true), 'README-section.md') : join(BENCH, 'README-section.md');
+  writeFileSync(section, readmeSection(headline));
+  process.stderr.write(`wrote ${relative(process.cwd(), file)} and ${relative(process.cwd(), section)}\n`);
 }
 
 export type { CaseName };

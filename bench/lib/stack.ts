@@ -107,7 +107,6 @@ export async function buildProduct(): Promise<void> {
   const noop = () => {};
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
-    ...(process.env.BENCH_PRELOAD ? { preloadModules: process.env.BENCH_PRELOAD.split(',') } : {}),
     logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
   });
   writeFileSync(BUNDLE, code);
