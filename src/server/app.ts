@@ -1,5 +1,10 @@
+import type { Tracer } from '@opentelemetry/api';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { httpServerSpans } from '../observability/http-span';
+import type { ReceiverMetrics } from '../observability/metrics';
+import type { Drain } from './drain';
+import { metricsRoute } from './metrics-route';
 import type { PipelineSpec } from '../config/config-schema';
 import type { UpdateRecorder } from './record-update';
 import { homePage } from './home-page';
@@ -13,6 +18,12 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Where the Temporal Web UI is, for links on the home page. */
   temporalUiUrl?: string;
+  /** GET /metrics and delivery counts. */
+  metrics?: ReceiverMetrics;
+  /** An HTTP span per request (tracing on). */
+  tracer?: Tracer;
+  /** Graceful shutdown: in-flight tracking, 503 while draining. */
+  drain?: Drain;
 }
 
 /** The receiver: webhook intake, health and readiness, and a small home page. */
@@ -21,6 +32,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+  if (deps.drain) app.use(deps.drain.track());
+  if (deps.tracer) app.use(httpServerSpans(deps.tracer));
 
   app.use(
     webhookRouter({
@@ -29,12 +42,15 @@ export function createApp(deps: AppDeps): express.Express {
       recorder: deps.recorder,
       logger: deps.logger,
       bodyLimit: deps.bodyLimit ?? '1mb',
+      metrics: deps.metrics,
+      isDraining: () => deps.drain?.draining ?? false,
     }),
   );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res, next) => {
+    if (deps.drain?.draining) return void res.status(503).json({ status: 'draining' });
     deps.recorder
       .reachable()
       .then((ok) => {
@@ -44,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
       })
       .catch(next);
   });
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get('/', (_req, res) => {
     res.type('html').send(homePage(deps.pipelines, deps.temporalUiUrl));
   });
