@@ -7,6 +7,7 @@ import type { PipelineSpec } from './config/config-schema';
 import { createLogger, type Logger } from './logging';
 import { runAll, runServer, runWorker, type Service } from './main';
 import { runDemo } from './cli/demo';
+import { formatReport, runDoctor } from './cli/doctor';
 import { predictWithCurrentModel } from './cli/predict-command';
 
 function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[]; logger: Logger } {
@@ -92,6 +93,16 @@ program
   .action(async (options: { pipeline?: string; url?: string }) => {
     const { env, pipelines } = loadSettings(true);
     process.exitCode = await runDemo({ env, pipelines, pipeline: options.pipeline, url: options.url });
+  });
+
+program
+  .command('doctor')
+  .description('check the configuration, the Hub token, Temporal and the backends; exit 1 if something is wrong')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const report = await runDoctor();
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    process.exitCode = report.ok ? 0 : 1;
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

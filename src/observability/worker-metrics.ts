@@ -16,7 +16,9 @@ export const WORKER_METRICS = {
 /** Buckets for training durations: a local run takes seconds, a Jobs run hours. */
 export const TRAINING_DURATION_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 43_200, 86_400];
 
-export function runMetricsSinks(meter: () => MetricMeter = () => Runtime.instance().metricMeter): InjectedSinks<RunMetricsSinks> {
+export function runMetricsSinks(
+  meter: () => MetricMeter = () => Runtime.instance().metricMeter,
+): InjectedSinks<RunMetricsSinks> {
   let instruments: ReturnType<typeof create> | undefined;
   const get = () => (instruments ??= create(meter()));
   return {

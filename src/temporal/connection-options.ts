@@ -99,8 +99,12 @@ function redact(message: string, options: TemporalConnectionOptions): string {
 }
 
 /** A client Connection (receiver, doctor). `lazy` connects on first use, so a receiver starts while Temporal is down. */
-export async function connectClient(options: TemporalConnectionOptions, lazy = false): Promise<Connection> {
-  const connectionOptions: ConnectionOptions = { ...options };
+export async function connectClient(
+  options: TemporalConnectionOptions,
+  lazy = false,
+  connectTimeoutMs?: number,
+): Promise<Connection> {
+  const connectionOptions: ConnectionOptions = { ...options, connectTimeout: connectTimeoutMs };
   if (lazy) return Connection.lazy(connectionOptions);
   return Connection.connect(connectionOptions).catch((err: unknown) => {
     throw connectionFailure(options, err);
