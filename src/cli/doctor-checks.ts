@@ -130,7 +130,7 @@ async function checkSearchAttributes(client: Client, namespace: string): Promise
 
 /** One check per distinct backend endpoint or trainer command the pipelines use. */
 export async function checkBackends(env: Env, pipelines: readonly PipelineSpec[]): Promise<CheckResult[]> {
-  const checks = new Map<string, () => Promise<CheckResult> | CheckResult>();
+  const checks = new Map<string, () => Promise<CheckResult>>();
   for (const p of pipelines) {
     const backend = p.backend;
     if (backend.type === 'autotrain') {
@@ -140,11 +140,11 @@ export async function checkBackends(env: Env, pipelines: readonly PipelineSpec[]
       checks.set('hf-jobs', () => checkJobs(env));
     } else if (backend.command) {
       const command = backend.command;
-      checks.set(`local ${command.join(' ')}`, () => checkTrainerCommand(p.name, command));
+      checks.set(`local ${command.join(' ')}`, async () => checkTrainerCommand(p.name, command));
     } else {
-      checks.set('local default', () => checkDefaultTrainers(p.name));
+      checks.set('local default', async () => checkDefaultTrainers(p.name));
     }
-    if (p.local_path) checks.set(`dataset ${p.local_path}`, () => checkFolder(p.name, p.local_path!));
+    if (p.local_path) checks.set(`dataset ${p.local_path}`, async () => checkFolder(p.name, p.local_path!));
   }
   return Promise.all([...checks.values()].map((run) => run()));
 }

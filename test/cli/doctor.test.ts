@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import Long from 'long';
 import { runDoctor, type DoctorReport } from '../../src/cli/doctor';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
@@ -107,7 +108,10 @@ test('an unreachable Temporal fails, naming the address, and skips the search at
 
 test('a namespace without the search attributes fails with the commands that create them', async () => {
   const namespace = unique('ns');
-  await client.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+  await client.workflowService.registerNamespace({
+    namespace,
+    workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
+  });
   await eventually(async () => ((await client.workflowService.describeNamespace({ namespace })) ? true : undefined));
   const report = await runDoctor(healthyEnv({ TEMPORAL_NAMESPACE: namespace }));
   const attributes = only(report, 'search attributes');
