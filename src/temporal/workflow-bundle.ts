@@ -11,8 +11,12 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-/** Order matters: the first is the outermost. Tracing wraps the metrics, so its spans time everything. */
+/**
+ * Order matters: the first is the outermost. trace-link sets the delivery's trace context before the
+ * OpenTelemetry interceptors open a span for starting a child; tracing wraps the metrics.
+ */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('../workflows/interceptors/trace-link'),
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
   require.resolve('../workflows/interceptors/run-metrics'),
 ];

@@ -88,7 +88,7 @@ afterAll(async () => {
   await fakes?.stop();
 });
 
-test('one delivery is one trace from the HTTP span through signalWithStart, both workflows and every activity', async () => {
+test('each delivery is one trace from the HTTP span through signalWithStart, both workflows and every activity', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-trace-'));
   const name = unique('traced');
   const config = join(dir, 'config.json');
@@ -136,27 +136,44 @@ test('one delivery is one trace from the HTTP span through signalWithStart, both
     `the receiver:\n${out}`,
   );
 
-  const sha = fakes.hub.pushCommit(fakes.dataset);
-  const payload = JSON.parse(
-    readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8'),
-  ) as { repo: { name: string; headSha?: string }; updatedRefs?: Array<{ ref: string; newSha?: string }> };
-  payload.repo.name = fakes.dataset;
-  payload.repo.headSha = sha;
-  for (const ref of payload.updatedRefs ?? []) if (ref.ref === 'refs/heads/main') ref.newSha = sha;
+  /** A push to main, delivered inside the caller's own trace (as a proxy or the Hub could send one). */
+  const deliver = async () => {
+    const sha = fakes.hub.pushCommit(fakes.dataset);
+    const payload = JSON.parse(
+      readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8'),
+    ) as { repo: { name: string; headSha?: string }; updatedRefs?: Array<{ ref: string; newSha?: string }> };
+    payload.repo.name = fakes.dataset;
+    payload.repo.headSha = sha;
+    for (const ref of payload.updatedRefs ?? []) if (ref.ref === 'refs/heads/main') ref.newSha = sha;
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-secret': SECRET,
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+      },
+      body: JSON.stringify(payload),
+    });
+    expect(res.status).toBe(202);
+    return { traceId, callerSpanId };
+  };
+  const spansOf = (traceId: string, expected: string[], what: string) =>
+    eventually(
+      () => {
+        const spans = collector.spans.filter((s) => s.traceId === traceId);
+        const names = new Set(spans.map((s) => s.name));
+        return expected.every((n) => names.has(n)) ? spans : undefined;
+      },
+      90_000,
+      what,
+    ).catch((err: Error) => {
+      const names = [...new Set(collector.spans.filter((s) => s.traceId === traceId).map((s) => s.name))];
+      throw new Error(`${err.message}\nspans in the trace: ${names.join(', ')}\n--- receiver ---\n${out}`);
+    });
 
-  // The caller's own trace (as a proxy or the Hub could send one): everything joins it.
-  const traceId = randomBytes(16).toString('hex');
-  const callerSpanId = randomBytes(8).toString('hex');
-  const res = await fetch(`http://127.0.0.1:${port}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-webhook-secret': SECRET,
-      traceparent: `00-${traceId}-${callerSpanId}-01`,
-    },
-    body: JSON.stringify(payload),
-  });
-  expect(res.status).toBe(202);
+  const { traceId, callerSpanId } = await deliver();
 
   const expected = [
     'POST /webhook',
@@ -174,18 +191,7 @@ test('one delivery is one trace from the HTTP span through signalWithStart, both
     'StartActivity:notify',
     'RunActivity:notify',
   ];
-  const trace = await eventually(
-    () => {
-      const spans = collector.spans.filter((s) => s.traceId === traceId);
-      const names = new Set(spans.map((s) => s.name));
-      return expected.every((n) => names.has(n)) ? spans : undefined;
-    },
-    90_000,
-    'every span of the trace',
-  ).catch((err: Error) => {
-    const names = [...new Set(collector.spans.filter((s) => s.traceId === traceId).map((s) => s.name))];
-    throw new Error(`${err.message}\nspans in the trace: ${names.join(', ')}\n--- receiver ---\n${out}`);
-  });
+  const trace = await spansOf(traceId, expected, 'every span of the trace');
 
   const http = trace.find((s) => s.name === 'POST /webhook')!;
   expect(http.parentSpanId).toBe(callerSpanId);
@@ -193,6 +199,23 @@ test('one delivery is one trace from the HTTP span through signalWithStart, both
   const signal = trace.find((s) => s.name === 'SignalWithStartWorkflow:PipelineWorkflow')!;
   expect(signal.parentSpanId).toBe(http.spanId);
   expect(trace.find((s) => s.name === 'RunActivity:notify')?.service).toBe('hub-retrain-worker');
+
+  // A later delivery to the pipeline, which is already running (started by the first): the run it causes
+  // joins the later delivery's trace, not the pipeline's.
+  const later = await deliver();
+  const laterTrace = await spansOf(
+    later.traceId,
+    [
+      'POST /webhook',
+      'HandleSignal:datasetUpdated',
+      'StartChildWorkflow:RetrainWorkflow',
+      'RunWorkflow:RetrainWorkflow',
+      'RunActivity:notify',
+    ],
+    "the later delivery's run in its trace",
+  );
+  expect(laterTrace.filter((s) => s.name === 'RunWorkflow:RetrainWorkflow')).toHaveLength(1);
+
   // Nothing secret went into a span.
   expect(JSON.stringify(collector.spans)).not.toContain(TEST_TOKEN);
   expect(JSON.stringify(collector.spans)).not.toContain(SECRET);
