@@ -105,24 +105,25 @@ test('a worker process runs retrains from the pre-built bundle and exports SDK a
   await recorder.record(bad, fakes.hub.pushCommit(badDataset), { source: 'cli', receivedAt: new Date().toISOString() });
   expect((await runsOf(bad)).lastResult?.outcome).toBe('failed');
 
-  const metrics = await eventually(async () => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    return text.includes('outcome="failed"') ? text : undefined;
-  });
-  // Ours, from the run-metrics interceptor's sink.
-  expect(metrics).toContain('# TYPE hub_retrain_runs_total counter');
-  expect(metrics).toMatch(/hub_retrain_runs_total\{[^}]*backend="autotrain"[^}]*outcome="succeeded"[^}]*\} 1/);
-  expect(metrics).toMatch(/hub_retrain_runs_total\{[^}]*backend="autotrain"[^}]*outcome="failed"[^}]*\} 1/);
-  expect(metrics).toMatch(
+  const expected = [
+    // Ours, from the run-metrics interceptor's sink.
+    /# TYPE hub_retrain_runs_total counter/,
+    /hub_retrain_runs_total\{[^}]*backend="autotrain"[^}]*outcome="succeeded"[^}]*\} 1/,
+    /hub_retrain_runs_total\{[^}]*backend="autotrain"[^}]*outcome="failed"[^}]*\} 1/,
     /hub_retrain_training_duration_seconds_bucket\{[^}]*backend="autotrain"[^}]*state="succeeded"/,
-  );
-  expect(metrics).toMatch(/hub_retrain_training_duration_seconds_count\{[^}]*state="failed"[^}]*\} 1/);
-  expect(metrics).toMatch(
+    /hub_retrain_training_duration_seconds_count\{[^}]*state="failed"[^}]*\} 1/,
     /hub_retrain_compensations_total\{[^}]*backend="autotrain"[^}]*result="ok"[^}]*step="stopTraining"[^}]*\} 1/,
-  );
-  // The Temporal SDK's own.
-  expect(metrics).toMatch(/temporal_workflow_completed\{[^}]*workflow_type="RetrainWorkflow"/);
-  expect(metrics).toMatch(/temporal_activity_execution_latency_bucket\{[^}]*activity_type="startProcessing"/);
+    // The Temporal SDK's own.
+    /temporal_workflow_completed\{[^}]*workflow_type="RetrainWorkflow"/,
+    /temporal_activity_execution_latency_bucket\{[^}]*activity_type="startProcessing"/,
+  ];
+  const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  // The runs have ended; their metrics may reach the exporter a moment later.
+  const metrics = await eventually(async () => {
+    const text = await scrape();
+    return expected.every((re) => re.test(text)) ? text : undefined;
+  }).catch(() => scrape());
+  for (const re of expected) expect(metrics).toMatch(re);
   // No secret in any label.
   expect(metrics).not.toContain(TEST_TOKEN);
 });
