@@ -6,19 +6,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { pipelineWorkflowId } from '../../src/workflows/definitions';
+import { mainPushDelivery } from '../helpers/deliveries';
 import { fetchHistoryText } from '../helpers/history';
 import { eventually, testAddress, testClient, unique } from '../helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
 const SECRET = 'shutdown-webhook-secret';
 const DATASET = 'acme/product-images';
-const fixture = readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8');
 
 let client: Client;
 let service: ChildProcess | undefined;
@@ -32,69 +32,41 @@ afterAll(async () => {
   await client?.connection.close();
 });
 
-/** A delivery of main moving to `sha`. */
-function delivery(sha: string): string {
-  const payload = JSON.parse(fixture) as { repo: { headSha?: string }; updatedRefs?: Array<{ newSha?: string }> };
-  payload.repo.headSha = sha;
-  for (const ref of payload.updatedRefs ?? []) ref.newSha = sha;
-  return JSON.stringify(payload);
-}
-
 type Outcome = { sha: string; status?: number; error?: string };
 
-/** One delivery on its own connection (no keep-alive), so a closed listener shows as a refused connection. */
-function send(port: number, sha: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const body = delivery(sha);
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/webhook',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET, 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve({ sha, status: res.statusCode }));
-      },
-    );
-    req.once('error', (err: NodeJS.ErrnoException) => resolve({ sha, error: err.code ?? err.message }));
-    req.end(body);
+/**
+ * A delivery of main moving to `sha` on its own connection (no keep-alive, so a closed listener shows as a
+ * refused connection). `headStart` characters of the body are sent now, the rest by `finish()`.
+ */
+function post(port: number, sha: string, headStart: number): { finish(): Promise<Outcome> } {
+  const body = JSON.stringify(mainPushDelivery(DATASET, sha));
+  const req = httpRequest({
+    host: '127.0.0.1',
+    port,
+    path: '/webhook',
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET, 'content-length': body.length },
   });
-}
-
-/** A delivery whose headers are sent now and whose body is finished later. */
-function startSlow(port: number, sha: string): { finish(): Promise<Outcome> } {
-  const body = delivery(sha);
-  let req: ClientRequest;
   const answered = new Promise<Outcome>((resolve) => {
-    req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/webhook',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET, 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve({ sha, status: res.statusCode }));
-      },
-    );
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve({ sha, status: res.statusCode }));
+    });
     req.once('error', (err: NodeJS.ErrnoException) => resolve({ sha, error: err.code ?? err.message }));
-    req.flushHeaders();
-    req.write(body.slice(0, 40));
   });
+  req.flushHeaders();
+  req.write(body.slice(0, headStart));
   return {
     finish: () => {
-      req.end(body.slice(40));
+      req.end(body.slice(headStart));
       return answered;
     },
   };
 }
+
+const send = (port: number, sha: string): Promise<Outcome> => post(port, sha, 0).finish();
+const startSlow = (port: number, sha: string) => post(port, sha, 40);
 
 const newSha = () => randomBytes(20).toString('hex');
 

@@ -7,10 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mainPushDelivery } from '../helpers/deliveries';
 import { startFakes, TEST_TOKEN, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, testAddress, testBundlePath, unique } from '../helpers/temporal';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
@@ -139,12 +140,7 @@ test('each delivery is one trace from the HTTP span through signalWithStart, bot
   /** A push to main, delivered inside the caller's own trace (as a proxy or the Hub could send one). */
   const deliver = async () => {
     const sha = fakes.hub.pushCommit(fakes.dataset);
-    const payload = JSON.parse(
-      readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8'),
-    ) as { repo: { name: string; headSha?: string }; updatedRefs?: Array<{ ref: string; newSha?: string }> };
-    payload.repo.name = fakes.dataset;
-    payload.repo.headSha = sha;
-    for (const ref of payload.updatedRefs ?? []) if (ref.ref === 'refs/heads/main') ref.newSha = sha;
+    const payload = mainPushDelivery(fakes.dataset, sha);
     const traceId = randomBytes(16).toString('hex');
     const callerSpanId = randomBytes(8).toString('hex');
     const res = await fetch(`http://127.0.0.1:${port}/webhook`, {

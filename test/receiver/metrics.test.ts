@@ -2,8 +2,6 @@
  * GET /metrics on the receiver: deliveries by outcome and pipeline, the answer-time histogram, signal
  * failures, and each pipeline's queue depth and active runs, after real deliveries recorded in Temporal.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/load-config';
@@ -14,19 +12,12 @@ import { createApp } from '../../src/server/app';
 import { Drain } from '../../src/server/drain';
 import { UpdateRecorder } from '../../src/server/record-update';
 import { pipelineStateQuery, pipelineWorkflowId } from '../../src/workflows/definitions';
+import { mainPushDelivery } from '../helpers/deliveries';
 import { startFakes, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
 const SECRET = 'a-webhook-secret-for-tests';
-const payload = (dataset: string, sha: string) => {
-  const body = JSON.parse(
-    readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8'),
-  ) as { repo: { name: string; headSha?: string }; updatedRefs?: Array<{ ref: string; newSha?: string }> };
-  body.repo.name = dataset;
-  body.repo.headSha = sha;
-  for (const ref of body.updatedRefs ?? []) if (ref.ref === 'refs/heads/main') ref.newSha = sha;
-  return body;
-};
+const payload = mainPushDelivery;
 
 let fakes: FakeStack;
 let client: Client;
