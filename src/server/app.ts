@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { httpServerSpans } from '../observability/http-span';
+import type { ReceiverMetrics } from '../observability/metrics';
+import type { Drain } from './drain';
+import { metricsRoute } from './metrics-route';
 import type { PipelineSpec } from '../config/config-schema';
 import { apiRouter } from './api-router';
 import type { UpdateRecorder } from './record-update';
@@ -25,6 +30,12 @@ export interface AppDeps {
   temporalTimeoutMs?: number;
   /** Deadline of a query (needs a worker; on timeout the API falls back to visibility, `live: false`). */
   queryTimeoutMs?: number;
+  /** GET /metrics and delivery counts. */
+  metrics?: ReceiverMetrics;
+  /** An HTTP span per request (tracing on). */
+  tracer?: Tracer;
+  /** Graceful shutdown: in-flight tracking, 503 while draining. */
+  drain?: Drain;
 }
 
 const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
@@ -36,6 +47,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+  if (deps.drain) app.use(deps.drain.track());
+  if (deps.tracer) app.use(httpServerSpans(deps.tracer));
 
   const timeoutMs = deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
   const reader = new StatusReader({
@@ -54,6 +67,8 @@ export function createApp(deps: AppDeps): express.Express {
       recorder: deps.recorder,
       logger: deps.logger,
       bodyLimit: deps.bodyLimit ?? '1mb',
+      metrics: deps.metrics,
+      isDraining: () => deps.drain?.draining ?? false,
     }),
   );
   app.use(apiRouter({ reader, actions, adminToken: deps.adminToken, logger: deps.logger }));
@@ -61,6 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res, next) => {
+    if (deps.drain?.draining) return void res.status(503).json({ status: 'draining' });
     deps.recorder
       .reachable()
       .then((ok) => {
@@ -70,6 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
       })
       .catch(next);
   });
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get('/', statusPageHandler(reader, deps.logger, deps.temporalUiUrl));
 
   app.use((_req, res) => {

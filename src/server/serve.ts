@@ -1,8 +1,12 @@
 import { createServer, type Server } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
+import type { ReceiverMetrics } from '../observability/metrics';
 import type { PipelineSpec } from '../config/config-schema';
 import type { Logger } from '../logging';
 import { createApp } from './app';
+import { Drain } from './drain';
 import { UpdateRecorder } from './record-update';
 
 export interface ReceiverOptions {
@@ -19,6 +23,12 @@ export interface ReceiverOptions {
   requestTimeoutMs?: number;
   /** Guards the write API (ADMIN_TOKEN); unset = the write API is disabled. */
   adminToken?: string;
+  metrics?: ReceiverMetrics;
+  tracer?: Tracer;
+  /** On close: answer 503 (readyz and new deliveries) this long before the listener closes. */
+  drainDelayMs?: number;
+  /** On close: how long in-flight requests may take before their connections are cut. */
+  graceMs?: number;
 }
 
 export interface Receiver {
@@ -26,12 +36,14 @@ export interface Receiver {
   port: number;
   /** Records updates into Temporal (also used by the folder watchers). */
   recorder: UpdateRecorder;
+  /** Drains (see drain.ts), then closes the listener and waits for in-flight requests. */
   close(): Promise<void>;
 }
 
 /** Starts the HTTP receiver; resolves once it listens. */
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const recorder = new UpdateRecorder(options.client, options.taskQueue, options.signalTimeoutMs);
+  const recorder = new UpdateRecorder(options.client, options.taskQueue, options.signalTimeoutMs, options.metrics);
+  const drain = new Drain();
   const app = createApp({
     pipelines: options.pipelines,
     webhookSecret: options.webhookSecret,
@@ -41,6 +53,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     temporalUiUrl: options.temporalUiUrl,
     adminToken: options.adminToken,
     temporalTimeoutMs: options.signalTimeoutMs,
+    metrics: options.metrics,
+    tracer: options.tracer,
+    drain,
   });
   // A slow or stalled request (slowloris) must not hold a connection: the whole request must arrive within
   // requestTimeout, checked every second rather than Node's default 30.
@@ -62,10 +77,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     server,
     port,
     recorder,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
+    close: async () => {
+      drain.start();
+      options.logger.info({ inFlight: drain.requestsInFlight }, 'receiver draining: new deliveries get 503');
+      if (options.drainDelayMs) await delay(options.drainDelayMs);
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      if (!(await drain.settled(options.graceMs ?? 10_000))) {
+        options.logger.warn({ inFlight: drain.requestsInFlight }, 'grace time over: closing open connections');
+      }
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

@@ -2,6 +2,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from 'pino';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPath } from '../config/format-issues';
+import { inRequestContext } from '../observability/http-span';
+import { deliveryOutcome, type ReceiverMetrics } from '../observability/metrics';
 import type { Delivery } from '../workflows/definitions';
 import type { UpdateRecorder } from './record-update';
 import { routeEvent } from './route-event';
@@ -17,6 +19,9 @@ export interface WebhookRouteDeps {
   bodyLimit: string;
   /** Seconds a client should wait before retrying a 503. */
   retryAfterSeconds?: number;
+  metrics?: ReceiverMetrics;
+  /** True once the receiver is shutting down: new deliveries get 503. */
+  isDraining?: () => boolean;
 }
 
 /**
@@ -29,6 +34,15 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
 
   router.post(
     '/webhook',
+    (_req, res, next) => {
+      if (deps.metrics) measure(deps.metrics, res);
+      if (deps.isDraining?.()) {
+        res.locals.refusedWhileDraining = true;
+        res.setHeader('Retry-After', String(deps.retryAfterSeconds ?? 10));
+        return reply(res, 503, { error: 'shutting down; retry later' });
+      }
+      next();
+    },
     (req, res, next) => {
       const verdict = checkSecret(req.headers['x-webhook-secret'], req.query.secret, deps.webhookSecret);
       if (verdict === 'missing') return reply(res, 401, { error: 'missing X-Webhook-Secret header' });
@@ -70,9 +84,10 @@ async function handleDelivery(deps: WebhookRouteDeps, req: Request, res: Respons
     newSha: decision.revision ?? null,
   };
   const names = decision.pipelines.map((p) => p.name);
+  res.locals.pipelines = names;
   try {
-    const workflowIds = await Promise.all(
-      decision.pipelines.map((p) => deps.recorder.record(p, decision.revision, delivery)),
+    const workflowIds = await inRequestContext(res, () =>
+      Promise.all(decision.pipelines.map((p) => deps.recorder.record(p, decision.revision, delivery))),
     );
     deps.logger.info({ pipelines: names, revision: decision.revision, dataset: payload.repo.name }, 'webhook recorded');
     reply(res, 202, { processed: true, pipelines: names, workflowIds, revision: decision.revision ?? null });
@@ -84,6 +99,16 @@ async function handleDelivery(deps: WebhookRouteDeps, req: Request, res: Respons
     res.setHeader('Retry-After', String(deps.retryAfterSeconds ?? 10));
     reply(res, 503, { error: 'Temporal could not record the event; retry later' });
   }
+}
+
+/** Counts the delivery by how it was answered, with the pipelines it was for (set once routed). */
+function measure(metrics: ReceiverMetrics, res: Response): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const pipelines = (res.locals.pipelines as string[] | undefined) ?? [];
+    metrics.delivery(deliveryOutcome(res.statusCode, res.locals.refusedWhileDraining === true), pipelines, seconds);
+  });
 }
 
 /** body-parser's errors, mapped to the documented codes. */
