@@ -1,4 +1,4 @@
-import { HttpError, MalformedResponseError, networkError, parseRetryAfter, safeUrl } from './http-error';
+import { HttpError, MalformedResponseError, NetworkError, networkError, parseRetryAfter, safeUrl } from './http-error';
 
 export interface RequestOptions {
   method?: string;
@@ -52,6 +52,8 @@ export async function requestJson<T = unknown>(url: string, options: RequestOpti
     });
     text = await response.text();
   } catch (err) {
+    // A fetch that classifies answers itself (hubFetch) has already said what went wrong: keep its verdict.
+    if (err instanceof HttpError || err instanceof NetworkError) throw err;
     throw networkError(method, url, err);
   }
 
