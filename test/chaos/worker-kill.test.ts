@@ -1,7 +1,8 @@
 /**
- * kill -9 of the worker while it is inside each step. Seven runs, each held by a fake inside a different
+ * kill -9 of the worker while it is inside each step. Eight runs, each held by a fake inside a different
  * step (createProject, addData, startProcessing for AutoTrain and for Jobs, pollStatus, notify, and the
- * compensation's stop), are in flight when the one worker process is killed; the held requests then go on
+ * compensation's stop of a failed and of a cancelled run), are in flight when the one worker process is
+ * killed; the held requests then go on
  * (the server did the work, the answer reaches no one), and a new worker process takes over.
  */
 import type { Fault, FaultPlan } from '../fakes/faults';
@@ -9,7 +10,7 @@ import { retrainWorkflowId } from '../../src/workflows/definitions';
 import { finishedAttempts } from './harness/history';
 import type { InvariantResult } from './harness/invariants';
 import { check, finishScenario, failLostAttempt, type RowSpec } from './harness/scenario';
-import { ChaosEnv, type PipelineUnderTest } from './harness/stack';
+import { ChaosEnv, type Deployment, type PipelineUnderTest } from './harness/stack';
 import { gate, until, type Gate } from './harness/wait';
 
 let env: ChaosEnv;
@@ -31,6 +32,8 @@ interface KillCase {
   fault: Fault;
   plan: FaultPlan;
   gate: Gate;
+  /** What else must happen, once the run was delivered, to bring it into its step. */
+  meanwhile?: (deployment: Deployment) => Promise<void>;
 }
 
 const SHORTCUT =
@@ -125,6 +128,36 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
     "training fails (the Space breaks); the compensation's stop_training is held by the fake, worker killed, request released; the lost attempt is failed through Temporal; a new worker process takes over",
   );
 
+  // A run cancelled by a newer revision (on_new_revision: cancel) compensates as well: hold its stop.
+  {
+    const pipeline = await env.pipeline('kill-cancelled', {
+      script: { outcome: 'hang', buildMs: 100 },
+      config: { on_new_revision: 'cancel' },
+    });
+    const revision = env.hub.pushCommit(pipeline.dataset);
+    const held = gate();
+    const fault: Fault = { method: 'POST', path: '/api/stop_training', times: 1, hold: held.promise };
+    cases.push({
+      row: {
+        order: 17,
+        fault: 'kill -9 during compensation of a cancelled run',
+        how: 'on_new_revision "cancel": a newer revision arrives while the first trains; the cancelled run\'s stop_training is held by the fake, worker killed, request released; the lost attempt is failed through Temporal; a new worker process takes over',
+      },
+      pipeline,
+      revision,
+      lostActivity: 'stopTraining',
+      fault,
+      plan: pipeline.autotrain!.faults.add(fault),
+      gate: held,
+      meanwhile: async (deployment) => {
+        const space = await until(() => pipeline.autotrain!.projects.values().next().value?.jobId, 'the first Space');
+        await until(() => (env.hub.spaceStage(space) === 'RUNNING' ? true : undefined), 'the first Space to run');
+        pipeline.autotrain!.defaultScript = { outcome: 'success', buildMs: 100, runMs: 800 };
+        expect((await deployment.deliver(pipeline, env.hub.pushCommit(pipeline.dataset))).status).toBe(202);
+      },
+    });
+  }
+
   const deployment = await env.deployment(
     cases.map((c) => c.pipeline),
     'kill',
@@ -133,6 +166,7 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
   const first = await deployment.startWorker();
   const killedPid = first.pid;
   for (const c of cases) expect((await deployment.deliver(c.pipeline, c.revision)).status).toBe(202);
+  await Promise.all(cases.map((c) => (c.meanwhile ? c.meanwhile(deployment) : Promise.resolve())));
 
   // Every run is inside its step, its request held by a fake.
   await until(
