@@ -154,6 +154,19 @@ export class TemporalServer {
 
   /** Starts the server and waits until the default namespace answers. */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        // Another process on this machine may take a port the CLI picked at random (HTTP API, metrics,
+        // internal services) between the CLI's choice and its bind: start again.
+        if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+        await this.process.kill9();
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     // The CLI prints its banner before the frontend accepts calls: wait for the namespace itself.
     await this.process.start(/Temporal Server:|Server:/, 60_000);
     const deadline = Date.now() + 60_000;
