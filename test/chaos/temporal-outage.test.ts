@@ -29,9 +29,12 @@ test('Temporal unreachable when a webhook arrives: 503 with Retry-After, then th
   const revision = env.hub.pushCommit(pipeline.dataset);
 
   await env.temporal.kill9();
-  // An outage of some seconds: three deliveries (each waits up to SIGNAL_TIMEOUT_MS for Temporal).
-  const refused: DeliveryRecord[] = [];
-  for (let i = 0; i < 3; i++) refused.push(await deployment.deliver(pipeline, revision));
+  // An outage of some seconds: three deliveries (each waits up to SIGNAL_TIMEOUT_MS for Temporal), with the
+  // receiver process restarted in the middle of it (it must start, and answer, without Temporal).
+  const refused: DeliveryRecord[] = [await deployment.deliver(pipeline, revision)];
+  await deployment.receiver.kill9();
+  await deployment.startReceiver();
+  for (let i = 0; i < 2; i++) refused.push(await deployment.deliver(pipeline, revision));
   await env.temporal.start();
   // The Hub retries a delivery that was not answered 2xx; so does this test, until it is accepted.
   const accepted = await deployment.deliverUntilAccepted(pipeline, revision);
@@ -41,7 +44,7 @@ test('Temporal unreachable when a webhook arrives: 503 with Retry-After, then th
     {
       order: 20,
       fault: 'Temporal unreachable when a webhook arrives',
-      how: 'dev server killed -9, three deliveries, dev server started again on its file; the same delivery re-sent until accepted, as the Hub retries',
+      how: 'dev server killed -9; three deliveries, with the receiver killed -9 and started again between the first two; dev server started again on its file; the same delivery re-sent until accepted, as the Hub retries',
     },
     [pipeline],
     deployment.ledger.records,
