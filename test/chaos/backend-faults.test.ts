@@ -61,10 +61,11 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
   // 429 with Retry-After: AutoTrain's create_project, the Hub's dataset info (addData), Jobs' create.
   {
     const at = await pipeline('rate-at');
+    const revisionInfo = new RegExp(`^/api/datasets/${at.dataset}/revision/[0-9a-f]{40}$`);
     at.autotrain!.faults.add({ method: 'POST', path: '/api/create_project', times: 2, status: 429, retryAfter: 3 });
     env.hub.faults.add({
       method: 'GET',
-      path: new RegExp(`^/api/datasets/${at.dataset}/revision/[0-9a-f]{40}$`),
+      path: revisionInfo,
       times: 1,
       status: 429,
       retryAfter: 2,
@@ -89,6 +90,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       pipelines: [at, jobs],
       extra: () => [
         honoursRetryAfter(at.autotrain!.faults, 'AutoTrain create_project', (r) => r.path === '/api/create_project', 3),
+        honoursRetryAfter(env.hub.faults, 'Hub dataset revision', (r) => revisionInfo.test(r.path), 2),
         honoursRetryAfter(env.hub.faults, 'Hub discussion POST', (r) => r.method === 'POST' && r.path === notices, 2),
         honoursRetryAfter(
           env.jobs.faults,
