@@ -4,6 +4,7 @@
  * the dev server killed -9 and started again on its SQLite file while a run trains (the worker and receiver
  * processes carry on without a restart of their own).
  */
+import { progressQuery, retrainWorkflowId } from '../../src/workflows/definitions';
 import type { DeliveryRecord } from './harness/deliveries';
 import { pipelineState } from './harness/invariants';
 import { check, finishScenario } from './harness/scenario';
@@ -72,18 +73,33 @@ test('Temporal unreachable when a webhook arrives: 503 with Retry-After, then th
 
 test('the Temporal dev server killed -9 and restarted mid-run: the run completes, new deliveries train', async () => {
   const startedAt = Date.now();
-  const pipeline = await env.pipeline('restart', { script: { outcome: 'success', buildMs: 200, runMs: 6000 } });
+  const pipeline = await env.pipeline('restart', {
+    script: { outcome: 'success', buildMs: 200, runMs: 8000 },
+    config: { poll_interval_seconds: 10 },
+  });
   const deployment = await env.deployment([pipeline], 'restart');
   await deployment.startReceiver();
   const worker = await deployment.startWorker();
   const first = env.hub.pushCommit(pipeline.dataset);
   expect((await deployment.deliver(pipeline, first)).status).toBe(202);
 
-  // Training is in flight: the Space was created and the run polls it.
+  // Training is in flight: the Space was created, and the run has polled it and sleeps until the next check
+  // (an activity in flight at the kill may lose its completion: then it is retried after its timeout, a
+  // minute or two, which is correct but slow for a suite).
   const space = await until(
     () => pipeline.autotrain!.projects.values().next().value?.jobId,
     'the training Space',
     120_000,
+  );
+  const run = env.client.workflow.getHandle(retrainWorkflowId(pipeline.name, first));
+  await until(
+    async () => {
+      const [progress, described] = await Promise.all([run.query(progressQuery), run.describe()]);
+      return progress.polls >= 1 && (described.raw.pendingActivities ?? []).length === 0 ? true : undefined;
+    },
+    'the run to sleep between status checks',
+    60_000,
+    100,
   );
   await env.temporal.kill9();
   // Down until the training has finished at the backend (it goes on by itself), with deliveries of a new
@@ -100,7 +116,7 @@ test('the Temporal dev server killed -9 and restarted mid-run: the run completes
     {
       order: 21,
       fault: 'Temporal dev server restarted mid-run',
-      how: 'dev server (SQLite file) killed -9 while the run trains and kept down until the training ended at the backend (deliveries meanwhile answered 503), started again on the same file and port; the new revision re-sent until accepted',
+      how: 'dev server (SQLite file) killed -9 while the run trains (between two status checks) and kept down until the training ended at the backend (deliveries meanwhile answered 503), started again on the same file and port; the new revision re-sent until accepted',
     },
     [pipeline],
     deployment.ledger.records,
