@@ -4,7 +4,7 @@
  * trainings that hang. One receiver and one worker process serve every pipeline; each pipeline has its own
  * fault, and they all run at once.
  */
-import type { FaultPlan, SeenRequest } from '../fakes/faults';
+import type { Fault, FaultPlan, SeenRequest } from '../fakes/faults';
 import { finishScenario, check, type RowSpec } from './harness/scenario';
 import type { InvariantResult } from './harness/invariants';
 import { ChaosEnv, type PipelineOptions, type PipelineUnderTest } from './harness/stack';
@@ -23,11 +23,33 @@ const JOB = /^\/api\/jobs\/acme\/[0-9a-f]{24}$/;
 const CREATE_JOB = /^\/api\/jobs\/acme$/;
 const never = new Promise<void>(() => {});
 
+/** The faults of the case being set up; each must have taken its requests by the end. */
+const injected: Array<{ plan: FaultPlan; fault: Fault }> = [];
+function inject(plan: FaultPlan, fault: Fault): void {
+  plan.add(fault);
+  injected.push({ plan, fault });
+}
+
+/** Every fault of a case hit as often as it was meant to (else the row would pass without its fault). */
+function allHit(faults: Array<{ plan: FaultPlan; fault: Fault }>): InvariantResult {
+  const missed = faults.filter(({ plan, fault }) => plan.hitsOf(fault) < fault.times);
+  return check(
+    'every injected fault was hit',
+    missed.length === 0,
+    missed.length === 0
+      ? `${faults.length} faults, ${faults.reduce((n, f) => n + f.plan.hitsOf(f.fault), 0)} requests answered by them`
+      : missed
+          .map(({ plan, fault }) => `${fault.method} ${String(fault.path)}: ${plan.hitsOf(fault)}/${fault.times}`)
+          .join('; '),
+  );
+}
+
 interface FaultCase {
   row: RowSpec;
   pipelines: PipelineUnderTest[];
   /** The scenario's own checks, after the invariants. */
   extra?: () => InvariantResult[];
+  faults?: Array<{ plan: FaultPlan; fault: Fault }>;
 }
 
 /** After each 429 with `Retry-After: s`, the pipeline's next same request came at least s seconds later. */
@@ -62,8 +84,8 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
   {
     const at = await pipeline('rate-at');
     const revisionInfo = new RegExp(`^/api/datasets/${at.dataset}/revision/[0-9a-f]{40}$`);
-    at.autotrain!.faults.add({ method: 'POST', path: '/api/create_project', times: 2, status: 429, retryAfter: 3 });
-    env.hub.faults.add({
+    inject(at.autotrain!.faults, { method: 'POST', path: '/api/create_project', times: 2, status: 429, retryAfter: 3 });
+    inject(env.hub.faults, {
       method: 'GET',
       path: revisionInfo,
       times: 1,
@@ -71,9 +93,9 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       retryAfter: 2,
     });
     const notices = `/api/datasets/${at.dataset}/discussions`;
-    env.hub.faults.add({ method: 'POST', path: notices, times: 1, status: 429, retryAfter: 2 });
+    inject(env.hub.faults, { method: 'POST', path: notices, times: 1, status: 429, retryAfter: 2 });
     const jobs = await pipeline('rate-jobs', { backend: 'hf-jobs' });
-    env.jobs.faults.add({
+    inject(env.jobs.faults, {
       method: 'POST',
       path: CREATE_JOB,
       when: env.jobsOf(jobs),
@@ -82,6 +104,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       retryAfter: 3,
     });
     cases.push({
+      faults: injected.splice(0),
       row: {
         order: 30,
         fault: 'backend answers 429 with Retry-After',
@@ -105,22 +128,23 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
   // Bursts of 500: create, status checks, the announcement.
   {
     const at = await pipeline('burst-at');
-    at.autotrain!.faults.add({ method: 'POST', path: '/api/create_project', times: 2, status: 500 });
-    env.hub.faults.add({
+    inject(at.autotrain!.faults, { method: 'POST', path: '/api/create_project', times: 2, status: 500 });
+    inject(env.hub.faults, {
       method: 'GET',
       path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{7}/runtime$`),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 4,
       status: 500,
     });
-    env.hub.faults.add({ method: 'POST', path: `/api/datasets/${at.dataset}/discussions`, times: 3, status: 503 });
+    inject(env.hub.faults, { method: 'POST', path: `/api/datasets/${at.dataset}/discussions`, times: 3, status: 503 });
     const jobs = await pipeline('burst-jobs', { backend: 'hf-jobs' });
-    env.jobs.faults.add({ method: 'GET', path: JOB, when: env.jobsOf(jobs), times: 4, status: 500 });
+    inject(env.jobs.faults, { method: 'GET', path: JOB, when: env.jobsOf(jobs), times: 4, status: 500 });
     cases.push({
+      faults: injected.splice(0),
       row: {
         order: 31,
         fault: 'backend answers bursts of 500',
-        how: 'AutoTrain create_project 500 ×2, Hub Space runtime 500 ×2, Hub discussion POST 503 ×3, Jobs status 500 ×4',
+        how: 'AutoTrain create_project 500 ×2, Hub Space runtime 500 ×4, Hub discussion POST 503 ×3, Jobs status 500 ×4',
       },
       pipelines: [at, jobs],
     });
@@ -129,14 +153,14 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
   // 200 with malformed JSON: the server's answer is unusable (and it did nothing).
   {
     const at = await pipeline('garbled-at');
-    at.autotrain!.faults.add({
+    inject(at.autotrain!.faults, {
       method: 'POST',
       path: '/api/create_project',
       times: 1,
       status: 200,
       rawBody: '{"message": "Project cre',
     });
-    env.hub.faults.add({
+    inject(env.hub.faults, {
       method: 'GET',
       path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{7}/runtime$`),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
@@ -144,7 +168,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       status: 200,
       rawBody: '{"stage": "RUNN',
     });
-    env.hub.faults.add({
+    inject(env.hub.faults, {
       method: 'GET',
       path: `/api/datasets/${at.dataset}/discussions`,
       times: 1,
@@ -152,7 +176,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       rawBody: '<html>Bad gateway</html>',
     });
     const jobs = await pipeline('garbled-jobs', { backend: 'hf-jobs' });
-    env.jobs.faults.add({
+    inject(env.jobs.faults, {
       method: 'GET',
       path: JOB,
       when: env.jobsOf(jobs),
@@ -161,6 +185,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       rawBody: '{"id": "x", "status": ',
     });
     cases.push({
+      faults: injected.splice(0),
       row: {
         order: 32,
         fault: 'backend answers malformed JSON',
@@ -173,10 +198,16 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
   // Slower than our client waits (30 s): the server still does the work after the client gave up.
   {
     const at = await pipeline('slow-at');
-    env.hub.faults.add({ method: 'POST', path: `/api/datasets/${at.dataset}/discussions`, times: 1, delayMs: 35_000 });
+    inject(env.hub.faults, {
+      method: 'POST',
+      path: `/api/datasets/${at.dataset}/discussions`,
+      times: 1,
+      delayMs: 35_000,
+    });
     const jobs = await pipeline('slow-jobs', { backend: 'hf-jobs' });
-    env.jobs.faults.add({ method: 'POST', path: CREATE_JOB, when: env.jobsOf(jobs), times: 1, delayMs: 35_000 });
+    inject(env.jobs.faults, { method: 'POST', path: CREATE_JOB, when: env.jobsOf(jobs), times: 1, delayMs: 35_000 });
     cases.push({
+      faults: injected.splice(0),
       row: {
         order: 33,
         fault: 'backend times out (answers after 35 s, work done)',
@@ -189,7 +220,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
   // Hangs: a request never answered; a training that never ends.
   {
     const at = await pipeline('hang-at');
-    env.hub.faults.add({
+    inject(env.hub.faults, {
       method: 'GET',
       path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{7}/runtime$`),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
@@ -201,8 +232,9 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
       config: { max_training_time: 15 },
     });
     const jobs = await pipeline('hang-jobs', { backend: 'hf-jobs' });
-    env.jobs.faults.add({ method: 'GET', path: JOB, when: env.jobsOf(jobs), times: 1, hold: never });
+    inject(env.jobs.faults, { method: 'GET', path: JOB, when: env.jobsOf(jobs), times: 1, hold: never });
     cases.push({
+      faults: injected.splice(0),
       row: {
         order: 34,
         fault: 'backend hangs',
@@ -230,7 +262,10 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
 
   const failures: string[] = [];
   for (const c of cases) {
-    const failed = await finishScenario(env, c.row, c.pipelines, deployment.ledger.records, startedAt, c.extra);
+    const failed = await finishScenario(env, c.row, c.pipelines, deployment.ledger.records, startedAt, () => [
+      ...(c.extra?.() ?? []),
+      allHit(c.faults ?? []),
+    ]);
     failures.push(...failed.map((f) => `${c.row.fault}: ${f.name}: ${f.detail}`));
   }
   expect(failures).toEqual([]);

@@ -27,6 +27,8 @@ export interface Fault {
 export interface SeenRequest {
   method: string;
   path: string;
+  /** The parsed body, when the fake parses bodies before its faults. */
+  body?: unknown;
   at: number;
   /** The status a fault answered with; undefined when the request went on to the normal routes. */
   faultStatus?: number;
@@ -39,16 +41,25 @@ export interface SeenRequest {
 /** Faults a fake applies before its normal routes; `hits` counts how many requests each one took. */
 export class FaultPlan {
   private readonly faults: Array<Fault & { hits: number }> = [];
+  private readonly entries = new Map<Fault, Fault & { hits: number }>();
   /** Every request that reached the plan, in order of arrival. */
   readonly seen: SeenRequest[] = [];
 
   add(fault: Fault): this {
-    this.faults.push({ ...fault, hits: 0 });
+    const entry = { ...fault, hits: 0 };
+    this.faults.push(entry);
+    this.entries.set(fault, entry);
     return this;
+  }
+
+  /** How many requests this very fault took. */
+  hitsOf(fault: Fault): number {
+    return this.entries.get(fault)?.hits ?? 0;
   }
 
   clear(): void {
     this.faults.length = 0;
+    this.entries.clear();
   }
 
   hits(path: RegExp | string): number {
@@ -57,7 +68,7 @@ export class FaultPlan {
 
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
-      const seen: SeenRequest = { method: req.method, path: req.path, at: Date.now() };
+      const seen: SeenRequest = { method: req.method, path: req.path, body: req.body as unknown, at: Date.now() };
       this.seen.push(seen);
       res.once('close', () => {
         if (!res.writableFinished) seen.clientGone = true;
