@@ -5,7 +5,7 @@
  */
 import { checkInvariants, INVARIANTS, settle } from './harness/invariants';
 import { ChaosEnv } from './harness/stack';
-import { until } from './harness/wait';
+import { eventually } from '../helpers/temporal';
 
 let env: ChaosEnv;
 
@@ -26,8 +26,8 @@ test('a hanging run, then one terminated without compensation, breaks the invari
   await deployment.startWorker();
   const revision = env.hub.pushCommit(pipeline.dataset);
   expect((await deployment.deliver(pipeline, revision)).status).toBe(202);
-  const space = await until(() => pipeline.autotrain!.projects.values().next().value?.jobId, 'the Space', 60_000);
-  await until(() => (env.hub.spaceStage(space) === 'RUNNING' ? true : undefined), 'the Space to run', 60_000);
+  const space = await eventually(() => pipeline.autotrain!.projects.values().next().value?.jobId, 60_000, 'the Space');
+  await eventually(() => (env.hub.spaceStage(space) === 'RUNNING' ? true : undefined), 60_000, 'the Space to run');
 
   const hanging = await settle(env, [pipeline], deployment.ledger.records, 3_000);
   expect(hanging.settled).toBe(false);

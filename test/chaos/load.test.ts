@@ -6,7 +6,7 @@
 import { historyIdentities } from './harness/history';
 import { check, finishScenario } from './harness/scenario';
 import { ChaosEnv, type PipelineUnderTest } from './harness/stack';
-import { until } from './harness/wait';
+import { eventually } from '../helpers/temporal';
 import type { DeliveryRecord } from './harness/deliveries';
 
 let env: ChaosEnv;
@@ -56,9 +56,9 @@ test('the receiver killed -9 under load and restarted: every delivery is accepte
   const senders = Array.from({ length: 6 }, () => sender());
   // Kill the receiver a third of the way through, with requests in flight; start it again once some
   // deliveries have failed.
-  await until(() => (sent >= deliveries.length / 3 ? true : undefined), 'a third of the deliveries sent', 60_000);
+  await eventually(() => (sent >= deliveries.length / 3 ? true : undefined), 60_000, 'a third of the deliveries sent');
   await deployment.receiver.kill9();
-  await until(() => (failedFirst.length >= 3 ? true : undefined), 'deliveries to fail while it is down', 60_000);
+  await eventually(() => (failedFirst.length >= 3 ? true : undefined), 60_000, 'deliveries to fail while it is down');
   await deployment.startReceiver();
   await Promise.all(senders);
 
@@ -110,10 +110,10 @@ test('two worker processes on one task queue: every run exactly once', async () 
     await Promise.all([deployment.deliver(p, revision), deployment.deliver(p, revision)]);
   }
   // A second revision for each while the first trains: queued, then trained.
-  await until(
+  await eventually(
     () => (pipelines.every((p) => p.backend !== 'autotrain' || p.autotrain!.projects.size > 0) ? true : undefined),
-    'the first trainings',
     60_000,
+    'the first trainings',
   );
   for (const p of pipelines) await deployment.deliver(p, env.hub.pushCommit(p.dataset));
 

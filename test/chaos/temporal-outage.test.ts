@@ -9,7 +9,7 @@ import type { DeliveryRecord } from './harness/deliveries';
 import { pipelineState } from './harness/invariants';
 import { check, finishScenario } from './harness/scenario';
 import { ChaosEnv } from './harness/stack';
-import { until } from './harness/wait';
+import { eventually } from '../helpers/temporal';
 
 let env: ChaosEnv;
 
@@ -86,19 +86,19 @@ test('the Temporal dev server killed -9 and restarted mid-run: the run completes
   // Training is in flight: the Space was created, and the run has polled it and sleeps until the next check
   // (an activity in flight at the kill may lose its completion: then it is retried after its timeout, a
   // minute or two, which is correct but slow for a suite).
-  const space = await until(
+  const space = await eventually(
     () => pipeline.autotrain!.projects.values().next().value?.jobId,
-    'the training Space',
     120_000,
+    'the training Space',
   );
   const run = env.client.workflow.getHandle(retrainWorkflowId(pipeline.name, first));
-  await until(
+  await eventually(
     async () => {
       const [progress, described] = await Promise.all([run.query(progressQuery), run.describe()]);
       return progress.polls >= 1 && (described.raw.pendingActivities ?? []).length === 0 ? true : undefined;
     },
-    'the run to sleep between status checks',
     60_000,
+    'the run to sleep between status checks',
     100,
   );
   await env.temporal.kill9();

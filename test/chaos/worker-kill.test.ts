@@ -11,7 +11,8 @@ import { finishedAttempts } from './harness/history';
 import type { InvariantResult } from './harness/invariants';
 import { check, finishScenario, failLostAttempt, type RowSpec } from './harness/scenario';
 import { ChaosEnv, type Deployment, type PipelineUnderTest } from './harness/stack';
-import { gate, until, type Gate } from './harness/wait';
+import { eventually } from '../helpers/temporal';
+import { gate, type Gate } from './harness/wait';
 
 let env: ChaosEnv;
 
@@ -150,8 +151,16 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
       plan: pipeline.autotrain!.faults.add(fault),
       gate: held,
       meanwhile: async (deployment) => {
-        const space = await until(() => pipeline.autotrain!.projects.values().next().value?.jobId, 'the first Space');
-        await until(() => (env.hub.spaceStage(space) === 'RUNNING' ? true : undefined), 'the first Space to run');
+        const space = await eventually(
+          () => pipeline.autotrain!.projects.values().next().value?.jobId,
+          60_000,
+          'the first Space',
+        );
+        await eventually(
+          () => (env.hub.spaceStage(space) === 'RUNNING' ? true : undefined),
+          60_000,
+          'the first Space to run',
+        );
         pipeline.autotrain!.defaultScript = { outcome: 'success', buildMs: 100, runMs: 800 };
         expect((await deployment.deliver(pipeline, env.hub.pushCommit(pipeline.dataset))).status).toBe(202);
       },
@@ -169,10 +178,10 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
   await Promise.all(cases.map((c) => (c.meanwhile ? c.meanwhile(deployment) : Promise.resolve())));
 
   // Every run is inside its step, its request held by a fake.
-  await until(
+  await eventually(
     () => (cases.every((c) => c.plan.hits(c.fault.path) > 0) ? true : undefined),
-    'every run to be held inside its step',
     120_000,
+    'every run to be held inside its step',
   ).catch((err: Error) => {
     throw new Error(`${err.message}\n${first.output().slice(-3000)}`);
   });

@@ -12,7 +12,7 @@ import {
 } from '../../../src/workflows/definitions';
 import type { DeliveryRecord } from './deliveries';
 import type { ChaosEnv, PipelineUnderTest } from './stack';
-import { until } from './wait';
+import { eventually } from '../../helpers/temporal';
 
 export interface InvariantResult {
   name: string;
@@ -86,7 +86,7 @@ export async function settle(
   timeoutMs = 180_000,
 ): Promise<{ settled: boolean; why?: string }> {
   try {
-    await until(
+    await eventually(
       async () => {
         for (const p of pipelines) {
           const acked = deliveries.filter((d) => d.pipeline === p.name && d.status === 202).length;
@@ -105,8 +105,8 @@ export async function settle(
         }
         return true;
       },
-      'every pipeline idle and every retrain closed',
       timeoutMs,
+      'every pipeline idle and every retrain closed',
       1000,
     );
     return { settled: true };

@@ -5,7 +5,7 @@ import type { DeliveryRecord } from './deliveries';
 import { checkInvariants, settle, type InvariantResult } from './invariants';
 import type { ChaosEnv, PipelineUnderTest } from './stack';
 import { recordRow, type ScenarioRow } from './table';
-import { until } from './wait';
+import { eventually } from '../../helpers/temporal';
 
 export interface RowSpec {
   order: number;
@@ -57,14 +57,14 @@ export async function failLostAttempt(
   activityType: string,
 ): Promise<void> {
   const workflowId = retrainWorkflowId(pipeline.name, revision);
-  const activityId = await until(
+  const activityId = await eventually(
     async () => {
       const d = await client.workflow.getHandle(workflowId).describe();
       const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
       return pending?.activityId ?? undefined;
     },
-    `the pending ${activityType} of ${workflowId}`,
     30_000,
+    `the pending ${activityType} of ${workflowId}`,
   );
   await client.activity.fail(
     { workflowId, activityId },
