@@ -85,6 +85,7 @@ export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 30_000,
   what = 'condition',
+  everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -97,6 +98,6 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
