@@ -89,9 +89,11 @@ export function installRuntimeLogger(logger: Logger, metrics: { port?: number } 
   if (runtimeInstalled) return;
   Runtime.install({
     logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
-    ...(metrics.port !== undefined
-      ? {
-          telemetryOptions: {
+    telemetryOptions: {
+      // The Rust core's own logs (connection retries during an outage...) go through pino too, not raw stderr.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metrics.port !== undefined
+        ? {
             metrics: {
               prometheus: {
                 bindAddress: `0.0.0.0:${metrics.port}`,
@@ -99,9 +101,9 @@ export function installRuntimeLogger(logger: Logger, metrics: { port?: number } 
                 histogramBucketOverrides: { [WORKER_METRICS.trainingDuration]: TRAINING_DURATION_BUCKETS },
               },
             },
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
   });
   runtimeInstalled = true;
 }

@@ -6,6 +6,8 @@ import { httpServerSpans } from '../observability/http-span';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { Drain } from './drain';
 import { metricsRoute } from './metrics-route';
+import { securityHeaders } from './security-headers';
+import { writeRateLimit } from './write-rate-limit';
 import type { PipelineSpec } from '../config/config-schema';
 import { apiRouter } from './api-router';
 import type { UpdateRecorder } from './record-update';
@@ -36,6 +38,8 @@ export interface AppDeps {
   tracer?: Tracer;
   /** Graceful shutdown: in-flight tracking, 503 while draining. */
   drain?: Drain;
+  /** Write API requests allowed per client address and minute (default 30). */
+  writeRequestsPerMinute?: number;
 }
 
 const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
@@ -47,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+  app.use(securityHeaders());
   if (deps.drain) app.use(deps.drain.track());
   if (deps.tracer) app.use(httpServerSpans(deps.tracer));
 
@@ -71,6 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
       isDraining: () => deps.drain?.draining ?? false,
     }),
   );
+  app.use(writeRateLimit(deps.writeRequestsPerMinute));
   app.use(apiRouter({ reader, actions, adminToken: deps.adminToken, logger: deps.logger }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
