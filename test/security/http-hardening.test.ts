@@ -67,7 +67,9 @@ test('the write API refuses bodies over 16 KiB and is rate-limited per client, f
   expect(big.status).toBe(413);
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
-    const res = await request(limited).post('/api/pipelines/nope/trigger').set('Authorization', 'Bearer wrong-token-xxxxxxxx');
+    const res = await request(limited)
+      .post('/api/pipelines/nope/trigger')
+      .set('Authorization', 'Bearer wrong-token-xxxxxxxx');
     statuses.push(res.status);
   }
   expect(statuses.slice(0, 4)).toEqual([403, 403, 403, 403]);
