@@ -6,27 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
-import { RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
-import type { RetrainWorkflow } from '../../src/workflows/retrain';
-import { pipelineSpec, startFakes, type FakeStack } from '../helpers/stack';
-import { startWorker, testAddress, testBundlePath, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { useWorkerStack } from '../helpers/stack';
+import { testAddress, testBundlePath } from '../helpers/temporal';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'hub-retrain.js');
-let fakes: FakeStack;
-let client: Client;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  fakes = await startFakes();
-  client = await testClient();
-  worker = await startWorker(unique('history'), fakes.activityDeps);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await fakes?.stop();
-});
+const stack = useWorkerStack('history');
 
 const cli = (args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], {
@@ -41,13 +25,7 @@ const cli = (args: string[]) =>
   });
 
 test('a finished run is exported from Temporal and replays against this code; a tampered history fails', async () => {
-  const pipeline = pipelineSpec(fakes);
-  const revision = fakes.hub.head(fakes.dataset);
-  const handle = await client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
-    workflowId: retrainWorkflowId(pipeline.name, revision),
-    taskQueue: worker.taskQueue,
-    args: [{ pipeline, revision, attempt: 1 }],
-  });
+  const handle = await stack.startRetrain();
   await handle.result();
 
   const out = mkdtempSync(join(tmpdir(), 'histories-'));
