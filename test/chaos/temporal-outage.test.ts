@@ -4,12 +4,12 @@
  * the dev server killed -9 and started again on its SQLite file while a run trains (the worker and receiver
  * processes carry on without a restart of their own).
  */
-import { progressQuery, retrainWorkflowId } from '../../src/workflows/definitions';
+import { retrainWorkflowId } from '../../src/workflows/definitions';
 import type { DeliveryRecord } from './harness/deliveries';
 import { pipelineState } from './harness/invariants';
 import { check, finishScenario } from './harness/scenario';
 import { ChaosEnv } from './harness/stack';
-import { eventually } from '../helpers/temporal';
+import { eventually, trainingChecks } from '../helpers/temporal';
 
 let env: ChaosEnv;
 
@@ -94,8 +94,8 @@ test('the Temporal dev server killed -9 and restarted mid-run: the run completes
   const run = env.client.workflow.getHandle(retrainWorkflowId(pipeline.name, first));
   await eventually(
     async () => {
-      const [progress, described] = await Promise.all([run.query(progressQuery), run.describe()]);
-      return progress.polls >= 1 && (described.raw.pendingActivities ?? []).length === 0 ? true : undefined;
+      const waiting = await trainingChecks(env.client, run.workflowId);
+      return waiting && waiting.checks >= 1 && waiting.betweenChecks ? true : undefined;
     },
     60_000,
     'the run to sleep between status checks',

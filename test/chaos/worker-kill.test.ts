@@ -1,6 +1,6 @@
 /**
  * kill -9 of the worker while it is inside each step. Eight runs, each held by a fake inside a different
- * step (createProject, addData, startProcessing for AutoTrain and for Jobs, pollStatus, notify, and the
+ * step (createProject, addData, startProcessing for AutoTrain and for Jobs, a status check, notify, and the
  * compensation's stop of a failed and of a cancelled run), are in flight when the one worker process is
  * killed; the held requests then go on
  * (the server did the work, the answer reaches no one), and a new worker process takes over.
@@ -104,7 +104,7 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
   );
   await add(
     14,
-    'pollStatus',
+    'a status check (awaitTraining)',
     { script: { outcome: 'success', buildMs: 100, runMs: 1500 } },
     (_p, _r, g) => ({ method: 'POST', path: '/api/logs', times: 1, hold: g.promise }),
     autotrainOf,
@@ -205,7 +205,7 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
 
 /** From the run's history: the step the worker died in was attempted again, by another worker, and finished. */
 async function lostAttemptRetried(c: KillCase, killedPid: number | undefined): Promise<InvariantResult[]> {
-  const step = c.lostActivity ?? (c.row.fault.includes('pollStatus') ? 'pollStatus' : '');
+  const step = c.lostActivity ?? (c.row.fault.includes('awaitTraining') ? 'awaitTraining' : '');
   const attempts = await finishedAttempts(env.client, retrainWorkflowId(c.pipeline.name, c.revision), step);
   const retried = attempts.find((a) => a.attempt >= 2);
   const elsewhere = retried !== undefined && !retried.identity.startsWith(`${killedPid}@`);

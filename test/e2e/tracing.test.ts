@@ -182,7 +182,7 @@ test('each delivery is one trace from the HTTP span through signalWithStart, bot
     'RunActivity:createProject',
     'RunActivity:addData',
     'RunActivity:startProcessing',
-    'RunActivity:pollStatus',
+    'RunActivity:awaitTraining',
     'RunActivity:evaluateModel',
     'StartActivity:notify',
     'RunActivity:notify',

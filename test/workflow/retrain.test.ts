@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { progressQuery, RetrainStage, type RetrainResult } from '../../src/workflows/definitions';
 import { useWorkerStack } from '../helpers/stack';
-import { eventually, unique } from '../helpers/temporal';
+import { eventually, runView, trainingChecks, unique } from '../helpers/temporal';
 
 const stack = useWorkerStack('retrain');
 const start = (overrides: Record<string, unknown> = {}) => stack.startRetrain(overrides);
@@ -114,4 +114,30 @@ test('a training longer than max_training_time fails and its job is stopped', as
   const progress = await handle.query(progressQuery);
   expect(progress.error).toContain('max_training_time');
   expect(stack.fakes.autotrain.stopCalls).toContain(progress.jobId);
+});
+
+test('a run waits for its job without writing history between checks; the status API shows the last check', async () => {
+  const pipelineName = unique('waiting');
+  stack.fakes.autotrain.scripts.set(pipelineName, { outcome: 'success', buildMs: 50, runMs: 6000 });
+  const handle = await start({ name: pipelineName, poll_interval_seconds: 1 });
+
+  await eventually(
+    async () => ((await trainingChecks(stack.client, handle.workflowId))?.checks ?? 0) >= 1 || undefined,
+  );
+  const historyAtFirstCheck = (await handle.describe()).historyLength;
+  await eventually(
+    async () => ((await trainingChecks(stack.client, handle.workflowId))?.checks ?? 0) >= 3 || undefined,
+  );
+  const view = await runView(stack.client, handle.workflowId);
+  // Three checks later, not one event more: the checks are the retries of one pending activity.
+  expect((await handle.describe()).historyLength).toBe(historyAtFirstCheck);
+  expect(view).toMatchObject({ live: true, stage: 'training', backendStatus: 'RUNNING' });
+  expect(view.polls).toBeGreaterThanOrEqual(3);
+  expect(Date.parse(view.nextCheckAt ?? '')).toBeGreaterThan(Date.now() - 5_000);
+
+  const result = await handle.result();
+  expect(result.outcome).toBe('succeeded');
+  const progress = await handle.query(progressQuery);
+  expect(progress.polls).toBeGreaterThan(view.polls!);
+  expect(progress.status).toBe('PAUSED');
 });

@@ -19,7 +19,13 @@ import {
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import type { TrainingStatus } from '../../backends/types';
-import { RETRAIN_WORKFLOW, type RetrainInput, type RetrainResult, type RunOutcome } from '../definitions';
+import {
+  AWAIT_TRAINING_ACTIVITY,
+  RETRAIN_WORKFLOW,
+  type RetrainInput,
+  type RetrainResult,
+  type RunOutcome,
+} from '../definitions';
 
 export const COMPENSATION_STEPS = ['stopTraining', 'cleanupProject'] as const;
 
@@ -80,7 +86,7 @@ class RunOutbound implements WorkflowOutboundCallsInterceptor {
     }
     if (compensation) runMetrics.compensation(backend, input.activityType, 'ok');
     if (input.activityType === 'startProcessing') this.run.trainingStartedAt ??= Date.now();
-    if (input.activityType === 'pollStatus') {
+    if (input.activityType === 'pollStatus' || input.activityType === AWAIT_TRAINING_ACTIVITY) {
       const status = result as TrainingStatus;
       const ended = status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled';
       if (ended && this.run.trainingStartedAt !== undefined) {
