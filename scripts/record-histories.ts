@@ -10,9 +10,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { startDevServer } from '../src/temporal/dev-server';
+import { buildWorkflowBundle } from '../src/temporal/workflow-bundle';
+import { workflowSinks } from '../src/worker';
 import { startFakes } from '../test/helpers/stack';
 import { SCENARIOS } from '../test/replay/scenarios';
 
@@ -27,12 +29,14 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
+  // The production bundle (workflows + the tracing and run-metrics interceptors), as workers run it.
+  const bundle = { code: await buildWorkflowBundle() };
   const taskQueue = 'record-histories';
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
     workflowBundle: bundle,
+    sinks: workflowSinks(),
     activities: createActivities(fakes.activityDeps),
   });
   mkdirSync(OUT, { recursive: true });

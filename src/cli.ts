@@ -3,7 +3,10 @@
 import { Command } from 'commander';
 import { registerApiCommands } from './cli/api-commands';
 import { CliError } from './cli/cli-error';
+import { registerHistoryCommands } from './cli/history-commands';
 import { registerHubWebhookCommands } from './cli/hub-webhook-commands';
+import { codecApp } from './temporal/codec-server';
+import { payloadCodecs } from './temporal/payload-codec';
 import { loadEnv, type Env } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load-config';
 import type { PipelineSpec } from './config/config-schema';
@@ -11,6 +14,7 @@ import { HttpError, MissingCredentialsError, NetworkError } from './http/http-er
 import { createLogger, type Logger } from './logging';
 import { runAll, runServer, runWorker, type Service } from './main';
 import { runDemo } from './cli/demo';
+import { formatReport, runDoctor } from './cli/doctor';
 import { predictWithCurrentModel } from './cli/predict-command';
 
 function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[]; logger: Logger } {
@@ -100,6 +104,35 @@ program
 
 registerApiCommands(program);
 registerHubWebhookCommands(program);
+registerHistoryCommands(program);
+
+program
+  .command('codec-server')
+  .description('serve the payload codec (RETRAIN_PAYLOAD_KEY) on localhost for the Temporal Web UI to decode payloads')
+  .option('--port <port>', 'port to listen on (localhost only)', (v) => Number(v), 8888)
+  .option('--origin <url...>', 'Web UI origins allowed to call it', ['http://localhost:8233', 'http://localhost:8080'])
+  .action(async (options: { port: number; origin: string[] }) => {
+    const env = loadEnv();
+    const [codec] = payloadCodecs(env.RETRAIN_PAYLOAD_KEY);
+    if (!codec) throw new CliError('set RETRAIN_PAYLOAD_KEY: the codec server decodes with it');
+    const server = codecApp(codec, options.origin).listen(options.port, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    process.stdout.write(
+      `codec server on http://127.0.0.1:${options.port} (set it as the Codec Server endpoint in the Web UI)\n`,
+    );
+    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    server.close();
+  });
+
+program
+  .command('doctor')
+  .description('check the configuration, the Hub token, Temporal and the backends; exit 1 if something is wrong')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const report = await runDoctor();
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    process.exitCode = report.ok ? 0 : 1;
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -2,16 +2,27 @@
  * Composition root: wires configuration, Temporal, the worker and the receiver for the three ways to run
  * (all in one with an embedded dev server, worker alone, receiver alone).
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
 import type { PipelineSpec } from './config/config-schema';
 import type { Env } from './config/env';
 import { resolveWebhookSecret, type ResolvedSecret } from './config/webhook-secret';
 import type { Logger } from './logging';
+import { ReceiverMetrics } from './observability/metrics';
+import { pipelineLoadReader, registerPipelineGauges } from './observability/pipeline-gauges';
+import { clientInterceptors, startTracing, type Tracing } from './observability/tracing';
 import { startReceiver, type Receiver } from './server/serve';
 import { watchLocalDatasets } from './server/watch-local-datasets';
 import { startDevServer, type DevServer } from './temporal/dev-server';
+import { payloadCodecs } from './temporal/payload-codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
+import {
+  connectClient,
+  connectWorker,
+  describeConnection,
+  temporalConnectionOptions,
+  type TemporalConnectionOptions,
+} from './temporal/connection-options';
 import { activityDepsFromEnv, bundlePathFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
 
 export interface Service {
@@ -22,11 +33,10 @@ export interface Service {
   address: string;
 }
 
-const DEFAULT_ADDRESS = 'localhost:7233';
-
 /** `npm start`: an embedded dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver. */
 export async function runAll(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
-  installRuntimeLogger(logger); // before the dev server: both use the SDK's runtime
+  installRuntimeLogger(logger, { port: env.METRICS_PORT }); // before the dev server: both use the SDK's runtime
+  const tracing = startTracing(env, 'hub-retrain');
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, true);
   let dev: DevServer | undefined;
   let uiUrl = env.TEMPORAL_UI_URL;
@@ -46,34 +56,69 @@ export async function runAll(env: Env, pipelines: PipelineSpec[], logger: Logger
     });
     uiUrl = dev.uiUrl;
   }
-  const address = dev?.address ?? env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
-  const worker = await startWorkerParts(env, address, logger, uiUrl);
-  const receiver = await startReceiverParts(env, pipelines, address, secret, logger, uiUrl, false);
+  const connection = temporalConnectionOptions(env, { address: dev?.address, embedded: dev !== undefined });
+  const address = connection.address;
+  const worker = await startWorkerParts(env, connection, logger, uiUrl, tracing);
+  const receiver = await startReceiverParts(env, pipelines, connection, secret, logger, uiUrl, false, tracing);
 
   printBanner(env, pipelines, { address, uiUrl, secret, receiverPort: receiver.receiver.port, embedded: dev });
   return combine(
     address,
     logger,
-    [receiver, worker, ...(dev ? [{ done: new Promise<void>(() => {}), stop: () => dev.stop() }] : [])],
+    [
+      receiver,
+      worker,
+      ...(dev ? [{ done: new Promise<void>(() => {}), stop: () => dev.stop() }] : []),
+      ...tracingPart(tracing),
+    ],
     receiver.receiver,
   );
 }
 
 /** `npm run worker`: the worker alone, against TEMPORAL_ADDRESS. */
 export async function runWorker(env: Env, logger: Logger): Promise<Service> {
-  const address = env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
-  const worker = await startWorkerParts(env, address, logger, env.TEMPORAL_UI_URL);
-  logger.info({ address, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker running');
-  return combine(address, logger, [worker]);
+  installRuntimeLogger(logger, { port: env.METRICS_PORT });
+  const tracing = startTracing(env, 'hub-retrain-worker');
+  const connection = temporalConnectionOptions(env);
+  const worker = await startWorkerParts(env, connection, logger, env.TEMPORAL_UI_URL, tracing);
+  logger.info(
+    {
+      address: describeConnection(connection),
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      workflowBundle: bundlePathFromEnv(env) ?? 'bundled at start',
+      metrics: env.METRICS_PORT !== undefined ? `:${env.METRICS_PORT}/metrics` : 'off',
+      tracing: tracing?.endpoint ?? 'off',
+    },
+    'worker running',
+  );
+  return combine(connection.address, logger, [worker, ...tracingPart(tracing)]);
 }
 
 /** `npm run server`: the receiver alone, against TEMPORAL_ADDRESS (it starts even if Temporal is down). */
 export async function runServer(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
-  const address = env.TEMPORAL_ADDRESS ?? DEFAULT_ADDRESS;
+  const tracing = startTracing(env, 'hub-retrain-receiver');
+  const connection = temporalConnectionOptions(env);
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false);
-  const receiver = await startReceiverParts(env, pipelines, address, secret, logger, env.TEMPORAL_UI_URL, true);
-  logger.info({ port: receiver.receiver.port, address }, 'receiver listening');
-  return combine(address, logger, [receiver], receiver.receiver);
+  const receiver = await startReceiverParts(
+    env,
+    pipelines,
+    connection,
+    secret,
+    logger,
+    env.TEMPORAL_UI_URL,
+    true,
+    tracing,
+  );
+  logger.info(
+    { port: receiver.receiver.port, address: describeConnection(connection), tracing: tracing?.endpoint ?? 'off' },
+    'receiver listening',
+  );
+  return combine(connection.address, logger, [receiver, ...tracingPart(tracing)], receiver.receiver);
+}
+
+/** Stops tracing last, so the spans of the shutdown itself are flushed. */
+function tracingPart(tracing: Tracing | undefined): Part[] {
+  return tracing ? [{ done: new Promise<void>(() => {}), stop: () => tracing.shutdown() }] : [];
 }
 
 interface Part {
@@ -81,17 +126,29 @@ interface Part {
   stop(): Promise<void>;
 }
 
-async function startWorkerParts(env: Env, address: string, logger: Logger, uiUrl?: string): Promise<Part> {
-  installRuntimeLogger(logger);
-  const connection = await NativeConnection.connect({ address });
+async function startWorkerParts(
+  env: Env,
+  options: TemporalConnectionOptions,
+  logger: Logger,
+  uiUrl?: string,
+  tracing?: Tracing,
+): Promise<Part> {
+  installRuntimeLogger(logger, { port: env.METRICS_PORT });
+  const connection = await connectWorker(options);
   const worker: Worker = await createRetrainWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl }),
     workflowBundlePath: bundlePathFromEnv(env),
-    tuning:
-      env.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {},
+    tracing,
+    payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
+    tuning: {
+      // On SIGTERM running activities get this long to finish; then they are cancelled and retried elsewhere.
+      shutdownGraceTime: env.SHUTDOWN_GRACE_MS,
+      // Unset: the SDK's default (from the heap size).
+      ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    },
   });
   const done = worker.run().finally(() => connection.close());
   return {
@@ -106,18 +163,32 @@ async function startWorkerParts(env: Env, address: string, logger: Logger, uiUrl
 async function startReceiverParts(
   env: Env,
   pipelines: PipelineSpec[],
-  address: string,
+  options: TemporalConnectionOptions,
   secret: ResolvedSecret,
   logger: Logger,
   uiUrl: string | undefined,
   lazy: boolean,
+  tracing?: Tracing,
 ): Promise<Part & { receiver: Receiver }> {
-  const connection = lazy ? Connection.lazy({ address }) : await Connection.connect({ address });
+  const connection = await connectClient(options, lazy);
   if (!lazy) {
     const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
     if (added.length > 0) logger.info({ added }, 'registered search attributes');
   }
-  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    interceptors: clientInterceptors(tracing),
+    dataConverter: { payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY) },
+  });
+  const metrics = new ReceiverMetrics();
+  registerPipelineGauges(
+    metrics.registry,
+    pipelineLoadReader(
+      client,
+      pipelines.map((p) => p.name),
+    ),
+  );
   const receiver = await startReceiver({
     client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -128,6 +199,10 @@ async function startReceiverParts(
     signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
     temporalUiUrl: uiUrl,
     adminToken: env.ADMIN_TOKEN,
+    metrics,
+    tracer: tracing?.tracer,
+    drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
+    graceMs: env.SHUTDOWN_GRACE_MS,
   });
   const watchers = await watchLocalDatasets(pipelines, receiver.recorder, env.RETRAIN_STATE_DIR, logger);
   let closed: () => void = () => {};

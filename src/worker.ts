@@ -1,21 +1,32 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { projectRoot } from './backends/local/default-trainer';
 import type { Env } from './config/env';
 import type { Logger } from './logging';
+import { DISABLED_WORKFLOW_TRACING, type Tracing } from './observability/tracing';
+import { runMetricsSinks, TRAINING_DURATION_BUCKETS, WORKER_METRICS } from './observability/worker-metrics';
 import { PinoSdkLogger } from './temporal/sdk-logger';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './temporal/workflow-bundle';
 
 export interface RetrainWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
-  /** A pre-built bundle (bundleWorkflowCode); otherwise the workflows are bundled at start. */
+  /** A pre-built bundle (src/temporal/workflow-bundle.ts); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
   /** RETRAIN_PAYLOAD_KEY's codecs: payloads are encrypted before they reach Temporal. */
   payloadCodecs?: PayloadCodec[];
+  /** Tracing on: activity spans, and workflow spans exported through this process's span processor. */
+  tracing?: Tracing;
   /** Overrides for tests and tuning (e.g. stickyQueueScheduleToStartTimeout). */
   tuning?: Partial<
     Pick<
@@ -29,11 +40,12 @@ export interface RetrainWorkerOptions {
   >;
 }
 
-/** The pre-built bundle shipped in production images, if present. */
-export const DEFAULT_BUNDLE_PATH = resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+/** The pre-built bundle shipped in production images (`npm run bundle` at build time). */
+export const DEFAULT_BUNDLE_PATH = join(projectRoot(), 'dist', 'workflow-bundle.js');
 
 export async function createRetrainWorker(options: RetrainWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath;
+  const { tracing } = options;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -41,15 +53,58 @@ export async function createRetrainWorker(options: RetrainWorkerOptions): Promis
     activities: createActivities(options.activities),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
+    sinks: workflowSinks(tracing),
+    interceptors: {
+      ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(tracing
+        ? {
+            activity: [
+              (ctx) => ({
+                inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }),
+                outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+              }),
+            ],
+          }
+        : {}),
+    },
     ...options.tuning,
   });
 }
 
-/** Route SDK, workflow and activity logs into pino. Once per process. */
+/** Every bundle carries the tracing and run-metrics workflow interceptors: a worker (or replayer) needs their sinks. */
+export function workflowSinks(tracing?: Tracing) {
+  const workflowTracing = tracing ?? DISABLED_WORKFLOW_TRACING;
+  return {
+    ...runMetricsSinks(),
+    exporter: makeWorkflowExporter(workflowTracing.spanProcessor, workflowTracing.resource),
+  };
+}
+
+/**
+ * Routes SDK, workflow and activity logs into pino, and (with `metricsPort`) serves the SDK's metrics and
+ * ours in the Prometheus format at `http://0.0.0.0:<port>/metrics`. Once per process.
+ */
 let runtimeInstalled = false;
-export function installRuntimeLogger(logger: Logger): void {
+export function installRuntimeLogger(logger: Logger, metrics: { port?: number } = {}): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new PinoSdkLogger(logger.child({ component: 'temporal' })) });
+  Runtime.install({
+    logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
+    telemetryOptions: {
+      // The Rust core's own logs (connection retries during an outage...) go through pino too, not raw stderr.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metrics.port !== undefined
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: `0.0.0.0:${metrics.port}`,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: { [WORKER_METRICS.trainingDuration]: TRAINING_DURATION_BUCKETS },
+              },
+            },
+          }
+        : {}),
+    },
+  });
   runtimeInstalled = true;
 }
 
@@ -66,7 +121,12 @@ export function activityDepsFromEnv(env: Env, extra: { temporalUiUrl?: string } 
   };
 }
 
+/**
+ * WORKFLOW_BUNDLE_PATH, else the image's pre-built bundle when running compiled code. A checkout running the
+ * TypeScript sources bundles them at start, so a stale dist/ never runs old workflow code.
+ */
 export function bundlePathFromEnv(env: Env): string | undefined {
   if (env.WORKFLOW_BUNDLE_PATH) return resolve(env.WORKFLOW_BUNDLE_PATH);
-  return existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined;
+  const compiled = __filename.endsWith('.js');
+  return compiled && existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined;
 }

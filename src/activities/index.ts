@@ -2,9 +2,17 @@
  * The activities: thin, typed adapters between the workflows and a backend or the Hub. Each one is safe
  * to retry: the backends and the Hub client look for what an earlier attempt already did.
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { createBackends } from '../backends';
-import type { DataRef, JobRef, ProjectRef, RunContext, TrainingStatus } from '../backends/types';
+import {
+  isTerminal,
+  type DataRef,
+  type JobRef,
+  type ProjectRef,
+  type RunContext,
+  type TrainingStatus,
+} from '../backends/types';
 import { isLocalDataset, type PipelineSpec } from '../config/config-schema';
 import { folderRevision } from '../datasets/local-folder';
 import { HubClient } from '../hub/hub-client';
@@ -12,6 +20,7 @@ import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
 import { createOutcomeActivities } from './outcome-activities';
+import { STILL_TRAINING, type TrainingEnded } from '../workflows/definitions';
 
 export interface ActivityDeps {
   hubEndpoint: string;
@@ -100,6 +109,23 @@ export function createActivities(deps: ActivityDeps) {
       return backendFor(run.pipeline).status(run, job);
     },
 
+    /**
+     * One status check of a job that should end: the final status once it has ended; while it runs, a
+     * retryable, benign STILL_TRAINING failure carrying what the backend said, which the run's retry
+     * policy turns into the next check (and which the status API and the Web UI show as the last failure).
+     */
+    async awaitTraining(run: RunContext, job: JobRef): Promise<TrainingEnded> {
+      const status = await backendFor(run.pipeline).status(run, job);
+      if (isTerminal(status.state)) return { ...status, checks: Context.current().info.attempt };
+      throw ApplicationFailure.create({
+        type: STILL_TRAINING,
+        message: stillTrainingMessage(status),
+        details: [status],
+        nonRetryable: false,
+        category: ApplicationFailureCategory.BENIGN,
+      });
+    },
+
     async stopTraining(run: RunContext, job: JobRef): Promise<void> {
       await backendFor(run.pipeline).cancel(run, job);
     },
@@ -134,3 +160,10 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type RetrainActivities = ReturnType<typeof createActivities>;
+
+/** "still training: running (training), 42%: step 420/1000", for the Web UI's pending activity. */
+function stillTrainingMessage(status: TrainingStatus): string {
+  const stage = status.stage && status.stage !== status.state ? `${status.state} (${status.stage})` : status.state;
+  const pct = status.progress !== undefined ? `, ${Math.round(status.progress * 100)}%` : '';
+  return `still training: ${stage}${pct}${status.message ? `: ${status.message}` : ''}`;
+}

@@ -74,6 +74,12 @@ export function formatRun(r: RunDetailView): string {
     ['progress', r.progress !== undefined ? progressBar(r.progress) : undefined],
     ['backend', r.backend && r.backendStatus ? `${r.backend} (${r.backendStatus})` : r.backend],
     ['message', r.message],
+    [
+      'checks',
+      r.nextCheckAt
+        ? `${r.polls ?? 0} so far, next at ${time(r.nextCheckAt)}${r.lastCheckError ? ` (last one failed: ${r.lastCheckError})` : ''}`
+        : undefined,
+    ],
     ['job', r.jobId && r.links.job ? `${r.jobId}  ${r.links.job}` : (r.jobId ?? r.links.job)],
     ['model', r.links.model],
     ['discussion', r.links.discussion],

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from '../temporal/payload-codec';
 import { ConfigError } from './load-config';
 import { flattenIssues } from './format-issues';
+import { checkTemporalEnv, temporalEnvShape } from './temporal-env';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+const optionalPort = z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65_535).optional());
+const milliseconds = (fallback: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(600_000).default(fallback));
 const hubToken = z.preprocess(
   blankToUndefined,
   z.string().startsWith('hf_', { message: 'expected a Hugging Face token starting with "hf_"' }).optional(),
@@ -52,21 +57,59 @@ export const envSchema = z.object({
   PUBLIC_URL: z.preprocess(blankToUndefined, z.url().optional()),
   /** A pre-built workflow bundle for production workers. */
   WORKFLOW_BUNDLE_PATH: optionalString,
+  /**
+   * Encrypts workflow payloads (AES-256-GCM): comma-separated `id:base64key` (or bare base64) 32-byte keys;
+   * the first encrypts, all decrypt. Client, worker and replayer must share it.
+   */
+  RETRAIN_PAYLOAD_KEY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine(validPayloadKeys, {
+        message: 'expected comma-separated "id:base64key" entries of 32-byte keys (openssl rand -base64 32)',
+      })
+      .optional(),
+  ),
   /** How long the receiver waits for Temporal before answering 503. */
   SIGNAL_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).default(5000)),
+  /** Temporal Cloud and TLS clusters: see temporal-env.ts. */
+  ...temporalEnvShape,
+  /** The worker's Prometheus endpoint (Temporal SDK metrics and ours); unset = no worker metrics endpoint. */
+  METRICS_PORT: optionalPort,
   /**
    * Workflows the worker keeps in memory (the SDK's maxCachedWorkflows; unset = the SDK's default, from the heap
-   * size). Each waiting run holds one: fewer bounds memory, but a run that is not cached replays its history at each
-   * poll (bench/RESULTS.md, "Scale of waiting").
+   * size). Fewer bounds memory, but a run evicted from the cache replays its whole history at its next workflow
+   * task (bench/RESULTS.md, "Scale of waiting").
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).optional()),
+  /** Tracing is on when an OTLP endpoint is set (the standard OpenTelemetry variables). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(
+    blankToUndefined,
+    z.enum(['http/protobuf', 'http/json'], { message: 'expected http/protobuf or http/json' }).default('http/protobuf'),
+  ),
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_SDK_DISABLED: z.preprocess(blankToUndefined, z.enum(['true', 'false']).default('false')),
+  /** On SIGTERM: how long /readyz says 503 (and new deliveries get 503) before the listener closes. */
+  SHUTDOWN_DRAIN_DELAY_MS: milliseconds(1000),
+  /** On SIGTERM: how long in-flight requests and activities may take to finish. */
+  SHUTDOWN_GRACE_MS: milliseconds(10_000),
 });
 
 export type Env = z.output<typeof envSchema> & { hfToken: string | undefined };
 
 /** Reads the environment; a bad value throws a ConfigError naming the variable (never its value). */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const result = envSchema.safeParse(source);
+  const result = envSchema.superRefine(checkTemporalEnv).safeParse(source);
   if (!result.success) throw new ConfigError('environment', flattenIssues(result.error));
   return { ...result.data, hfToken: result.data.HF_TOKEN ?? result.data.HF_ACCESS_TOKEN };
+}
+
+function validPayloadKeys(value: string): boolean {
+  try {
+    return parsePayloadKeys(value).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -29,9 +29,32 @@ export class NetworkError extends Error {
     readonly method: string,
     readonly url: string,
     reason: string,
+    /**
+     * The request may have reached the service (it timed out, or the connection broke after it was sent), so
+     * a write may have been carried out. False only when the connection was never made.
+     */
+    readonly mayHaveArrived = true,
   ) {
     super(`${method} ${url} failed: ${reason}`);
   }
+}
+
+/** Node's codes for a connection that was never made: nothing reached the service. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The NetworkError for what fetch threw: its reason, and whether the request may have arrived. */
+export function networkError(method: string, url: string, err: unknown): NetworkError {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return new NetworkError(method, safeUrl(url), reason, !(typeof code === 'string' && NOT_CONNECTED.has(code)));
 }
 
 /** The service answered 2xx with a body we cannot use (bad JSON, wrong shape). Retryable: proxies do this. */

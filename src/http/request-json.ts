@@ -1,4 +1,4 @@
-import { HttpError, MalformedResponseError, NetworkError, parseRetryAfter, safeUrl } from './http-error';
+import { HttpError, MalformedResponseError, NetworkError, networkError, parseRetryAfter, safeUrl } from './http-error';
 
 export interface RequestOptions {
   method?: string;
@@ -54,8 +54,9 @@ export async function requestJson<T = unknown>(url: string, options: RequestOpti
     });
     text = await response.text();
   } catch (err) {
-    const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw new NetworkError(method, safeUrl(url), cause);
+    // A fetch that classifies answers itself (hubFetch) has already said what went wrong: keep its verdict.
+    if (err instanceof HttpError || err instanceof NetworkError) throw err;
+    throw networkError(method, url, err);
   }
 
   const accepted = options.accept?.includes(response.status) ?? false;

@@ -1,6 +1,7 @@
 import { datasetInfo, deleteRepo, whoAmI, HubApiError } from '@huggingface/hub';
 import { MissingCredentialsError } from '../http/http-error';
 import { requestJson } from '../http/request-json';
+import { findUnansweredWrite, outcomeUnknown } from '../http/unknown-outcome';
 import { hubFetch } from './hub-fetch';
 
 export type RepoType = 'model' | 'dataset' | 'space';
@@ -14,6 +15,8 @@ export interface HubClientOptions {
   endpoint: string;
   token?: string;
   fetch?: typeof fetch;
+  /** Per request (default 30 s). */
+  timeoutMs?: number;
 }
 
 export interface DatasetAt {
@@ -48,7 +51,7 @@ export class HubClient {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: HubClientOptions) {
-    this.fetch = hubFetch(options.fetch);
+    this.fetch = hubFetch(options.fetch, options.timeoutMs);
   }
 
   get endpoint(): string {
@@ -88,6 +91,7 @@ export class HubClient {
     const res = await requestJson<SpaceRuntime>(`${this.options.endpoint}/api/spaces/${spaceId}/runtime`, {
       token: this.options.token,
       accept: [401, 404],
+      timeoutMs: this.options.timeoutMs,
       fetch: this.fetch,
     });
     return res.status === 200 ? res.body : undefined;
@@ -114,7 +118,7 @@ export class HubClient {
     for (let page = 0; page < 100; page++) {
       const res = await requestJson<{ discussions: DiscussionSummary[]; count: number; start: number }>(
         `${this.repoApi(repo)}/discussions`,
-        { token: this.options.token, query: { p: String(page) }, fetch: this.fetch },
+        { token: this.options.token, query: { p: String(page) }, timeoutMs: this.options.timeoutMs, fetch: this.fetch },
       );
       const { discussions, count, start } = res.body;
       out.push(...discussions);
@@ -125,19 +129,29 @@ export class HubClient {
 
   /**
    * Opens a discussion unless one with the same title exists already, so a retried notification never
-   * posts twice. Titles are made unique per pipeline, revision and outcome by the caller.
+   * posts twice. Titles are made unique per pipeline, revision and outcome by the caller. When the Hub's
+   * answer never comes, it may open the discussion anyway: look for it before failing (and retrying).
    */
   async postDiscussionOnce(repo: RepoRef, title: string, description: string): Promise<PostedDiscussion> {
     const token = this.requireToken(); // fail fast, before any request, when no token is configured
-    const existing = (await this.listDiscussions(repo)).find((d) => d.title === title && !d.isPullRequest);
+    const find = async () => (await this.listDiscussions(repo)).find((d) => d.title === title && !d.isPullRequest);
+    const existing = await find();
     if (existing) return { num: existing.num, url: this.discussionUrl(repo, existing.num), reused: true };
-    const res = await requestJson<{ num: number }>(`${this.repoApi(repo)}/discussions`, {
-      method: 'POST',
-      token,
-      body: { title, description, pullRequest: false },
-      fetch: this.fetch,
-    });
-    return { num: res.body.num, url: this.discussionUrl(repo, res.body.num), reused: false };
+    try {
+      const res = await requestJson<{ num: number }>(`${this.repoApi(repo)}/discussions`, {
+        method: 'POST',
+        token,
+        body: { title, description, pullRequest: false },
+        timeoutMs: this.options.timeoutMs,
+        fetch: this.fetch,
+      });
+      return { num: res.body.num, url: this.discussionUrl(repo, res.body.num), reused: false };
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      const opened = await findUnansweredWrite(find);
+      if (opened) return { num: opened.num, url: this.discussionUrl(repo, opened.num), reused: true };
+      throw err;
+    }
   }
 
   discussionUrl(repo: RepoRef, num: number): string {

@@ -1,4 +1,4 @@
-import { HttpError, NetworkError, parseRetryAfter, safeUrl } from '../http/http-error';
+import { HttpError, networkError, parseRetryAfter, safeUrl } from '../http/http-error';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -7,7 +7,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * (408, 429, 5xx, connection failures) raised as our own retryable errors with Retry-After, which the
  * library would otherwise flatten. Other answers pass through for the library to interpret.
  */
-export function hubFetch(base: typeof fetch = fetch, timeoutMs = DEFAULT_TIMEOUT_MS): typeof fetch {
+export function hubFetch(base: typeof fetch = fetch, timeoutMs: number = DEFAULT_TIMEOUT_MS): typeof fetch {
   return async (input, init) => {
     const method = init?.method ?? 'GET';
     const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
@@ -15,9 +15,7 @@ export function hubFetch(base: typeof fetch = fetch, timeoutMs = DEFAULT_TIMEOUT
     try {
       response = await base(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
     } catch (err) {
-      const reason =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      throw new NetworkError(method, safeUrl(url), reason);
+      throw networkError(method, url, err);
     }
     if (response.status === 408 || response.status === 429 || response.status >= 500) {
       const detail = (await response.text().catch(() => '')).slice(0, 300);

@@ -132,7 +132,12 @@ export const runDetailSchema = named(
       })
       .optional()
       .describe("the promotion gate's verdict, once the model was evaluated"),
-    polls: z.number().optional(),
+    polls: z.number().optional().describe("the backend's status checks so far"),
+    nextCheckAt: z.string().optional().describe('when the running job is checked next (ISO time)'),
+    lastCheckError: z
+      .string()
+      .optional()
+      .describe('why the last status check did not reach the backend (it is retried)'),
   }),
 );
 

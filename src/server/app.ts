@@ -1,14 +1,23 @@
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { httpServerSpans } from '../observability/http-span';
+import type { ReceiverMetrics } from '../observability/metrics';
+import type { Drain } from './drain';
+import { metricsRoute } from './metrics-route';
+import { securityHeaders } from './security-headers';
+import { writeRateLimit } from './write-rate-limit';
 import type { PipelineSpec } from '../config/config-schema';
 import { apiRouter } from './api-router';
+import { internalError } from './json-reply';
+import type { Handler, Middleware } from './middleware';
 import type { UpdateRecorder } from './record-update';
-import { logRequest } from './request-log';
+import { requestLog } from './request-log';
 import { RunActions } from './run-actions';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
-import { webhookRouter } from './webhook-route';
+import { webhookHandler, webhookRouter } from './webhook-route';
 
 export interface AppDeps {
   pipelines: readonly PipelineSpec[];
@@ -26,6 +35,14 @@ export interface AppDeps {
   temporalTimeoutMs?: number;
   /** Deadline of a query (needs a worker; on timeout the API falls back to visibility, `live: false`). */
   queryTimeoutMs?: number;
+  /** GET /metrics and delivery counts. */
+  metrics?: ReceiverMetrics;
+  /** An HTTP span per request (tracing on). */
+  tracer?: Tracer;
+  /** Graceful shutdown: in-flight tracking, 503 while draining. */
+  drain?: Drain;
+  /** Write API requests allowed per client address and minute (default 30). */
+  writeRequestsPerMinute?: number;
 }
 
 /** The webhook body limit (the design's 1 MiB). */
@@ -33,12 +50,41 @@ export const DEFAULT_BODY_LIMIT = '1mb';
 const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
 const DEFAULT_QUERY_TIMEOUT_MS = 2000;
 
-/** The receiver: webhook intake, health and readiness, the status API and the status page. */
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * What every request goes through before its route: the request log, security headers, drain tracking and the
+ * HTTP span. The Express app uses it, and so does the webhook fast path (serve.ts), which bypasses Express.
+ */
+export function commonMiddleware(deps: AppDeps): Middleware[] {
+  return [
+    requestLog(deps.logger),
+    securityHeaders(),
+    ...(deps.drain ? [deps.drain.track()] : []),
+    ...(deps.tracer ? [httpServerSpans(deps.tracer)] : []),
+  ];
+}
+
+/** The POST /webhook handler (webhook-route.ts) these deps describe. */
+export function appWebhookHandler(deps: AppDeps): Handler {
+  return webhookHandler({
+    pipelines: deps.pipelines,
+    webhookSecret: deps.webhookSecret,
+    recorder: deps.recorder,
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    metrics: deps.metrics,
+    isDraining: () => deps.drain?.draining ?? false,
+  });
+}
+
+/**
+ * The receiver: webhook intake, health and readiness, the status API and the status page. `webhook`: the
+ * POST /webhook handler, when the caller shares it with a fast path (serve.ts).
+ */
+export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(deps)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestLog(deps.logger));
+  for (const middleware of commonMiddleware(deps)) app.use(middleware);
 
   const timeoutMs = deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
   const reader = new StatusReader({
@@ -50,20 +96,14 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 
-  app.use(
-    webhookRouter({
-      pipelines: deps.pipelines,
-      webhookSecret: deps.webhookSecret,
-      recorder: deps.recorder,
-      logger: deps.logger,
-      bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    }),
-  );
+  app.use(webhookRouter(webhook));
+  app.use(writeRateLimit(deps.writeRequestsPerMinute));
   app.use(apiRouter({ reader, actions, adminToken: deps.adminToken, logger: deps.logger }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res, next) => {
+    if (deps.drain?.draining) return void res.status(503).json({ status: 'draining' });
     deps.recorder
       .reachable()
       .then((ok) => {
@@ -73,22 +113,12 @@ export function createApp(deps: AppDeps): express.Express {
       })
       .catch(next);
   });
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get('/', statusPageHandler(reader, deps.logger, deps.temporalUiUrl));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    deps.logger.error({ err: { message: (err as Error).message } }, 'unhandled error in request');
-    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
-  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => internalError(deps.logger, err, res));
   return app;
-}
-
-/** The request log line (request-log.ts) for every request the app serves. */
-function requestLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    logRequest(logger, req, res, () => req.path);
-    next();
-  };
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { PipelineSpec } from '../config/config-schema';
+import type { ReceiverMetrics } from '../observability/metrics';
 import {
   datasetUpdatedSignal,
   PIPELINE_WORKFLOW,
@@ -21,24 +22,30 @@ export class UpdateRecorder {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly timeoutMs: number,
+    private readonly metrics?: ReceiverMetrics,
   ) {}
 
   async record(pipeline: PipelineSpec, revision: string | undefined, delivery: Delivery): Promise<string> {
     const workflowId = pipelineWorkflowId(pipeline.name);
     const update: DatasetUpdate = { pipeline, revision, delivery };
-    await this.client.connection.withDeadline(Date.now() + this.timeoutMs, () =>
-      this.client.workflow.signalWithStart<typeof PipelineWorkflow, [DatasetUpdate]>(PIPELINE_WORKFLOW, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [{ name: pipeline.name }],
-        signal: datasetUpdatedSignal,
-        signalArgs: [update],
-        typedSearchAttributes: [
-          { key: RetrainPipeline, value: pipeline.name },
-          { key: RetrainDataset, value: pipeline.input_dataset },
-        ],
-      }),
-    );
+    await this.client.connection
+      .withDeadline(Date.now() + this.timeoutMs, () =>
+        this.client.workflow.signalWithStart<typeof PipelineWorkflow, [DatasetUpdate]>(PIPELINE_WORKFLOW, {
+          workflowId,
+          taskQueue: this.taskQueue,
+          args: [{ name: pipeline.name }],
+          signal: datasetUpdatedSignal,
+          signalArgs: [update],
+          typedSearchAttributes: [
+            { key: RetrainPipeline, value: pipeline.name },
+            { key: RetrainDataset, value: pipeline.input_dataset },
+          ],
+        }),
+      )
+      .catch((err: unknown) => {
+        this.metrics?.signalFailure(pipeline.name);
+        throw err;
+      });
     return workflowId;
   }
 

@@ -3,9 +3,11 @@
  * `state` and `progress` queries) into the status API's JSON. Pure functions: no Temporal calls here.
  */
 import type { WorkflowExecutionInfo, WorkflowExecutionStatusName } from '@temporalio/client';
+import type { TrainingCheck } from './training-check';
 import { z } from 'zod';
 import type { PipelineSpec } from '../config/config-schema';
 import {
+  LOG_TAIL_LINES,
   pipelineWorkflowId,
   RetrainDataset,
   RetrainPipeline,
@@ -133,6 +135,36 @@ export function runSummaryFrom(info: ExecutionInfo, ui: UiLinks): RunSummaryView
 
 /** One run in detail: the live progress query when it answered, else what describe and the memo say. */
 export function runDetailFrom(
+  info: ExecutionInfo,
+  progress: RetrainProgress | undefined,
+  ui: UiLinks,
+  note?: string,
+  check?: TrainingCheck,
+): RunDetailView {
+  return withTrainingCheck(runDetail(info, progress, ui, note), check);
+}
+
+/** While the job runs, its latest status check (from the pending awaitTraining activity) wins. */
+function withTrainingCheck(view: RunDetailView, check: TrainingCheck | undefined): RunDetailView {
+  if (!check) return view;
+  const status = check.status;
+  return {
+    ...view,
+    polls: (view.polls ?? 0) + check.checks,
+    nextCheckAt: check.nextCheckAt,
+    lastCheckError: check.error,
+    ...(status && {
+      backendStatus: status.stage ?? status.state,
+      progress: status.progress,
+      message: status.message,
+      metrics: { ...view.metrics, ...status.metrics },
+      logTail: status.logTail ? status.logTail.slice(-LOG_TAIL_LINES) : view.logTail,
+      links: { ...view.links, job: status.links.job ?? view.links.job },
+    }),
+  };
+}
+
+function runDetail(
   info: ExecutionInfo,
   progress: RetrainProgress | undefined,
   ui: UiLinks,

@@ -1,11 +1,16 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
+import type { ReceiverMetrics } from '../observability/metrics';
 import type { PipelineSpec } from '../config/config-schema';
 import type { Logger } from '../logging';
-import { createApp, DEFAULT_BODY_LIMIT, type AppDeps } from './app';
+import { appWebhookHandler, commonMiddleware, createApp, type AppDeps } from './app';
+import { Drain } from './drain';
+import { internalError } from './json-reply';
+import { withMiddleware } from './middleware';
 import { UpdateRecorder } from './record-update';
-import { logRequest, pathOf } from './request-log';
-import { isWebhookRequest, webhookHandler } from './webhook-route';
+import { isWebhookRequest } from './webhook-route';
 
 export interface ReceiverOptions {
   client: Client;
@@ -21,6 +26,12 @@ export interface ReceiverOptions {
   requestTimeoutMs?: number;
   /** Guards the write API (ADMIN_TOKEN); unset = the write API is disabled. */
   adminToken?: string;
+  metrics?: ReceiverMetrics;
+  tracer?: Tracer;
+  /** On close: answer 503 (readyz and new deliveries) this long before the listener closes. */
+  drainDelayMs?: number;
+  /** On close: how long in-flight requests may take before their connections are cut. */
+  graceMs?: number;
 }
 
 export interface Receiver {
@@ -28,35 +39,31 @@ export interface Receiver {
   port: number;
   /** Records updates into Temporal (also used by the folder watchers). */
   recorder: UpdateRecorder;
+  /** Drains (see drain.ts), then closes the listener and waits for in-flight requests. */
   close(): Promise<void>;
 }
 
 /**
- * The receiver's request listener: POST /webhook goes straight to its handler, everything else through the
- * Express app (which mounts the same handler, so both answer alike). bench/RESULTS.md has the numbers.
+ * The receiver's request listener: POST /webhook goes straight to its handler behind the app's common
+ * middleware (request log, security headers, drain tracking, HTTP span), everything else through the Express
+ * app (which mounts the same handler, so both answer alike). bench/RESULTS.md has the numbers.
  */
 export function receiverListener(deps: AppDeps): RequestListener {
-  const app = createApp(deps);
-  const webhook = webhookHandler({
-    pipelines: deps.pipelines,
-    webhookSecret: deps.webhookSecret,
-    recorder: deps.recorder,
-    logger: deps.logger,
-    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-  });
+  const webhook = appWebhookHandler(deps);
+  const app = createApp(deps, webhook);
+  const fastPath = withMiddleware(commonMiddleware(deps), webhook, (err, _req, res) =>
+    internalError(deps.logger, err, res),
+  );
   return (req, res) => {
-    if (!isWebhookRequest(req)) {
-      void app(req, res);
-      return;
-    }
-    logRequest(deps.logger, req, res, () => pathOf(req.url));
-    webhook(req, res);
+    if (isWebhookRequest(req)) fastPath(req, res);
+    else void app(req, res);
   };
 }
 
 /** Starts the HTTP receiver; resolves once it listens. */
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const recorder = new UpdateRecorder(options.client, options.taskQueue, options.signalTimeoutMs);
+  const recorder = new UpdateRecorder(options.client, options.taskQueue, options.signalTimeoutMs, options.metrics);
+  const drain = new Drain();
   const listener = receiverListener({
     pipelines: options.pipelines,
     webhookSecret: options.webhookSecret,
@@ -66,6 +73,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     temporalUiUrl: options.temporalUiUrl,
     adminToken: options.adminToken,
     temporalTimeoutMs: options.signalTimeoutMs,
+    metrics: options.metrics,
+    tracer: options.tracer,
+    drain,
   });
   // A slow or stalled request (slowloris) must not hold a connection: the whole request must arrive within
   // requestTimeout, checked every second rather than Node's default 30.
@@ -87,10 +97,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     server,
     port,
     recorder,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
+    close: async () => {
+      drain.start();
+      options.logger.info({ inFlight: drain.requestsInFlight }, 'receiver draining: new deliveries get 503');
+      if (options.drainDelayMs) await delay(options.drainDelayMs);
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      if (!(await drain.settled(options.graceMs ?? 10_000))) {
+        options.logger.warn({ inFlight: drain.requestsInFlight }, 'grace time over: closing open connections');
+      }
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

@@ -7,6 +7,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { PipelineView, RunSummaryView } from './api-schemas';
+import { cspNonce } from './security-headers';
 import type { StatusReader } from './status-reader';
 import { TemporalUnavailableError } from './temporal-call';
 import { pipelineNotStarted } from './run-views';
@@ -31,7 +32,7 @@ export function statusPageHandler(reader: StatusReader, logger: Logger, temporal
       })
       .then((data) => {
         res.setHeader('Cache-Control', 'no-store');
-        res.type('html').send(renderStatusPage(data));
+        res.type('html').send(renderStatusPage(data, cspNonce(res)));
       })
       .catch(() => res.status(500).end());
   };
@@ -141,12 +142,14 @@ ${rows || '<tr><td colspan="6">no runs yet</td></tr>'}
 </section>`;
 }
 
-export function renderStatusPage(data: StatusPageData): string {
+/** `nonce`: the Content-Security-Policy nonce that lets the inline script and style run. */
+export function renderStatusPage(data: StatusPageData, nonce = ''): string {
+  const n = nonce ? ` nonce="${e(nonce)}"` : '';
   const ui = data.temporalUiUrl ? ` · ${link(data.temporalUiUrl, 'Temporal Web UI')}` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>hub-retrain</title>
-<style>
+<style${n}>
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left}
 dl{display:grid;grid-template-columns:8rem 1fr;gap:.2rem}dt{font-weight:600}
@@ -163,7 +166,7 @@ ${data.error ? `<p class="error">Temporal: ${e(data.error)}</p>` : ''}
 ${data.pipelines.map(pipelineSection).join('\n')}
 </main>
 <footer>Refreshes every ${REFRESH_MS / 1000} s.</footer>
-<script>
+<script${n}>
 (function () {
   function refresh() {
     fetch(location.pathname, { cache: 'no-store', headers: { accept: 'text/html' } })

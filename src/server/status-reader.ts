@@ -3,7 +3,12 @@
  * deadline. Queries need a worker: when one does not answer in time the view falls back to describe,
  * visibility, memo and search attributes, and says so (`live: false`).
  */
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { PipelineSpec } from '../config/config-schema';
 import { pipelineStateQuery, pipelineWorkflowId, progressQuery, RETRAIN_WORKFLOW } from '../workflows/definitions';
@@ -16,10 +21,10 @@ import {
   runDetailFrom,
   runSummaryFrom,
   statusClause,
-  type ExecutionInfo,
   type UiLinks,
 } from './run-views';
 import { withinDeadline } from './temporal-call';
+import { pendingTrainingCheck } from './training-check';
 
 export interface StatusReaderOptions {
   client: Client;
@@ -86,20 +91,23 @@ export class StatusReader {
   async run(workflowId: string): Promise<RunDetailView> {
     const handle = this.options.client.workflow.getHandle(workflowId);
     const info = await this.describeRun(handle);
-    const progress = await this.query(handle, progressQuery);
+    const [progress, check] = await Promise.all([
+      this.query(handle, progressQuery),
+      pendingTrainingCheck(this.options.client, info),
+    ]);
     const note = progress ? undefined : `the run ${NO_WORKER_NOTE}: from describe, memo and search attributes`;
-    return runDetailFrom(info, progress, this.options.ui, note);
+    return runDetailFrom(info, progress, this.options.ui, note, check);
   }
 
   /** A RetrainWorkflow's description; NotFoundError when there is no such run. */
-  async describeRun(handle: WorkflowHandle): Promise<ExecutionInfo> {
+  async describeRun(handle: WorkflowHandle): Promise<WorkflowExecutionDescription> {
     const info = await this.describe(handle);
     if (!info || info.type !== RETRAIN_WORKFLOW) throw new NotFoundError(`unknown run "${handle.workflowId}"`);
     return info;
   }
 
   /** undefined when the workflow does not exist. */
-  private async describe(handle: WorkflowHandle): Promise<ExecutionInfo | undefined> {
+  private async describe(handle: WorkflowHandle): Promise<WorkflowExecutionDescription | undefined> {
     try {
       return await withinDeadline(this.options.client, this.options.timeoutMs, () => handle.describe());
     } catch (err) {

@@ -4,9 +4,14 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPath } from '../config/format-issues';
+import { inRequestContext } from '../observability/http-span';
+import { deliveryOutcome, type ReceiverMetrics } from '../observability/metrics';
 import type { Delivery } from '../workflows/definitions';
 import { InFlight } from './in-flight';
+import { internalError, reply } from './json-reply';
+import type { Handler, Middleware } from './middleware';
 import type { UpdateRecorder } from './record-update';
+import { pathOf } from './request-log';
 import { routeEvent } from './route-event';
 import { checkSecret } from './verify-secret';
 import { webhookPayloadSchema } from './webhook-payload';
@@ -20,24 +25,32 @@ export interface WebhookRouteDeps {
   bodyLimit: string;
   /** Seconds a client should wait before retrying a 503. */
   retryAfterSeconds?: number;
+  metrics?: ReceiverMetrics;
+  /** True once the receiver is shutting down: new deliveries get 503. */
+  isDraining?: () => boolean;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-type BodyParser = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+/** What the delivery metrics need to know about an answer besides its status. */
+interface Answer {
+  /** The pipelines the delivery was for (set once routed). */
+  pipelines: string[];
+  refusedWhileDraining: boolean;
+}
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
- * POST /webhook: secret (401/403) -> content type (415) -> body (413/400) -> payload (400) -> route
- * (200 not for us) -> record in Temporal (202 once recorded, 503 + Retry-After if it could not be).
+ * POST /webhook: draining (503) -> secret (401/403) -> content type (415) -> body (413/400) -> payload (400)
+ * -> route (200 not for us) -> record in Temporal (202 once recorded, 503 + Retry-After if it could not be).
  *
- * A plain Node handler: the receiver's server calls it before Express for POST /webhook (bench/RESULTS.md:
- * Express's routing and response helpers cost more than everything else an ignored event needs), and the
- * Express app mounts the same handler (webhookRouter), so both answer alike.
+ * A plain Node handler: the receiver's server calls it before Express for POST /webhook, behind the same
+ * common middleware as the app's (serve.ts; bench/RESULTS.md: Express's routing and response helpers cost more
+ * than everything else an ignored event needs), and the Express app mounts the same handler (webhookRouter),
+ * so both answer alike.
  */
 export function webhookHandler(deps: WebhookRouteDeps): Handler {
   // body-parser's JSON reader, as express.json() is: limits, charsets, content encodings, strict JSON.
-  const parseJson = express.json({ limit: deps.bodyLimit, type: () => true, strict: true }) as unknown as BodyParser;
+  const parseJson = express.json({ limit: deps.bodyLimit, type: () => true, strict: true }) as unknown as Middleware;
   const isJson = (req: IncomingMessage): boolean =>
     // Express's own content-type test (type-is): no body, or another type, is not JSON.
     Boolean(express.request.is.call(req as express.Request, JSON_TYPES));
@@ -45,15 +58,20 @@ export function webhookHandler(deps: WebhookRouteDeps): Handler {
   const inFlight = new InFlight<string>();
 
   return (req, res) => {
+    const answer: Answer = { pipelines: [], refusedWhileDraining: false };
+    if (deps.metrics) measure(deps.metrics, res, answer);
+    if (deps.isDraining?.()) {
+      answer.refusedWhileDraining = true;
+      return retryLater(deps, res, 'shutting down; retry later');
+    }
     const verdict = checkSecret(req.headers['x-webhook-secret'], querySecret(req.url), deps.webhookSecret);
     if (verdict === 'missing') return reply(res, 401, { error: 'missing X-Webhook-Secret header' });
     if (verdict === 'wrong') return reply(res, 403, { error: 'wrong webhook secret' });
     if (!isJson(req)) return reply(res, 415, { error: 'expected Content-Type: application/json' });
     parseJson(req, res, (err) => {
       if (err !== undefined) return bodyError(deps, err, res);
-      handleDelivery(deps, inFlight, (req as IncomingMessage & { body?: unknown }).body, res).catch((e: unknown) =>
-        internalError(deps, e, res),
-      );
+      const body = (req as IncomingMessage & { body?: unknown }).body;
+      handleDelivery(deps, inFlight, body, res, answer).catch((e: unknown) => internalError(deps.logger, e, res));
     });
   };
 }
@@ -61,15 +79,13 @@ export function webhookHandler(deps: WebhookRouteDeps): Handler {
 /** Whether a request is for the webhook route (as Express would match `/webhook`: any case, optional `/`). */
 export function isWebhookRequest(req: IncomingMessage): boolean {
   if (req.method !== 'POST' || !req.url) return false;
-  const end = req.url.indexOf('?');
-  const path = (end === -1 ? req.url : req.url.slice(0, end)).toLowerCase();
+  const path = pathOf(req.url).toLowerCase();
   return path === '/webhook' || path === '/webhook/';
 }
 
 /** The same handler mounted on an Express app. */
-export function webhookRouter(deps: WebhookRouteDeps): Router {
+export function webhookRouter(handler: Handler): Router {
   const router = express.Router();
-  const handler = webhookHandler(deps);
   router.post('/webhook', (req, res) => handler(req, res));
   return router;
 }
@@ -86,6 +102,7 @@ async function handleDelivery(
   inFlight: InFlight<string>,
   body: unknown,
   res: ServerResponse,
+  answer: Answer,
 ): Promise<void> {
   const parsed = webhookPayloadSchema.safeParse(body);
   if (!parsed.success) {
@@ -109,6 +126,7 @@ async function handleDelivery(
     newSha: decision.revision ?? null,
   };
   const names = decision.pipelines.map((p) => p.name);
+  answer.pipelines = names;
   try {
     const revision = decision.revision;
     // Duplicates of a delivery that is being recorded share its record (in-flight.ts).
@@ -116,7 +134,7 @@ async function handleDelivery(
       revision === undefined
         ? deps.recorder.record(p, revision, delivery)
         : inFlight.run(`${p.name}\n${revision}`, () => deps.recorder.record(p, revision, delivery));
-    const workflowIds = await Promise.all(decision.pipelines.map(record));
+    const workflowIds = await inRequestContext(res, () => Promise.all(decision.pipelines.map(record)));
     deps.logger.info({ pipelines: names, revision: decision.revision, dataset: payload.repo.name }, 'webhook recorded');
     reply(res, 202, { processed: true, pipelines: names, workflowIds, revision: decision.revision ?? null });
   } catch (err) {
@@ -124,9 +142,23 @@ async function handleDelivery(
       { pipelines: names, err: { message: (err as Error).message } },
       'could not record webhook in Temporal',
     );
-    res.setHeader('Retry-After', String(deps.retryAfterSeconds ?? 10));
-    reply(res, 503, { error: 'Temporal could not record the event; retry later' });
+    retryLater(deps, res, 'Temporal could not record the event; retry later');
   }
+}
+
+/** 503 with Retry-After: the Hub delivers again later. */
+function retryLater(deps: WebhookRouteDeps, res: ServerResponse, error: string): void {
+  res.setHeader('Retry-After', String(deps.retryAfterSeconds ?? 10));
+  reply(res, 503, { error });
+}
+
+/** Counts the delivery by how it was answered, with the pipelines it was for. */
+function measure(metrics: ReceiverMetrics, res: ServerResponse, answer: Answer): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.delivery(deliveryOutcome(res.statusCode, answer.refusedWhileDraining), answer.pipelines, seconds);
+  });
 }
 
 /** body-parser's errors, mapped to the documented codes. */
@@ -138,19 +170,5 @@ function bodyError(deps: WebhookRouteDeps, err: unknown, res: ServerResponse): v
     return reply(res, 415, { error: 'unsupported body encoding or charset' });
   }
   if (type !== undefined || err instanceof SyntaxError) return reply(res, 400, { error: 'malformed JSON body' });
-  internalError(deps, err, res);
-}
-
-function internalError(deps: WebhookRouteDeps, err: unknown, res: ServerResponse): void {
-  deps.logger.error({ err: { message: (err as Error).message } }, 'unhandled error in request');
-  if (!res.headersSent) reply(res, 500, { error: 'internal error' });
-}
-
-/** A JSON answer, written in one go (what Express's res.json does, less the ETag a POST answer has no use for). */
-function reply(res: ServerResponse, status: number, body: object): void {
-  const json = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.end(json);
+  internalError(deps.logger, err, res);
 }

@@ -5,7 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PipelineSpec } from '../config/config-schema';
-import type { DataRef, JobRef, Links, ProjectRef } from '../backends/types';
+import type { DataRef, JobRef, Links, ProjectRef, TrainingStatus } from '../backends/types';
 import type { PromotionDecision } from '../registry/promotion';
 
 export const PIPELINE_WORKFLOW = 'PipelineWorkflow';
@@ -164,6 +164,21 @@ export interface RetrainResult {
 export const datasetUpdatedSignal = defineSignal<[DatasetUpdate]>('datasetUpdated');
 export const retrainFinishedSignal = defineSignal<[RunSummary]>('retrainFinished');
 export const pipelineStateQuery = defineQuery<PipelineState>('state');
+
+/**
+ * The activity that waits for a training job to end: one status check per attempt, failing with
+ * STILL_TRAINING (details: the TrainingStatus it saw) while the job runs, so that Temporal's retry policy
+ * spaces the checks. Between checks nothing is written to the run's history and no worker holds it.
+ */
+export const AWAIT_TRAINING_ACTIVITY = 'awaitTraining';
+export const STILL_TRAINING = 'StillTraining';
+/** A run keeps this many of the backend's last log lines. */
+export const LOG_TAIL_LINES = 20;
+
+/** What awaitTraining returns: the job's final status, and how many checks it took (its attempt number). */
+export interface TrainingEnded extends TrainingStatus {
+  checks: number;
+}
 
 export const approveSignal = defineSignal<[ApprovalDecision?]>('approve');
 export const rejectSignal = defineSignal<[ApprovalDecision?]>('reject');

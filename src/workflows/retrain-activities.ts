@@ -27,6 +27,29 @@ export const pollActivities = proxyActivities<RetrainActivities>({
   retry: HTTP_RETRY,
 });
 
+/** The first check of a running job comes this soon after the start; the wait then doubles up to the interval. */
+const FIRST_CHECK_DELAY_MS = 5_000;
+
+/**
+ * The wait for a training job: awaitTraining checks its status once per attempt and fails while the job
+ * runs, so the retry policy spaces the checks (5 s, 10 s, 20 s, ... then the pipeline's poll interval)
+ * without a workflow task or a history event between them, for at most `withinMs` in all. Transient
+ * backend errors are retried on the same schedule (a `Retry-After` still wins); other 4xx end the wait.
+ */
+export function trainingWait(pollIntervalSeconds: number, withinMs: number) {
+  const intervalMs = pollIntervalSeconds * 1000;
+  return proxyActivities<RetrainActivities>({
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: Math.max(1_000, Math.round(withinMs)),
+    retry: {
+      initialInterval: Math.min(FIRST_CHECK_DELAY_MS, intervalMs),
+      backoffCoefficient: 2,
+      maximumInterval: intervalMs,
+      nonRetryableErrorTypes: HTTP_RETRY.nonRetryableErrorTypes,
+    },
+  });
+}
+
 /** Compensations: try hard, but never block the run's end forever. */
 export const compensationActivities = proxyActivities<RetrainActivities>({
   startToCloseTimeout: '2m',

@@ -4,6 +4,7 @@
  * (stop the job, clean up, announce the failure) in a non-cancellable scope on failure or cancellation.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -14,6 +15,7 @@ import {
   patched,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,6 +23,7 @@ import {
 import type { TrainingStatus } from '../backends/types';
 import {
   approveSignal,
+  LOG_TAIL_LINES,
   progressQuery,
   rejectSignal,
   RetrainStage,
@@ -34,12 +37,16 @@ import {
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { compensate, notifyParent } from './retrain-saga';
-import { pollActivities, stepActivities } from './retrain-activities';
+import { pollActivities, stepActivities, trainingWait } from './retrain-activities';
 
 /** Continue as new while polling well before the history gets heavy (Temporal's hard limit is 51,200 events). */
 const MAX_HISTORY_EVENTS = 4_000;
-const LOG_TAIL_LINES = 20;
 const FIRST_POLL_DELAY_SECONDS = 5;
+/**
+ * Runs that reach the training wait with this patch wait in one retried activity (awaitTraining);
+ * runs that started waiting before it keep polling with timers (pollUntilDone).
+ */
+const POLL_BY_RETRY = 'poll-by-retry';
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
   const { pipeline, revision } = input;
@@ -97,7 +104,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       enterStage('training');
     }
 
-    const final = await pollUntilDone(input, carried);
+    const final = patched(POLL_BY_RETRY) ? await awaitTraining(input, carried) : await pollUntilDone(input, carried);
     if (final.state !== 'succeeded') {
       progress.outcome = final.state === 'cancelled' ? 'cancelled' : 'failed';
       throw ApplicationFailure.nonRetryable(
@@ -151,7 +158,47 @@ function step<T>(fn: () => Promise<T>): Promise<T> {
   return CancellationScope.nonCancellable(fn);
 }
 
-/** Poll with a workflow timer between checks: no worker slot is held while the job runs. */
+/**
+ * Wait for the job to end in one activity that Temporal retries while the job runs: between checks the
+ * run writes no history and needs no worker (a worker may evict it from its cache and forget it until the
+ * job ends). The status API reads the last check from the pending activity.
+ */
+async function awaitTraining(input: RetrainInput, carried: RetrainCarried): Promise<TrainingStatus> {
+  const { progress } = carried;
+  const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
+  const limitMs = input.pipeline.max_training_time * 1000;
+  const trainingStarted = Date.parse(progress.timings.training ?? new Date().toISOString());
+  const wait = trainingWait(input.pipeline.poll_interval_seconds, limitMs - (Date.now() - trainingStarted));
+  try {
+    const status = await wait.awaitTraining(run, carried.job!);
+    recordStatus(progress, status, status.checks);
+    return status;
+  } catch (err) {
+    // Out of time: the schedule-to-close timeout fired, or the server did not schedule a check past it.
+    if (err instanceof ActivityFailure && (err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure)) {
+      progress.outcome = 'failed';
+      const lastCheck = err.cause instanceof TimeoutFailure ? err.cause.cause : err.cause;
+      const last = lastCheck ? ` (last check: ${lastCheck.message})` : '';
+      throw ApplicationFailure.nonRetryable(
+        `training ran longer than max_training_time (${input.pipeline.max_training_time}s)${last}`,
+        'TrainingTimedOut',
+      );
+    }
+    throw err;
+  }
+}
+
+function recordStatus(progress: RetrainProgress, status: TrainingStatus, checks = 1): void {
+  progress.polls += checks;
+  progress.status = status.stage ?? status.state;
+  progress.progress = status.progress;
+  progress.message = status.message;
+  if (status.logTail) progress.logTail = status.logTail.slice(-LOG_TAIL_LINES);
+  if (status.metrics) Object.assign(progress.metrics, status.metrics);
+  Object.assign(progress.links, status.links);
+}
+
+/** Runs from before POLL_BY_RETRY: poll with a workflow timer between checks. */
 async function pollUntilDone(input: RetrainInput, carried: RetrainCarried): Promise<TrainingStatus> {
   const { progress } = carried;
   const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
@@ -159,13 +206,7 @@ async function pollUntilDone(input: RetrainInput, carried: RetrainCarried): Prom
   const trainingStarted = Date.parse(progress.timings.training ?? new Date().toISOString());
   for (;;) {
     const status = await pollActivities.pollStatus(run, job);
-    progress.polls += 1;
-    progress.status = status.stage ?? status.state;
-    progress.progress = status.progress;
-    progress.message = status.message;
-    if (status.logTail) progress.logTail = status.logTail.slice(-LOG_TAIL_LINES);
-    if (status.metrics) Object.assign(progress.metrics, status.metrics);
-    Object.assign(progress.links, status.links);
+    recordStatus(progress, status);
     if (status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled') return status;
 
     if (Date.now() - trainingStarted > input.pipeline.max_training_time * 1000) {

@@ -199,6 +199,12 @@ test('cancel stops a training run; a second cancel says it has ended; watch exit
   await ok(['trigger', cancelP]);
   const workflowId = retrainWorkflowId(cancelP, hub.head(cancelDataset));
   await runUntil(workflowId, (r) => r.stage === 'training', 'training');
+  // While the job runs, show has its status checks: how many so far and when the next one is.
+  const shown = await eventually(async () => {
+    const text = await ok(['show', workflowId]);
+    return /checks\s+[1-9]\d* so far, next at /.test(text) ? text : undefined;
+  });
+  expect(shown).toMatch(/backend\s+autotrain \(RUNNING\)/);
   expect(await ok(['cancel', workflowId])).toContain('cancellation requested');
   await runUntil(workflowId, (r) => r.status !== 'running', 'the end');
   expect(await json<RunDetailView>(['show', workflowId])).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });

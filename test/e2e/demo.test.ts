@@ -31,6 +31,8 @@ async function freePort(): Promise<number> {
   });
 }
 
+jest.setTimeout(420_000);
+
 test('npm start, then npm run demo: the example trains, is evaluated and promoted, and predicts', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-demo-'));
   const env = {
@@ -50,7 +52,12 @@ test('npm start, then npm run demo: the example trains, is evaluated and promote
   let out = '';
   service.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   service.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  await eventually(() => (out.includes('hub-retrain is running') ? true : undefined), 90_000, `the service:\n${out}`);
+  // Starting bundles the workflow code: slow on a loaded machine.
+  await eventually(() => (out.includes('hub-retrain is running') ? true : undefined), 240_000, 'the service').catch(
+    (err: Error) => {
+      throw new Error(`${err.message}\n${out}`);
+    },
+  );
 
   const demo = spawnSync(process.execPath, [CLI, 'demo'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
   const output = `${demo.stdout}${demo.stderr}`;

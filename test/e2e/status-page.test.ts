@@ -70,17 +70,18 @@ afterAll(async () => {
 
 const cellSelector = (workflowId: string, column: string): string => `tr[data-workflow-id="${workflowId}"] .${column}`;
 
-/** Waits until the page (as it refreshes itself) shows `text` in the run's cell. */
+/**
+ * Waits until the page (as it refreshes itself) shows `text` in the run's cell. Polled through a locator:
+ * the page's Content-Security-Policy forbids the eval that a waitForFunction expression would need.
+ */
 async function waitForCell(page: Page, workflowId: string, column: string, text: string): Promise<void> {
-  const selector = JSON.stringify(cellSelector(workflowId, column));
-  await page.waitForFunction(
-    `document.querySelector(${selector})?.textContent === ${JSON.stringify(text)}`,
-    undefined,
-    {
-      timeout: 60_000,
-      polling: 200,
-    },
-  );
+  const cell = page.locator(cellSelector(workflowId, column));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if ((await cell.count()) > 0 && (await cell.first().textContent()) === text) return;
+    if (Date.now() > deadline) throw new Error(`the page never showed ${column} = ${text} for ${workflowId}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 test('the page lists a run the test started and shows its stage change without a reload', async () => {

@@ -4,11 +4,10 @@
  * real server would reject. A created project becomes a training Space on the fake Hub that builds, runs
  * and then, per its script, opens AutoTrain's outcome discussion and pauses itself (or breaks, or hangs).
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import type { FakeHub } from './fake-hub';
 import { FaultPlan } from './faults';
+import { listen, Timers, type Listening } from './listen';
 
 const HARDWARE = new Set([
   'spaces-cpu-basic',
@@ -72,27 +71,21 @@ export class FakeAutotrain {
   /** Script for projects created from now on (per-project overrides by name prefix in `scripts`). */
   defaultScript: TrainingScript = { outcome: 'success', buildMs: 200, runMs: 1500 };
   readonly scripts = new Map<string, TrainingScript>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private server?: Server;
+  private readonly timers = new Timers();
+  private server?: Listening;
   url = '';
 
   constructor(private readonly hub: FakeHub) {}
 
   async start(): Promise<this> {
-    const app = this.app();
-    await new Promise<void>((resolve) => {
-      this.server = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.server = await listen(this.app());
+    this.url = this.server.url;
     return this;
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.timers.clear();
+    await this.server?.close();
   }
 
   /** Projects whose name starts with `prefix`. */
@@ -106,23 +99,14 @@ export class FakeAutotrain {
     return this.hub.knowsToken(header.slice('Bearer '.length));
   }
 
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
-  }
-
   private run(project: FakeProject): void {
     const { jobId, script } = project;
     const [username, spaceName] = jobId.split('/') as [string, string];
-    this.later(script.buildMs ?? 200, () => {
+    this.timers.later(script.buildMs ?? 200, () => {
       if (project.stopped) return;
       this.hub.setSpaceStage(jobId, 'RUNNING');
       if (script.outcome === 'hang') return;
-      this.later(script.runMs ?? 1500, () => {
+      this.timers.later(script.runMs ?? 1500, () => {
         if (project.stopped || !this.hub.hasSpace(jobId)) return;
         if (script.outcome === 'runtime-error') {
           this.hub.setSpaceStage(jobId, 'RUNTIME_ERROR', 'CUDA out of memory');

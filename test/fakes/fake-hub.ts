@@ -4,10 +4,9 @@
  * with src/: it follows the spec, so the same client code works against the real Hub.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { FaultPlan } from './faults';
+import { listen, type Listening } from './listen';
 import { hubError } from './hub-error';
 import { RepoStore, randomSha, type FileContent, type FileRepoKind } from './fake-repos';
 
@@ -74,7 +73,7 @@ export class FakeHub {
   private readonly extensions: express.Router[] = [];
   /** Webhooks by owner (the token's user name). */
   private readonly webhooks = new Map<string, FakeWebhook[]>();
-  private server?: Server;
+  private server?: Listening;
   url = '';
 
   addToken(token: string, user: FakeUser): this {
@@ -174,19 +173,13 @@ export class FakeHub {
   }
 
   async start(): Promise<this> {
-    const app = this.app();
-    await new Promise<void>((resolve) => {
-      this.server = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.server = await listen(this.app());
+    this.url = this.server.url;
     return this;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server?.close();
   }
 
   /** The user a request's bearer token belongs to (for extensions that check it). */

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { FakeHub, FakeUser } from './fake-hub';
 import { FaultPlan } from './faults';
+import { Timers } from './listen';
 import { validateCreate, HARDWARE, type CreateBody } from './fake-jobs-request';
 
 export type JobStage = 'SCHEDULING' | 'RUNNING' | 'UPDATING' | 'COMPLETED' | 'CANCELED' | 'ERROR' | 'DELETED';
@@ -67,7 +68,7 @@ export class FakeJobs {
    * which a worker can die after the job exists and before it learns the job's id.
    */
   holdCreateAnswers?: Promise<void>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private readonly listeners = new Map<string, Set<() => void>>();
 
   constructor(private readonly hub: FakeHub) {}
@@ -82,7 +83,6 @@ export class FakeJobs {
   }
 
   stop(): void {
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
 
@@ -216,18 +216,18 @@ export class FakeJobs {
 
   private run(job: FakeJob): void {
     const { script } = job;
-    this.later(script.schedulingMs ?? 100, () => {
+    this.timers.later(script.schedulingMs ?? 100, () => {
       if (job.stage !== 'SCHEDULING') return;
       job.stage = 'RUNNING';
       job.startedAt = new Date().toISOString();
       this.log(job, `===== Job started at ${job.startedAt} =====`);
       const timeoutMs = (job.request.timeoutSeconds ?? 30 * 60) * 1000;
-      this.later(timeoutMs, () => this.finish(job, 'ERROR', 'Job timeout'));
+      this.timers.later(timeoutMs, () => this.finish(job, 'ERROR', 'Job timeout'));
       const lines = script.logs ?? ['Downloading data', 'Training', "{'eval_accuracy': 0.9, 'epoch': 1.0}"];
       if (script.outcome === 'hang') return lines.forEach((line) => this.log(job, line));
       const runMs = script.runMs ?? 600;
-      lines.forEach((line, i) => this.later((runMs * i) / lines.length, () => this.log(job, line)));
-      this.later(runMs, () => {
+      lines.forEach((line, i) => this.timers.later((runMs * i) / lines.length, () => this.log(job, line)));
+      this.timers.later(runMs, () => {
         if (script.outcome === 'error') return this.finish(job, 'ERROR', script.errorMessage ?? 'Job failed');
         if (script.pushModel)
           this.hub.commitFiles('model', script.pushModel.repo, script.pushModel.files, 'End of training');
@@ -252,15 +252,6 @@ export class FakeJobs {
 
   private notify(job: FakeJob): void {
     for (const listener of [...(this.listeners.get(job.id) ?? [])]) listener();
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
   }
 
   /** The job JSON of the spec: the request echoed, secrets by name only. */

@@ -7,7 +7,10 @@ import { parseConfig } from '../../src/config/load-config';
 import type { ActivityDeps } from '../../src/activities';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
-import { scratchDirs, unique } from './temporal';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
+import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from './temporal';
 
 export const TEST_TOKEN = 'hf_test_write_token_0123456789abcdef';
 export const TEST_USER = 'acme';
@@ -60,4 +63,50 @@ export function pipelineSpec(stack: Pick<FakeStack, 'dataset'>, overrides: Recor
     ],
   });
   return spec!;
+}
+
+/** Starts a RetrainWorkflow for a pipeline and revision, with its real workflow id. */
+export function startRetrainRun(
+  client: Client,
+  taskQueue: string,
+  pipeline: PipelineSpec,
+  revision: string,
+): Promise<WorkflowHandle<typeof RetrainWorkflow>> {
+  return client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+    workflowId: retrainWorkflowId(pipeline.name, revision),
+    taskQueue,
+    args: [{ pipeline, revision, attempt: 1 }],
+  });
+}
+
+export interface WorkerStack {
+  fakes: FakeStack;
+  client: Client;
+  worker: RunningWorker;
+  /** A fresh pipeline on the stack's dataset (overrides as in config.json), run at the dataset's head. */
+  startRetrain(overrides?: Record<string, unknown>, revision?: string): Promise<WorkflowHandle<typeof RetrainWorkflow>>;
+}
+
+/** For a test file: fakes, a client and a worker on a fresh task queue, started before and stopped after. */
+export function useWorkerStack(queuePrefix: string): WorkerStack {
+  const stack = {
+    startRetrain: (overrides: Record<string, unknown> = {}, revision?: string) =>
+      startRetrainRun(
+        stack.client,
+        stack.worker.taskQueue,
+        pipelineSpec(stack.fakes, overrides),
+        revision ?? stack.fakes.hub.head(stack.fakes.dataset),
+      ),
+  } as WorkerStack;
+  beforeAll(async () => {
+    stack.fakes = await startFakes();
+    stack.client = await testClient();
+    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps);
+  });
+  afterAll(async () => {
+    await stack.worker?.stop();
+    await stack.client?.connection.close();
+    await stack.fakes?.stop();
+  });
+  return stack;
 }

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
+import { temporal } from '@temporalio/proto';
+import type { RunDetailView } from '../../src/server/api-schemas';
+import { StatusReader } from '../../src/server/status-reader';
+import { pendingTrainingCheck } from '../../src/server/training-check';
 import { createRetrainWorker, type RetrainWorkerOptions } from '../../src/worker';
 
 /** The dev server that jest's globalSetup started for this run. */
@@ -85,6 +89,7 @@ export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 30_000,
   what = 'condition',
+  everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -97,6 +102,36 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * A run waiting for its training job: how many status checks it has made, and whether it is between
+ * checks (nothing in flight), read from its pending awaitTraining activity as the status API reads it.
+ */
+export async function trainingChecks(
+  client: Client,
+  workflowId: string,
+): Promise<{ checks: number; betweenChecks: boolean } | undefined> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const check = await pendingTrainingCheck(client, description);
+  if (!check) return undefined;
+  const pending = description.raw.pendingActivities ?? [];
+  const inFlight = pending.some(
+    (a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+  );
+  return { checks: check.checks, betweenChecks: !inFlight };
+}
+
+/** A run as the status API shows it (GET /api/runs/:id), read by the API's own reader. */
+export function runView(client: Client, workflowId: string): Promise<RunDetailView> {
+  const reader = new StatusReader({
+    client,
+    pipelines: [],
+    ui: { namespace: 'default' },
+    timeoutMs: 10_000,
+    queryTimeoutMs: 5_000,
+  });
+  return reader.run(workflowId);
 }

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { workflowSinks } from '../../src/worker';
 import { quietRuntime, testBundlePath } from '../helpers/temporal';
 import { SCENARIOS } from './scenarios';
 
@@ -23,5 +24,10 @@ test('every scenario has a checked-in history', () => {
 
 test.each(files)('%s replays without non-determinism', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: testBundlePath() } }, history, file);
+  // The production bundle, with the tracing and run-metrics workflow interceptors and their sinks.
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: testBundlePath() }, sinks: workflowSinks() },
+    history,
+    file,
+  );
 });

@@ -187,6 +187,11 @@ export const SCENARIOS: Record<string, Scenario> = {
     await settle(handle.result());
     return handle.workflowId;
   },
+  'retrain-approval-timed-out': async (ctx) => {
+    const handle = await startRetrain(ctx, { approval: 'required', approval_timeout: '2s' });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
   'pipeline-queue': (ctx) =>
     pipelineScenario(ctx, {}, async (record, dataset) => {
       ctx.fakes.autotrain.defaultScript = { outcome: 'success', buildMs: 50, runMs: 2000 };

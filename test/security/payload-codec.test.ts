@@ -14,7 +14,15 @@ import { AesGcmPayloadCodec, parsePayloadKeys, payloadCodecs } from '../../src/t
 import { RETRAIN_WORKFLOW, retrainWorkflowId, type RetrainInput } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { pipelineSpec, startFakes } from '../helpers/stack';
-import { startWorker, testBundlePath, testClient, unique } from '../helpers/temporal';
+import {
+  eventually,
+  runView,
+  startWorker,
+  testBundlePath,
+  testClient,
+  trainingChecks,
+  unique,
+} from '../helpers/temporal';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -51,6 +59,7 @@ test('with a key, a whole run stores only ciphertext in Temporal and replays wit
   const worker = await startWorker(unique('codec'), fakes.activityDeps, undefined, codecs);
   try {
     const pipeline = pipelineSpec(fakes, { name: unique('encrypted') });
+    fakes.autotrain.scripts.set(pipeline.name, { outcome: 'success', buildMs: 50, runMs: 4000 });
     const revision = fakes.hub.head(fakes.dataset);
     const input: RetrainInput = { pipeline, revision, attempt: 1 };
     const handle = await client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
@@ -58,6 +67,16 @@ test('with a key, a whole run stores only ciphertext in Temporal and replays wit
       taskQueue: worker.taskQueue,
       args: [input],
     });
+    // The status a check saw travels encrypted in the pending activity; the status API decodes it with the key.
+    await eventually(async () => ((await trainingChecks(client, handle.workflowId))?.checks ?? 0) >= 1 || undefined);
+    const raw = await base.workflowService.describeWorkflowExecution({
+      namespace: 'default',
+      execution: { workflowId: handle.workflowId },
+    });
+    const pending = raw.pendingActivities ?? [];
+    const details = pending[0]?.lastFailure?.applicationFailureInfo?.details?.payloads ?? [];
+    expect(details.map((p) => Buffer.from(p.metadata?.encoding ?? []).toString())).toEqual(['binary/encrypted']);
+    expect(await runView(client, handle.workflowId)).toMatchObject({ stage: 'training', backendStatus: 'RUNNING' });
     expect((await handle.result()).outcome).toBe('succeeded');
     const history = await handle.fetchHistory();
     const text = historyToJSON(history);

@@ -5,8 +5,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { buildWorkflowBundle } from '../../src/temporal/workflow-bundle';
 
 declare global {
   var __devServer: DevServer | undefined;
@@ -15,15 +15,13 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const [server, bundle] = await Promise.all([
     startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+    // The production bundle: the workflows with the tracing and run-metrics interceptors.
+    buildWorkflowBundle(),
   ]);
   globalThis.__devServer = server;
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-test-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, bundle);
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   process.env.TEMPORAL_TEST_BUNDLE = bundlePath;
 }
-
-const noop = (): void => {};
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -5,9 +5,11 @@ import {
   MalformedResponseError,
   MissingCredentialsError,
   NetworkError,
+  networkError,
   parseRetryAfter,
   safeUrl,
 } from '../../src/http/http-error';
+import { findUnansweredWrite, outcomeUnknown } from '../../src/http/unknown-outcome';
 import { pollDelaySeconds } from '../../src/workflows/retrain';
 
 const http = (status: number, retryAfterMs?: number) =>
@@ -60,5 +62,36 @@ describe('polling cadence', () => {
   test('polls soon after the start, then settles at poll_interval_seconds', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => pollDelaySeconds(n, 60))).toEqual([5, 10, 20, 40, 60, 60]);
     expect([1, 2, 3].map((n) => pollDelaySeconds(n, 2))).toEqual([2, 2, 2]);
+  });
+});
+
+describe('writes whose outcome is unknown', () => {
+  const refused = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+  });
+  const reset = Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+  });
+  const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
+  test('a timeout or a connection lost after sending may have been carried out; a refused connection not', () => {
+    expect(outcomeUnknown(networkError('POST', 'https://x/api?secret=1', timeout))).toBe(true);
+    expect(outcomeUnknown(networkError('POST', 'https://x/api', reset))).toBe(true);
+    const notSent = networkError('POST', 'https://x/api', refused);
+    expect(outcomeUnknown(notSent)).toBe(false);
+    expect(notSent.message).toBe('POST https://x/api failed: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
+  test("a gateway's 502 or 504 leaves the outcome unknown; other answers do not", () => {
+    expect([502, 504].map((s) => outcomeUnknown(http(s)))).toEqual([true, true]);
+    expect([400, 409, 429, 500, 503].map((s) => outcomeUnknown(http(s)))).toEqual([false, false, false, false, false]);
+  });
+
+  test('looking for an unanswered write stops when it is found, or when the window has passed', async () => {
+    let looks = 0;
+    expect(await findUnansweredWrite(async () => (++looks === 3 ? 'job' : undefined), 5_000, 10)).toBe('job');
+    expect(looks).toBe(3);
+    // A look that fails counts as not found; the window ends the search.
+    expect(await findUnansweredWrite(() => Promise.reject(new Error('down')), 100, 10)).toBeUndefined();
   });
 });

@@ -189,7 +189,7 @@ test('status follows the stage, surfaces the log tail, and reports the error mes
     req.labels?.['retrain-pipeline'] === name
       ? {
           outcome: 'error',
-          schedulingMs: 50,
+          schedulingMs: 2000, // long enough that the first status check sees it scheduling, however loaded the machine
           runMs: 300,
           logs: ['loading', 'epoch 1'],
           errorMessage: 'CUDA out of memory',

@@ -2,45 +2,18 @@
  * approval: "required" — a RetrainWorkflow stops after addData, asks on the Community tab, and waits for
  * an approve or reject signal (or times out, which rejects with compensation).
  */
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  approveSignal,
-  progressQuery,
-  RETRAIN_WORKFLOW,
-  retrainWorkflowId,
-  rejectSignal,
-  type RetrainInput,
-} from '../../src/workflows/definitions';
-import type { RetrainWorkflow } from '../../src/workflows/retrain';
-import { pipelineSpec, startFakes, type FakeStack } from '../helpers/stack';
-import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { approveSignal, progressQuery, rejectSignal } from '../../src/workflows/definitions';
+import { pipelineSpec, startRetrainRun, useWorkerStack } from '../helpers/stack';
+import { eventually } from '../helpers/temporal';
 
-let fakes: FakeStack;
-let client: Client;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  fakes = await startFakes();
-  client = await testClient();
-  worker = await startWorker(unique('approval'), fakes.activityDeps);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await fakes?.stop();
-});
+const stack = useWorkerStack('approval');
 
 async function startAwaitingApproval(overrides: Record<string, unknown> = {}) {
+  const { fakes } = stack;
   const pipeline = pipelineSpec(fakes, { approval: 'required', ...overrides });
-  const revision = fakes.hub.head(fakes.dataset);
-  const input: RetrainInput = { pipeline, revision, attempt: 1 };
-  const handle = await client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
-    workflowId: retrainWorkflowId(pipeline.name, revision),
-    taskQueue: worker.taskQueue,
-    args: [input],
-  });
+  const handle = await startRetrainRun(stack.client, stack.worker.taskQueue, pipeline, fakes.hub.head(fakes.dataset));
   // Waiting, and the request is on the Community tab.
   await eventually(async () => {
     const progress = await handle.query(progressQuery);
@@ -49,21 +22,21 @@ async function startAwaitingApproval(overrides: Record<string, unknown> = {}) {
   return { handle, pipeline };
 }
 
-const titles = () => fakes.hub.discussionsOf('dataset', fakes.dataset).map((d) => d.title);
+const titles = () => stack.fakes.hub.discussionsOf('dataset', stack.fakes.dataset).map((d) => d.title);
 
 test('approve: the request is posted with how to approve, nothing trains until approved, then it trains', async () => {
   const { handle, pipeline } = await startAwaitingApproval();
-  const request = fakes.hub
-    .discussionsOf('dataset', fakes.dataset)
+  const request = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`approve retraining ${pipeline.name}`));
   expect(request?.description).toContain(`hub-retrain approve ${handle.workflowId}`);
   expect(request?.description).toContain('/approve');
-  expect(fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(0);
+  expect(stack.fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(0);
 
   await handle.signal(approveSignal, { by: 'alice' });
   const result = await handle.result();
   expect(result.outcome).toBe('succeeded');
-  expect(fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(1);
+  expect(stack.fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(1);
   expect((await handle.query(progressQuery)).approval).toMatchObject({ decision: 'approved', by: 'alice' });
 });
 
@@ -73,7 +46,7 @@ test('reject: the run ends rejected, compensated and announced, and nothing trai
   const failure = (await handle.result().catch((err: unknown) => err)) as WorkflowFailedError;
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect((failure.cause as ApplicationFailure).type).toBe('Rejected');
-  expect(fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(0);
+  expect(stack.fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(0);
   expect(titles().some((t) => t.includes(`${pipeline.name} was not retrained`))).toBe(true);
   expect(await handle.query(progressQuery)).toMatchObject({
     stage: 'compensated',
@@ -88,5 +61,5 @@ test('no decision within approval_timeout rejects the run with compensation', as
   const progress = await handle.query(progressQuery);
   expect(progress).toMatchObject({ stage: 'compensated', outcome: 'rejected', approval: { decision: 'timed-out' } });
   expect(progress.error).toContain('approval timed out');
-  expect(fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(0);
+  expect(stack.fakes.autotrain.projectsStartingWith(pipeline.autotrain_project_prefix)).toHaveLength(0);
 });

@@ -10,7 +10,7 @@ import type { JobScript } from '../fakes/fake-jobs';
 import { expectSecretAbsentFromHistories } from '../helpers/history';
 import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
-import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { eventually, runView, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
 let fakes: JobsStack;
 let client: Client;
@@ -98,19 +98,19 @@ test('a job that runs past timeout_seconds is stopped by the service ("Job timeo
   expect(fakes.jobs.cancelCalls).not.toContain(jobOf(name).id);
 });
 
-test('the log lines of a running job reach the progress query; cancelling the run cancels the job', async () => {
+test('the log lines of a running job reach the status API; cancelling the run cancels the job', async () => {
   const name = unique('watch');
   const handle = await start(name, { outcome: 'hang', schedulingMs: 50, logs: ['epoch 1/5', 'epoch 2/5'] });
 
-  const progress = await eventually(
+  const view = await eventually(
     async () => {
-      const p = await handle.query(progressQuery);
-      return p.logTail.includes('epoch 2/5') ? p : undefined;
+      const v = await runView(client, handle.workflowId);
+      return v.logTail.includes('epoch 2/5') ? v : undefined;
     },
     30_000,
-    'log lines in the progress query',
+    'log lines in the run view',
   );
-  expect(progress).toMatchObject({ stage: 'training', status: 'RUNNING', logTail: ['epoch 1/5', 'epoch 2/5'] });
+  expect(view).toMatchObject({ stage: 'training', backendStatus: 'RUNNING', logTail: ['epoch 1/5', 'epoch 2/5'] });
 
   await handle.cancel();
   const failure = await handle.result().catch((err: unknown) => err);

@@ -22,7 +22,15 @@ import {
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
-import { eventually, scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import {
+  eventually,
+  trainingChecks,
+  scratchDirs,
+  startWorker,
+  testClient,
+  unique,
+  type RunningWorker,
+} from '../helpers/temporal';
 import { spawnWorker } from '../helpers/worker-process';
 
 const TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
@@ -238,7 +246,11 @@ test('a worker killed mid-training: the trainer keeps running, a new worker find
       taskQueue,
       args: [{ pipeline, revision, attempt: 1 }],
     });
-    await eventually(async () => ((await handle.query(progressQuery)).polls >= 1 ? true : undefined), 60_000, 'a poll');
+    await eventually(
+      async () => ((await trainingChecks(client, handle.workflowId))?.checks ?? 0) >= 1 || undefined,
+      60_000,
+      'a status check',
+    );
     await eventually(() => (existsSync(ledger) ? true : undefined), 30_000, 'the trainer');
     await first.kill9();
     const trainerPid = Number(readFileSync(ledger, 'utf8').split(' ')[0]);

@@ -10,14 +10,13 @@ import {
   PIPELINE_WORKFLOW,
   pipelineStateQuery,
   pipelineWorkflowId,
-  progressQuery,
   type DatasetUpdate,
   type Delivery,
   type PipelineState,
 } from '../../src/workflows/definitions';
 import type { PipelineWorkflow } from '../../src/workflows/pipeline';
 import { pipelineSpec, startFakes, TEST_TOKEN, type FakeStack } from '../helpers/stack';
-import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { eventually, trainingChecks, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 import { spawnWorker } from '../helpers/worker-process';
 
 let fakes: FakeStack;
@@ -198,12 +197,9 @@ test('a worker killed during pollStatus: a new worker completes the run, with on
     await new UpdateRecorder(client, taskQueue, 5000).record(spec, sha, delivery());
     const runId = `retrain:${spec.name}:${sha}`;
     await eventually(
-      async () => {
-        const progress = await client.workflow.getHandle(runId).query(progressQuery);
-        return progress.polls >= 1 ? true : undefined;
-      },
+      async () => ((await trainingChecks(client, runId))?.checks ?? 0) >= 1 || undefined,
       60_000,
-      'the first poll',
+      'the first status check',
     );
     await first.kill9();
 

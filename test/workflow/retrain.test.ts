@@ -2,47 +2,16 @@
  * RetrainWorkflow on a real Temporal dev server, with the real activities talking HTTP to the fake Hub
  * and the fake AutoTrain server.
  */
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import {
-  progressQuery,
-  RETRAIN_WORKFLOW,
-  retrainWorkflowId,
-  RetrainStage,
-  type RetrainInput,
-  type RetrainResult,
-} from '../../src/workflows/definitions';
-import type { RetrainWorkflow } from '../../src/workflows/retrain';
-import { pipelineSpec, startFakes, type FakeStack } from '../helpers/stack';
-import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { progressQuery, RetrainStage, type RetrainResult } from '../../src/workflows/definitions';
+import { useWorkerStack } from '../helpers/stack';
+import { eventually, runView, trainingChecks, unique } from '../helpers/temporal';
 
-let fakes: FakeStack;
-let client: Client;
-let worker: RunningWorker;
+const stack = useWorkerStack('retrain');
+const start = (overrides: Record<string, unknown> = {}) => stack.startRetrain(overrides);
 
-beforeAll(async () => {
-  fakes = await startFakes();
-  client = await testClient();
-  worker = await startWorker(unique('retrain'), fakes.activityDeps);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await fakes?.stop();
-});
-
-function start(overrides: Record<string, unknown> = {}, revision = fakes.hub.head(fakes.dataset)) {
-  const pipeline = pipelineSpec(fakes, overrides);
-  const input: RetrainInput = { pipeline, revision, attempt: 1 };
-  return client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
-    workflowId: retrainWorkflowId(pipeline.name, revision),
-    taskQueue: worker.taskQueue,
-    args: [input],
-  });
-}
-
-const datasetTitles = () => fakes.hub.discussionsOf('dataset', fakes.dataset).map((d) => d.title);
+const datasetTitles = () => stack.fakes.hub.discussionsOf('dataset', stack.fakes.dataset).map((d) => d.title);
 
 test('a run creates one AutoTrain project, trains, and announces success on the dataset', async () => {
   const handle = await start();
@@ -50,17 +19,17 @@ test('a run creates one AutoTrain project, trains, and announces success on the 
   const { pipeline } = await handle.query(progressQuery);
 
   expect(result.outcome).toBe('succeeded');
-  expect(fakes.autotrain.projectsStartingWith(pipeline)).toHaveLength(1);
-  const project = fakes.autotrain.projectsStartingWith(pipeline)[0]!;
+  expect(stack.fakes.autotrain.projectsStartingWith(pipeline)).toHaveLength(1);
+  const project = stack.fakes.autotrain.projectsStartingWith(pipeline)[0]!;
   expect(project.body).toMatchObject({
     task: 'image-classification',
     base_model: 'microsoft/resnet-50',
-    hub_dataset: fakes.dataset,
+    hub_dataset: stack.fakes.dataset,
     username: 'acme',
   });
   expect(result.jobId).toBe(project.jobId);
-  const posted = fakes.hub
-    .discussionsOf('dataset', fakes.dataset)
+  const posted = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`${pipeline} retrained`));
   expect(posted?.description).toContain(project.jobId);
 
@@ -71,16 +40,16 @@ test('a run creates one AutoTrain project, trains, and announces success on the 
 
 test('a training that breaks is compensated: the job is stopped and a failure notice is posted', async () => {
   const pipelineName = unique('broken');
-  fakes.autotrain.scripts.set(pipelineName, { outcome: 'runtime-error', buildMs: 100, runMs: 300 });
+  stack.fakes.autotrain.scripts.set(pipelineName, { outcome: 'runtime-error', buildMs: 100, runMs: 300 });
   const handle = await start({ name: pipelineName });
   const progress = await handle.query(progressQuery);
 
   const failure = await handle.result().catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
-  const project = fakes.autotrain.projectsStartingWith(progress.pipeline)[0]!;
-  expect(fakes.autotrain.stopCalls).toContain(project.jobId);
-  const notice = fakes.hub
-    .discussionsOf('dataset', fakes.dataset)
+  const project = stack.fakes.autotrain.projectsStartingWith(progress.pipeline)[0]!;
+  expect(stack.fakes.autotrain.stopCalls).toContain(project.jobId);
+  const notice = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`${progress.pipeline} failed`));
   expect(notice?.description).toContain('RUNTIME_ERROR');
   expect((await handle.describe()).typedSearchAttributes.get(RetrainStage)).toBe('compensated');
@@ -90,28 +59,34 @@ test('a request AutoTrain rejects (422) fails at once, without retries, and is a
   const handle = await start({ backend: { type: 'autotrain', params: {} }, task: 'not-a-task' });
   const progress = await handle.query(progressQuery);
   await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
-  expect(fakes.autotrain.projectsStartingWith(progress.pipeline)).toHaveLength(0);
-  const notice = fakes.hub
-    .discussionsOf('dataset', fakes.dataset)
+  expect(stack.fakes.autotrain.projectsStartingWith(progress.pipeline)).toHaveLength(0);
+  const notice = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`${progress.pipeline} failed`));
   expect(notice?.description).toMatch(/startProcessing: .*422/);
 });
 
 test('transient 429 (with Retry-After) and 500 answers are retried and create exactly one project', async () => {
-  fakes.autotrain.faults.add({ method: 'POST', path: '/api/create_project', status: 429, retryAfter: 1, times: 2 });
-  fakes.autotrain.faults.add({ method: 'POST', path: '/api/create_project', status: 500, times: 1 });
+  stack.fakes.autotrain.faults.add({
+    method: 'POST',
+    path: '/api/create_project',
+    status: 429,
+    retryAfter: 1,
+    times: 2,
+  });
+  stack.fakes.autotrain.faults.add({ method: 'POST', path: '/api/create_project', status: 500, times: 1 });
   const handle = await start();
   const result = await handle.result();
   const progress = await handle.query(progressQuery);
 
   expect(result.outcome).toBe('succeeded');
-  expect(fakes.autotrain.faults.hits('/api/create_project')).toBe(3);
-  expect(fakes.autotrain.projectsStartingWith(progress.pipeline)).toHaveLength(1);
+  expect(stack.fakes.autotrain.faults.hits('/api/create_project')).toBe(3);
+  expect(stack.fakes.autotrain.projectsStartingWith(progress.pipeline)).toHaveLength(1);
 });
 
 test('cancelling a running retrain stops its job and announces the cancellation', async () => {
   const pipelineName = unique('cancel');
-  fakes.autotrain.scripts.set(pipelineName, { outcome: 'hang', buildMs: 50 });
+  stack.fakes.autotrain.scripts.set(pipelineName, { outcome: 'hang', buildMs: 50 });
   const handle = await start({ name: pipelineName });
   await eventually(
     async () => ((await handle.query(progressQuery)).stage === 'training' ? true : undefined),
@@ -122,8 +97,8 @@ test('cancelling a running retrain stops its job and announces the cancellation'
   await handle.cancel();
   const failure = await handle.result().catch((err: unknown) => err);
   expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-  const project = fakes.autotrain.projectsStartingWith(pipelineName)[0]!;
-  expect(fakes.autotrain.stopCalls).toContain(project.jobId);
+  const project = stack.fakes.autotrain.projectsStartingWith(pipelineName)[0]!;
+  expect(stack.fakes.autotrain.stopCalls).toContain(project.jobId);
   expect(datasetTitles().some((t) => t.includes(`${pipelineName} retraining on`) && t.includes('cancelled'))).toBe(
     true,
   );
@@ -133,10 +108,36 @@ test('cancelling a running retrain stops its job and announces the cancellation'
 
 test('a training longer than max_training_time fails and its job is stopped', async () => {
   const pipelineName = unique('slow');
-  fakes.autotrain.scripts.set(pipelineName, { outcome: 'hang', buildMs: 50 });
+  stack.fakes.autotrain.scripts.set(pipelineName, { outcome: 'hang', buildMs: 50 });
   const handle = await start({ name: pipelineName, max_training_time: 3 });
   await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   const progress = await handle.query(progressQuery);
   expect(progress.error).toContain('max_training_time');
-  expect(fakes.autotrain.stopCalls).toContain(progress.jobId);
+  expect(stack.fakes.autotrain.stopCalls).toContain(progress.jobId);
+});
+
+test('a run waits for its job without writing history between checks; the status API shows the last check', async () => {
+  const pipelineName = unique('waiting');
+  stack.fakes.autotrain.scripts.set(pipelineName, { outcome: 'success', buildMs: 50, runMs: 6000 });
+  const handle = await start({ name: pipelineName, poll_interval_seconds: 1 });
+
+  await eventually(
+    async () => ((await trainingChecks(stack.client, handle.workflowId))?.checks ?? 0) >= 1 || undefined,
+  );
+  const historyAtFirstCheck = (await handle.describe()).historyLength;
+  await eventually(
+    async () => ((await trainingChecks(stack.client, handle.workflowId))?.checks ?? 0) >= 3 || undefined,
+  );
+  const view = await runView(stack.client, handle.workflowId);
+  // Three checks later, not one event more: the checks are the retries of one pending activity.
+  expect((await handle.describe()).historyLength).toBe(historyAtFirstCheck);
+  expect(view).toMatchObject({ live: true, stage: 'training', backendStatus: 'RUNNING' });
+  expect(view.polls).toBeGreaterThanOrEqual(3);
+  expect(Date.parse(view.nextCheckAt ?? '')).toBeGreaterThan(Date.now() - 5_000);
+
+  const result = await handle.result();
+  expect(result.outcome).toBe('succeeded');
+  const progress = await handle.query(progressQuery);
+  expect(progress.polls).toBeGreaterThan(view.polls!);
+  expect(progress.status).toBe('PAUSED');
 });

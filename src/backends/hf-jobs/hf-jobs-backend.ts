@@ -1,5 +1,6 @@
 import type { HfJobsBackendOptions } from '../../config/backends';
 import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkError } from '../../http/http-error';
+import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
 import type { HubClient } from '../../hub/hub-client';
 import { hubFetch } from '../../hub/hub-fetch';
 import type { DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
@@ -14,6 +15,8 @@ export interface HfJobsBackendDeps {
   hub: HubClient;
   token?: string;
   fetch?: typeof fetch;
+  /** Per request to the Jobs API (default 30 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -57,9 +60,12 @@ export class HfJobsBackend implements TrainingBackend {
     try {
       return adopt(await client.run(namespace, jobRequest(run, options, data, this.token())), false);
     } catch (err) {
-      // The job may exist although its answer was lost (a timeout, a 5xx after the fact): look before failing.
+      // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
+      // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking
+      // for a while, or the retry would run a second job next to the one that turns up late.
       if (!isTransient(err)) throw err;
-      const created = await this.findRunJob(client, namespace, run).catch(() => undefined);
+      const find = () => this.findRunJob(client, namespace, run);
+      const created = outcomeUnknown(err) ? await findUnansweredWrite(find) : await find().catch(() => undefined);
       if (created) return adopt(created, true);
       throw err;
     }
@@ -116,7 +122,7 @@ export class HfJobsBackend implements TrainingBackend {
 
   private context(run: RunContext): { client: JobsClient; namespace: string; options: HfJobsBackendOptions } {
     const options = this.options(run);
-    const client = new JobsClient(this.deps.hub.endpoint, this.token(), this.deps.fetch);
+    const client = new JobsClient(this.deps.hub.endpoint, this.token(), this.deps.fetch, this.deps.timeoutMs);
     return { client, namespace: jobNamespace(run, options), options };
   }
 

@@ -31,8 +31,10 @@ export class JobsClient {
     private readonly endpoint: string,
     private readonly token: string,
     fetchImpl?: typeof fetch,
+    /** Per request (default 30 s). */
+    private readonly timeoutMs?: number,
   ) {
-    this.fetch = hubFetch(fetchImpl);
+    this.fetch = hubFetch(fetchImpl, timeoutMs);
   }
 
   async run(namespace: string, request: JobRequest): Promise<JobInfo> {
@@ -66,7 +68,11 @@ export class JobsClient {
     });
     const jobs: JobInfo[] = [];
     for (let page = 0; url && page < MAX_LIST_PAGES; page++) {
-      const res: JsonResponse<unknown> = await requestJson(url, { token: this.token, fetch: this.fetch });
+      const res: JsonResponse<unknown> = await requestJson(url, {
+        token: this.token,
+        timeoutMs: this.timeoutMs,
+        fetch: this.fetch,
+      });
       if (!Array.isArray(res.body)) throw new MalformedResponseError('GET', safeUrl(url), 'expected a JSON array');
       jobs.push(...res.body.map((job: unknown) => parseJob(job, 'GET', url!)));
       url = nextLink(res.headers.get('link'));

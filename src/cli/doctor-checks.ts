@@ -1,0 +1,240 @@
+/**
+ * The checks behind `hub-retrain doctor`. Each says what it found and, when something is wrong, how to fix
+ * it. None prints a secret: the token and API key are sent, never shown.
+ */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { Client } from '@temporalio/client';
+import { DEFAULT_AUTOTRAIN_API_URL } from '../backends/autotrain/autotrain-backend';
+import { projectRoot } from '../backends/local/default-trainer';
+import type { PipelineSpec } from '../config/config-schema';
+import { isLocalDataset } from '../config/config-schema';
+import type { Env } from '../config/env';
+import { HttpError } from '../http/http-error';
+import { requestJson } from '../http/request-json';
+import { connectClient, describeConnection, temporalConnectionOptions } from '../temporal/connection-options';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about it (failures and warnings). */
+  fix?: string;
+}
+
+const TIMEOUT_MS = 5000;
+const ok = (check: string, detail: string): CheckResult => ({ check, status: 'ok', detail });
+const fail = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'fail', detail, fix });
+
+function why(err: unknown): string {
+  if (err instanceof HttpError) return `HTTP ${err.status}`;
+  return (err as Error)?.message ?? String(err);
+}
+
+/** The Hub token: present when a pipeline needs it, accepted by whoami, and allowed to write. */
+export async function checkHubToken(env: Env, pipelines: readonly PipelineSpec[]): Promise<CheckResult> {
+  const name = 'hub token';
+  const needed = pipelines.some((p) => p.backend.type !== 'local' || !isLocalDataset(p) || p.publish);
+  if (!env.hfToken) {
+    return needed
+      ? fail(
+          name,
+          'HF_TOKEN is not set',
+          'create a write token at https://huggingface.co/settings/tokens and set HF_TOKEN',
+        )
+      : ok(name, 'not set (not needed: local pipelines only)');
+  }
+  try {
+    const { body } = await requestJson<{ name?: string; auth?: { accessToken?: { role?: string } } }>(
+      `${env.HF_ENDPOINT}/api/whoami-v2`,
+      { token: env.hfToken, timeoutMs: TIMEOUT_MS },
+    );
+    const role = body.auth?.accessToken?.role;
+    if (role === 'read') {
+      return fail(
+        name,
+        `a read-only token for ${body.name}`,
+        'hub-retrain posts discussions, starts training and publishes models: use a token with the write role',
+      );
+    }
+    const scope = role === 'fineGrained' ? 'fine-grained (check it may write to your datasets and models)' : role;
+    return ok(name, `accepted for ${body.name}${scope ? `, ${scope}` : ''}`);
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
+      return fail(
+        name,
+        `the Hub rejected HF_TOKEN (${why(err)})`,
+        'the token is wrong, expired or revoked: create one at https://huggingface.co/settings/tokens',
+      );
+    }
+    return fail(name, `cannot reach ${env.HF_ENDPOINT} (${why(err)})`, 'check HF_ENDPOINT and the network');
+  }
+}
+
+/** Temporal answers, and the namespace has our search attributes. */
+export async function checkTemporal(env: Env): Promise<CheckResult[]> {
+  if (!env.TEMPORAL_ADDRESS) {
+    return [
+      ok('temporal', 'TEMPORAL_ADDRESS is not set: `hub-retrain start` runs an embedded dev server'),
+      { check: 'search attributes', status: 'skip', detail: 'registered by the embedded dev server at start' },
+    ];
+  }
+  const options = temporalConnectionOptions(env);
+  let connection;
+  try {
+    connection = await connectClient(options, false, TIMEOUT_MS);
+  } catch (err) {
+    return [
+      fail('temporal', why(err), 'start Temporal (docker compose up) or fix TEMPORAL_ADDRESS and the TLS settings'),
+      { check: 'search attributes', status: 'skip', detail: 'Temporal is not reachable' },
+    ];
+  }
+  try {
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const info = await connection.withDeadline(Date.now() + TIMEOUT_MS, () => client.workflowService.getSystemInfo({}));
+    const results = [ok('temporal', `${describeConnection(options)}, server ${info.serverVersion ?? 'reachable'}`)];
+    results.push(await checkSearchAttributes(client, env.TEMPORAL_NAMESPACE));
+    return results;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function checkSearchAttributes(client: Client, namespace: string): Promise<CheckResult> {
+  const name = 'search attributes';
+  try {
+    const existing = await client.connection.withDeadline(Date.now() + TIMEOUT_MS, () =>
+      client.connection.operatorService.listSearchAttributes({ namespace }),
+    );
+    const known = new Set(Object.keys(existing.customAttributes ?? {}));
+    const missing = SEARCH_ATTRIBUTES.map((a) => a.name).filter((n) => !known.has(n));
+    if (missing.length === 0) return ok(name, `${SEARCH_ATTRIBUTES.map((a) => a.name).join(', ')} in ${namespace}`);
+    return fail(
+      name,
+      `missing in namespace ${namespace}: ${missing.join(', ')}`,
+      missing
+        .map((n) => `temporal operator search-attribute create --namespace ${namespace} --name ${n} --type Keyword`)
+        .join('; '),
+    );
+  } catch (err) {
+    return fail(
+      name,
+      `cannot list them in namespace ${namespace} (${why(err)})`,
+      `create the namespace (temporal operator namespace create --namespace ${namespace}); on Temporal Cloud add the attributes in the namespace settings`,
+    );
+  }
+}
+
+/** One check per distinct backend endpoint or trainer command the pipelines use. */
+export async function checkBackends(env: Env, pipelines: readonly PipelineSpec[]): Promise<CheckResult[]> {
+  const checks = new Map<string, () => Promise<CheckResult>>();
+  for (const p of pipelines) {
+    const backend = p.backend;
+    if (backend.type === 'autotrain') {
+      const url = (backend.api_url ?? env.AUTOTRAIN_API_URL ?? DEFAULT_AUTOTRAIN_API_URL).replace(/\/+$/, '');
+      checks.set(`autotrain ${url}`, () => checkAutotrain(url, env.hfToken));
+    } else if (backend.type === 'hf-jobs') {
+      checks.set('hf-jobs', () => checkJobs(env));
+    } else if (backend.command) {
+      const command = backend.command;
+      checks.set(`local ${command.join(' ')}`, async () => checkTrainerCommand(p.name, command));
+    } else {
+      checks.set('local default', async () => checkDefaultTrainers(p.name));
+    }
+    if (p.local_path) checks.set(`dataset ${p.local_path}`, async () => checkFolder(p.name, p.local_path!));
+  }
+  return Promise.all([...checks.values()].map((run) => run()));
+}
+
+async function checkAutotrain(url: string, token: string | undefined): Promise<CheckResult> {
+  const name = 'backend autotrain';
+  try {
+    const { body } = await requestJson<{ version?: string }>(`${url}/api/version`, { token, timeoutMs: TIMEOUT_MS });
+    return ok(name, `${url} answers, version ${body.version ?? 'unknown'}`);
+  } catch (err) {
+    return fail(
+      name,
+      `${url}/api/version: ${why(err)}`,
+      'start your AutoTrain server (`autotrain app`) and set AUTOTRAIN_API_URL or backend.api_url to it',
+    );
+  }
+}
+
+async function checkJobs(env: Env): Promise<CheckResult> {
+  const name = 'backend hf-jobs';
+  const url = `${env.HF_ENDPOINT}/api/jobs/hardware`;
+  try {
+    await requestJson(url, { token: env.hfToken, timeoutMs: TIMEOUT_MS });
+    return ok(name, `the Jobs API at ${env.HF_ENDPOINT} answers`);
+  } catch (err) {
+    const auth = err instanceof HttpError && (err.status === 401 || err.status === 403);
+    return fail(
+      name,
+      `${url}: ${why(err)}`,
+      auth
+        ? 'Jobs need a token with the write role on a PRO account or an organisation with credits'
+        : 'check HF_ENDPOINT and the network',
+    );
+  }
+}
+
+/** The default trainers run from their TypeScript sources in a checkout, or compiled in dist/ in an image. */
+function checkDefaultTrainers(pipeline: string): CheckResult {
+  const root = projectRoot();
+  const runnable = ['trainers/cli/train.ts', 'dist/trainers/cli/train.js'].find((f) => existsSync(join(root, f)));
+  if (!runnable) {
+    return fail(
+      'backend local',
+      `pipeline ${pipeline}: the default trainers are not built (no dist/trainers/cli/train.js)`,
+      'run `npm run build`, or give backend.command in config.json',
+    );
+  }
+  return checkTrainerCommand(pipeline, [process.execPath, join(root, 'trainers', 'bin', 'train.js')]);
+}
+
+/** The trainer's program is on PATH or is an executable file; the default trainers are built or runnable. */
+export function checkTrainerCommand(pipeline: string, command: readonly string[]): CheckResult {
+  const name = 'backend local';
+  const [program, ...args] = command;
+  const found = program ? findProgram(program) : undefined;
+  if (!found) {
+    return fail(
+      name,
+      `pipeline ${pipeline}: trainer command "${program}" not found on PATH`,
+      'install it, or fix backend.command in config.json (argv, no shell: ["python3", "train.py"])',
+    );
+  }
+  const script = args[0];
+  if (script && /\.(js|ts|py)$/.test(script) && !existsSync(resolve(script))) {
+    return fail(name, `pipeline ${pipeline}: ${script} does not exist`, 'fix the path in backend.command');
+  }
+  return ok(name, `pipeline ${pipeline}: ${[found, ...args].join(' ')}`);
+}
+
+function findProgram(program: string): string | undefined {
+  const candidates = isAbsolute(program) || program.includes('/') ? [resolve(program)] : pathCandidates(program);
+  return candidates.find((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+function pathCandidates(program: string): string[] {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, program));
+}
+
+function checkFolder(pipeline: string, folder: string): CheckResult {
+  return existsSync(folder) && statSync(folder).isDirectory()
+    ? ok('dataset folder', `pipeline ${pipeline}: ${folder}`)
+    : fail('dataset folder', `pipeline ${pipeline}: ${folder} is not a folder`, 'fix input_dataset ("file:<path>")');
+}

@@ -1,0 +1,47 @@
+/**
+ * The Hub's error answers on the calls hub-retrain writes by hand (Space runtime, discussions) keep their
+ * status and Retry-After, so they are classified like every other answer. Found by the chaos suite ("backend
+ * answers bursts of 500": a 503 on the announcement read as a lost connection).
+ */
+import { HttpError } from '../../src/http/http-error';
+import { outcomeUnknown } from '../../src/http/unknown-outcome';
+import { HubClient } from '../../src/hub/hub-client';
+import { FakeHub } from '../fakes/fake-hub';
+import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { unique } from '../helpers/temporal';
+
+let hub: FakeHub;
+let client: HubClient;
+
+beforeAll(async () => {
+  hub = await new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER }).start();
+  client = new HubClient({ endpoint: hub.url, token: TEST_TOKEN });
+});
+
+afterAll(async () => {
+  await hub?.stop();
+});
+
+test("a 429 on the Space runtime keeps its status and the Hub's Retry-After", async () => {
+  const space = `${TEST_USER}/${unique('autotrain')}`;
+  hub.createSpace(space, 'RUNNING');
+  hub.faults.add({ method: 'GET', path: `/api/spaces/${space}/runtime`, times: 1, status: 429, retryAfter: 7 });
+
+  const err = await client.spaceRuntime(space).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(HttpError);
+  expect(err).toMatchObject({ status: 429, retryAfterMs: 7000 });
+  expect(await client.spaceRuntime(space)).toMatchObject({ stage: 'RUNNING' });
+});
+
+test('a 503 on the discussion POST is a refusal, not a write whose outcome is unknown', async () => {
+  const dataset = `${TEST_USER}/${unique('ds')}`;
+  hub.addDataset(dataset);
+  hub.faults.add({ method: 'POST', path: `/api/datasets/${dataset}/discussions`, times: 1, status: 503 });
+
+  const err = await client
+    .postDiscussionOnce({ type: 'dataset', name: dataset }, '✅ [hub-retrain] x retrained on 0123456', 'body')
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(HttpError);
+  expect(err).toMatchObject({ status: 503 });
+  expect(outcomeUnknown(err)).toBe(false);
+});
