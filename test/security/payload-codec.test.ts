@@ -68,7 +68,9 @@ test('with a key, a whole run stores only ciphertext in Temporal and replays wit
       args: [input],
     });
     // The status a check saw travels encrypted in the pending activity; the status API decodes it with the key.
-    await eventually(async () => ((await trainingChecks(client, handle.workflowId))?.checks ?? 0) >= 1 || undefined);
+    // The first check comes right after the job starts and may still see it building (buildMs); the second is
+    // a second later (poll_interval_seconds: 1), with the job running.
+    await eventually(async () => ((await trainingChecks(client, handle.workflowId))?.checks ?? 0) >= 2 || undefined);
     const raw = await base.workflowService.describeWorkflowExecution({
       namespace: 'default',
       execution: { workflowId: handle.workflowId },
