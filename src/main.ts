@@ -146,8 +146,7 @@ async function startWorkerParts(
     tuning: {
       // On SIGTERM running activities get this long to finish; then they are cancelled and retried elsewhere.
       shutdownGraceTime: env.SHUTDOWN_GRACE_MS,
-      // Unset: the SDK's default (from the heap size).
-      ...(env.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     },
   });
   const done = worker.run().finally(() => connection.close());

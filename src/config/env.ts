@@ -77,11 +77,11 @@ export const envSchema = z.object({
   /** The worker's Prometheus endpoint (Temporal SDK metrics and ours); unset = no worker metrics endpoint. */
   METRICS_PORT: optionalPort,
   /**
-   * Workflows the worker keeps in memory (the SDK's maxCachedWorkflows; unset = the SDK's default, from the heap
-   * size). Fewer bounds memory, but a run evicted from the cache replays its whole history at its next workflow
-   * task (bench/RESULTS.md, "Scale of waiting").
+   * Workflows the worker keeps in memory (the SDK's maxCachedWorkflows), each several hundred KiB. A run waiting
+   * for its training job needs no workflow task until the job ends, so a small cache costs a short replay at the
+   * end of a wait, while a large one holds every waiting run (bench/RESULTS.md, "Scale of waiting").
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).optional()),
+  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).default(500)),
   /** Tracing is on when an OTLP endpoint is set (the standard OpenTelemetry variables). */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),

@@ -140,10 +140,12 @@ describe('environment', () => {
     expect(env.TEMPORAL_ADDRESS).toBeUndefined();
   });
 
-  test('WORKER_MAX_CACHED_WORKFLOWS is a whole number of workflows, unset by default', () => {
-    expect(loadEnv({}).WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
-    expect(loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+  test('WORKER_MAX_CACHED_WORKFLOWS is a whole number of workflows, 500 by default', () => {
+    expect(loadEnv({}).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: '' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: '2000' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(2000);
     expect(() => loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadEnv({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
   });
 
   test('HF_ACCESS_TOKEN, the original name, is accepted as the token', () => {

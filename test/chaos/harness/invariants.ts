@@ -76,8 +76,17 @@ export async function pipelineState(client: Client, pipeline: string): Promise<P
 }
 
 /**
- * Waits until every pipeline is idle (its workflow running, no active run, nothing waiting, every
- * acknowledged update counted) and every RetrainWorkflow it started is closed. False if that never happens.
+ * The updates a pipeline must have counted for these acknowledged deliveries: one per revision. The receiver
+ * answers duplicates that arrive while the same pipeline and revision is being recorded from that one signal
+ * (src/server/in-flight.ts), each only once Temporal holds it, so copies of a revision may count once.
+ */
+function updatesOwed(acked: DeliveryRecord[]): number {
+  return new Set(acked.map((d) => `${d.pipeline}\n${d.revision}`)).size;
+}
+
+/**
+ * Waits until every pipeline is idle (its workflow running, no active run, nothing waiting, an update counted
+ * for every acknowledged revision) and every RetrainWorkflow it started is closed. False if that never happens.
  */
 export async function settle(
   env: ChaosEnv,
@@ -89,7 +98,7 @@ export async function settle(
     await eventually(
       async () => {
         for (const p of pipelines) {
-          const acked = deliveries.filter((d) => d.pipeline === p.name && d.status === 202).length;
+          const acked = updatesOwed(deliveries.filter((d) => d.pipeline === p.name && d.status === 202));
           if (acked === 0) continue;
           const handle = env.client.workflow.getHandle(pipelineWorkflowId(p.name));
           const described = await handle.describe();
@@ -185,8 +194,10 @@ export async function checkInvariants(
     }
 
     // Every acknowledged delivery: recorded, and its revision trained (run closed) or superseded.
-    if (state && state.counters.updates < mine.length)
-      problems.terminal.push(`${p.name}: ${mine.length} acknowledged, ${state.counters.updates} recorded`);
+    if (state && state.counters.updates < updatesOwed(mine))
+      problems.terminal.push(
+        `${p.name}: ${mine.length} acknowledged (${updatesOwed(mine)} revisions), ${state.counters.updates} recorded`,
+      );
     for (const revision of new Set(mine.map((d) => d.revision))) {
       const closed = runs.some((r) => r.revision === revision && r.status !== 'RUNNING');
       const superseded = state?.superseded.some((s) => s.revision === revision) ?? false;

@@ -78,7 +78,8 @@ export class ChaosEnv {
 
   /** A pipeline on a new dataset of the fake Hub; AutoTrain pipelines get an AutoTrain server of their own. */
   async pipeline(label: string, options: PipelineOptions = {}): Promise<PipelineUnderTest> {
-    const name = `${label}-${randomBytes(3).toString('hex')}`;
+    // The name is also the AutoTrain project prefix, which may have at most 40 characters.
+    const name = `${label.slice(0, 33)}-${randomBytes(3).toString('hex')}`;
     const dataset = `${CHAOS_USER}/${name}`;
     this.hub.addDataset(dataset);
     const backend = options.backend ?? 'autotrain';
