@@ -474,22 +474,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   }
 
   // ---------------------------------------------------------------- 6: waiting
-  if (scale) {
-    out.push(...scaleSection(scale, targets, undefined, headline));
-    for (const variant of ['waiting-scale-cache-default', 'waiting-scale-cache-1000']) {
-      const v = readResults<ScaleResults>(variant, quick);
-      if (v)
-        out.push(
-          ...scaleSection(
-            v,
-            [],
-            v.settings.cache
-              ? `With \`WORKER_MAX_CACHED_WORKFLOWS=${v.settings.cache}\``
-              : "With the SDK's default cache size",
-          ),
-        );
-    }
-  }
+  if (scale) out.push(...scaleSection(scale, targets, headline));
 
   // ---------------------------------------------------------------- 7: replay
   if (replay) {
@@ -542,28 +527,34 @@ function meanOf(s: Spread): number {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
 }
 
-function scaleSection(scale: ScaleResults, targets: Target[], variant?: string, headline?: Headline): string[] {
+function scaleSection(scale: ScaleResults, targets: Target[], headline: Headline): string[] {
   const out: string[] = [];
   const s = scale.settings;
-  out.push(variant ? `### ${variant}` : '## 6. Scale of waiting', '');
-  if (!variant) {
-    out.push(
-      `N RetrainWorkflows started directly, each polling a training Space that stays RUNNING (the fake AutoTrain's \`hang\` script), ` +
-        `\`poll_interval_seconds: ${s.intervalS}\`${s.intervalS === 60 ? ' (the default)' : ` (events per hour scale with 60/${s.intervalS} for the default 60)`}, ` +
-        `on one \`hub-retrain worker\` process. After every run reached pollStatus and the early polls (5, 10, 20, 40 s) passed, a ` +
-        `${s.windowS}-s window measures the worker's resident memory (sampled each second), its CPU (including the N/${s.intervalS} ` +
-        'polls per second it serves: there is no gap between polls at this scale), and history growth on sampled runs. ' +
-        'A fresh dev server and worker for each N; every run is terminated afterwards. ' +
-        (s.cache === 'auto'
-          ? "The worker's cache is set to hold every run (`WORKER_MAX_CACHED_WORKFLOWS` = N + 10%); with the SDK's default " +
-            '(from the heap limit, about 2,300 workflows here) thousands of runs evict one another at every poll (see the notes above).'
-          : ''),
-      '',
-    );
-  }
+  const at60 = (p: ScalePoint) => meanOf(p.eventsPerRunHour) * (s.intervalS / 60);
+  out.push(
+    '## 6. Scale of waiting',
+    '',
+    `N RetrainWorkflows started directly, each waiting for a training Space that stays RUNNING (the fake AutoTrain's \`hang\` script), ` +
+      `\`poll_interval_seconds: ${s.intervalS}\`${s.intervalS === 60 ? ' (the default)' : ` (events per hour scale with 60/${s.intervalS} for the default 60)`}, ` +
+      `on one \`hub-retrain worker\` process. After every run was training and the early checks (5, 10, 20, 40 s) passed, a ` +
+      `${s.windowS}-s window measures the worker's resident memory (sampled each second), its CPU (including the N/${s.intervalS} ` +
+      'status checks per second it serves), and history growth on sampled runs. A fresh dev server and worker for each N and ' +
+      'variant, the variants alternating; every run is terminated afterwards.',
+    '',
+    '- **after**: the product as it ships. A run waits in one activity, `awaitTraining`, that checks the status once per ' +
+      "attempt and fails while the job runs; Temporal's retry policy spaces the checks. Nothing is written to the run's " +
+      "history and no workflow task runs between checks, so the worker's cache (`WORKER_MAX_CACHED_WORKFLOWS`, default 500) " +
+      'need not hold waiting runs.',
+    `- **before**: the product at ${scale.points.find((p) => p.variant === 'before')?.code ?? 'the earlier commit'}, where a run ` +
+      'polled with a workflow timer: a workflow task, an activity and about 11 history events per check, and every waiting ' +
+      "run in the worker's cache (its worker is given a 10 GiB heap so that the SDK's default cache, sized from the heap, holds " +
+      'every run; with a smaller cache each check of an evicted run replays its history, see the notes above).',
+    '',
+  );
   const rows = scale.points.map((p: ScalePoint) => [
     p.n,
-    p.cache ?? 'SDK default',
+    p.variant,
+    p.cache ?? 'SDK default (heap)',
     formatNumber(p.readyS, 0),
     formatNumber(p.idleRssMiB, 0),
     formatSpread(p.rssMiB, 0),
@@ -580,15 +571,16 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string, 
     markdownTable(
       [
         'N',
+        'variant',
         'worker cache',
         's until all training',
         'worker RSS idle MiB',
         'worker RSS MiB',
         'KiB per run',
         'worker CPU (one core)',
-        'CPU ms per poll',
+        'CPU ms per check',
         'Temporal CPU',
-        'polls/run/h',
+        'checks/run/h',
         'history events/run/h (mean, min–max)',
         'history length now',
         'not running',
@@ -597,27 +589,62 @@ function scaleSection(scale: ScaleResults, targets: Target[], variant?: string, 
     ),
     '',
   );
-  const big = scale.points.find((p) => p.n === 5000) ?? scale.points.at(-1);
-  if (big && !variant) {
-    const perHour = meanOf(big.eventsPerRunHour) * (s.intervalS / 60);
-    const hoursPerRun = 4000 / perHour;
+  const pairs = s.sizes
+    .map((n) => ({
+      n,
+      after: scale.points.find((p) => p.n === n && p.variant === 'after'),
+      before: scale.points.find((p) => p.n === n && p.variant === 'before'),
+    }))
+    .filter((x): x is { n: number; after: ScalePoint; before: ScalePoint } => !!x.after && !!x.before);
+  if (pairs.length) {
     out.push(
-      `At the default 60-s interval a run's history grows by about **${formatNumber(perHour, 0)} events per hour**; it continues as new ` +
-        `at 4,000 events (retrain.ts), so every ${formatNumber(hoursPerRun, 1)} h, and a 48-hour training makes about ` +
-        `${Math.ceil(48 / hoursPerRun)} runs of at most ~4,000 events each: far from Temporal's 10,240-event warning and 51,200-event limit.`,
+      'Before ÷ after, same N, side by side:',
+      '',
+      markdownTable(
+        ['N', 'worker RSS', 'worker CPU', 'CPU per check', 'history events/run/h'],
+        pairs.map(({ n, after, before }) => [
+          n,
+          `${formatNumber(before.rssMiB.median / after.rssMiB.median, 1)}x`,
+          `${formatNumber(before.workerCores / after.workerCores, 1)}x`,
+          `${formatNumber(before.cpuMsPerPoll / after.cpuMsPerPoll, 1)}x`,
+          meanOf(after.eventsPerRunHour) > 0
+            ? `${formatNumber(meanOf(before.eventsPerRunHour) / meanOf(after.eventsPerRunHour), 0)}x`
+            : `${formatNumber(meanOf(before.eventsPerRunHour), 0)} vs 0`,
+        ]),
+      ),
       '',
     );
-    if (headline)
-      headline.waiting = `${big.n} runs waiting on one worker: ${formatNumber(big.rssMiB.median, 0)} MiB resident, ${formatNumber(big.workerCores * 100, 1)}% of a core, history ${formatNumber(perHour, 0)} events per run per hour`;
+  }
+  const afters = scale.points.filter((p) => p.variant === 'after');
+  const big = afters.find((p) => p.n === 5000) ?? afters.at(-1);
+  if (big) {
+    const perHour = at60(big);
+    out.push(
+      `As shipped, a waiting run's history grows by **${formatNumber(perHour, 1)} events per hour** at the default 60-s interval: ` +
+        "a 48-hour training adds nothing between its first check and its last, far from Temporal's 10,240-event warning and " +
+        '51,200-event limit (runs started before this change still poll with timers and continue as new every 4,000 events).',
+      '',
+    );
+    headline.waiting =
+      `${big.n} runs waiting on one worker: ${formatNumber(big.rssMiB.median, 0)} MiB resident, ` +
+      `${formatNumber(big.workerCores * 100, 1)}% of a core, ${formatNumber(perHour, 1)} history events per run per hour`;
+    const old = pairs.find((x) => x.n === big.n)?.before;
+    if (old) {
+      headline.waiting +=
+        ` (before: ${formatNumber(old.rssMiB.median, 0)} MiB, ${formatNumber(old.workerCores * 100, 1)}%, ` +
+        `${formatNumber(at60(old), 0)} events per run per hour)`;
+    }
+    const cpuOk = big.workerCores <= 0.1;
     targets.push({
       name: `${big.n} waiting runs on one worker`,
       goal: '< 1 GiB resident, near-idle CPU (≤ 10% of a core), slow history growth',
-      measured: `${formatNumber(big.rssMiB.median, 0)} MiB, ${formatNumber(big.workerCores * 100, 1)}% CPU, ${formatNumber(perHour, 0)} events/run/h at 60 s`,
-      met: big.n >= 5000 ? big.rssMiB.median < 1024 && big.workerCores <= 0.1 : undefined,
-      whyMissed:
-        'Each waiting run holds a cached workflow in the worker (its own instance of the bundled workflow modules in the reused ' +
-        'V8 context), and each poll costs two workflow tasks and one activity. See "What the numbers led to" above for the ' +
-        'cache trade-off and the next step (the infrequent-polling pattern).',
+      measured: `${formatNumber(big.rssMiB.median, 0)} MiB, ${formatNumber(big.workerCores * 100, 1)}% CPU (${formatNumber(big.cpuMsPerPoll, 2)} ms per check), ${formatNumber(perHour, 1)} events/run/h at 60 s`,
+      met: big.n >= 5000 ? big.rssMiB.median < 1024 && cpuOk : undefined,
+      whyMissed: cpuOk
+        ? 'Memory: each run the worker caches holds its own instance of the bundled workflow modules; lower WORKER_MAX_CACHED_WORKFLOWS.'
+        : `The CPU is the checks themselves: ${formatNumber((big.pollsPerRunHour * big.n) / 3600, 0)} status checks per second ` +
+          `(N / poll_interval_seconds), each an activity task and an HTTP call. Next step: a longer \`poll_interval_seconds\` ` +
+          'for long trainings (the CPU falls in proportion), or a backend-side batch status call for many jobs at once.',
     });
   }
   return out;
@@ -646,10 +673,6 @@ export function readmeSection(h: Headline): string {
     `- **A storm of duplicates** (1,000 deliveries of one commit in about 2 s): ${h.storm ?? 'n/a'}. Duplicates that arrive while one is being recorded share its record.`,
     `- **Delivery to training start** (debounce 0, fake AutoTrain): ${h.deliveryMedian ?? 'n/a'}.`,
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
-    '',
-    "For many runs waiting at once, size the worker's workflow cache with `WORKER_MAX_CACHED_WORKFLOWS` (add to the " +
-      'Environment table: "workflows a worker keeps in memory; default: the SDK\'s, from the heap size"): above the ' +
-      'number of waiting runs, memory grows with each run; below it, every poll of an evicted run replays its history.',
     '',
   ].join('\n');
 }

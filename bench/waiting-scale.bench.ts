@@ -1,12 +1,19 @@
 /**
  * Benchmark 6: the scale of waiting. N RetrainWorkflows (N = 100, 1,000, 5,000) started directly, each
- * reaching pollStatus against the fake AutoTrain's `hang` script (its training Space stays RUNNING), on one
- * worker process (the compiled `hub-retrain worker`). In a steady window after the early polls (5, 10, 20,
- * 40 s) it measures the worker's resident memory and CPU, the polls made, and how fast each run's history
- * grows; then it terminates every run. A fresh dev server and worker for each N.
+ * waiting for a training Space that stays RUNNING (the fake AutoTrain's `hang` script), on one worker process
+ * (the compiled `hub-retrain worker`). In a steady window after the early checks (5, 10, 20, 40 s) it
+ * measures the worker's resident memory and CPU, the status checks made, and how fast each run's history
+ * grows; then it terminates every run. A fresh dev server and worker for each N and variant.
+ *
+ * Two variants, alternating for each N:
+ * - "after": the working tree, as it ships: each run waits in one retried activity (awaitTraining), and the
+ *   worker's cache has its default size (WORKER_MAX_CACHED_WORKFLOWS, 500).
+ * - "before": the product at TIMER_POLLING_REF, where each run polled with a workflow timer (a workflow task
+ *   and an activity per check), its worker given heap enough that the SDK's default cache holds every run
+ *   (with a smaller cache, every check of an evicted run replays its history: notes.md).
  *
  *   tsx bench/waiting-scale.bench.ts [--quick] [--no-build] [--sizes 100,1000] [--interval 60] [--window 120]
- *                                    [--cache auto|default|N]   (WORKER_MAX_CACHED_WORKFLOWS: N + 10%, the SDK's, or N)
+ *                                    [--variants after,before] [--before-sizes 100,1000] [--cache N] (WORKER_MAX_CACHED_WORKFLOWS, "after")
  *                                    [--profile DIR] (node --cpu-prof for the worker)
  */
 import { parseConfig } from '../src/config/load-config';
@@ -16,27 +23,59 @@ import { randomSha } from '../test/fakes/fake-hub';
 import { BENCH_USER, startFakes } from './lib/fakes';
 import { installCleanup, procStats, sleep, stopAll, waitFor } from './lib/processes';
 import { conditions, isQuick, writeResults } from './lib/results';
-import { buildProduct, log, startTemporal, startWorker, temporalVersion } from './lib/stack';
+import {
+  buildProduct,
+  buildRef,
+  log,
+  startTemporal,
+  startWorker,
+  temporalVersion,
+  TIMER_POLLING_REF,
+  type BuiltRef,
+} from './lib/stack';
 import { spread, type Spread } from './lib/stats';
 
-/**
- * The worker's cache holds every run (WORKER_MAX_CACHED_WORKFLOWS = N + 10%): with the SDK's default (about 2,300
- * here) 5,000 runs evict one another at every poll, and merely starting them takes over 20 minutes (notes.md).
- */
-const FULL: { sizes: number[]; intervalS: number; windowS: number; samples: number; cache?: number | 'auto' } = {
+export type WaitingVariant = 'after' | 'before';
+
+const FULL: {
+  sizes: number[];
+  intervalS: number;
+  windowS: number;
+  samples: number;
+  variants: WaitingVariant[];
+  /**
+   * The sizes "before" is measured at: holding 5,000 timer-polling runs takes its worker several GiB and its start
+   * many minutes (notes.md has an exploratory run), so the full suite compares up to 1,000.
+   */
+  beforeSizes: number[];
+  cache?: number;
+} = {
   sizes: [100, 1000, 5000],
   intervalS: 60,
   windowS: 90,
   samples: 20,
-  cache: 'auto',
+  variants: ['after', 'before'],
+  beforeSizes: [100, 1000],
 };
-const QUICK: typeof FULL = { sizes: [20, 100], intervalS: 10, windowS: 20, samples: 5, cache: 'auto' };
-/** The early polls before the interval settles: 5 + 10 + 20 + 40 s (retrain.ts pollDelaySeconds). */
+const QUICK: typeof FULL = {
+  sizes: [20, 100],
+  intervalS: 10,
+  windowS: 20,
+  samples: 5,
+  variants: ['after', 'before'],
+  beforeSizes: [20, 100],
+};
+/** The early checks before the interval settles: 5 + 10 + 20 + 40 s. */
 const EARLY_POLLS_S = 75;
+/** The "before" worker's heap: the SDK sizes its default cache from it ((heap - 200 MiB) x 600/1024 workflows). */
+const BEFORE_HEAP_MIB = 10_240;
 
 export interface ScalePoint {
   n: number;
-  /** WORKER_MAX_CACHED_WORKFLOWS for this point (undefined: the SDK's default). */
+  variant: WaitingVariant;
+  /** The code measured: the working tree, or a commit. */
+  code: string;
+  /** WORKER_MAX_CACHED_WORKFLOWS for this point (undefined: the SDK's default, from the heap). */
   cache?: number;
   /** Seconds to start all runs, and until all had called the backend's start. */
   startS: number;
@@ -45,14 +84,14 @@ export interface ScalePoint {
   rssMiB: Spread;
   /** Worker resident memory before any run (MiB). */
   idleRssMiB: number;
-  /** Worker CPU over the window, as a share of one core; and CPU milliseconds per status poll. */
+  /** Worker CPU over the window, as a share of one core; and CPU milliseconds per status check. */
   workerCores: number;
   cpuMsPerPoll: number;
   temporalCores: number;
-  /** Status polls made in the window (runtime reads at the fake Hub) and per run per hour. */
+  /** Status checks made in the window (runtime reads at the fake Hub) and per run per hour. */
   polls: number;
   pollsPerRunHour: number;
-  /** History events per run per hour of polling (measured on sampled runs), and their history length now. */
+  /** History events per run per hour of waiting (measured on sampled runs), and their history length now. */
   eventsPerRunHour: Spread;
   historyLength: Spread;
   /** Runs whose status (describe) was not RUNNING at the end of the window. */
@@ -64,7 +103,6 @@ export interface ScaleResults {
   settings: typeof FULL;
   conditions: { start: ReturnType<typeof conditions>; end?: ReturnType<typeof conditions> };
   temporal: string;
-  /** The worker's CPU with no runs at all (cores), over the window length. */
   points: ScalePoint[];
 }
 
@@ -80,14 +118,21 @@ async function main(): Promise<void> {
   if (arg('sizes')) settings.sizes = arg('sizes')!.split(',').map(Number);
   if (arg('interval')) settings.intervalS = Number(arg('interval'));
   if (arg('window')) settings.windowS = Number(arg('window'));
-  if (arg('cache'))
-    settings.cache = arg('cache') === 'auto' ? 'auto' : arg('cache') === 'default' ? undefined : Number(arg('cache'));
+  if (arg('variants')) settings.variants = arg('variants')!.split(',') as WaitingVariant[];
+  if (arg('before-sizes')) settings.beforeSizes = arg('before-sizes')!.split(',').map(Number);
+  if (arg('cache')) settings.cache = Number(arg('cache'));
   if (!process.argv.includes('--no-build')) await buildProduct();
+  const before = settings.variants.includes('before') ? buildRef(TIMER_POLLING_REF) : undefined;
   const start = conditions();
   log(`waiting-scale bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
   const points: ScalePoint[] = [];
   try {
-    for (const n of settings.sizes) points.push(await measure(n, settings));
+    for (const n of settings.sizes) {
+      for (const variant of settings.variants) {
+        if (variant === 'before' && !settings.beforeSizes.includes(n)) continue;
+        points.push(await measure(n, settings, variant === 'before' ? before : undefined));
+      }
+    }
   } finally {
     await stopAll();
   }
@@ -98,12 +143,11 @@ async function main(): Promise<void> {
     temporal: temporalVersion(),
     points,
   };
-  log(
-    `wrote ${writeResults(settings.cache ? `waiting-scale-cache-${settings.cache}` : 'waiting-scale', results, quick)}`,
-  );
+  log(`wrote ${writeResults('waiting-scale', results, quick)}`);
 }
 
-async function measure(n: number, settings: ScaleResults['settings']): Promise<ScalePoint> {
+async function measure(n: number, settings: ScaleResults['settings'], before?: BuiltRef): Promise<ScalePoint> {
+  const variant: WaitingVariant = before ? 'before' : 'after';
   const temporal = await startTemporal();
   const fakes = await startFakes({ outcome: 'hang', buildMs: 100 });
   const name = `scale-${n}`;
@@ -123,13 +167,20 @@ async function measure(n: number, settings: ScaleResults['settings']): Promise<S
       },
     ],
   });
-  const taskQueue = `scale-${n}`;
-  const cache = settings.cache === 'auto' ? Math.ceil(n * 1.1) : settings.cache;
+  const taskQueue = `scale-${n}-${variant}`;
+  const cache = before ? undefined : (settings.cache ?? 500);
   const worker = await startWorker(temporal.client, {
     temporalAddress: temporal.address,
     taskQueue,
-    extra: { ...fakes.workerEnv, ...(cache !== undefined ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}) },
-    nodeArgs: arg('profile') ? ['--cpu-prof', '--cpu-prof-dir', arg('profile')!] : [],
+    built: before,
+    extra: {
+      ...fakes.workerEnv,
+      ...(settings.cache !== undefined && !before ? { WORKER_MAX_CACHED_WORKFLOWS: String(settings.cache) } : {}),
+    },
+    nodeArgs: [
+      ...(before ? [`--max-old-space-size=${BEFORE_HEAP_MIB}`] : []),
+      ...(arg('profile') ? ['--cpu-prof', '--cpu-prof-dir', arg('profile')!] : []),
+    ],
   });
   const client = temporal.client;
   try {
@@ -148,7 +199,7 @@ async function measure(n: number, settings: ScaleResults['settings']): Promise<S
       }),
     );
     const startS = (performance.now() - t0) / 1000;
-    log(`N=${n}: started in ${startS.toFixed(1)} s`);
+    log(`N=${n} ${variant}: started in ${startS.toFixed(1)} s`);
     await waitFor(
       () => (fakes.autotrain.projects.size >= n ? true : undefined),
       60 * 60_000,
@@ -156,7 +207,7 @@ async function measure(n: number, settings: ScaleResults['settings']): Promise<S
       worker,
     );
     const readyS = (performance.now() - t0) / 1000;
-    log(`N=${n}: every run is training after ${readyS.toFixed(1)} s; waiting out the early polls`);
+    log(`N=${n} ${variant}: every run is training after ${readyS.toFixed(1)} s; waiting out the early polls`);
     await sleep(EARLY_POLLS_S * 1000);
 
     // The steady window.
@@ -186,6 +237,8 @@ async function measure(n: number, settings: ScaleResults['settings']): Promise<S
     const notRunning = await countNotRunning(client, sampleIds);
     const point: ScalePoint = {
       n,
+      variant,
+      code: before ? before.ref : 'working tree',
       cache,
       startS,
       readyS,
@@ -201,13 +254,13 @@ async function measure(n: number, settings: ScaleResults['settings']): Promise<S
       notRunning,
     };
     log(
-      `N=${n}: worker RSS ${point.rssMiB.median.toFixed(0)} MiB (idle ${idleRssMiB.toFixed(0)}), CPU ${(point.workerCores * 100).toFixed(1)}% ` +
+      `N=${n} ${variant}: worker RSS ${point.rssMiB.median.toFixed(0)} MiB (idle ${idleRssMiB.toFixed(0)}), CPU ${(point.workerCores * 100).toFixed(1)}% ` +
         `(${point.cpuMsPerPoll.toFixed(2)} ms/poll), temporal ${(point.temporalCores * 100).toFixed(1)}%, ${polls} polls, ` +
         `${point.eventsPerRunHour.median.toFixed(0)} events/run/h, history ${point.historyLength.median} events`,
     );
     return point;
   } finally {
-    log(`N=${n}: terminating`);
+    log(`N=${n} ${variant}: terminating`);
     await pool(
       revisions.map((r) => retrainWorkflowId(name, r)),
       32,

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli } from '../../src/temporal/dev-server';
+import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { freePort, spawnProc, waitFor, waitForHttp, type Proc } from './processes';
 
@@ -89,40 +89,45 @@ export async function pollerCount(client: Client, taskQueue: string): Promise<nu
 
 // ---------------------------------------------------------------------------------------------- product
 
-/** Compiles the product as the Docker image does (tsc) and bundles the workflows once. */
+/** Compiles the product as the Docker image does (tsc, then `npm run bundle`: workflows and their interceptors). */
 export async function buildProduct(): Promise<void> {
   mkdirSync(BUILD, { recursive: true });
   log('building the product (tsc) and the workflow bundle');
+  tsc(join(ROOT, 'tsconfig.build.json'), join(BUILD, 'dist'), ROOT);
+  await writeWorkflowBundle(BUNDLE);
+}
+
+function tsc(project: string, outDir: string, cwd: string): void {
   execFileSync(
     process.execPath,
-    [
-      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      join(BUILD, 'dist'),
-    ],
-    { cwd: ROOT, stdio: 'inherit' },
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--outDir', outDir],
+    { cwd, stdio: 'inherit' },
   );
-  const noop = () => {};
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
-  });
-  writeFileSync(BUNDLE, code);
 }
 
 /**
- * The receiver before issue 8's changes (the branch point): built from git into bench/.build/before, so the
- * benchmarks can measure before and after side by side. Returns its CLI.
+ * The product at an earlier commit, built from git into bench/.build/ref-<ref> (compiled, and its own
+ * workflow bundle), so the benchmarks can measure before and after side by side.
  */
+export interface BuiltRef {
+  ref: string;
+  cli: string;
+  bundle: string;
+}
+
+/** The receiver before issue 8's changes (the branch point). */
 export const BEFORE_REF = 'bc5f574';
-export function buildBefore(ref = BEFORE_REF): string {
-  const dir = join(BUILD, 'before');
-  const cli = join(dir, 'dist', 'src', 'cli.js');
+/** The worker before runs waited in one retried activity: a workflow timer between status checks. */
+export const TIMER_POLLING_REF = '4dcb75f';
+
+export function buildRef(ref: string): BuiltRef {
+  const dir = join(BUILD, `ref-${ref}`);
+  const built = { ref, cli: join(dir, 'dist', 'src', 'cli.js'), bundle: join(dir, 'workflow-bundle.js') };
   const stamp = join(dir, 'REF');
-  if (existsSync(cli) && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref) return cli;
-  log(`building the receiver as it was at ${ref}`);
+  if (existsSync(built.cli) && existsSync(built.bundle) && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref) {
+    return built;
+  }
+  log(`building the product as it was at ${ref}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const archive = execFileSync('git', ['archive', ref, 'src', 'trainers', 'tsconfig.json', 'tsconfig.build.json'], {
@@ -130,19 +135,19 @@ export function buildBefore(ref = BEFORE_REF): string {
     maxBuffer: 1 << 28,
   });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  tsc(join(dir, 'tsconfig.build.json'), join(dir, 'dist'), dir);
   execFileSync(
     process.execPath,
-    [
-      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '-p',
-      join(dir, 'tsconfig.build.json'),
-      '--outDir',
-      join(dir, 'dist'),
-    ],
-    { cwd: dir, stdio: 'inherit' },
+    ['--require', 'tsx/cjs', join(dir, 'src', 'temporal', 'workflow-bundle.ts'), built.bundle],
+    { cwd: ROOT, stdio: 'inherit' },
   );
   writeFileSync(stamp, ref);
-  return cli;
+  return built;
+}
+
+/** The receiver's CLI before issue 8. */
+export function buildBefore(): string {
+  return buildRef(BEFORE_REF).cli;
 }
 
 export interface ProductEnv {
@@ -152,6 +157,8 @@ export interface ProductEnv {
   extra?: Record<string, string>;
   /** Node flags for the process (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** The product at an earlier commit instead of the working tree's. */
+  built?: BuiltRef;
 }
 
 function productEnv(e: ProductEnv): NodeJS.ProcessEnv {
@@ -163,7 +170,7 @@ function productEnv(e: ProductEnv): NodeJS.ProcessEnv {
     NODE_ENV: 'production',
     TEMPORAL_ADDRESS: e.temporalAddress,
     TEMPORAL_TASK_QUEUE: e.taskQueue ?? 'bench',
-    WORKFLOW_BUNDLE_PATH: BUNDLE,
+    WORKFLOW_BUNDLE_PATH: e.built?.bundle ?? BUNDLE,
     RETRAIN_STATE_DIR: stateDir,
     RETRAIN_MODELS_DIR: join(WORK, 'models'),
     LOG_LEVEL: e.logLevel ?? 'warn',
@@ -196,7 +203,8 @@ export async function startReceiver(
 /** `hub-retrain worker` (the compiled CLI, the pre-built bundle); resolves once it polls its task queue. */
 export async function startWorker(client: Client, e: ProductEnv): Promise<Proc> {
   const taskQueue = e.taskQueue ?? 'bench';
-  const proc = spawnProc('worker', process.execPath, [...(e.nodeArgs ?? []), CLI_JS, 'worker'], {
+  const cli = e.built?.cli ?? CLI_JS;
+  const proc = spawnProc('worker', process.execPath, [...(e.nodeArgs ?? []), cli, 'worker'], {
     cwd: WORK,
     env: productEnv({ ...e, taskQueue }),
   });
