@@ -120,11 +120,13 @@ export const BEFORE_REF = 'bc5f574';
 /** The worker before runs waited in one retried activity: a workflow timer between status checks. */
 export const TIMER_POLLING_REF = '4dcb75f';
 
-export function buildRef(ref: string): BuiltRef {
+/** `withBundle`: also its workflow bundle (for a worker; the commit must have src/temporal/workflow-bundle.ts). */
+export function buildRef(ref: string, withBundle = true): BuiltRef {
   const dir = join(BUILD, `ref-${ref}`);
   const built = { ref, cli: join(dir, 'dist', 'src', 'cli.js'), bundle: join(dir, 'workflow-bundle.js') };
   const stamp = join(dir, 'REF');
-  if (existsSync(built.cli) && existsSync(built.bundle) && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref) {
+  const done = existsSync(built.cli) && (!withBundle || existsSync(built.bundle));
+  if (done && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref) {
     return built;
   }
   log(`building the product as it was at ${ref}`);
@@ -136,18 +138,20 @@ export function buildRef(ref: string): BuiltRef {
   });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   tsc(join(dir, 'tsconfig.build.json'), join(dir, 'dist'), dir);
-  execFileSync(
-    process.execPath,
-    ['--require', 'tsx/cjs', join(dir, 'src', 'temporal', 'workflow-bundle.ts'), built.bundle],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
+  if (withBundle) {
+    execFileSync(
+      process.execPath,
+      ['--require', 'tsx/cjs', join(dir, 'src', 'temporal', 'workflow-bundle.ts'), built.bundle],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+  }
   writeFileSync(stamp, ref);
   return built;
 }
 
 /** The receiver's CLI before issue 8. */
 export function buildBefore(): string {
-  return buildRef(BEFORE_REF).cli;
+  return buildRef(BEFORE_REF, false).cli;
 }
 
 export interface ProductEnv {
