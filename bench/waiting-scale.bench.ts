@@ -8,7 +8,7 @@
  * Two variants, alternating for each N:
  * - "after": the working tree, as it ships: each run waits in one retried activity (awaitTraining), and the
  *   worker's cache has its default size (WORKER_MAX_CACHED_WORKFLOWS, 500).
- * - "before": the product at TIMER_POLLING_REF, where each run polled with a workflow timer (a workflow task
+ * - "before": the product at BEFORE_REF, where each run polled with a workflow timer (a workflow task
  *   and an activity per check), its worker given heap enough that the SDK's default cache holds every run
  *   (with a smaller cache, every check of an evicted run replays its history: notes.md).
  *
@@ -30,7 +30,7 @@ import {
   startTemporal,
   startWorker,
   temporalVersion,
-  TIMER_POLLING_REF,
+  BEFORE_REF,
   type BuiltRef,
 } from './lib/stack';
 import { spread, type Spread } from './lib/stats';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   if (arg('before-sizes')) settings.beforeSizes = arg('before-sizes')!.split(',').map(Number);
   if (arg('cache')) settings.cache = Number(arg('cache'));
   if (!process.argv.includes('--no-build')) await buildProduct();
-  const before = settings.variants.includes('before') ? buildRef(TIMER_POLLING_REF) : undefined;
+  const before = settings.variants.includes('before') ? buildRef(BEFORE_REF) : undefined;
   const start = conditions();
   log(`waiting-scale bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
   const points: ScalePoint[] = [];

@@ -115,10 +115,11 @@ export interface BuiltRef {
   bundle: string;
 }
 
-/** The receiver before issue 8's changes (the branch point). */
-export const BEFORE_REF = 'bc5f574';
-/** The worker before runs waited in one retried activity: a workflow timer between status checks. */
-export const TIMER_POLLING_REF = '4dcb75f';
+/**
+ * main before issue 8's product changes: the receiver without its fast path and without sharing the record of
+ * duplicates in flight (but with every middleware main has), and runs that poll with a workflow timer.
+ */
+export const BEFORE_REF = '4dcb75f';
 
 /** `withBundle`: also its workflow bundle (for a worker; the commit must have src/temporal/workflow-bundle.ts). */
 export function buildRef(ref: string, withBundle = true): BuiltRef {
