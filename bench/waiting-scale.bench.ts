@@ -5,16 +5,17 @@
  * measures the worker's resident memory and CPU, the status checks made, and how fast each run's history
  * grows; then it terminates every run. A fresh dev server and worker for each N and variant.
  *
- * Two variants, alternating for each N:
+ * Three variants, alternating for each N:
  * - "after": the working tree, as it ships: each run waits in one retried activity (awaitTraining), and the
  *   worker's cache has its default size (WORKER_MAX_CACHED_WORKFLOWS, 500).
+ * - "tuned": the same code configured for thousands of waiting runs (TUNED: a smaller cache, a V8 heap limit).
  * - "before": the product at BEFORE_REF, where each run polled with a workflow timer (a workflow task
  *   and an activity per check), its worker given heap enough that the SDK's default cache holds every run
  *   (with a smaller cache, every check of an evicted run replays its history: notes.md).
  *
  *   tsx bench/waiting-scale.bench.ts [--quick] [--no-build] [--sizes 100,1000] [--interval 60] [--window 120]
- *                                    [--variants after,before] [--before-sizes 100,1000] [--cache N] (WORKER_MAX_CACHED_WORKFLOWS, "after")
- *                                    [--profile DIR] (node --cpu-prof for the worker)
+ *                                    [--variants after,tuned,before] [--before-sizes 100,1000] [--tuned-sizes 5000] [--cache N] (WORKER_MAX_CACHED_WORKFLOWS, "after")
+ *                                    [--profile DIR] (node --cpu-prof for the worker) [--node-args "..."]
  */
 import { parseConfig } from '../src/config/load-config';
 import type { PipelineSpec } from '../src/config/config-schema';
@@ -35,7 +36,13 @@ import {
 } from './lib/stack';
 import { spread, type Spread } from './lib/stats';
 
-export type WaitingVariant = 'after' | 'before';
+export type WaitingVariant = 'after' | 'tuned' | 'before';
+
+/**
+ * "tuned": the shipped code configured for thousands of waiting runs, as the README advises: a smaller cache and
+ * a V8 heap limit, so that V8 collects the garbage of starting thousands of runs instead of growing into it.
+ */
+export const TUNED = { cache: 200, heapMiB: 512 };
 
 const FULL: {
   sizes: number[];
@@ -48,22 +55,26 @@ const FULL: {
    * many minutes (notes.md has an exploratory run), so the full suite compares up to 1,000.
    */
   beforeSizes: number[];
+  /** The sizes "tuned" is measured at. */
+  tunedSizes: number[];
   cache?: number;
 } = {
   sizes: [100, 1000, 5000],
   intervalS: 60,
-  windowS: 90,
+  windowS: 60,
   samples: 20,
-  variants: ['after', 'before'],
+  variants: ['after', 'tuned', 'before'],
   beforeSizes: [100, 1000],
+  tunedSizes: [5000],
 };
 const QUICK: typeof FULL = {
   sizes: [20, 100],
   intervalS: 10,
   windowS: 20,
   samples: 5,
-  variants: ['after', 'before'],
+  variants: ['after', 'tuned', 'before'],
   beforeSizes: [20, 100],
+  tunedSizes: [100],
 };
 /** The early checks before the interval settles: 5 + 10 + 20 + 40 s. */
 const EARLY_POLLS_S = 75;
@@ -120,6 +131,7 @@ async function main(): Promise<void> {
   if (arg('window')) settings.windowS = Number(arg('window'));
   if (arg('variants')) settings.variants = arg('variants')!.split(',') as WaitingVariant[];
   if (arg('before-sizes')) settings.beforeSizes = arg('before-sizes')!.split(',').map(Number);
+  if (arg('tuned-sizes')) settings.tunedSizes = arg('tuned-sizes')!.split(',').map(Number);
   if (arg('cache')) settings.cache = Number(arg('cache'));
   if (!process.argv.includes('--no-build')) await buildProduct();
   const before = settings.variants.includes('before') ? buildRef(BEFORE_REF) : undefined;
@@ -130,7 +142,8 @@ async function main(): Promise<void> {
     for (const n of settings.sizes) {
       for (const variant of settings.variants) {
         if (variant === 'before' && !settings.beforeSizes.includes(n)) continue;
-        points.push(await measure(n, settings, variant === 'before' ? before : undefined));
+        if (variant === 'tuned' && !settings.tunedSizes.includes(n)) continue;
+        points.push(await measure(n, settings, variant, variant === 'before' ? before : undefined));
       }
     }
   } finally {
@@ -146,8 +159,13 @@ async function main(): Promise<void> {
   log(`wrote ${writeResults('waiting-scale', results, quick)}`);
 }
 
-async function measure(n: number, settings: ScaleResults['settings'], before?: BuiltRef): Promise<ScalePoint> {
-  const variant: WaitingVariant = before ? 'before' : 'after';
+async function measure(
+  n: number,
+  settings: ScaleResults['settings'],
+  variant: WaitingVariant,
+  before?: BuiltRef,
+): Promise<ScalePoint> {
+  const tuned = variant === 'tuned';
   const temporal = await startTemporal();
   const fakes = await startFakes({ outcome: 'hang', buildMs: 100 });
   const name = `scale-${n}`;
@@ -168,18 +186,20 @@ async function measure(n: number, settings: ScaleResults['settings'], before?: B
     ],
   });
   const taskQueue = `scale-${n}-${variant}`;
-  const cache = before ? undefined : (settings.cache ?? 500);
+  const cache = before ? undefined : tuned ? TUNED.cache : (settings.cache ?? 500);
   const worker = await startWorker(temporal.client, {
     temporalAddress: temporal.address,
     taskQueue,
     built: before,
     extra: {
       ...fakes.workerEnv,
-      ...(settings.cache !== undefined && !before ? { WORKER_MAX_CACHED_WORKFLOWS: String(settings.cache) } : {}),
+      ...(cache !== undefined && cache !== 500 ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}),
     },
     nodeArgs: [
       ...(before ? [`--max-old-space-size=${BEFORE_HEAP_MIB}`] : []),
+      ...(tuned ? [`--max-old-space-size=${TUNED.heapMiB}`] : []),
       ...(arg('profile') ? ['--cpu-prof', '--cpu-prof-dir', arg('profile')!] : []),
+      ...(arg('node-args') ? arg('node-args')!.split(' ') : []),
     ],
   });
   const client = temporal.client;
