@@ -13,9 +13,10 @@
 import { pipelineStateQuery, pipelineWorkflowId, retrainWorkflowId } from '../src/workflows/definitions';
 import { contentUpdate, JSON_HEADERS } from './lib/payloads';
 import { startPipelineStack, type PipelineStack } from './lib/pipeline-stack';
-import { installCleanup, sleep, stopAll, waitFor } from './lib/processes';
-import { conditions, isQuick, writeResults } from './lib/results';
-import { buildProduct, log, SECRET, temporalVersion } from './lib/stack';
+import { sleep, stopAll, waitFor } from './lib/processes';
+import { startBench } from './lib/prologue';
+import { conditions, writeResults } from './lib/results';
+import { log, SECRET, temporalVersion } from './lib/stack';
 import { summarizeLatencies, type LatencySummary } from './lib/stats';
 
 const FULL = { pipelines: 10, warm: 60, gapMs: 300 };
@@ -41,12 +42,7 @@ export interface DeliveryResults {
 }
 
 async function main(): Promise<void> {
-  installCleanup();
-  const quick = isQuick();
-  const settings = quick ? QUICK : FULL;
-  if (!process.argv.includes('--no-build')) await buildProduct();
-  const start = conditions();
-  log(`delivery-to-start bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
+  const { quick, settings, start } = await startBench('delivery-to-start', FULL, QUICK);
   const names = Array.from({ length: settings.pipelines }, (_, i) => `d2s-${i}`);
   // A short training (build 100 ms, run 100 ms): each run ends at its second poll, about 5 s after its start.
   const stack = await startPipelineStack({

@@ -11,10 +11,11 @@ import { parseConfig } from '../src/config/load-config';
 import { ChildRunner } from './lib/child';
 import { LoadGenerator, jobFor } from './lib/load';
 import { benchDataset, receiverConfig, requestFor } from './lib/payloads';
-import { installCleanup, measureCpu, stopAll } from './lib/processes';
-import { conditions, isQuick, writeResults } from './lib/results';
+import { measureCpu, stopAll } from './lib/processes';
+import { startBench } from './lib/prologue';
+import { conditions, writeResults } from './lib/results';
 import type { SignalJob, SignalResult } from './lib/signal-client';
-import { buildProduct, log, startReceiver, startTemporal, temporalVersion } from './lib/stack';
+import { log, startReceiver, startTemporal, temporalVersion } from './lib/stack';
 import type { LatencySummary } from './lib/stats';
 
 const FULL = { reps: 5, durationS: 5, warmupS: 1, connections: 32, pipelines: 200, sweep: [8, 32, 128] };
@@ -44,12 +45,7 @@ export interface LimitResults {
 }
 
 async function main(): Promise<void> {
-  installCleanup();
-  const quick = isQuick();
-  const settings = quick ? QUICK : FULL;
-  if (!process.argv.includes('--no-build')) await buildProduct();
-  const start = conditions();
-  log(`limit bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
+  const { quick, settings, start } = await startBench('limit', FULL, QUICK);
 
   const temporal = await startTemporal();
   const config = receiverConfig(settings.pipelines, 'limit');

@@ -439,30 +439,9 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
       markdownTable(
         ['', 'n', 'median ms', 'p90 ms', 'p99 ms', 'max ms'],
         [
-          [
-            'warm',
-            d2s.warm.count,
-            formatNumber(d2s.warm.p50, 0),
-            formatNumber(d2s.warm.p90, 0),
-            formatNumber(d2s.warm.p99, 0),
-            formatNumber(d2s.warm.max, 0),
-          ],
-          [
-            'cold',
-            d2s.cold.count,
-            formatNumber(d2s.cold.p50, 0),
-            formatNumber(d2s.cold.p90, 0),
-            formatNumber(d2s.cold.p99, 0),
-            formatNumber(d2s.cold.max, 0),
-          ],
-          [
-            'receiver answer (202)',
-            d2s.answer.count,
-            formatNumber(d2s.answer.p50, 1),
-            formatNumber(d2s.answer.p90, 1),
-            formatNumber(d2s.answer.p99, 1),
-            formatNumber(d2s.answer.max, 1),
-          ],
+          latencyRow('warm', d2s.warm, 0),
+          latencyRow('cold', d2s.cold, 0),
+          latencyRow('receiver answer (202)', d2s.answer, 1),
         ],
         ['l', 'r', 'r', 'r', 'r', 'r'],
       ),
@@ -524,6 +503,15 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   const notes = existsSync(notesFile) ? { markdown: readFileSync(notesFile, 'utf8').trim() } : undefined;
   const head = out.splice(0, out.indexOf('## Machine and conditions'));
   return [...head, ...summary, ...(notes ? [notes.markdown, ''] : []), ...out].join('\n');
+}
+
+/** A row of n, median, p90, p99 and max. */
+function latencyRow(
+  label: string,
+  l: { count: number; p50: number; p90: number; p99: number; max: number },
+  digits: number,
+): Array<string | number> {
+  return [label, l.count, ...[l.p50, l.p90, l.p99, l.max].map((v) => formatNumber(v, digits))];
 }
 
 /** The mean of a spread's values: a run polls a whole number of times in a window, so the median is too coarse. */

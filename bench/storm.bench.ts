@@ -11,9 +11,10 @@ import { pipelineStateQuery, pipelineWorkflowId, retrainWorkflowId } from '../sr
 import { LoadGenerator, jobFor } from './lib/load';
 import { contentUpdate, JSON_HEADERS, requestFor, UNWATCHED } from './lib/payloads';
 import { startPipelineStack } from './lib/pipeline-stack';
-import { installCleanup, stopAll, waitFor } from './lib/processes';
-import { conditions, isQuick, writeResults } from './lib/results';
-import { BEFORE_REF, buildBefore, buildProduct, log, SECRET, temporalVersion } from './lib/stack';
+import { stopAll, waitFor } from './lib/processes';
+import { startBench } from './lib/prologue';
+import { conditions, writeResults } from './lib/results';
+import { BEFORE_REF, buildBefore, log, SECRET, temporalVersion } from './lib/stack';
 import type { LatencySummary } from './lib/stats';
 
 const FULL = { reps: 5, deliveries: 1000, rate: 500, connections: 50 };
@@ -45,12 +46,7 @@ export interface StormResults {
 }
 
 async function main(): Promise<void> {
-  installCleanup();
-  const quick = isQuick();
-  const settings = quick ? QUICK : FULL;
-  if (!process.argv.includes('--no-build')) await buildProduct();
-  const start = conditions();
-  log(`storm bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
+  const { quick, settings, start } = await startBench('storm', FULL, QUICK);
   const variants = ['hub-retrain', 'hub-retrain-before'] as const;
   const nameOf = (v: number, rep: number) => `storm-${v}-${rep}`;
   const names = variants.flatMap((_, v) => Array.from({ length: settings.reps }, (_, rep) => nameOf(v, rep)));
