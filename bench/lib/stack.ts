@@ -126,20 +126,20 @@ export function buildRef(ref: string, withBundle = true): BuiltRef {
   const dir = join(BUILD, `ref-${ref}`);
   const built = { ref, cli: join(dir, 'dist', 'src', 'cli.js'), bundle: join(dir, 'workflow-bundle.js') };
   const stamp = join(dir, 'REF');
-  const done = existsSync(built.cli) && (!withBundle || existsSync(built.bundle));
-  if (done && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref) {
-    return built;
+  const compiled = existsSync(built.cli) && existsSync(stamp) && readFileSync(stamp, 'utf8') === ref;
+  if (!compiled) {
+    log(`building the product as it was at ${ref}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const archive = execFileSync('git', ['archive', ref, 'src', 'trainers', 'tsconfig.json', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      maxBuffer: 1 << 28,
+    });
+    execFileSync('tar', ['-x', '-C', dir], { input: archive });
+    tsc(join(dir, 'tsconfig.build.json'), join(dir, 'dist'), dir);
   }
-  log(`building the product as it was at ${ref}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const archive = execFileSync('git', ['archive', ref, 'src', 'trainers', 'tsconfig.json', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    maxBuffer: 1 << 28,
-  });
-  execFileSync('tar', ['-x', '-C', dir], { input: archive });
-  tsc(join(dir, 'tsconfig.build.json'), join(dir, 'dist'), dir);
-  if (withBundle) {
+  // A receiver needs no bundle; a worker built after it adds one to the same compiled tree.
+  if (withBundle && !existsSync(built.bundle)) {
     execFileSync(
       process.execPath,
       ['--require', 'tsx/cjs', join(dir, 'src', 'temporal', 'workflow-bundle.ts'), built.bundle],

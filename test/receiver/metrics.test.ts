@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
-import { parseConfig } from '../../src/config/load-config';
+import type { PipelineSpec } from '../../src/config/config-schema';
 import { createLogger } from '../../src/logging';
 import { ReceiverMetrics } from '../../src/observability/metrics';
 import { pipelineLoadReader, registerPipelineGauges } from '../../src/observability/pipeline-gauges';
@@ -13,7 +13,7 @@ import { Drain } from '../../src/server/drain';
 import { UpdateRecorder } from '../../src/server/record-update';
 import { pipelineStateQuery, pipelineWorkflowId } from '../../src/workflows/definitions';
 import { mainPushDelivery } from '../helpers/deliveries';
-import { startFakes, TEST_USER, type FakeStack } from '../helpers/stack';
+import { pipelineSpec, startFakes, type FakeStack } from '../helpers/stack';
 import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
 const SECRET = 'a-webhook-secret-for-tests';
@@ -30,6 +30,25 @@ beforeAll(async () => {
   worker = await startWorker(unique('metrics'), fakes.activityDeps);
 });
 
+/** The receiver's app with fresh metrics, recording into `recordInto` (default: the test worker's queue). */
+function appFor(
+  pipelines: PipelineSpec[],
+  options: { drain?: Drain; recordInto?: { client: Client; taskQueue: string; timeoutMs: number } } = {},
+) {
+  const target = options.recordInto ?? { client, taskQueue: worker.taskQueue, timeoutMs: 5000 };
+  const metrics = new ReceiverMetrics({ processMetrics: false });
+  const app = createApp({
+    pipelines,
+    webhookSecret: SECRET,
+    recorder: new UpdateRecorder(target.client, target.taskQueue, target.timeoutMs, metrics),
+    client: target.client,
+    logger: createLogger('silent'),
+    metrics,
+    drain: options.drain,
+  });
+  return { app, metrics };
+}
+
 afterAll(async () => {
   await worker?.stop();
   await client?.connection.close();
@@ -38,27 +57,8 @@ afterAll(async () => {
 
 test('deliveries, their answer times, and the pipelines queue and runs appear with their labels', async () => {
   const name = unique('images');
-  const pipelines = parseConfig({
-    pipelines: [
-      {
-        name,
-        target_namespace: TEST_USER,
-        input_dataset: fakes.dataset,
-        input_model: 'microsoft/resnet-50',
-        poll_interval_seconds: 1,
-      },
-    ],
-  });
-  const metrics = new ReceiverMetrics({ processMetrics: false });
+  const { app, metrics } = appFor([pipelineSpec(fakes, { name })]);
   registerPipelineGauges(metrics.registry, pipelineLoadReader(client, [name]));
-  const app = createApp({
-    pipelines,
-    webhookSecret: SECRET,
-    recorder: new UpdateRecorder(client, worker.taskQueue, 5000, metrics),
-    client,
-    logger: createLogger('silent'),
-    metrics,
-  });
 
   const sha = fakes.hub.pushCommit(fakes.dataset);
   expect(
@@ -93,19 +93,10 @@ test('deliveries, their answer times, and the pipelines queue and runs appear wi
 
 test('a signal Temporal cannot take is counted, and the delivery is answered 503 as "unavailable"', async () => {
   const name = unique('down');
-  const pipelines = parseConfig({
-    pipelines: [{ name, target_namespace: TEST_USER, input_dataset: 'acme/down', input_model: 'm' }],
-  });
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const down = new Client({ connection });
-  const metrics = new ReceiverMetrics({ processMetrics: false });
-  const app = createApp({
-    pipelines,
-    webhookSecret: SECRET,
-    recorder: new UpdateRecorder(down, 'nowhere', 300, metrics),
-    client: down,
-    logger: createLogger('silent'),
-    metrics,
+  const { app } = appFor([pipelineSpec({ dataset: 'acme/down' }, { name })], {
+    recordInto: { client: down, taskQueue: 'nowhere', timeoutMs: 300 },
   });
   const res = await request(app)
     .post('/webhook')
@@ -120,20 +111,8 @@ test('a signal Temporal cannot take is counted, and the delivery is answered 503
 
 test('while draining, /readyz and new deliveries answer 503, counted as "draining"', async () => {
   const name = unique('draining');
-  const pipelines = parseConfig({
-    pipelines: [{ name, target_namespace: TEST_USER, input_dataset: 'acme/draining', input_model: 'm' }],
-  });
-  const metrics = new ReceiverMetrics({ processMetrics: false });
   const drain = new Drain();
-  const app = createApp({
-    pipelines,
-    webhookSecret: SECRET,
-    recorder: new UpdateRecorder(client, worker.taskQueue, 5000, metrics),
-    client,
-    logger: createLogger('silent'),
-    metrics,
-    drain,
-  });
+  const { app } = appFor([pipelineSpec({ dataset: 'acme/draining' }, { name })], { drain });
   expect((await request(app).get('/readyz')).status).toBe(200);
   drain.start();
   const ready = await request(app).get('/readyz');
