@@ -22,6 +22,10 @@ import { Drain } from '../../src/server/drain';
 import { InFlight } from '../../src/server/in-flight';
 import type { UpdateRecorder } from '../../src/server/record-update';
 import { receiverListener } from '../../src/server/serve';
+import { eventually } from '../helpers/temporal';
+
+/** Waits for a condition in this process, checking every 10 ms. */
+const until = (check: () => boolean) => eventually(() => check() || undefined, 30_000, 'the condition', 10);
 
 const SECRET = 'a-webhook-secret-for-tests';
 const fixture = readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8');
@@ -174,7 +178,7 @@ async function deliveryMetrics(metrics: ReceiverMetrics): Promise<string[]> {
 
 /** The one span a request made (it ends when the answer is done), as comparable data. */
 async function requestSpan(spans: InMemorySpanExporter) {
-  await waitUntil(() => spans.getFinishedSpans().length > 0);
+  await until(() => spans.getFinishedSpans().length > 0);
   const all = spans.getFinishedSpans();
   expect(all).toHaveLength(1);
   const span = all[0]!;
@@ -242,7 +246,7 @@ test('a delivery on the fast path is in flight until answered: a drain waits for
       .send(fixture)
       .then((r) => r);
   const first = post();
-  await waitUntil(() => recorder.calls === 1);
+  await until(() => recorder.calls === 1);
   expect(drain.requestsInFlight).toBe(1);
   drain.start();
   expect(await drain.settled(100)).toBe(false);
@@ -259,7 +263,8 @@ test('a delivery on the fast path is in flight until answered: a drain waits for
 
 test('duplicates of a delivery being recorded share its record, and are answered only once it is done', async () => {
   const recorder = new HeldRecorder();
-  const server = createServer(receiverListener(deps(recorder))).listen(0, '127.0.0.1');
+  const drain = new Drain();
+  const server = createServer(receiverListener(deps(recorder, { drain }))).listen(0, '127.0.0.1');
   const post = () =>
     request(server)
       .post('/webhook')
@@ -268,8 +273,8 @@ test('duplicates of a delivery being recorded share its record, and are answered
   const answers = Array.from({ length: 10 }, () => post().then((r) => r.status));
   let answered = 0;
   for (const a of answers) void a.then(() => (answered += 1));
-  await waitUntil(() => recorder.calls === 1);
-  await new Promise((r) => setTimeout(r, 200));
+  // All ten have arrived and none has finished while the one record is held.
+  await until(() => recorder.calls === 1 && drain.requestsInFlight === 10);
   expect(answered).toBe(0); // nothing is acknowledged before Temporal holds the event
   expect(recorder.calls).toBe(1);
   recorder.releaseAll();
@@ -277,7 +282,7 @@ test('duplicates of a delivery being recorded share its record, and are answered
 
   // Once recorded, a new delivery of the same commit is recorded again (the pipeline drops it).
   const again = post().then((r) => r.status); // supertest sends on then()
-  await waitUntil(() => recorder.calls === 2);
+  await until(() => recorder.calls === 2);
   recorder.releaseAll();
   expect(await again).toBe(202);
   server.close();
@@ -296,7 +301,7 @@ test('when the shared record fails, every delivery that waited on it gets the 50
   );
   const settled = Promise.all(answers);
   // Every delivery has arrived while the first is being recorded.
-  await waitUntil(() => recorder.calls === 1 && drain.requestsInFlight === 3);
+  await until(() => recorder.calls === 1 && drain.requestsInFlight === 3);
   // On a loaded machine one may not have joined the record yet: it then makes its own, which fails at once
   // (rather than being held forever).
   recorder.holding = false;
@@ -338,11 +343,3 @@ describe('InFlight', () => {
     expect(inFlight.size).toBe(0);
   });
 });
-
-async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
