@@ -18,6 +18,7 @@
  *                                    [--variants after,tuned,before] [--before-sizes 100,1000] [--tuned-sizes 5000] [--cache N] (WORKER_MAX_CACHED_WORKFLOWS, "after")
  *                                    [--profile DIR] (node --cpu-prof for the worker) [--node-args "..."]
  */
+import { loadEnv } from '../src/config/env';
 import { parseConfig } from '../src/config/load-config';
 import type { PipelineSpec } from '../src/config/config-schema';
 import { RETRAIN_WORKFLOW, RetrainPipeline, retrainWorkflowId, type RetrainInput } from '../src/workflows/definitions';
@@ -188,14 +189,14 @@ async function measure(
     ],
   });
   const taskQueue = `scale-${n}-${variant}`;
-  const cache = before ? undefined : tuned ? TUNED.cache : (settings.cache ?? 500);
+  const cache = before ? undefined : tuned ? TUNED.cache : (settings.cache ?? loadEnv({}).WORKER_MAX_CACHED_WORKFLOWS);
   const worker = await startWorker(temporal.client, {
     temporalAddress: temporal.address,
     taskQueue,
     built: before,
     extra: {
       ...fakes.workerEnv,
-      ...(cache !== undefined && cache !== 500 ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}),
+      ...(cache !== undefined ? { WORKER_MAX_CACHED_WORKFLOWS: String(cache) } : {}),
     },
     nodeArgs: [
       ...(before ? [`--max-old-space-size=${BEFORE_HEAP_MIB}`] : []),
