@@ -85,7 +85,7 @@ export async function runWorker(env: Env, logger: Logger): Promise<Service> {
     {
       address: describeConnection(connection),
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      workflowBundle: bundlePathFromEnv(env) ?? 'bundled at start',
+      workflowBundle: bundlePathFromEnv(env, tracing !== undefined) ?? 'bundled at start',
       metrics: env.METRICS_PORT !== undefined ? `:${env.METRICS_PORT}/metrics` : 'off',
       tracing: tracing?.endpoint ?? 'off',
     },
@@ -140,7 +140,7 @@ async function startWorkerParts(
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl }),
-    workflowBundlePath: bundlePathFromEnv(env),
+    workflowBundlePath: bundlePathFromEnv(env, tracing !== undefined),
     tracing,
     payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
     tuning: {

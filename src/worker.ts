@@ -14,14 +14,17 @@ import type { Logger } from './logging';
 import { DISABLED_WORKFLOW_TRACING, type Tracing } from './observability/tracing';
 import { runMetricsSinks, TRAINING_DURATION_BUCKETS, WORKER_METRICS } from './observability/worker-metrics';
 import { PinoSdkLogger } from './temporal/sdk-logger';
-import { WORKFLOW_INTERCEPTOR_MODULES } from './temporal/workflow-bundle';
+import { tracedBundlePath, workflowInterceptorModules } from './temporal/workflow-bundle';
 
 export interface RetrainWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
-  /** A pre-built bundle (src/temporal/workflow-bundle.ts); otherwise the workflows are bundled at start. */
+  /**
+   * A pre-built bundle (src/temporal/workflow-bundle.ts), the traced one when `tracing` is on
+   * (bundlePathFromEnv picks it); otherwise the workflows are bundled at start.
+   */
   workflowBundlePath?: string;
   /** RETRAIN_PAYLOAD_KEY's codecs: payloads are encrypted before they reach Temporal. */
   payloadCodecs?: PayloadCodec[];
@@ -55,7 +58,7 @@ export async function createRetrainWorker(options: RetrainWorkerOptions): Promis
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     sinks: workflowSinks(tracing),
     interceptors: {
-      ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(bundle ? {} : { workflowModules: workflowInterceptorModules(tracing !== undefined) }),
       ...(tracing
         ? {
             activity: [
@@ -71,7 +74,7 @@ export async function createRetrainWorker(options: RetrainWorkerOptions): Promis
   });
 }
 
-/** Every bundle carries the tracing and run-metrics workflow interceptors: a worker (or replayer) needs their sinks. */
+/** The sinks of the workflow interceptors (run metrics; workflow spans when the traced bundle runs). */
 export function workflowSinks(tracing?: Tracing) {
   const workflowTracing = tracing ?? DISABLED_WORKFLOW_TRACING;
   return {
@@ -122,11 +125,24 @@ export function activityDepsFromEnv(env: Env, extra: { temporalUiUrl?: string } 
 }
 
 /**
- * WORKFLOW_BUNDLE_PATH, else the image's pre-built bundle when running compiled code. A checkout running the
- * TypeScript sources bundles them at start, so a stale dist/ never runs old workflow code.
+ * The pre-built bundle to run: WORKFLOW_BUNDLE_PATH, else the image's when running compiled code; with
+ * `traced` (tracing on), the traced bundle beside it. A checkout running the TypeScript sources bundles them at
+ * start, so a stale dist/ never runs old workflow code. A WORKFLOW_BUNDLE_PATH without its traced bundle, with
+ * tracing on, is an error rather than a worker whose workflows silently send no spans.
  */
-export function bundlePathFromEnv(env: Env): string | undefined {
-  if (env.WORKFLOW_BUNDLE_PATH) return resolve(env.WORKFLOW_BUNDLE_PATH);
+export function bundlePathFromEnv(env: Env, traced: boolean): string | undefined {
+  if (env.WORKFLOW_BUNDLE_PATH) {
+    const plain = resolve(env.WORKFLOW_BUNDLE_PATH);
+    if (!traced) return plain;
+    const withTracing = tracedBundlePath(plain);
+    if (!existsSync(withTracing))
+      throw new Error(
+        `tracing is on, but WORKFLOW_BUNDLE_PATH has no traced bundle beside it (${withTracing}): ` +
+          '`npm run bundle -- <path>` writes both',
+      );
+    return withTracing;
+  }
+  const path = traced ? tracedBundlePath(DEFAULT_BUNDLE_PATH) : DEFAULT_BUNDLE_PATH;
   const compiled = __filename.endsWith('.js');
-  return compiled && existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined;
+  return compiled && existsSync(path) ? path : undefined;
 }

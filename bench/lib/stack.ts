@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { findTemporalCli } from '../../src/temporal/dev-server';
-import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
+import { writeWorkflowBundles } from '../../src/temporal/workflow-bundle';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { freePort, spawnProc, waitFor, waitForHttp, type Proc } from './processes';
 
@@ -94,7 +94,7 @@ export async function buildProduct(): Promise<void> {
   mkdirSync(BUILD, { recursive: true });
   log('building the product (tsc) and the workflow bundle');
   tsc(join(ROOT, 'tsconfig.build.json'), join(BUILD, 'dist'), ROOT);
-  await writeWorkflowBundle(BUNDLE);
+  await writeWorkflowBundles(BUNDLE);
 }
 
 function tsc(project: string, outDir: string, cwd: string): void {

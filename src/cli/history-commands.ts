@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Command } from 'commander';
 import { loadEnv } from '../config/env';
+import { tracesEndpoint } from '../observability/tracing';
 import { connectClient, temporalConnectionOptions } from '../temporal/connection-options';
 import { payloadCodecs } from '../temporal/payload-codec';
 import { replayHistoryFiles } from '../temporal/replay-histories';
@@ -53,8 +54,11 @@ export function registerHistoryCommands(program: Command): void {
     )
     .action(async (files: string[]) => {
       const env = loadEnv();
+      // The code this deployment's worker runs: the traced bundle when tracing is on.
+      const traced = tracesEndpoint(env) !== undefined;
       const outcomes = await replayHistoryFiles(files, {
-        bundlePath: bundlePathFromEnv(env),
+        traced,
+        bundlePath: bundlePathFromEnv(env, traced),
         payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
       });
       for (const o of outcomes)

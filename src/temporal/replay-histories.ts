@@ -4,7 +4,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowSinks } from '../worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
+import { workflowInterceptorModules } from './workflow-bundle';
 
 export interface ReplayOutcome {
   file: string;
@@ -19,7 +19,7 @@ export interface ReplayOutcome {
  */
 export async function replayHistoryFiles(
   files: string[],
-  options: { bundlePath?: string; payloadCodecs?: PayloadCodec[] } = {},
+  options: { bundlePath?: string; traced?: boolean; payloadCodecs?: PayloadCodec[] } = {},
 ): Promise<ReplayOutcome[]> {
   const histories = await Promise.all(
     files.map(async (file) => ({
@@ -31,7 +31,7 @@ export async function replayHistoryFiles(
     ? { workflowBundle: { codePath: options.bundlePath } }
     : {
         workflowsPath: require.resolve('../workflows'),
-        interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        interceptors: { workflowModules: workflowInterceptorModules(options.traced ?? false) },
       };
   const outcomes: ReplayOutcome[] = [];
   const results = Worker.runReplayHistories(

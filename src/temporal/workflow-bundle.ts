@@ -1,9 +1,15 @@
 /**
- * The workflow bundle: the workflows plus the workflow interceptors every worker runs (OpenTelemetry
- * tracing and the run metrics), built once at image build time (`npm run bundle`) so a production worker
- * starts without webpack. A worker without a pre-built bundle bundles the same modules at start.
+ * The workflow bundles: the workflows plus their workflow interceptors, built once at image build time
+ * (`npm run bundle`) so a production worker starts without webpack. A worker without a pre-built bundle
+ * bundles the same modules at start.
  *
- *   tsx src/temporal/workflow-bundle.ts <out.js>      (default: dist/workflow-bundle.js)
+ * Two bundles, because a worker holds one instance of a bundle's modules per cached workflow: the plain
+ * bundle carries only the run-metrics interceptor; the traced bundle (for workers with tracing on) adds the
+ * OpenTelemetry interceptors, which cost about 370 KiB more per cached workflow and slow every workflow's
+ * creation and replay (bench/notes.md). Neither interceptor set issues commands, so a history recorded by
+ * either replays on the other (test/replay replays every history on both).
+ *
+ *   tsx src/temporal/workflow-bundle.ts <out.js>      (default: dist/workflow-bundle.js, and its .traced.js)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -11,38 +17,51 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+const RUN_METRICS = require.resolve('../workflows/interceptors/run-metrics');
 /**
  * Order matters: the first is the outermost. trace-link sets the delivery's trace context before the
  * OpenTelemetry interceptors open a span for starting a child; tracing wraps the metrics.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES = [
+const TRACING = [
   require.resolve('../workflows/interceptors/trace-link'),
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
-  require.resolve('../workflows/interceptors/run-metrics'),
 ];
+
+/** The workflow interceptor modules of a bundle: the run metrics, and with `traced` the tracing ones. */
+export function workflowInterceptorModules(traced: boolean): string[] {
+  return traced ? [...TRACING, RUN_METRICS] : [RUN_METRICS];
+}
+
+/** Where the traced bundle that goes with a plain bundle lives: `x.js` -> `x.traced.js`. */
+export function tracedBundlePath(plainPath: string): string {
+  return `${plainPath.replace(/\.js$/, '')}.traced.js`;
+}
 
 const noop = (): void => {};
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
 
-export async function buildWorkflowBundle(): Promise<string> {
+export async function buildWorkflowBundle(traced: boolean): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: workflowInterceptorModules(traced),
     logger: quiet,
   });
   return code;
 }
 
-export async function writeWorkflowBundle(path: string): Promise<string> {
-  const out = resolve(path);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, await buildWorkflowBundle());
-  return out;
+/** Writes the plain bundle to `path` and the traced one beside it (tracedBundlePath). */
+export async function writeWorkflowBundles(path: string): Promise<{ plain: string; traced: string }> {
+  const plain = resolve(path);
+  const traced = tracedBundlePath(plain);
+  mkdirSync(dirname(plain), { recursive: true });
+  writeFileSync(plain, await buildWorkflowBundle(false));
+  writeFileSync(traced, await buildWorkflowBundle(true));
+  return { plain, traced };
 }
 
 if (require.main === module) {
-  writeWorkflowBundle(process.argv[2] ?? 'dist/workflow-bundle.js')
-    .then((out) => process.stdout.write(`workflow bundle written to ${out}\n`))
+  writeWorkflowBundles(process.argv[2] ?? 'dist/workflow-bundle.js')
+    .then(({ plain, traced }) => process.stdout.write(`workflow bundles written to ${plain} and ${traced}\n`))
     .catch((err: unknown) => {
       console.error(err);
       process.exit(1);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { UpdateRecorder } from '../../src/server/record-update';
+import { tracedBundlePath } from '../../src/temporal/workflow-bundle';
 import { pipelineStateQuery, pipelineWorkflowId, type PipelineState } from '../../src/workflows/definitions';
 import { pipelineSpec, startFakes, TEST_TOKEN, type FakeStack } from '../helpers/stack';
 import { eventually, testClient, unique } from '../helpers/temporal';
@@ -71,8 +72,9 @@ const runsOf = (spec: { name: string }) =>
 test('a worker process runs retrains from the pre-built bundle and exports SDK and run metrics', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-prod-'));
   const bundle = join(dir, 'workflow-bundle.js');
-  expect(await buildBundle(bundle)).toContain(`workflow bundle written to ${bundle}`);
+  expect(await buildBundle(bundle)).toContain(`workflow bundles written to ${bundle} and ${tracedBundlePath(bundle)}`);
   expect(existsSync(bundle)).toBe(true);
+  expect(existsSync(tracedBundlePath(bundle))).toBe(true);
 
   const taskQueue = unique('prod');
   const metricsPort = await freePort();

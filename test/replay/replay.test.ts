@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { tracedBundlePath } from '../../src/temporal/workflow-bundle';
 import { workflowSinks } from '../../src/worker';
 import { quietRuntime, testBundlePath } from '../helpers/temporal';
 import { SCENARIOS } from './scenarios';
@@ -22,11 +23,15 @@ test('every scenario has a checked-in history', () => {
   expect(recorded).toEqual(expect.arrayContaining(Object.keys(SCENARIOS)));
 });
 
-test.each(files)('%s replays without non-determinism', async (file) => {
+// Both production bundles: the plain one (run metrics) and the traced one (plus the tracing interceptors),
+// with their sinks. A worker's tracing setting may change between a run's start and its replay.
+const bundles = { plain: testBundlePath(), traced: tracedBundlePath(testBundlePath()) };
+const cases = files.flatMap((file) => (['plain', 'traced'] as const).map((bundle) => [file, bundle] as const));
+
+test.each(cases)('%s replays without non-determinism on the %s bundle', async (file, bundle) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
-  // The production bundle, with the tracing and run-metrics workflow interceptors and their sinks.
   await Worker.runReplayHistory(
-    { workflowBundle: { codePath: testBundlePath() }, sinks: workflowSinks() },
+    { workflowBundle: { codePath: bundles[bundle] }, sinks: workflowSinks() },
     history,
     file,
   );
