@@ -117,13 +117,16 @@ export function createActivities(deps: ActivityDeps) {
     async awaitTraining(run: RunContext, job: JobRef): Promise<TrainingEnded> {
       const status = await backendFor(run.pipeline).status(run, job);
       if (isTerminal(status.state)) return { ...status, checks: Context.current().info.attempt };
-      throw ApplicationFailure.create({
+      const still = ApplicationFailure.create({
         type: STILL_TRAINING,
         message: stillTrainingMessage(status),
         details: [status],
         nonRetryable: false,
         category: ApplicationFailureCategory.BENIGN,
       });
+      // Not an error: no stack trace for the Web UI's "last failure", and none to format on every check.
+      still.stack = `${STILL_TRAINING}: ${still.message}`;
+      throw still;
     },
 
     async stopTraining(run: RunContext, job: JobRef): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { progressQuery, RetrainStage, type RetrainResult } from '../../src/workflows/definitions';
+import { progressQuery, RetrainStage, STILL_TRAINING, type RetrainResult } from '../../src/workflows/definitions';
 import { useWorkerStack } from '../helpers/stack';
 import { eventually, runView, trainingChecks, unique } from '../helpers/temporal';
 
@@ -134,6 +134,11 @@ test('a run waits for its job without writing history between checks; the status
   expect(view).toMatchObject({ live: true, stage: 'training', backendStatus: 'RUNNING' });
   expect(view.polls).toBeGreaterThanOrEqual(3);
   expect(Date.parse(view.nextCheckAt ?? '')).toBeGreaterThan(Date.now() - 5_000);
+  // The Web UI shows the last check as the pending activity's "last failure": its status, no stack trace.
+  const lastCheck = (await handle.describe()).raw.pendingActivities?.[0]?.lastFailure;
+  expect(lastCheck?.applicationFailureInfo?.type).toBe(STILL_TRAINING);
+  expect(lastCheck?.message).toMatch(/^still training: running/);
+  expect(lastCheck?.stackTrace).toBe(`${STILL_TRAINING}: ${lastCheck?.message}`);
 
   const result = await handle.result();
   expect(result.outcome).toBe('succeeded');
