@@ -18,6 +18,7 @@ import type { ReceiverResults, ReceiverRun, StackName } from './receiver.bench';
 import type { ReplayResults } from './replay.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import { TUNED, type ScalePoint, type ScaleResults } from './waiting-scale.bench';
+import type { WorkflowMemoryResults } from './workflow-memory.bench';
 
 export interface RunInfo {
   machine: Machine;
@@ -61,6 +62,7 @@ export interface Headline {
   storm?: string;
   deliveryMedian?: string;
   waiting?: string;
+  cachedWorkflow?: string;
 }
 
 export function buildReport(quick: boolean, headline: Headline = { peerRatios: [] }): string {
@@ -71,6 +73,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   const d2s = readResults<DeliveryResults>('delivery-to-start', quick);
   const scale = readResults<ScaleResults>('waiting-scale', quick);
   const replay = readResults<ReplayResults>('replay', quick);
+  const memory = readResults<WorkflowMemoryResults>('workflow-memory', quick);
   const targets: Target[] = [];
   const out: string[] = [];
   const svgName = 'latency-vs-load.svg';
@@ -459,6 +462,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 6: waiting
   if (scale) out.push(...scaleSection(scale, targets, headline));
+  if (memory) out.push(...memorySection(memory, headline));
 
   // ---------------------------------------------------------------- 7: replay
   if (replay) {
@@ -518,6 +522,44 @@ function latencyRow(
 function meanOf(s: Spread): number {
   const finite = s.values.filter((v) => Number.isFinite(v));
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+}
+
+function memorySection(m: WorkflowMemoryResults, headline: Headline): string[] {
+  const { plain, traced } = m.bundles;
+  const ratio = traced.kibPerWorkflow.median / plain.kibPerWorkflow.median;
+  headline.cachedWorkflow =
+    `${formatNumber(plain.kibPerWorkflow.median, 0)} KiB of heap per cached workflow without tracing, ` +
+    `${formatNumber(traced.kibPerWorkflow.median, 0)} KiB with it`;
+  return [
+    '## 6b. Memory per cached workflow',
+    '',
+    "A worker holds one instance of its workflow bundle's modules per cached workflow, so what the bundle carries sets " +
+      'what the cache costs. A worker without tracing runs the plain bundle (the workflows and the run-metrics ' +
+      'interceptor); one with tracing on runs the traced bundle beside it (plus the OpenTelemetry workflow interceptors). ' +
+      `${m.settings.workflows} idle PipelineWorkflows, every one cached, on a worker in the benchmark's process with ` +
+      "`debugMode` (workflows in the main isolate, so their heap is the process's), V8 heap in use after full collections " +
+      `before and after; ${m.settings.reps} repetitions, the bundles alternating.`,
+    '',
+    markdownTable(
+      [
+        'bundle',
+        'size (MiB, with source map)',
+        'KiB of heap per cached workflow',
+        `s to start and cache ${m.settings.workflows}`,
+      ],
+      (['plain', 'traced'] as const).map((b) => [
+        b,
+        formatNumber(m.bundles[b].bytes / 2 ** 20, 1),
+        formatSpread(m.bundles[b].kibPerWorkflow, 0),
+        formatSpread(m.bundles[b].startS, 1),
+      ]),
+      ['l', 'r', 'r', 'r'],
+    ),
+    '',
+    `The traced bundle costs **${formatNumber(ratio, 1)}x** the plain one per cached workflow. Until this was measured every ` +
+      'worker ran the traced bundle, tracing on or not (notes above).',
+    '',
+  ];
 }
 
 function scaleSection(scale: ScaleResults, targets: Target[], headline: Headline): string[] {
@@ -700,6 +742,7 @@ export function readmeSection(h: Headline): string {
     `- **A storm of duplicates** (1,000 deliveries of one commit in about 2 s): ${h.storm ?? 'n/a'}. Duplicates that arrive while one is being recorded share its record.`,
     `- **Delivery to training start** (debounce 0, fake AutoTrain): ${h.deliveryMedian ?? 'n/a'}.`,
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
+    `- **The worker's cache**: ${h.cachedWorkflow ?? 'n/a'} (the OpenTelemetry workflow interceptors are loaded only when tracing is on).`,
     '',
   ].join('\n');
 }

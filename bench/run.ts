@@ -14,7 +14,7 @@ import { isQuick, readResults, writeResults } from './lib/results';
 import { buildProduct, buildBefore, log, ROOT } from './lib/stack';
 import type { RunInfo } from './report';
 
-const BENCHES = ['receiver', 'limit', 'storm', 'delivery-to-start', 'waiting-scale', 'replay'];
+const BENCHES = ['receiver', 'limit', 'storm', 'delivery-to-start', 'waiting-scale', 'workflow-memory', 'replay'];
 
 async function main(): Promise<void> {
   const quick = isQuick();

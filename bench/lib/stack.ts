@@ -19,7 +19,8 @@ export const BUILD = join(BENCH, '.build');
 export const WORK = join(BENCH, '.work');
 export const VENV = join(BENCH, '.venv');
 const CLI_JS = join(BUILD, 'dist', 'src', 'cli.js');
-const BUNDLE = join(BUILD, 'workflow-bundle.js');
+/** The product's plain workflow bundle (buildProduct); its traced one is beside it (tracedBundlePath). */
+export const PRODUCT_BUNDLE = join(BUILD, 'workflow-bundle.js');
 
 export const SECRET = 'bench-webhook-secret-0123456789';
 
@@ -94,7 +95,7 @@ export async function buildProduct(): Promise<void> {
   mkdirSync(BUILD, { recursive: true });
   log('building the product (tsc) and the workflow bundle');
   tsc(join(ROOT, 'tsconfig.build.json'), join(BUILD, 'dist'), ROOT);
-  await writeWorkflowBundles(BUNDLE);
+  await writeWorkflowBundles(PRODUCT_BUNDLE);
 }
 
 function tsc(project: string, outDir: string, cwd: string): void {
@@ -175,7 +176,7 @@ function productEnv(e: ProductEnv): NodeJS.ProcessEnv {
     NODE_ENV: 'production',
     TEMPORAL_ADDRESS: e.temporalAddress,
     TEMPORAL_TASK_QUEUE: e.taskQueue ?? 'bench',
-    WORKFLOW_BUNDLE_PATH: e.built?.bundle ?? BUNDLE,
+    WORKFLOW_BUNDLE_PATH: e.built?.bundle ?? PRODUCT_BUNDLE,
     RETRAIN_STATE_DIR: stateDir,
     RETRAIN_MODELS_DIR: join(WORK, 'models'),
     LOG_LEVEL: e.logLevel ?? 'warn',
