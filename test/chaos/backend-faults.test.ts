@@ -131,7 +131,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
     inject(at.autotrain!.faults, { method: 'POST', path: '/api/create_project', times: 2, status: 500 });
     inject(env.hub.faults, {
       method: 'GET',
-      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{7}/runtime$`),
+      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{12}/runtime$`),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 4,
       status: 500,
@@ -162,7 +162,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
     });
     inject(env.hub.faults, {
       method: 'GET',
-      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{7}/runtime$`),
+      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{12}/runtime$`),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 2,
       status: 200,
@@ -222,7 +222,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
     const at = await pipeline('hang-at');
     inject(env.hub.faults, {
       method: 'GET',
-      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{7}/runtime$`),
+      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{12}/runtime$`),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 1,
       hold: never,

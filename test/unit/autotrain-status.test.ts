@@ -56,14 +56,14 @@ describe('AutoTrain project names', () => {
     autotrain_project_prefix: 'x'.repeat(40),
   });
 
-  test('prefix plus short sha, deterministic, at most 50 characters of letters, digits and -', () => {
+  test('prefix plus 12 hex digits of the sha, deterministic, at most 50 characters of letters, digits and -', () => {
     const name = autotrainProjectName({
       pipeline: pipeline!,
       revision: '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d',
       attempt: 1,
     });
     expect(name).toMatch(/^[A-Za-z0-9-]{1,50}$/);
-    expect(name.endsWith('-9f2c4e1')).toBe(true);
+    expect(name.endsWith('-9f2c4e1a7b3d')).toBe(true);
     expect(
       autotrainProjectName({ pipeline: pipeline!, revision: '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d', attempt: 1 }),
     ).toBe(name);
@@ -75,7 +75,22 @@ describe('AutoTrain project names', () => {
       revision: '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d',
       attempt: 2,
     });
-    expect(name).toMatch(/-9f2c4e1-r2$/);
+    expect(name).toMatch(/-9f2c4e1a7b3d-r2$/);
     expect(name.length).toBeLessThanOrEqual(50);
+  });
+
+  test('two revisions that share a short sha get their own projects', () => {
+    // Two of 5,000 random revisions in the waiting benchmark began with these seven digits.
+    const first = autotrainProjectName({
+      pipeline: pipeline!,
+      revision: 'c31230fef16c265fb569c8bbf194d05c454fd516',
+      attempt: 1,
+    });
+    const second = autotrainProjectName({
+      pipeline: pipeline!,
+      revision: 'c31230f3e4bed871d88d253a285808f43ae30e81',
+      attempt: 1,
+    });
+    expect(first).not.toBe(second);
   });
 });

@@ -17,9 +17,16 @@ export interface AutotrainBackendDeps {
   fetch?: typeof fetch;
 }
 
+/**
+ * The hex digits of the revision in a project name. The name is how a retried step finds the Space an earlier
+ * attempt made, so two revisions must never share one: 48 bits, as local run names have. Seven, a short git SHA,
+ * collided once in 5,000 runs of the waiting benchmark, and the second run adopted the first one's Space.
+ */
+export const PROJECT_SHA_DIGITS = 12;
+
 /** AutoTrain project names: letters, digits and "-", at most 50; unique per pipeline, revision and attempt. */
 export function autotrainProjectName(run: RunContext): string {
-  const suffix = `-${run.revision.slice(0, 7)}${run.attempt > 1 ? `-r${run.attempt}` : ''}`;
+  const suffix = `-${run.revision.slice(0, PROJECT_SHA_DIGITS)}${run.attempt > 1 ? `-r${run.attempt}` : ''}`;
   return `${run.pipeline.autotrain_project_prefix.slice(0, 50 - suffix.length)}${suffix}`;
 }
 

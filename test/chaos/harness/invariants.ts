@@ -10,6 +10,7 @@ import {
   RetrainStage,
   type PipelineState,
 } from '../../../src/workflows/definitions';
+import { PROJECT_SHA_DIGITS } from '../../../src/backends/autotrain/autotrain-backend';
 import type { DeliveryRecord } from './deliveries';
 import type { ChaosEnv, PipelineUnderTest } from './stack';
 import { eventually } from '../../helpers/temporal';
@@ -130,7 +131,7 @@ function backendJobs(env: ChaosEnv, p: PipelineUnderTest): BackendJob[] {
       const stage = env.hub.spaceStage(project.jobId);
       return {
         id: project.jobId,
-        revision: project.projectName.slice(p.name.length + 1, p.name.length + 8),
+        revision: project.projectName.slice(p.name.length + 1, p.name.length + 1 + PROJECT_SHA_DIGITS),
         running: stage !== undefined && !AUTOTRAIN_ENDED.has(stage),
       };
     });
@@ -156,7 +157,7 @@ function noticeMatcher(name: string, revision: string, outcome: string): (title:
 }
 
 const sameRevision = (job: BackendJob, revision: string) =>
-  job.revision.length === 7 ? revision.startsWith(job.revision) : job.revision === revision;
+  job.revision.length === PROJECT_SHA_DIGITS ? revision.startsWith(job.revision) : job.revision === revision;
 
 /** Checks every invariant for these pipelines; `settled` comes from settle(). */
 export async function checkInvariants(
