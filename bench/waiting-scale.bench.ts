@@ -222,8 +222,16 @@ async function measure(
     );
     const startS = (performance.now() - t0) / 1000;
     log(`N=${n} ${variant}: started in ${startS.toFixed(1)} s`);
+    let reported = performance.now();
     await waitFor(
-      () => (fakes.autotrain.projects.size >= n ? true : undefined),
+      () => {
+        const jobs = fakes.autotrain.projects.size;
+        if (performance.now() - reported > 60_000) {
+          log(`N=${n} ${variant}: ${jobs} of ${n} runs training`);
+          reported = performance.now();
+        }
+        return jobs >= n ? true : undefined;
+      },
       60 * 60_000,
       `${n} training jobs`,
       worker,
