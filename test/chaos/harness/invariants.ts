@@ -131,7 +131,8 @@ function backendJobs(env: ChaosEnv, p: PipelineUnderTest): BackendJob[] {
       const stage = env.hub.spaceStage(project.jobId);
       return {
         id: project.jobId,
-        revision: project.projectName.slice(p.name.length + 1, p.name.length + 1 + PROJECT_SHA_DIGITS),
+        // <prefix, cut to fit>-<first PROJECT_SHA_DIGITS of the revision>[-r<attempt>]
+        revision: new RegExp(`-([0-9a-f]{${PROJECT_SHA_DIGITS}})(?:-r\\d+)?$`).exec(project.projectName)?.[1] ?? '',
         running: stage !== undefined && !AUTOTRAIN_ENDED.has(stage),
       };
     });
