@@ -740,7 +740,7 @@ export function readmeSection(h: Headline): string {
     '## Performance',
     '',
     `\`npm run bench\` measures the receiver and the workflows on one machine and writes [bench/RESULTS.md](bench/RESULTS.md) ` +
-      `(last run ${h.date ?? 'n/a'}, 2 cores, load average ${h.load ?? 'n/a'}; \`npm run bench -- --quick\` is a few-minute smoke test). ` +
+      `(last run ${h.date ?? 'n/a'}, 2 cores, load average ${h.load ?? 'n/a'}; \`npm run bench -- --quick\` is a smoke test of about 12 minutes). ` +
       "Side by side with the original Space's stack (FastAPI + uvicorn, rebuilt from its published behaviour) and " +
       "huggingface_hub's WebhooksServer, same machine, same load, alternating runs (throughput of hub-retrain ÷ theirs; " +
       'p99 ours vs FastAPI, 32 connections):',

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: every benchmark in turn, each in its own process, then bench/RESULTS.md.
  *
- *   npm run bench                 the full suite (about 40 minutes on 2 cores); writes bench/results/ and bench/RESULTS.md
- *   npm run bench -- --quick      a few minutes, to smoke-test the suite; writes bench/.work/quick/
+ *   npm run bench                 the full suite (about 50 minutes on 2 cores); writes bench/results/ and bench/RESULTS.md
+ *   npm run bench -- --quick      about 12 minutes, to smoke-test the suite; writes bench/.work/quick/
  *   npm run bench -- --only receiver,storm     some of them (then the report from whatever results exist)
  *
  * Run the full suite on a quiet machine: it records the load average and the other work it finds running.
