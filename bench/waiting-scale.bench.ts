@@ -23,18 +23,10 @@ import type { PipelineSpec } from '../src/config/config-schema';
 import { RETRAIN_WORKFLOW, RetrainPipeline, retrainWorkflowId, type RetrainInput } from '../src/workflows/definitions';
 import { randomSha } from '../test/fakes/fake-hub';
 import { BENCH_USER, startFakes } from './lib/fakes';
-import { installCleanup, procStats, sleep, stopAll, waitFor } from './lib/processes';
-import { conditions, isQuick, writeResults } from './lib/results';
-import {
-  buildProduct,
-  buildRef,
-  log,
-  startTemporal,
-  startWorker,
-  temporalVersion,
-  BEFORE_REF,
-  type BuiltRef,
-} from './lib/stack';
+import { pool, procStats, sleep, stopAll, waitFor } from './lib/processes';
+import { startBench } from './lib/prologue';
+import { conditions, writeResults } from './lib/results';
+import { buildRef, log, startTemporal, startWorker, temporalVersion, BEFORE_REF, type BuiltRef } from './lib/stack';
 import { spread, type Spread } from './lib/stats';
 
 export type WaitingVariant = 'after' | 'tuned' | 'before';
@@ -124,9 +116,8 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  installCleanup();
-  const quick = isQuick();
-  const settings: ScaleResults['settings'] = { ...(quick ? QUICK : FULL) };
+  const { quick, settings: defaults, start } = await startBench('waiting-scale', FULL, QUICK);
+  const settings: ScaleResults['settings'] = { ...defaults };
   if (arg('sizes')) settings.sizes = arg('sizes')!.split(',').map(Number);
   if (arg('interval')) settings.intervalS = Number(arg('interval'));
   if (arg('window')) settings.windowS = Number(arg('window'));
@@ -134,10 +125,7 @@ async function main(): Promise<void> {
   if (arg('before-sizes')) settings.beforeSizes = arg('before-sizes')!.split(',').map(Number);
   if (arg('tuned-sizes')) settings.tunedSizes = arg('tuned-sizes')!.split(',').map(Number);
   if (arg('cache')) settings.cache = Number(arg('cache'));
-  if (!process.argv.includes('--no-build')) await buildProduct();
   const before = settings.variants.includes('before') ? buildRef(BEFORE_REF) : undefined;
-  const start = conditions();
-  log(`waiting-scale bench (${quick ? 'quick' : 'full'}), load average ${start.loadavg.join(' ')}`);
   const points: ScalePoint[] = [];
   // Written after every point, so that a long run stopped part-way keeps what it measured.
   const save = () =>
@@ -320,16 +308,6 @@ async function countNotRunning(client: import('@temporalio/client').Client, ids:
     ids.map(async (id) => (await client.workflow.getHandle(id).describe()).status.name),
   );
   return statuses.filter((s) => s !== 'RUNNING').length;
-}
-
-/** Runs `fn` over `items`, `width` at a time. */
-export async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 if (require.main === module) {

@@ -16,11 +16,10 @@ import { tracedBundlePath } from '../src/temporal/workflow-bundle';
 import { workflowSinks } from '../src/worker';
 import { PIPELINE_WORKFLOW, type PipelineInput } from '../src/workflows/definitions';
 import { startBench } from './lib/prologue';
-import { sleep, stopAll, waitFor } from './lib/processes';
+import { pool, stopAll, waitFor } from './lib/processes';
 import { conditions, writeResults } from './lib/results';
 import { log, PRODUCT_BUNDLE, startTemporal } from './lib/stack';
 import { spread, type Spread } from './lib/stats';
-import { pool } from './waiting-scale.bench';
 
 const FULL = { workflows: 300, reps: 3 };
 const QUICK: typeof FULL = { workflows: 50, reps: 1 };
@@ -65,7 +64,7 @@ async function main(): Promise<void> {
           maxCachedWorkflows: settings.workflows * 2,
         });
         const running = worker.run();
-        await sleep(500);
+        await waitFor(() => (worker.getState() === 'RUNNING' ? true : undefined), 30_000, 'the worker to run');
         const before = liveHeapMiB();
         const t0 = performance.now();
         const ids = Array.from({ length: settings.workflows }, (_, i) => `${taskQueue}-${i}`);

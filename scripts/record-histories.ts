@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  // The traced production bundle, as a worker with tracing on runs it: its histories carry the tracing headers; test/replay replays each on both bundles.
+  // The traced production bundle, as a worker with tracing on runs it: its histories carry the tracing
+  // headers. test/replay replays each on both bundles.
   const bundle = { code: await buildWorkflowBundle(true) };
   const taskQueue = 'record-histories';
   const worker = await Worker.create({

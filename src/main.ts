@@ -85,7 +85,7 @@ export async function runWorker(env: Env, logger: Logger): Promise<Service> {
     {
       address: describeConnection(connection),
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      workflowBundle: bundlePathFromEnv(env, tracing !== undefined) ?? 'bundled at start',
+      workflowBundle: worker.bundle ?? 'bundled at start',
       metrics: env.METRICS_PORT !== undefined ? `:${env.METRICS_PORT}/metrics` : 'off',
       tracing: tracing?.endpoint ?? 'off',
     },
@@ -132,15 +132,17 @@ async function startWorkerParts(
   logger: Logger,
   uiUrl?: string,
   tracing?: Tracing,
-): Promise<Part> {
+): Promise<Part & { bundle?: string }> {
   installRuntimeLogger(logger, { port: env.METRICS_PORT });
+  // Before connecting: a missing traced bundle stops the worker with nothing started.
+  const bundle = bundlePathFromEnv(env, tracing !== undefined);
   const connection = await connectWorker(options);
   const worker: Worker = await createRetrainWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl }),
-    workflowBundlePath: bundlePathFromEnv(env, tracing !== undefined),
+    workflowBundlePath: bundle,
     tracing,
     payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
     tuning: {
@@ -152,6 +154,7 @@ async function startWorkerParts(
   const done = worker.run().finally(() => connection.close());
   return {
     done,
+    bundle,
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

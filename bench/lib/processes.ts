@@ -161,3 +161,13 @@ export async function measureCpu<T>(
   const cpuSeconds = procStats(pid).cpuSeconds - before;
   return { result, cpuSeconds, wallSeconds, cores: cpuSeconds / wallSeconds };
 }
+
+/** Runs `fn` over `items`, `width` at a time. */
+export async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}

@@ -9,6 +9,19 @@ export interface RunContext {
   attempt: number;
 }
 
+/**
+ * The revision's hex digits in the names that identify a run's project at a backend (an AutoTrain Space, a local
+ * run folder). A retried step finds what an earlier attempt made by that name, so two revisions must never share
+ * one: 48 bits. Seven, a short git SHA, collided once in 5,000 runs of the waiting benchmark (bench/notes.md), and
+ * the second run adopted the first one's Space.
+ */
+export const RUN_NAME_REVISION_DIGITS = 12;
+
+/** `-<RUN_NAME_REVISION_DIGITS of the revision>[-r<attempt>]`: the part of a run name unique per revision and attempt. */
+export function runNameSuffix(run: RunContext): string {
+  return `-${run.revision.slice(0, RUN_NAME_REVISION_DIGITS)}${run.attempt > 1 ? `-r${run.attempt}` : ''}`;
+}
+
 export interface Links {
   /** Where a person can watch the training (AutoTrain Space, Jobs page, ...). */
   job?: string;

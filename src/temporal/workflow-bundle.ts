@@ -5,9 +5,10 @@
  *
  * Two bundles, because a worker holds one instance of a bundle's modules per cached workflow: the plain
  * bundle carries only the run-metrics interceptor; the traced bundle (for workers with tracing on) adds the
- * OpenTelemetry interceptors, which cost several times the plain bundle's heap per cached workflow and slow every
- * workflow's creation and replay (bench/RESULTS.md, "Memory per cached workflow"). Neither interceptor set issues commands, so a history recorded by
- * either replays on the other (test/replay replays every history on both).
+ * OpenTelemetry interceptors, which cost several times the plain bundle's heap per cached workflow and slow
+ * every workflow's creation and replay (bench/RESULTS.md, "Memory per cached workflow"). Neither interceptor
+ * set issues commands, so a history recorded by either replays on the other (test/replay replays every
+ * history on both).
  *
  *   tsx src/temporal/workflow-bundle.ts <out.js>      (default: dist/workflow-bundle.js, and its .traced.js)
  */

@@ -4,6 +4,7 @@
  * trainings that hang. One receiver and one worker process serve every pipeline; each pipeline has its own
  * fault, and they all run at once.
  */
+import { RUN_NAME_REVISION_DIGITS } from '../../src/backends/types';
 import type { Fault, FaultPlan, SeenRequest } from '../fakes/faults';
 import { finishScenario, check, type RowSpec } from './harness/scenario';
 import type { InvariantResult } from './harness/invariants';
@@ -22,6 +23,9 @@ afterAll(async () => {
 const JOB = /^\/api\/jobs\/acme\/[0-9a-f]{24}$/;
 const CREATE_JOB = /^\/api\/jobs\/acme$/;
 const never = new Promise<void>(() => {});
+/** A pipeline's status checks on AutoTrain: GET its training Space's runtime (`autotrain-<name><runNameSuffix>`). */
+const spaceRuntime = (p: { name: string }) =>
+  new RegExp(`^/api/spaces/acme/autotrain-${p.name}-[0-9a-f]{${RUN_NAME_REVISION_DIGITS}}/runtime$`);
 
 /** The faults of the case being set up; each must have taken its requests by the end. */
 const injected: Array<{ plan: FaultPlan; fault: Fault }> = [];
@@ -131,7 +135,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
     inject(at.autotrain!.faults, { method: 'POST', path: '/api/create_project', times: 2, status: 500 });
     inject(env.hub.faults, {
       method: 'GET',
-      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{12}/runtime$`),
+      path: spaceRuntime(at),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 4,
       status: 500,
@@ -162,7 +166,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
     });
     inject(env.hub.faults, {
       method: 'GET',
-      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{12}/runtime$`),
+      path: spaceRuntime(at),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 2,
       status: 200,
@@ -222,7 +226,7 @@ test('backends that answer 429, 500 bursts, malformed JSON, time out or hang: ev
     const at = await pipeline('hang-at');
     inject(env.hub.faults, {
       method: 'GET',
-      path: new RegExp(`^/api/spaces/acme/autotrain-${at.name}-[0-9a-f]{12}/runtime$`),
+      path: spaceRuntime(at),
       when: () => at.autotrain!.projects.size > 0, // status checks, once the Space exists
       times: 1,
       hold: never,

@@ -32,10 +32,9 @@ test('the traced bundle sits beside the plain one', () => {
 });
 
 describe('WORKFLOW_BUNDLE_PATH', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-bundles-'));
-  const plain = join(dir, 'workflow-bundle.js');
-  copyFileSync(testBundlePath(), plain);
+  const plain = join(mkdtempSync(join(tmpdir(), 'hub-retrain-bundles-')), 'workflow-bundle.js');
   const env = loadEnv({ WORKFLOW_BUNDLE_PATH: plain });
+  beforeAll(() => copyFileSync(testBundlePath(), plain));
 
   test('without tracing, the plain bundle runs', () => {
     expect(bundlePathFromEnv(env, false)).toBe(plain);

@@ -1,7 +1,15 @@
 import type { AutotrainBackendOptions } from '../../config/backends';
 import { HttpError, MissingCredentialsError } from '../../http/http-error';
 import type { HubClient } from '../../hub/hub-client';
-import type { DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import {
+  runNameSuffix,
+  type DataRef,
+  type JobRef,
+  type ProjectRef,
+  type RunContext,
+  type TrainingBackend,
+  type TrainingStatus,
+} from '../types';
 import { AutotrainClient } from './autotrain-client';
 import { autotrainState, needsStopping, outcomeMayBePosted } from './runtime-status';
 
@@ -17,16 +25,9 @@ export interface AutotrainBackendDeps {
   fetch?: typeof fetch;
 }
 
-/**
- * The hex digits of the revision in a project name. The name is how a retried step finds the Space an earlier
- * attempt made, so two revisions must never share one: 48 bits, as local run names have. Seven, a short git SHA,
- * collided once in 5,000 runs of the waiting benchmark, and the second run adopted the first one's Space.
- */
-export const PROJECT_SHA_DIGITS = 12;
-
 /** AutoTrain project names: letters, digits and "-", at most 50; unique per pipeline, revision and attempt. */
 export function autotrainProjectName(run: RunContext): string {
-  const suffix = `-${run.revision.slice(0, PROJECT_SHA_DIGITS)}${run.attempt > 1 ? `-r${run.attempt}` : ''}`;
+  const suffix = runNameSuffix(run);
   return `${run.pipeline.autotrain_project_prefix.slice(0, 50 - suffix.length)}${suffix}`;
 }
 

@@ -13,6 +13,7 @@ import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import { snapshotLocalFolder } from '../../datasets/local-folder';
 import {
   PermanentBackendError,
+  runNameSuffix,
   type DataRef,
   type JobRef,
   type ProjectRef,
@@ -41,7 +42,7 @@ const SUPERVISOR_START_TIMEOUT_MS = 15_000;
 const CANCEL_WAIT_MS = 10_000;
 
 export function localRunName(run: RunContext): string {
-  return `${run.pipeline.name}-${run.revision.slice(0, 12)}${run.attempt > 1 ? `-r${run.attempt}` : ''}`;
+  return `${run.pipeline.name}${runNameSuffix(run)}`;
 }
 
 export class LocalBackend implements TrainingBackend {

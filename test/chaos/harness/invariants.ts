@@ -4,13 +4,13 @@
  * pipeline's state query) — never from our processes' logs.
  */
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { RUN_NAME_REVISION_DIGITS } from '../../../src/backends/types';
 import {
   pipelineStateQuery,
   pipelineWorkflowId,
   RetrainStage,
   type PipelineState,
 } from '../../../src/workflows/definitions';
-import { PROJECT_SHA_DIGITS } from '../../../src/backends/autotrain/autotrain-backend';
 import type { DeliveryRecord } from './deliveries';
 import type { ChaosEnv, PipelineUnderTest } from './stack';
 import { eventually } from '../../helpers/temporal';
@@ -125,14 +125,16 @@ export async function settle(
   }
 }
 
+/** An AutoTrain project name: `<prefix, cut to fit>-<the revision's first digits>[-r<attempt>]` (runNameSuffix). */
+const PROJECT_REVISION = new RegExp(`-([0-9a-f]{${RUN_NAME_REVISION_DIGITS}})(?:-r\\d+)?$`);
+
 function backendJobs(env: ChaosEnv, p: PipelineUnderTest): BackendJob[] {
   if (p.backend === 'autotrain') {
     return [...(p.autotrain?.projects.values() ?? [])].map((project) => {
       const stage = env.hub.spaceStage(project.jobId);
       return {
         id: project.jobId,
-        // <prefix, cut to fit>-<first PROJECT_SHA_DIGITS of the revision>[-r<attempt>]
-        revision: new RegExp(`-([0-9a-f]{${PROJECT_SHA_DIGITS}})(?:-r\\d+)?$`).exec(project.projectName)?.[1] ?? '',
+        revision: PROJECT_REVISION.exec(project.projectName)?.[1] ?? '',
         running: stage !== undefined && !AUTOTRAIN_ENDED.has(stage),
       };
     });
@@ -158,7 +160,7 @@ function noticeMatcher(name: string, revision: string, outcome: string): (title:
 }
 
 const sameRevision = (job: BackendJob, revision: string) =>
-  job.revision.length === PROJECT_SHA_DIGITS ? revision.startsWith(job.revision) : job.revision === revision;
+  job.revision.length === RUN_NAME_REVISION_DIGITS ? revision.startsWith(job.revision) : job.revision === revision;
 
 /** Checks every invariant for these pipelines; `settled` comes from settle(). */
 export async function checkInvariants(
