@@ -323,7 +323,16 @@ describe('a run from trigger to result', () => {
     expect(bad.status).toBe(400);
     const ok = await call('post', `${runPath(waiting.workflowId)}/approve`, { auth: 'admin', body: { by: 'alice' } });
     expect(ok.status).toBe(202);
-    expect(ok.body).toMatchObject({ accepted: true, action: 'approve', workflowId: waiting.workflowId });
+    expect(ok.body).toMatchObject({
+      accepted: true,
+      action: 'approve',
+      workflowId: waiting.workflowId,
+      decision: { decision: 'approved', by: 'alice', decidedAt: expect.any(String) as string },
+    });
+    // The run refuses a second decision (its Update's validator): 409, saying who decided.
+    const again = await call('post', `${runPath(waiting.workflowId)}/reject`, { auth: 'admin', body: { by: 'bob' } });
+    expect(again.status).toBe(409);
+    expect((again.body as { error: string }).error).toContain('already approved by alice');
     const approved = await runEnded(waiting.workflowId);
     expect(approved).toMatchObject({ status: 'succeeded', approval: { decision: 'approved', by: 'alice' } });
 
