@@ -239,6 +239,12 @@ describe('reading', () => {
     await call('post', `/api/pipelines/${plain.name}/trigger`, { auth: 'admin' });
     const pipeline = await call('get', runPath(pipelineWorkflowId(plain.name)));
     expect(pipeline.status).toBe(404);
+    // Deciding either: the Update finds no run, or a workflow without the decide handler that is not a run.
+    for (const id of [retrainWorkflowId('nope', 'deadbeef'), pipelineWorkflowId(plain.name)]) {
+      const decided = await call('post', `${runPath(id)}/approve`, { auth: 'admin' });
+      expect(decided.status).toBe(404);
+      expect((decided.body as { error: string }).error).toContain('unknown run');
+    }
   });
 
   test('404 for triggering an unknown pipeline', async () => {
