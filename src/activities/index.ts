@@ -38,6 +38,11 @@ export interface ActivityDeps {
   fetch?: typeof fetch;
 }
 
+/** What a compensation did: nothing, and why, when `skipped` is set. */
+export interface CompensationResult {
+  skipped?: string;
+}
+
 export interface Posted {
   num?: number;
   url?: string;
@@ -105,10 +110,6 @@ export function createActivities(deps: ActivityDeps) {
       return job;
     },
 
-    async pollStatus(run: RunContext, job: JobRef): Promise<TrainingStatus> {
-      return backendFor(run.pipeline).status(run, job);
-    },
-
     /**
      * One status check of a job that should end: the final status once it has ended; while it runs, a
      * retryable, benign STILL_TRAINING failure carrying what the backend said, which the run's retry
@@ -129,12 +130,28 @@ export function createActivities(deps: ActivityDeps) {
       throw still;
     },
 
-    async stopTraining(run: RunContext, job: JobRef): Promise<void> {
-      await backendFor(run.pipeline).cancel(run, job);
+    /**
+     * Stops the run's job. Without its id (the run never learnt it: the start's answer was lost), stops the
+     * job the backend finds for this run, if there is one.
+     */
+    async stopTraining(run: RunContext, job?: JobRef, project?: ProjectRef): Promise<CompensationResult> {
+      const backend = backendFor(run.pipeline);
+      const target = job ?? (project ? await backend.findJob(run, project) : undefined);
+      if (!target) {
+        log.info('no training job to stop: the start made none');
+        return { skipped: 'no job' };
+      }
+      await backend.cancel(run, target);
+      if (!job) log.info('stopped the job the start made without reporting it', { jobId: target.jobId });
+      return {};
     },
 
-    async cleanupProject(run: RunContext, project: ProjectRef): Promise<void> {
+    /** Removes what createProject made when the pipeline asks for it (`backend.cleanup`); otherwise nothing. */
+    async cleanupProject(run: RunContext, project: ProjectRef): Promise<CompensationResult> {
+      const backend = run.pipeline.backend;
+      if (!('cleanup' in backend) || !backend.cleanup) return { skipped: 'backend.cleanup is off' };
       await backendFor(run.pipeline).cleanup(run, project);
+      return {};
     },
 
     /** Posts on the dataset's Community tab, once per pipeline, revision and outcome. */

@@ -18,6 +18,11 @@ export interface OutcomeDeps {
 
 export interface Evaluation {
   decision: PromotionDecision;
+  /**
+   * Whether the run publishes the model to the pipeline's `publish.repo`: promoted, asked for, and trained by
+   * the local backend (AutoTrain and Jobs push their model to the Hub themselves).
+   */
+  publishable: boolean;
   /** The run's folder in the registry. */
   registryDir: string;
   metrics: Record<string, number>;
@@ -53,7 +58,8 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
           : decidePromotion(pipeline.promotion, result.metrics, current);
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
       log.info(decision.reason, { pipeline: pipeline.name, revision, promoted: decision.promoted });
-      return { decision, registryDir, metrics: result.metrics };
+      const publishable = decision.promoted && pipeline.publish !== undefined && pipeline.backend.type === 'local';
+      return { decision, publishable, registryDir, metrics: result.metrics };
     },
 
     /** Uploads a promoted local model to the pipeline's `publish.repo`. */

@@ -84,6 +84,11 @@ export interface TrainingBackend {
   addData(run: RunContext, project: ProjectRef): Promise<DataRef>;
   start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef>;
   status(run: RunContext, job: JobRef): Promise<TrainingStatus>;
+  /**
+   * The job this run's start made, if any (read-only): for a compensation whose run never learnt the job's id,
+   * because the start's answer was lost.
+   */
+  findJob(run: RunContext, project: ProjectRef): Promise<JobRef | undefined>;
   /** Stop a job that may still be running; a job that already ended is not an error. */
   cancel(run: RunContext, job: JobRef): Promise<void>;
   /** Remove what createProject made, where the pipeline asks for clean-up. */

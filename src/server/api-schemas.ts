@@ -112,6 +112,7 @@ export const runDetailSchema = named(
         decided: z.string().optional(),
         decision: z.enum(['approved', 'rejected', 'timed-out']).optional(),
         by: z.string().optional(),
+        comment: z.string().optional(),
       })
       .optional(),
     error: z.string().optional(),
@@ -219,6 +220,15 @@ export const actionResponseSchema = named(
     accepted: z.literal(true),
     workflowId: z.string(),
     action: z.enum(['cancel', 'approve', 'reject']),
+    decision: z
+      .strictObject({
+        decision: z.enum(['approved', 'rejected']),
+        by: z.string().optional(),
+        comment: z.string().optional(),
+        decidedAt: z.string().describe('when the run took the decision (ISO time)'),
+      })
+      .optional()
+      .describe('approve and reject: the decision the run took'),
     message: z.string(),
   }),
 );

@@ -41,11 +41,14 @@ function decision(action: 'approve' | 'reject', summary: string): Json {
       parameters: [workflowIdParam],
       requestBody: { required: false, ...jsonBody(ref('Decision')) },
       responses: {
-        202: answer(`the ${action} signal was sent`, ref('ActionAccepted')),
+        202: answer(`the run took the decision (its \`decide\` Update) and returned it`, ref('ActionAccepted')),
         400: err('an invalid body'),
         ...adminErrors,
         404: err('no such run'),
-        409: err('the run has ended, or is not waiting for approval'),
+        409: err(
+          "the run refused the decision (the Update's validator): it has ended, is not waiting for approval, or " +
+            'was approved or rejected already (the error says by whom and when)',
+        ),
         413: err('the body is over 16 KiB'),
         503: unavailable,
       },

@@ -1,10 +1,17 @@
 /**
  * The write side of the status API: train a pipeline's current head now, cancel a run, approve or reject
- * one that waits for approval. Each checks the run's state first, so a mistake is a clear 404 or 409.
+ * one that waits for approval. A mistake is a clear 404 or 409: cancel checks the run's state first; a
+ * decision is refused by the run itself.
  */
-import type { Client } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import type { PipelineSpec } from '../config/config-schema';
-import { approveSignal, rejectSignal, RetrainStage, type ApprovalDecision } from '../workflows/definitions';
+import { ApplicationFailure } from '@temporalio/common';
+import { APPROVAL_REFUSED, decideUpdate, type ApprovalDecision, type ApprovalOutcome } from '../workflows/definitions';
 import type { ActionResponse, TriggerResponse } from './api-schemas';
 import { ConflictError, NotFoundError } from './api-errors';
 import type { UpdateRecorder } from './record-update';
@@ -54,20 +61,47 @@ export class RunActions {
     };
   }
 
+  /**
+   * Approves or rejects through the run's decide Update: the run itself admits the decision only while it
+   * awaits approval and only once, so there is no check here that could race it. Its refusal is a 409.
+   */
   async decide(workflowId: string, approved: boolean, decision: ApprovalDecision): Promise<ActionResponse> {
-    const info = await this.openRun(workflowId);
-    const stage = info.typedSearchAttributes.get(RetrainStage);
-    if (stage !== 'awaiting-approval') {
-      throw new ConflictError(`run "${workflowId}" is not waiting for approval (stage "${stage ?? 'unknown'}")`);
-    }
     const handle = this.options.client.workflow.getHandle(workflowId);
-    await this.call(() => handle.signal(approved ? approveSignal : rejectSignal, decision));
+    let taken: ApprovalOutcome;
+    try {
+      taken = await this.call(() => handle.executeUpdate(decideUpdate, { args: [{ approved, ...decision }] }));
+    } catch (err) {
+      throw await this.refusal(workflowId, err);
+    }
     return {
       accepted: true,
       workflowId,
       action: approved ? 'approve' : 'reject',
-      message: approved ? 'approved: the run starts training' : 'rejected: the run ends without training',
+      decision: taken,
+      message: `${taken.decision}${taken.by ? ` by ${taken.by}` : ''}: the run ${approved ? 'starts training' : 'ends without training'}`,
     };
+  }
+
+  /** Why an Update was not taken, as the error the API answers with. */
+  private async refusal(workflowId: string, err: unknown): Promise<unknown> {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const refused = err.cause instanceof ApplicationFailure && err.cause.type === APPROVAL_REFUSED;
+      // Not the validator: not a run (404), or a run on a worker too old to know the Update (409).
+      if (!refused) await this.openRun(workflowId);
+      return new ConflictError(`run "${workflowId}": ${err.cause?.message ?? err.message}`);
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      await this.openRun(workflowId); // no such run (404), or it has ended (409)
+      return new ConflictError(`run "${workflowId}" has already ended`);
+    }
+    if (err instanceof TemporalUnavailableError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      // An Update is answered once a worker has run it: a timeout may also mean no worker is polling.
+      return new TemporalUnavailableError(
+        `the decision was not confirmed (${err.message}); it may still be taken when a worker picks the run ` +
+          'up, so look at the run before deciding again (a second decision is refused)',
+      );
+    }
+    return err;
   }
 
   private spec(name: string): PipelineSpec {

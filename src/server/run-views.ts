@@ -207,6 +207,7 @@ function runDetail(
       decided: progress.approval.decided,
       decision: progress.approval.decision,
       by: progress.approval.by,
+      comment: progress.approval.comment,
     },
     error: progress.error,
     logTail: [...progress.logTail],

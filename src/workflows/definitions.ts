@@ -3,7 +3,7 @@
  * Types and definitions only: this file is bundled into workflow code.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipelineSpec } from '../config/config-schema';
 import type { DataRef, JobRef, Links, ProjectRef, TrainingStatus } from '../backends/types';
 import type { PromotionDecision } from '../registry/promotion';
@@ -105,13 +105,35 @@ export interface RetrainInput {
   revision: string;
   attempt: number;
   delivery?: Delivery;
-  /** Set when the workflow continues as new while polling. */
+  /** Set on runs that older code continued as new while polling (before 'poll-by-retry'). */
   resume?: RetrainCarried;
 }
 
 export interface ApprovalDecision {
   by?: string;
   comment?: string;
+}
+
+/** The decide Update's argument: approve (true) or reject (false), and who decided. */
+export interface ApprovalRequest extends ApprovalDecision {
+  approved: boolean;
+}
+
+/** What the decide Update returns: the decision the run took. */
+export interface ApprovalOutcome {
+  decision: 'approved' | 'rejected';
+  by?: string;
+  comment?: string;
+  /** Workflow time the run took it. */
+  decidedAt: string;
+}
+
+/** A decision the run did not take (a second one, or one sent while it was not waiting), kept in its progress. */
+export interface IgnoredDecision {
+  decision: 'approved' | 'rejected';
+  by?: string;
+  at: string;
+  reason: string;
 }
 
 export interface RetrainProgress {
@@ -131,7 +153,15 @@ export interface RetrainProgress {
   /** ISO time each stage was entered. */
   timings: Partial<Record<Stage, string>>;
   delivery?: Delivery;
-  approval?: { requested: string; decided?: string; decision?: 'approved' | 'rejected' | 'timed-out'; by?: string };
+  approval?: {
+    requested: string;
+    decided?: string;
+    decision?: 'approved' | 'rejected' | 'timed-out';
+    by?: string;
+    comment?: string;
+  };
+  /** Approve or reject signals the run did not act on (each also logged); the Update refuses them instead. */
+  ignoredDecisions?: IgnoredDecision[];
   outcome?: RunOutcome;
   error?: string;
   /** Compensations that could not complete (each already logged). */
@@ -148,6 +178,11 @@ export interface RetrainCarried {
   progress: RetrainProgress;
   project?: ProjectRef;
   data?: DataRef;
+  /**
+   * Set before startProcessing is scheduled: from then on the backend may have a job for this run, even one
+   * whose id the run never learns (the start's answer lost, its retries spent), and compensation stops it.
+   */
+  startRequested?: boolean;
   job?: JobRef;
 }
 
@@ -180,6 +215,19 @@ export interface TrainingEnded extends TrainingStatus {
   checks: number;
 }
 
+/**
+ * Approve or reject a run that waits for approval. Its validator refuses (ApplicationFailure of type
+ * APPROVAL_REFUSED, which the client sees as WorkflowUpdateFailedError) unless the run is awaiting approval
+ * and undecided, so a decision is taken at most once and never races the run's stage; it returns the
+ * decision taken. The API and the CLI decide through it.
+ */
+export const decideUpdate = defineUpdate<ApprovalOutcome, [ApprovalRequest]>('decide');
+export const APPROVAL_REFUSED = 'ApprovalRefused';
+
+/**
+ * The original approval signals, kept so runs and clients from before decideUpdate still work. The first
+ * decision wins; a later one (or one sent after the wait) is logged and kept in `ignoredDecisions`.
+ */
 export const approveSignal = defineSignal<[ApprovalDecision?]>('approve');
 export const rejectSignal = defineSignal<[ApprovalDecision?]>('reject');
 export const progressQuery = defineQuery<RetrainProgress>('progress');

@@ -13,17 +13,10 @@ export const HTTP_RETRY: RetryPolicy = {
   nonRetryableErrorTypes: ['ConfigError', 'MissingCredentials'],
 };
 
-/** createProject, addData, startProcessing, notify: each call is short; keep retrying for half an hour. */
+/** createProject, addData, startProcessing, evaluate, publish, notify: each call is short; keep retrying for half an hour. */
 export const stepActivities = proxyActivities<RetrainActivities>({
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '30m',
-  retry: HTTP_RETRY,
-});
-
-/** One status check; a backend that stays unreachable for two hours fails the run (and compensates). */
-export const pollActivities = proxyActivities<RetrainActivities>({
-  startToCloseTimeout: '1m',
-  scheduleToCloseTimeout: '2h',
   retry: HTTP_RETRY,
 });
 

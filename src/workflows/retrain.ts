@@ -1,31 +1,26 @@
 /**
  * RetrainWorkflow: one training run of one pipeline on one dataset revision.
- * createProject -> addData -> [approval] -> startProcessing -> pollStatus -> notify, with compensation
- * (stop the job, clean up, announce the failure) in a non-cancellable scope on failure or cancellation.
+ * createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
+ * with compensation (stop the job, clean up, announce the failure) in a non-cancellable scope on failure,
+ * rejection or cancellation; a failure is then rethrown with the original as its cause.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  condition,
-  ContinueAsNew,
-  continueAsNew,
+  deprecatePatch,
   isCancellation,
   log,
   patched,
   setHandler,
-  sleep,
   TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { TrainingStatus } from '../backends/types';
 import {
-  approveSignal,
   LOG_TAIL_LINES,
   progressQuery,
-  rejectSignal,
   RetrainStage,
   type RetrainCarried,
   type RetrainInput,
@@ -36,32 +31,20 @@ import {
 } from './definitions';
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
-import { compensate, notifyParent } from './retrain-saga';
-import { pollActivities, stepActivities, trainingWait } from './retrain-activities';
-
-/** Continue as new while polling well before the history gets heavy (Temporal's hard limit is 51,200 events). */
-const MAX_HISTORY_EVENTS = 4_000;
-const FIRST_POLL_DELAY_SECONDS = 5;
-/**
- * Runs that reach the training wait with this patch wait in one retried activity (awaitTraining);
- * runs that started waiting before it keep polling with timers (pollUntilDone).
- */
-const POLL_BY_RETRY = 'poll-by-retry';
+import { ApprovalGate } from './retrain-approval';
+import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY } from './retrain-patches';
+import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
+import { stepActivities, trainingWait } from './retrain-activities';
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
   const { pipeline, revision } = input;
   const run = { pipeline, revision, attempt: input.attempt };
   const carried: RetrainCarried = input.resume ?? { progress: initialProgress(input) };
   const progress = carried.progress;
-  let decision: { approved: boolean; by?: string } | undefined;
+  const approval = new ApprovalGate(progress, pipeline.approval === 'required');
 
   setHandler(progressQuery, () => progress);
-  setHandler(approveSignal, (d) => {
-    decision ??= { approved: true, by: d?.by };
-  });
-  setHandler(rejectSignal, (d) => {
-    decision ??= { approved: false, by: d?.by };
-  });
+  approval.listen();
 
   const enterStage = (stage: Stage): void => {
     progress.stage = stage;
@@ -84,19 +67,19 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       enterStage('awaiting-approval');
       progress.approval = { requested: new Date().toISOString() };
       await announce(input, progress, 'approval-request', stepActivities, true);
-      const decided = await condition(() => decision !== undefined, pipeline.approval_timeout * 1000);
-      progress.approval.decided = new Date().toISOString();
-      progress.approval.by = decision?.by;
-      progress.approval.decision = !decided ? 'timed-out' : decision?.approved ? 'approved' : 'rejected';
-      if (progress.approval.decision !== 'approved') {
+      const decided = await approval.wait(pipeline.approval_timeout * 1000);
+      if (decided?.decision !== 'approved') {
         progress.outcome = 'rejected';
         throw ApplicationFailure.nonRetryable(
-          decided ? `training was rejected${decision?.by ? ` by ${decision.by}` : ''}` : 'approval timed out',
+          decided ? `training was rejected${decided.by ? ` by ${decided.by}` : ''}` : 'approval timed out',
           'Rejected',
         );
       }
     }
     if (!carried.job) {
+      // From here a job may exist before startProcessing answers (or without it ever answering): the
+      // compensation that stops it is registered now, and finds the job by the run's name if need be.
+      carried.startRequested = true;
       carried.job = await step(() => stepActivities.startProcessing(run, carried.project!, carried.data!));
       progress.jobId = carried.job.jobId;
       Object.assign(progress.links, carried.job.links);
@@ -104,7 +87,8 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       enterStage('training');
     }
 
-    const final = patched(POLL_BY_RETRY) ? await awaitTraining(input, carried) : await pollUntilDone(input, carried);
+    deprecatePatch(POLL_BY_RETRY);
+    const final = await awaitTraining(input, carried);
     if (final.state !== 'succeeded') {
       progress.outcome = final.state === 'cancelled' ? 'cancelled' : 'failed';
       throw ApplicationFailure.nonRetryable(
@@ -113,20 +97,19 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       );
     }
 
-    if (patched('evaluate-and-promote')) {
-      enterStage('evaluating');
-      const evaluation = await stepActivities.evaluateModel(run, carried.job, {
-        metrics: progress.metrics,
-        model: final.model,
-      });
-      progress.promotion = evaluation.decision;
-      enterStage('publishing');
-      if (evaluation.decision.promoted && pipeline.publish && pipeline.backend.type === 'local') {
-        await publish(input, progress, evaluation.registryDir);
-      }
-    } else {
-      enterStage('publishing');
-    }
+    deprecatePatch(EVALUATE_AND_PROMOTE);
+    const activitiesDecide = patched(ACTIVITIES_DECIDE);
+    enterStage('evaluating');
+    const evaluation = await stepActivities.evaluateModel(run, carried.job, {
+      metrics: progress.metrics,
+      model: final.model,
+    });
+    progress.promotion = evaluation.decision;
+    enterStage('publishing');
+    const publishable = activitiesDecide
+      ? evaluation.publishable
+      : evaluation.decision.promoted && pipeline.publish && pipeline.backend.type === 'local';
+    if (publishable) await publish(input, progress, evaluation.registryDir);
     progress.outcome = 'succeeded';
     await announce(input, progress, 'succeeded');
     enterStage('succeeded');
@@ -134,7 +117,6 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     const summary = [final.message ?? 'training succeeded', progress.promotion?.reason].filter(Boolean).join('; ');
     return result(progress, 'succeeded', summary);
   } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
     const outcome: RunOutcome = isCancellation(err) ? 'cancelled' : (progress.outcome ?? 'failed');
     progress.outcome = outcome;
     progress.error = describe(err);
@@ -143,7 +125,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     enterStage('compensated');
     upsertMemo({ outcome, error: progress.error });
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.nonRetryable(progress.error, outcome === 'rejected' ? 'Rejected' : 'RetrainFailed');
+    throw failureAfterCompensation(err, progress.error);
   } finally {
     if (progress.outcome) await CancellationScope.nonCancellable(() => notifyParent(input, progress));
   }
@@ -188,7 +170,7 @@ async function awaitTraining(input: RetrainInput, carried: RetrainCarried): Prom
   }
 }
 
-function recordStatus(progress: RetrainProgress, status: TrainingStatus, checks = 1): void {
+function recordStatus(progress: RetrainProgress, status: TrainingStatus, checks: number): void {
   progress.polls += checks;
   progress.status = status.stage ?? status.state;
   progress.progress = status.progress;
@@ -196,41 +178,6 @@ function recordStatus(progress: RetrainProgress, status: TrainingStatus, checks 
   if (status.logTail) progress.logTail = status.logTail.slice(-LOG_TAIL_LINES);
   if (status.metrics) Object.assign(progress.metrics, status.metrics);
   Object.assign(progress.links, status.links);
-}
-
-/** Runs from before POLL_BY_RETRY: poll with a workflow timer between checks. */
-async function pollUntilDone(input: RetrainInput, carried: RetrainCarried): Promise<TrainingStatus> {
-  const { progress } = carried;
-  const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
-  const job = carried.job!;
-  const trainingStarted = Date.parse(progress.timings.training ?? new Date().toISOString());
-  for (;;) {
-    const status = await pollActivities.pollStatus(run, job);
-    recordStatus(progress, status);
-    if (status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled') return status;
-
-    if (Date.now() - trainingStarted > input.pipeline.max_training_time * 1000) {
-      progress.outcome = 'failed';
-      throw ApplicationFailure.nonRetryable(
-        `training ran longer than max_training_time (${input.pipeline.max_training_time}s)`,
-        'TrainingTimedOut',
-      );
-    }
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
-      await continueAsNew<typeof RetrainWorkflow>({ ...input, resume: carried });
-    }
-    await sleep(pollDelaySeconds(progress.polls, input.pipeline.poll_interval_seconds) * 1000);
-  }
-}
-
-/**
- * Poll soon after the start (5s, 10s, 20s, ...), when most jobs that fail do, then settle at the
- * pipeline's poll_interval_seconds.
- */
-export function pollDelaySeconds(pollsSoFar: number, interval: number): number {
-  const early = FIRST_POLL_DELAY_SECONDS * 2 ** Math.max(0, pollsSoFar - 1);
-  return Math.min(interval, early);
 }
 
 /** Uploads the promoted model; a failure is reported, but does not undo a training that succeeded. */

@@ -239,6 +239,12 @@ describe('reading', () => {
     await call('post', `/api/pipelines/${plain.name}/trigger`, { auth: 'admin' });
     const pipeline = await call('get', runPath(pipelineWorkflowId(plain.name)));
     expect(pipeline.status).toBe(404);
+    // Deciding either: the Update finds no run, or a workflow without the decide handler that is not a run.
+    for (const id of [retrainWorkflowId('nope', 'deadbeef'), pipelineWorkflowId(plain.name)]) {
+      const decided = await call('post', `${runPath(id)}/approve`, { auth: 'admin' });
+      expect(decided.status).toBe(404);
+      expect((decided.body as { error: string }).error).toContain('unknown run');
+    }
   });
 
   test('404 for triggering an unknown pipeline', async () => {
@@ -323,7 +329,16 @@ describe('a run from trigger to result', () => {
     expect(bad.status).toBe(400);
     const ok = await call('post', `${runPath(waiting.workflowId)}/approve`, { auth: 'admin', body: { by: 'alice' } });
     expect(ok.status).toBe(202);
-    expect(ok.body).toMatchObject({ accepted: true, action: 'approve', workflowId: waiting.workflowId });
+    expect(ok.body).toMatchObject({
+      accepted: true,
+      action: 'approve',
+      workflowId: waiting.workflowId,
+      decision: { decision: 'approved', by: 'alice', decidedAt: expect.any(String) as string },
+    });
+    // The run refuses a second decision (its Update's validator): 409, saying who decided.
+    const again = await call('post', `${runPath(waiting.workflowId)}/reject`, { auth: 'admin', body: { by: 'bob' } });
+    expect(again.status).toBe(409);
+    expect((again.body as { error: string }).error).toContain('already approved by alice');
     const approved = await runEnded(waiting.workflowId);
     expect(approved).toMatchObject({ status: 'succeeded', approval: { decision: 'approved', by: 'alice' } });
 

@@ -175,7 +175,7 @@ test('trigger trains the new head; approve (run id without the retrain: prefix);
   const workflowId = retrainWorkflowId(approveP, head);
   await runUntil(workflowId, (r) => r.stage === 'awaiting-approval', 'awaiting approval');
 
-  expect(await ok(['approve', `${approveP}:${head}`, '--by', 'alice'])).toContain('approved');
+  expect(await ok(['approve', `${approveP}:${head}`, '--by', 'alice'])).toContain('approved by alice');
   const watched = await ok(['watch', workflowId, '--interval', '1']);
   expect(watched).toMatch(/succeeded\s+\[#{24}\] 100%/);
   expect(watched).toMatch(/status\s+succeeded/);
@@ -205,6 +205,10 @@ test('cancel stops a training run; a second cancel says it has ended; watch exit
     return /checks\s+[1-9]\d* so far, next at /.test(text) ? text : undefined;
   });
   expect(shown).toMatch(/backend\s+autotrain \(RUNNING\)/);
+  // The run refuses a decision it does not wait for; the CLI says why.
+  const refused = await cli(['approve', workflowId]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('is not waiting for approval (its pipeline has approval "none")');
   expect(await ok(['cancel', workflowId])).toContain('cancellation requested');
   await runUntil(workflowId, (r) => r.status !== 'running', 'the end');
   expect(await json<RunDetailView>(['show', workflowId])).toMatchObject({ status: 'cancelled', outcome: 'cancelled' });

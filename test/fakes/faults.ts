@@ -12,6 +12,11 @@ export interface Fault {
   status?: number;
   /** ...and this raw body (default: a JSON error), e.g. malformed JSON with status 200. */
   rawBody?: string;
+  /**
+   * With `status`: the request is carried out first (the normal route does the work), and its client then gets
+   * `status` instead of the route's JSON answer: an answer lost after the fact, e.g. behind a proxy.
+   */
+  afterWork?: boolean;
   /** Seconds, sent as Retry-After. */
   retryAfter?: number;
   /** Wait this long first (a slow or hanging server); with no status, the request then proceeds. */
@@ -89,6 +94,13 @@ export class FaultPlan {
           return next();
         }
         if (res.destroyed || res.headersSent) return;
+        if (fault.afterWork) {
+          const json = res.json.bind(res);
+          const status = fault.status;
+          res.json = (() => json.call(res.status(status), { error: `injected ${status}` })) as Response['json'];
+          seen.passedOn = Date.now();
+          return next();
+        }
         if (fault.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
         if (fault.rawBody !== undefined) res.status(fault.status).type('application/json').send(fault.rawBody);
         else res.status(fault.status).json({ error: `injected ${fault.status}` });

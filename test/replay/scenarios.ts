@@ -7,6 +7,7 @@ import { UpdateRecorder } from '../../src/server/record-update';
 import {
   approveSignal,
   datasetUpdatedSignal,
+  decideUpdate,
   PIPELINE_WORKFLOW,
   pipelineStateQuery,
   pipelineWorkflowId,
@@ -26,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
-import { pipelineSpec, type FakeStack } from '../helpers/stack';
+import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 
 export interface ScenarioContext {
@@ -67,6 +68,13 @@ async function stageReached(handle: WorkflowHandle, stage: string, needsDiscussi
     60_000,
     stage,
   );
+}
+
+/** A run that asks for approval, once it waits for it (the request posted). */
+async function awaitingApproval(ctx: ScenarioContext): Promise<WorkflowHandle<typeof RetrainWorkflow>> {
+  const handle = await startRetrain(ctx, { approval: 'required' });
+  await stageReached(handle, 'awaiting-approval', true);
+  return handle;
 }
 
 async function pipelineIdle(ctx: ScenarioContext, name: string, runs: number): Promise<PipelineState> {
@@ -147,6 +155,15 @@ export const SCENARIOS: Record<string, Scenario> = {
       receiver.close();
     }
   },
+  'retrain-local-published': async (ctx) => {
+    const handle = await startLocalRetrain(
+      ctx,
+      { accuracy: 0.9 },
+      { publish: { repo: `${TEST_USER}/${unique('pub')}` } },
+    );
+    await handle.result();
+    return handle.workflowId;
+  },
   'retrain-local-failed': async (ctx) => {
     const handle = await startLocalRetrain(ctx, { exit: 2 });
     await settle(handle.result());
@@ -164,6 +181,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     await settle(handle.result());
     return handle.workflowId;
   },
+  'retrain-start-failed': async (ctx) => {
+    // AutoTrain refuses the request (422): the stop-job compensation, registered before the start answered,
+    // looks for a job and finds none.
+    const handle = await startRetrain(ctx, { task: 'not-a-task' });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
   'retrain-cancelled': async (ctx) => {
     const name = unique('cancel');
     ctx.fakes.autotrain.scripts.set(name, { outcome: 'hang', buildMs: 50 });
@@ -174,16 +198,28 @@ export const SCENARIOS: Record<string, Scenario> = {
     return handle.workflowId;
   },
   'retrain-approved': async (ctx) => {
-    const handle = await startRetrain(ctx, { approval: 'required' });
-    await stageReached(handle, 'awaiting-approval', true);
+    const handle = await awaitingApproval(ctx);
     await handle.signal(approveSignal, { by: 'alice' });
     await handle.result();
     return handle.workflowId;
   },
   'retrain-rejected': async (ctx) => {
-    const handle = await startRetrain(ctx, { approval: 'required' });
-    await stageReached(handle, 'awaiting-approval', true);
+    const handle = await awaitingApproval(ctx);
     await handle.signal(rejectSignal, { by: 'bob' });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
+  'retrain-approved-by-update': async (ctx) => {
+    const handle = await awaitingApproval(ctx);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'alice', comment: 'looks right' }] });
+    // A second decision by the original signal: logged and kept in the progress, not acted on.
+    await handle.signal(rejectSignal, { by: 'bob' });
+    await handle.result();
+    return handle.workflowId;
+  },
+  'retrain-rejected-by-update': async (ctx) => {
+    const handle = await awaitingApproval(ctx);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: false, by: 'bob' }] });
     await settle(handle.result());
     return handle.workflowId;
   },

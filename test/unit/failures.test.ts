@@ -10,7 +10,6 @@ import {
   safeUrl,
 } from '../../src/http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../src/http/unknown-outcome';
-import { pollDelaySeconds } from '../../src/workflows/retrain';
 
 const http = (status: number, retryAfterMs?: number) =>
   new HttpError('POST', 'https://x/api', status, 'detail', retryAfterMs);
@@ -55,13 +54,6 @@ describe('error classification', () => {
 
   test('URLs in errors lose their query string and credentials', () => {
     expect(safeUrl('https://user:pw@host/path?secret=abc')).toBe('https://host/path');
-  });
-});
-
-describe('polling cadence', () => {
-  test('polls soon after the start, then settles at poll_interval_seconds', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => pollDelaySeconds(n, 60))).toEqual([5, 10, 20, 40, 60, 60]);
-    expect([1, 2, 3].map((n) => pollDelaySeconds(n, 2))).toEqual([2, 2, 2]);
   });
 });
 

@@ -132,3 +132,26 @@ test('429 (with Retry-After) and 500 answers from Jobs are retried and start exa
   expect(fakes.jobs.faults.hits(create)).toBe(3);
   jobOf(name);
 });
+
+test('a job the start made but never reported (its answer lost, the step failed) is stopped by the compensation', async () => {
+  const name = unique('lost');
+  // Jobs runs the job, but the answer to the request that started it is lost behind a 403.
+  fakes.jobs.faults.add({
+    method: 'POST',
+    path: new RegExp(`^/api/jobs/${TEST_USER}$`),
+    when: (req) => (req.body as { labels?: Record<string, string> }).labels?.['retrain-pipeline'] === name,
+    status: 403,
+    afterWork: true,
+    times: 1,
+  });
+  const handle = await start(name, { outcome: 'hang', schedulingMs: 50 });
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+
+  const progress = await handle.query(progressQuery);
+  expect(progress.error).toMatch(/^startProcessing: .*403/);
+  expect(progress.jobId).toBeUndefined(); // the run never learnt the job's id...
+  const job = jobOf(name);
+  expect(fakes.jobs.cancelCalls).toContain(job.id); // ...and stopped it all the same
+  expect(job.stage).toBe('CANCELED');
+  expect(progress.compensationErrors).toBeUndefined();
+});

@@ -2,14 +2,26 @@
  * RetrainWorkflow on a real Temporal dev server, with the real activities talking HTTP to the fake Hub
  * and the fake AutoTrain server.
  */
-import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { progressQuery, RetrainStage, STILL_TRAINING, type RetrainResult } from '../../src/workflows/definitions';
 import { useWorkerStack } from '../helpers/stack';
 import { eventually, runView, trainingChecks, unique } from '../helpers/temporal';
 
 const stack = useWorkerStack('retrain');
 const start = (overrides: Record<string, unknown> = {}) => stack.startRetrain(overrides);
+
+/** The activities a run scheduled, in order, from its history. */
+async function scheduled(handle: WorkflowHandle): Promise<string[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+}
+
+/** The run's failure as Temporal stored it, and as the Web UI shows it. */
+async function storedFailure(handle: WorkflowHandle) {
+  const { events } = await handle.fetchHistory();
+  return events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+}
 
 const datasetTitles = () => stack.fakes.hub.discussionsOf('dataset', stack.fakes.dataset).map((d) => d.title);
 
@@ -53,6 +65,34 @@ test('a training that breaks is compensated: the job is stopped and a failure no
     .find((d) => d.title.includes(`${progress.pipeline} failed`));
   expect(notice?.description).toContain('RUNTIME_ERROR');
   expect((await handle.describe()).typedSearchAttributes.get(RetrainStage)).toBe('compensated');
+
+  // Rethrown after compensation with the original failure as its cause, and its type on top.
+  const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect(cause.type).toBe('TrainingFailed');
+  expect(cause.message).toMatch(/^training failed: .*RUNTIME_ERROR/);
+  expect(cause.cause).toBeInstanceOf(ApplicationFailure);
+  expect((cause.cause as ApplicationFailure).type).toBe('TrainingFailed');
+  const stored = await storedFailure(handle);
+  expect(stored?.applicationFailureInfo).toMatchObject({ type: 'TrainingFailed', nonRetryable: true });
+  expect(stored?.cause?.applicationFailureInfo?.type).toBe('TrainingFailed');
+});
+
+test('clean-up is always scheduled; the activity removes the training Space only where backend.cleanup asks', async () => {
+  const runs = await Promise.all(
+    [false, true].map(async (cleanup) => {
+      const name = unique(cleanup ? 'tidy' : 'keep');
+      stack.fakes.autotrain.scripts.set(name, { outcome: 'runtime-error', buildMs: 50, runMs: 200 });
+      const handle = await start({ name, backend: { type: 'autotrain', cleanup } });
+      await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+      return { cleanup, handle, space: stack.fakes.autotrain.projectsStartingWith(name)[0]!.jobId };
+    }),
+  );
+  for (const { cleanup, handle, space } of runs) {
+    expect((await scheduled(handle)).slice(-3)).toEqual(['stopTraining', 'cleanupProject', 'notify']);
+    expect(stack.fakes.hub.hasSpace(space)).toBe(!cleanup);
+    expect((await handle.query(progressQuery)).compensationErrors).toBeUndefined();
+  }
 });
 
 test('a request AutoTrain rejects (422) fails at once, without retries, and is announced', async () => {
@@ -64,6 +104,19 @@ test('a request AutoTrain rejects (422) fails at once, without retries, and is a
     .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`${progress.pipeline} failed`));
   expect(notice?.description).toMatch(/startProcessing: .*422/);
+
+  // The stop-job compensation was registered before the start answered: it looked for a job, found none.
+  expect((await scheduled(handle)).slice(-4)).toEqual(['startProcessing', 'stopTraining', 'cleanupProject', 'notify']);
+  expect(stack.fakes.autotrain.stopCalls.filter((id) => id.includes(progress.pipeline))).toEqual([]);
+
+  // The failure the Web UI shows: AutoTrain's 422 by type on top, and below it the activity that met it.
+  const stored = await storedFailure(handle);
+  expect(stored?.message).toMatch(/^startProcessing: .*422/);
+  expect(stored?.applicationFailureInfo).toMatchObject({ type: 'HttpClientError', nonRetryable: true });
+  expect(stored?.cause?.activityFailureInfo?.activityType?.name).toBe('startProcessing');
+  expect(stored?.cause?.cause?.applicationFailureInfo?.type).toBe('HttpClientError');
+  const failure = (await handle.result().catch((err: unknown) => err)) as WorkflowFailedError;
+  expect((failure.cause as ApplicationFailure).cause).toBeInstanceOf(ActivityFailure);
 });
 
 test('transient 429 (with Retry-After) and 500 answers are retried and create exactly one project', async () => {

@@ -65,10 +65,9 @@ export class AutotrainBackend implements TrainingBackend {
   }
 
   async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
-    const projectId = project.projectId ?? `${run.pipeline.target_namespace}/autotrain-${project.projectName}`;
-    const links = project.links;
-    const outputModel = `${run.pipeline.target_namespace}/${project.projectName}`;
-    if (await this.deps.hub.spaceRuntime(projectId)) return { jobId: projectId, links, outputModel, reused: true };
+    const existing = await this.findJob(run, project);
+    if (existing) return { ...existing, reused: true };
+    const { jobId: projectId, links, outputModel } = this.jobRef(run, project);
     const options = this.options(run);
     try {
       const created = await this.client(run).createProject({
@@ -86,11 +85,16 @@ export class AutotrainBackend implements TrainingBackend {
       return { jobId: created.job_id || projectId, links, outputModel };
     } catch (err) {
       // The first attempt may have created the Space before its answer was lost.
-      if (err instanceof HttpError && (await this.deps.hub.spaceRuntime(projectId))) {
-        return { jobId: projectId, links, outputModel, reused: true };
-      }
+      const created = err instanceof HttpError ? await this.findJob(run, project) : undefined;
+      if (created) return { ...created, reused: true };
       throw err;
     }
+  }
+
+  /** The training Space is the job: it exists once create_project has made it. */
+  async findJob(run: RunContext, project: ProjectRef): Promise<JobRef | undefined> {
+    const job = this.jobRef(run, project);
+    return (await this.deps.hub.spaceRuntime(job.jobId)) ? job : undefined;
   }
 
   async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
@@ -117,6 +121,14 @@ export class AutotrainBackend implements TrainingBackend {
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
     if (!this.options(run).cleanup || !project.projectId) return;
     await this.deps.hub.deleteRepo({ type: 'space', name: project.projectId });
+  }
+
+  private jobRef(run: RunContext, project: ProjectRef): JobRef {
+    return {
+      jobId: project.projectId ?? `${run.pipeline.target_namespace}/autotrain-${project.projectName}`,
+      links: project.links,
+      outputModel: `${run.pipeline.target_namespace}/${project.projectName}`,
+    };
   }
 
   /** Logs are a convenience: a failure to read them never fails a poll. */

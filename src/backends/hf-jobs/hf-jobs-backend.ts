@@ -50,9 +50,7 @@ export class HfJobsBackend implements TrainingBackend {
   async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
     const { client, namespace, options } = this.context(run);
     const adopt = (job: JobInfo, reused: boolean): JobRef => ({
-      jobId: job.id,
-      links: { ...project.links, job: client.jobPage(job.owner?.name ?? namespace, job.id) },
-      outputModel: pushesToOutputRepo(options) ? outputRepo(run) : undefined,
+      ...this.jobRef(run, project, job),
       ...(reused ? { reused } : {}),
     });
     const existing = await this.findRunJob(client, namespace, run);
@@ -69,6 +67,13 @@ export class HfJobsBackend implements TrainingBackend {
       if (created) return adopt(created, true);
       throw err;
     }
+  }
+
+  /** The job labelled with this run that is still going (or completed). */
+  async findJob(run: RunContext, project: ProjectRef): Promise<JobRef | undefined> {
+    const { client, namespace } = this.context(run);
+    const job = await this.findRunJob(client, namespace, run);
+    return job && this.jobRef(run, project, job);
   }
 
   async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
@@ -113,6 +118,15 @@ export class HfJobsBackend implements TrainingBackend {
 
   /** Jobs leave nothing to clean up: the container is gone when the job ends, the model repo is the product. */
   async cleanup(_run: RunContext, _project: ProjectRef): Promise<void> {}
+
+  private jobRef(run: RunContext, project: ProjectRef, job: JobInfo): JobRef {
+    const { client, namespace, options } = this.context(run);
+    return {
+      jobId: job.id,
+      links: { ...project.links, job: client.jobPage(job.owner?.name ?? namespace, job.id) },
+      outputModel: pushesToOutputRepo(options) ? outputRepo(run) : undefined,
+    };
+  }
 
   /** The newest job of this run that is still going or completed; failed or cancelled ones are not adopted. */
   private async findRunJob(client: JobsClient, namespace: string, run: RunContext): Promise<JobInfo | undefined> {

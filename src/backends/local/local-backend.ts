@@ -89,8 +89,8 @@ export class LocalBackend implements TrainingBackend {
   async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
     const dir = this.runDir(project.projectName);
     const files = runFiles(dir);
-    const outputDir = this.modelDir(run);
-    const job: JobRef = { jobId: project.projectName, links: { model: outputDir }, outputModel: outputDir };
+    const job = this.jobRef(run, project);
+    const outputDir = job.outputModel!;
     if (!this.claim(dir)) {
       await this.waitForSupervisor(dir);
       return { ...job, reused: true };
@@ -117,6 +117,11 @@ export class LocalBackend implements TrainingBackend {
     this.spawnSupervisor(dir);
     await this.waitForSupervisor(dir);
     return job;
+  }
+
+  /** The run folder is the job: it exists once start has claimed it. */
+  async findJob(run: RunContext, project: ProjectRef): Promise<JobRef | undefined> {
+    return existsSync(this.runDir(project.projectName)) ? this.jobRef(run, project) : undefined;
   }
 
   async status(_run: RunContext, job: JobRef): Promise<TrainingStatus> {
@@ -154,6 +159,11 @@ export class LocalBackend implements TrainingBackend {
 
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
     if (this.options(run).cleanup) rmSync(this.runDir(project.projectName), { recursive: true, force: true });
+  }
+
+  private jobRef(run: RunContext, project: ProjectRef): JobRef {
+    const outputDir = this.modelDir(run);
+    return { jobId: project.projectName, links: { model: outputDir }, outputModel: outputDir };
   }
 
   /** Creates the run folder; false when an earlier attempt owns it (a stale, never-started one is replaced). */

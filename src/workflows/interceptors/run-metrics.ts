@@ -18,6 +18,7 @@ import {
   type WorkflowInterceptors,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
+import type { CompensationResult } from '../../activities';
 import type { TrainingStatus } from '../../backends/types';
 import {
   AWAIT_TRAINING_ACTIVITY,
@@ -84,9 +85,12 @@ class RunOutbound implements WorkflowOutboundCallsInterceptor {
       if (compensation) runMetrics.compensation(backend, input.activityType, 'failed');
       throw err;
     }
-    if (compensation) runMetrics.compensation(backend, input.activityType, 'ok');
+    // A compensation the activity found nothing to do for (clean-up off, no job) is not counted.
+    if (compensation && !(result as CompensationResult | undefined)?.skipped) {
+      runMetrics.compensation(backend, input.activityType, 'ok');
+    }
     if (input.activityType === 'startProcessing') this.run.trainingStartedAt ??= Date.now();
-    if (input.activityType === 'pollStatus' || input.activityType === AWAIT_TRAINING_ACTIVITY) {
+    if (input.activityType === AWAIT_TRAINING_ACTIVITY) {
       const status = result as TrainingStatus;
       const ended = status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled';
       if (ended && this.run.trainingStartedAt !== undefined) {

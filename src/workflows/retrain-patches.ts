@@ -1,0 +1,23 @@
+/**
+ * The patch ids of RetrainWorkflow, in one place with their state. A patch goes in three steps (README,
+ * "Upgrade notes"): `patched(id)` with both branches while runs started on the old code may be open;
+ * `deprecatePatch(id)` without the old branch (and without its replay histories) once none is; no call at
+ * all once no open run was started on code that called `patched(id)`.
+ */
+
+/**
+ * Step 2 (deprecated): every run waits for its job in one retried activity, awaitTraining. The branch that
+ * polled with workflow timers (pollUntilDone) is gone.
+ */
+export const POLL_BY_RETRY = 'poll-by-retry';
+
+/** Step 2 (deprecated): every run that trained evaluates its model and passes the promotion gate. */
+export const EVALUATE_AND_PROMOTE = 'evaluate-and-promote';
+
+/**
+ * Step 1 (both branches): the activities decide what used to be decided in workflow code. Evaluation says
+ * whether the model is published; compensation always schedules the clean-up (the activity does nothing
+ * when the pipeline does not ask for it) and stops the job of a run whose start was requested, with or
+ * without its id.
+ */
+export const ACTIVITIES_DECIDE = 'activities-decide';
