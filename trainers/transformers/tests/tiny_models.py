@@ -30,8 +30,8 @@ def tiny_text_model(folder: str, texts: list[str]) -> str:
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
     )
     wrapped = BertTokenizerFast(tokenizer_object=tokenizer, model_max_length=64)
-    config = BertConfig(vocab_size=tokenizer.get_vocab_size(), max_position_embeddings=64, **TINY)
-    # Two labels, as a sentiment checkpoint would have: the trainer must replace the head.
+    # Three labels, as a sentiment checkpoint might have: the trainer must size the head to the dataset's.
+    config = BertConfig(vocab_size=tokenizer.get_vocab_size(), max_position_embeddings=64, num_labels=3, **TINY)
     BertForSequenceClassification(config).save_pretrained(folder)
     wrapped.save_pretrained(folder)
     return folder
