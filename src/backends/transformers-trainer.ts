@@ -25,7 +25,13 @@ export function transformersTrainer(root = projectRoot()): TransformersTrainer {
   const folder = join(root, 'trainers', 'transformers');
   const python = join(folder, '.venv', process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
   const script = (name: string) => [python, join(folder, name)];
-  return { folder, python, train: script('train.py'), predict: script('predict.py'), preflight: script('preflight.py') };
+  return {
+    folder,
+    python,
+    train: script('train.py'),
+    predict: script('predict.py'),
+    preflight: script('preflight.py'),
+  };
 }
 
 /** The files a Jobs run needs: the project, its lock, the job entry point and the trainer's package. */

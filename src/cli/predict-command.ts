@@ -47,25 +47,36 @@ export function predictWithTransformers(
   const [python, script] = transformersTrainer().predict;
   if (!existsSync(python!)) {
     return Promise.reject(
-      new Error(`${folder} is a transformers model and the transformers trainer is not installed: run \`${SETUP_COMMAND}\``),
+      new Error(
+        `${folder} is a transformers model and the transformers trainer is not installed: run \`${SETUP_COMMAND}\``,
+      ),
     );
   }
   return new Promise((resolvePrediction, reject) => {
-    const child = execFile(python!, [script!, folder, input], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      let parsed: { label?: unknown; scores?: unknown; message?: unknown } = {};
-      try {
-        parsed = JSON.parse(line) as typeof parsed;
-      } catch {
-        // no answer: the error below says why
-      }
-      if (!err && typeof parsed.label === 'string' && typeof parsed.scores === 'object' && parsed.scores) {
-        resolvePrediction({ label: parsed.label, scores: parsed.scores as Record<string, number> });
-        return;
-      }
-      const why = stderr.split('\n').find((l) => l.startsWith('error: '))?.slice(7) ?? stderr.trim().split('\n').pop();
-      reject(new Error(`predicting with ${folder} failed: ${why || err?.message || 'no answer'}`));
-    });
+    const child = execFile(
+      python!,
+      [script!, folder, input],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop() ?? '';
+        let parsed: { label?: unknown; scores?: unknown; message?: unknown } = {};
+        try {
+          parsed = JSON.parse(line) as typeof parsed;
+        } catch {
+          // no answer: the error below says why
+        }
+        if (!err && typeof parsed.label === 'string' && typeof parsed.scores === 'object' && parsed.scores) {
+          resolvePrediction({ label: parsed.label, scores: parsed.scores as Record<string, number> });
+          return;
+        }
+        const why =
+          stderr
+            .split('\n')
+            .find((l) => l.startsWith('error: '))
+            ?.slice(7) ?? stderr.trim().split('\n').pop();
+        reject(new Error(`predicting with ${folder} failed: ${why || err?.message || 'no answer'}`));
+      },
+    );
     if (input === '-') child.stdin?.end(readFileSync(0));
     else child.stdin?.end();
   });

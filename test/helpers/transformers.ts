@@ -49,7 +49,8 @@ export function reviewsFolder(train = 24, validation = 8, seed = 7): string {
     ['validation', validation],
   ] as const) {
     const rows: string[] = [];
-    for (let i = 0; i < count / 2; i++) rows.push(`${review(GOOD).join(' ')},positive`, `${review(BAD).join(' ')},negative`);
+    for (let i = 0; i < count / 2; i++)
+      rows.push(`${review(GOOD).join(' ')},positive`, `${review(BAD).join(' ')},negative`);
     writeFileSync(join(folder, `${split}.csv`), `review,label\n${rows.join('\n')}\n`);
   }
   return folder;

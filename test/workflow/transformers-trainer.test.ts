@@ -13,7 +13,12 @@ import { predictWithCurrentModel } from '../../src/cli/predict-command';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
-import { progressQuery, RETRAIN_WORKFLOW, retrainWorkflowId, type RetrainResult } from '../../src/workflows/definitions';
+import {
+  progressQuery,
+  RETRAIN_WORKFLOW,
+  retrainWorkflowId,
+  type RetrainResult,
+} from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';

@@ -233,7 +233,8 @@ export class LocalBackend implements TrainingBackend {
 
   private trainer(run: RunContext): TrainerChoice {
     const choice = chooseTrainer(run.pipeline, this.trainers);
-    if (choice.kind !== 'command' && this.deps.defaultCommand) return { kind: 'command', command: this.deps.defaultCommand };
+    if (choice.kind !== 'command' && this.deps.defaultCommand)
+      return { kind: 'command', command: this.deps.defaultCommand };
     return choice;
   }
 }
