@@ -9,6 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { jobRequest } from '../../src/backends/hf-jobs/job-request';
 import type { HfJobsBackendOptions } from '../../src/config/backends';
 import { parseConfig } from '../../src/config/load-config';
@@ -22,12 +23,12 @@ const REVISION = '3f9a0c1e5b7d2468ace013579bdf02468ace1357';
 const MAX_ARG_STRLEN = 128 * 1024;
 
 /** The job image has uv on PATH; here it is on PATH, or where the PyPI package `uv` says (setup.sh installs it). */
-function uvProgram(): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('sh', ['-c', 'command -v uv || python3 -c "import uv; print(uv.find_uv_bin())"'], (err, stdout) =>
-      err ? reject(err) : resolve(stdout.trim()),
-    ),
-  );
+async function uvProgram(): Promise<string> {
+  const { stdout } = await promisify(execFile)('sh', [
+    '-c',
+    'command -v uv || python3 -c "import uv; print(uv.find_uv_bin())"',
+  ]);
+  return stdout.trim();
 }
 
 function request(baseModel: string) {
