@@ -89,6 +89,7 @@ test('the default command downloads the revision, fine-tunes the base model and 
       ...secrets,
       HF_HUB_OFFLINE: '1',
       HF_HOME: hfHome,
+      OMP_NUM_THREADS: '1', // the suite shares two cores
       RETRAIN_WORK_DIR: work,
       // The locked environment `npm run setup:transformers` made, instead of a second copy of torch.
       UV_PROJECT_ENVIRONMENT: join(trainer.folder, '.venv'),

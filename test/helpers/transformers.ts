@@ -24,8 +24,11 @@ export async function python(code: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** A tiny model saved with save_pretrained, in a fresh folder: `text` (BERT) or `image` (ViT). */
-export async function tinyModel(kind: 'text' | 'image', texts?: string): Promise<string> {
+/**
+ * A tiny model saved with save_pretrained, in a fresh folder: `text` (BERT) or `image` (ViT); `text-base` and
+ * `image-base` have bert-base's and vit-base's dimensions (random weights, for benchmarks).
+ */
+export async function tinyModel(kind: 'text' | 'image' | 'text-base' | 'image-base', texts?: string): Promise<string> {
   const folder = mkdtempSync(join(tmpdir(), `tiny-${kind}-`));
   const script = join(trainer.folder, 'tests', 'tiny_models.py');
   await run(trainer.python, [script, kind, folder, ...(texts ? [texts] : [])], {
@@ -57,7 +60,7 @@ export function reviewsFolder(train = 24, validation = 8, seed = 7): string {
 }
 
 /** train/<colour>/*.png and validation/<colour>/*.png: red and blue swatches with noise. */
-export async function swatchesFolder(perClass = 8): Promise<string> {
+export async function swatchesFolder(perClass = 8, side = 40): Promise<string> {
   const folder = mkdtempSync(join(tmpdir(), 'swatches-'));
   const random = seededRandom(3);
   const colours = { red: [200, 40, 40], blue: [40, 40, 200] };
@@ -69,7 +72,9 @@ export async function swatchesFolder(perClass = 8): Promise<string> {
       mkdirSync(join(folder, split, label), { recursive: true });
       for (let i = 0; i < count; i++) {
         const [r, g, b] = rgb.map((c) => Math.max(0, Math.min(255, c + Math.floor(random() * 80) - 40)));
-        const png = await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: r!, g: g!, b: b! } } })
+        const png = await sharp({
+          create: { width: side, height: side, channels: 3, background: { r: r!, g: g!, b: b! } },
+        })
           .png()
           .toBuffer();
         writeFileSync(join(folder, split, label, `${i}.png`), png);

@@ -25,6 +25,9 @@ import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 import { reviewsFolder, swatchesFolder, tinyModel, TINY_PARAMS } from '../helpers/transformers';
 
+// One torch thread per trainer: the suite shares two cores, where a second spinning thread only costs CPU.
+process.env.OMP_NUM_THREADS ??= '1';
+
 let hub: FakeHub;
 let client: Client;
 let worker: RunningWorker;

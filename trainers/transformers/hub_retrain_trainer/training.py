@@ -120,7 +120,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
         "num_parameters": sum(p.numel() for p in trainer.model.parameters()),
         "train_seconds": _round(time.perf_counter() - loaded_at),
         "startup_seconds": _round(loaded_at - started),
-        "seconds_per_epoch": _round((time.perf_counter() - loaded_at) / params["epochs"]),
+        "seconds_per_epoch": _round(trained.metrics["train_runtime"] / params["epochs"]),
         "epochs": params["epochs"],
         "best_epoch": best.best_epoch,
         "eval_split": split.source,

@@ -80,7 +80,13 @@ def run_script(script: str, args: list[str] | None = None, env: dict[str, str] |
     """A trainer command as the backend runs it: a child process with only the environment it is given."""
     child = subprocess.run(
         [sys.executable, os.path.join(TRAINER, script), *(args or [])],
-        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "HF_HUB_OFFLINE": "1", **(env or {})},
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "HF_HUB_OFFLINE": "1",
+            "OMP_NUM_THREADS": "1",  # the test suites share two cores
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=600,

@@ -5,6 +5,9 @@ would be, so the trainer loads it through the same code as `google-bert/bert-bas
 
     python tests/tiny_models.py text <folder> [texts.csv ...]
     python tests/tiny_models.py image <folder>
+
+For the benchmarks, `text-base` and `image-base` build the same with the dimensions of bert-base (12 layers of
+768) and vit-base-patch16-224, random weights: what a real base model costs to train, without downloading it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import sys
 TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
 
 
-def tiny_text_model(folder: str, texts: list[str]) -> str:
+BERT_BASE = {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}
+
+
+def tiny_text_model(folder: str, texts: list[str], dims: dict[str, int] = TINY, max_length: int = 64) -> str:
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
@@ -29,20 +35,23 @@ def tiny_text_model(folder: str, texts: list[str]) -> str:
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
     )
-    wrapped = BertTokenizerFast(tokenizer_object=tokenizer, model_max_length=64)
+    wrapped = BertTokenizerFast(tokenizer_object=tokenizer, model_max_length=max_length)
     # Three labels, as a sentiment checkpoint might have: the trainer must size the head to the dataset's.
-    config = BertConfig(vocab_size=tokenizer.get_vocab_size(), max_position_embeddings=64, num_labels=3, **TINY)
+    config = BertConfig(
+        vocab_size=tokenizer.get_vocab_size(), max_position_embeddings=max_length, num_labels=3, **dims
+    )
     BertForSequenceClassification(config).save_pretrained(folder)
     wrapped.save_pretrained(folder)
     return folder
 
 
-def tiny_image_model(folder: str) -> str:
+def tiny_image_model(folder: str, base: bool = False) -> str:
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
 
-    config = ViTConfig(image_size=32, patch_size=8, num_labels=5, **TINY)
+    side = 224 if base else 32
+    config = ViTConfig(num_labels=5) if base else ViTConfig(image_size=32, patch_size=8, num_labels=5, **TINY)
     ViTForImageClassification(config).save_pretrained(folder)
-    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    ViTImageProcessor(size={"height": side, "width": side}).save_pretrained(folder)
     return folder
 
 
@@ -65,8 +74,10 @@ if __name__ == "__main__":
     kind, out, *sources = sys.argv[1:]
     if kind == "text":
         tiny_text_model(out, texts_of(sources) if sources else default_texts())
-    elif kind == "image":
-        tiny_image_model(out)
+    elif kind == "text-base":
+        tiny_text_model(out, texts_of(sources) if sources else default_texts(), BERT_BASE, 512)
+    elif kind in ("image", "image-base"):
+        tiny_image_model(out, base=kind == "image-base")
     else:
-        raise SystemExit("usage: tiny_models.py text|image <folder> [texts.csv ...]")
+        raise SystemExit("usage: tiny_models.py text|image|text-base|image-base <folder> [texts.csv ...]")
     print(out)
