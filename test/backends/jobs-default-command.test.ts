@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { jobRequest } from '../../src/backends/hf-jobs/job-request';
+import { DEFAULT_JOB_SCRIPT, jobRequest } from '../../src/backends/hf-jobs/job-request';
 import type { HfJobsBackendOptions } from '../../src/config/backends';
 import { parseConfig } from '../../src/config/load-config';
 import { TEST_USER } from '../helpers/stack';
@@ -68,6 +68,9 @@ test('the request carries the trainer and its lock, within what one argument may
   const bundle = command[4]!;
   expect(bundle.length).toBeLessThan(MAX_ARG_STRLEN * 0.8);
   expect(request('distilbert/distilbert-base-uncased').command[4]).toBe(bundle); // the same bytes each time
+  // docs/hf-jobs.md shows the exact script.
+  const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'hf-jobs.md'), 'utf8');
+  expect(docs).toContain(JSON.stringify(DEFAULT_JOB_SCRIPT));
 });
 
 test('the default command downloads the revision, fine-tunes the base model and writes what the backend reads', async () => {
