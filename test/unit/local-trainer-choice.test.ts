@@ -1,5 +1,10 @@
 /** Which trainer a local pipeline runs, and what the config refuses: pure rules, no processes. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalBackend } from '../../src/backends/local/local-backend';
 import { chooseTrainer, baselineNote } from '../../src/backends/local/trainer-choice';
+import { PermanentBackendError } from '../../src/backends/types';
 import { ConfigError, parseConfig } from '../../src/config/load-config';
 
 const BUILT_IN = {
@@ -63,4 +68,22 @@ test('the config refuses the baseline name without the baseline, and a trainer t
   expect(issuesOf({ backend: { type: 'local', trainer: 'sklearn' } })).toEqual([
     'backend.trainer: expected one of transformers, baseline',
   ]);
+});
+
+test('without its Python environment the transformers trainer fails at createProject and says how to install it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'no-venv-'));
+  const missing = join(root, '.venv', 'bin', 'python');
+  const backend = new LocalBackend({
+    stateDir: join(root, 'state'),
+    modelsDir: join(root, 'models'),
+    hubEndpoint: 'http://127.0.0.1:9',
+    trainers: { ...BUILT_IN, transformers: [missing, 'train.py'], transformersPreflight: [missing, 'preflight.py'] },
+  });
+  const run = { pipeline: pipeline({ backend: { type: 'local' } }), revision: 'a'.repeat(40), attempt: 1 };
+  const failure = await backend.createProject(run).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(PermanentBackendError);
+  expect((failure as Error).message).toBe(
+    `the transformers trainer is not installed (no ${missing}): run \`npm run setup:transformers\` once, ` +
+      'or set backend.trainer to "baseline" to train the TypeScript baseline instead',
+  );
 });

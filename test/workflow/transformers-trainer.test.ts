@@ -88,8 +88,9 @@ function savedLabels(folder: string): string[] {
     .map((id) => config.id2label[id]!);
 }
 
-test('a text pipeline fine-tunes its named base model: trained folder, metrics, card, predict, gate', async () => {
-  const pipeline = pipelineOf(reviewsFolder(), { input_model: textModel });
+test('a text pipeline fine-tunes its named base model: trained folder, metrics, card, predict, gate, publish', async () => {
+  const repo = `${TEST_USER}/${unique('reviews-model')}`;
+  const pipeline = pipelineOf(reviewsFolder(), { input_model: textModel, publish: { repo } });
   const handle = await start(pipeline);
   const result: RetrainResult = await handle.result();
 
@@ -112,6 +113,14 @@ test('a text pipeline fine-tunes its named base model: trained folder, metrics, 
   const prediction = await predictWithCurrentModel(deps.modelsDir, [pipeline], pipeline.name, 'awful broken refund');
   expect(['negative', 'positive']).toContain(prediction.label);
   expect(Object.keys(prediction.scores)).toEqual(['negative', 'positive']);
+
+  // Publishing pushes the transformers folder: weights, config, tokenizer and the trainer's card.
+  expect(result.links.model).toBe(`${hub.url}/${repo}`);
+  const published = (path: string) => hub.repos.file('model', repo, path);
+  expect(published('model.safetensors')?.equals(readFileSync(join(dir, 'model.safetensors')))).toBe(true);
+  for (const file of ['config.json', 'tokenizer.json', 'eval_results.json'])
+    expect(published(file)?.toString()).toBe(readFileSync(join(dir, file), 'utf8'));
+  expect(published('README.md')?.toString()).toContain('library_name: transformers');
 });
 
 test('an image pipeline fine-tunes a tiny ViT on image folders; the red swatch is red', async () => {

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
 from .contract import InputError
 from .data import Example, LoadedDataset
 
@@ -66,58 +68,45 @@ def class_labels(train_labels: list[str]) -> list[str]:
 
 def evaluate(train: list[str], truth: list[str], predicted: list[str]) -> dict[str, Any]:
     """
-    Accuracy, macro F1 over the classes in the truth or the predictions (as scikit-learn does), per-class
-    counts, the confusion matrix and the majority-class baseline.
+    Accuracy and macro F1 (scikit-learn's, over the classes in the truth or the predictions), per-class counts,
+    the confusion matrix and the majority-class baseline: the baseline trainer's metrics.json keys.
     """
-    if len(truth) != len(predicted):
-        raise ValueError("truth and predictions differ in length")
+    if not truth or len(truth) != len(predicted):
+        raise ValueError("expected as many predictions as evaluation rows, and at least one")
     train_counts = Counter(train)
     labels = sorted(set(train_counts) | set(truth) | set(predicted))
     # Ties go to the first label in sorted order, so the baseline is reproducible.
     baseline_label = min(train_counts, key=lambda label: (-train_counts[label], label))
-    scored = _score(labels, truth, predicted, train_counts)
-    baseline = _score(labels, truth, [baseline_label] * len(truth), train_counts)
+    baseline = [baseline_label] * len(truth)
+    matrix = confusion_matrix(truth, predicted, labels=labels).tolist()
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
+    per_class = {
+        label: {
+            "train_rows": train_counts.get(label, 0),
+            "support": int(support[i]),
+            "predicted": sum(row[i] for row in matrix),
+            "correct": matrix[i][i],
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+        }
+        for i, label in enumerate(labels)
+    }
     return {
-        "accuracy": scored["accuracy"],
-        "macro_f1": scored["macro_f1"],
-        "baseline_accuracy": baseline["accuracy"],
-        "baseline_macro_f1": baseline["macro_f1"],
+        "accuracy": accuracy(truth, predicted),
+        "macro_f1": macro_f1(truth, predicted),
+        "baseline_accuracy": accuracy(truth, baseline),
+        "baseline_macro_f1": macro_f1(truth, baseline),
         "baseline_label": baseline_label,
         "eval_rows": len(truth),
-        "per_class": scored["per_class"],
-        "confusion": {"labels": labels, "matrix": scored["matrix"]},
-    }
-
-
-def _score(labels: list[str], truth: list[str], predicted: list[str], train_counts: Counter[str]) -> dict[str, Any]:
-    index = {label: i for i, label in enumerate(labels)}
-    matrix = [[0] * len(labels) for _ in labels]
-    for t, p in zip(truth, predicted):
-        matrix[index[t]][index[p]] += 1
-    correct = sum(matrix[i][i] for i in range(len(labels)))
-    per_class: dict[str, dict[str, float]] = {}
-    f1s: list[float] = []
-    for i, label in enumerate(labels):
-        support = sum(matrix[i])
-        predicted_count = sum(row[i] for row in matrix)
-        hits = matrix[i][i]
-        precision = hits / predicted_count if predicted_count else 0.0
-        recall = hits / support if support else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        if support or predicted_count:
-            f1s.append(f1)
-        per_class[label] = {
-            "train_rows": train_counts.get(label, 0),
-            "support": support,
-            "predicted": predicted_count,
-            "correct": hits,
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-        }
-    return {
-        "accuracy": correct / len(truth) if truth else 0.0,
-        "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0,
         "per_class": per_class,
-        "matrix": matrix,
+        "confusion": {"labels": labels, "matrix": matrix},
     }
+
+
+def accuracy(truth: list[Any], predicted: list[Any]) -> float:
+    return float(accuracy_score(truth, predicted))
+
+
+def macro_f1(truth: list[Any], predicted: list[Any]) -> float:
+    return float(f1_score(truth, predicted, average="macro", zero_division=0))

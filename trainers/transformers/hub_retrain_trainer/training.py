@@ -17,7 +17,7 @@ from typing import Any
 from .base_model import locate_base_model
 from .contract import InputError, Reporter, TrainerEnv
 from .data import Example, load_dataset_for
-from .evaluation import choose_eval_split, class_labels, evaluate
+from .evaluation import accuracy, choose_eval_split, class_labels, evaluate, macro_f1
 from .model_card import model_card
 
 METRICS_FILE = "metrics.json"
@@ -41,13 +41,12 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     source = locate_base_model(env.base_model, os.environ.get("HF_TOKEN"), os.environ.get("HF_ENDPOINT"))
     report(progress=0.03, message=f"loading {env.base_model}")
 
+    import datasets
     import torch
     import transformers
     from transformers import Trainer, TrainingArguments, set_seed
 
     from .callbacks import KeepBestCallback, ProgressCallback
-
-    import datasets
 
     transformers.utils.logging.disable_progress_bar()
     datasets.disable_progress_bars()
@@ -128,7 +127,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
         "base_model": env.base_model,
         "trainer": "transformers",
         "device": str(args.device),
-        "device_name": torch.cuda.get_device_name(args.device) if args.device.type == "cuda" else "cpu",
+        "device_name": torch.cuda.get_device_name(args.device) if args.device.type == "cuda" else args.device.type,
         "precision": "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32",
         "hyperparameters": hyperparameters,
         "dataset": dataset.detail(),
@@ -258,16 +257,10 @@ def _load(task: str, source: str, labels: list[str], params: dict[str, Any]) -> 
 
 
 def _compute_metrics(prediction: Any) -> dict[str, float]:
-    predicted = prediction.predictions.argmax(-1)
-    truth = prediction.label_ids
-    labels = sorted(set(truth.tolist()) | set(predicted.tolist()))
-    f1s = []
-    for label in labels:
-        hits = int(((predicted == label) & (truth == label)).sum())
-        precision = hits / max(1, int((predicted == label).sum()))
-        recall = hits / max(1, int((truth == label).sum()))
-        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return {"accuracy": float((predicted == truth).mean()), "macro_f1": sum(f1s) / len(f1s)}
+    """The per-epoch evaluation the best epoch is chosen by (label ids; the final report uses names)."""
+    predicted = prediction.predictions.argmax(-1).tolist()
+    truth = prediction.label_ids.tolist()
+    return {"accuracy": accuracy(truth, predicted), "macro_f1": macro_f1(truth, predicted)}
 
 
 def _round(value: float | None) -> float | None:
