@@ -13,7 +13,7 @@
  *   tsx bench/trainers.bench.ts [--quick]
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformersTrainer } from '../src/backends/transformers-trainer';
 import { defaultTrainerCommand } from '../src/backends/local/default-trainer';
