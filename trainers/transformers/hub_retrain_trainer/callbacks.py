@@ -50,7 +50,9 @@ class KeepBestCallback(TrainerCallback):
         self.best: tuple[float, float] | None = None
         self.best_epoch: int | None = None
 
-    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kw: Any) -> None:
+    def on_evaluate(
+        self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kw: Any
+    ) -> None:
         metrics = metrics or {}
         score = (metrics.get("eval_accuracy", 0.0), -metrics.get("eval_loss", math.inf))
         if self.best is not None and score <= self.best:

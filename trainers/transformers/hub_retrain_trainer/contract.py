@@ -79,7 +79,9 @@ def _integer(lo: int, hi: int | None = None) -> Callable[[Any], int]:
     return check
 
 
-def _real(lo: float, hi: float | None = None, *, open_lo: bool = False, open_hi: bool = False) -> Callable[[Any], float]:
+def _real(
+    lo: float, hi: float | None = None, *, open_lo: bool = False, open_hi: bool = False
+) -> Callable[[Any], float]:
     def check(value: Any) -> float:
         number = _numeric(value)
         if not _finite(number):

@@ -256,7 +256,10 @@ def _read_json(text: str, file: DataFile) -> list[dict[str, Any]]:
         value = json.loads(text)
     except json.JSONDecodeError:
         return _read_json_lines(text, file)
-    arrays = [value] if isinstance(value, list) else [v for v in value.values() if isinstance(v, list)] if isinstance(value, dict) else []
+    if isinstance(value, list):
+        arrays = [value]
+    else:
+        arrays = [v for v in value.values() if isinstance(v, list)] if isinstance(value, dict) else []
     if len(arrays) == 1 and all(isinstance(row, dict) for row in arrays[0]):
         return arrays[0]
     raise InputError(
@@ -333,7 +336,8 @@ def choose_label_column(table: Table, override: str | None) -> str:
 
 def choose_text_columns(table: Table, label: str, override: str | list[str] | None) -> list[str]:
     if override is not None:
-        return [require_column(table, c, "text_column") for c in ([override] if isinstance(override, str) else override)]
+        names = [override] if isinstance(override, str) else override
+        return [require_column(table, c, "text_column") for c in names]
     for wanted in TEXT_COLUMNS:
         column = _find(table.columns, wanted)
         if column is not None and column != label:

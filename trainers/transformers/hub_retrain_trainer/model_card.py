@@ -75,7 +75,8 @@ def model_card(env: TrainerEnv, metrics: dict[str, Any]) -> str:
         "| label | training rows | support | precision | recall | F1 |",
         "| --- | --- | --- | --- | --- | --- |",
         *[
-            f"| {label} | {c['train_rows']} | {c['support']} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} |"
+            f"| {label} | {c['train_rows']} | {c['support']} | "
+            f"{c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} |"
             for label, c in metrics["per_class"].items()
         ],
         "",
