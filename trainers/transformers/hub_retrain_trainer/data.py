@@ -462,37 +462,18 @@ def load_text_dataset(root: str, params: dict[str, Any]) -> LoadedDataset:
             f"no data files in {root}: expected CSV, TSV, JSON Lines, JSON or Parquet files "
             f"(train.csv, data/train-00000-of-00001.parquet, train/part.jsonl, ...){found_note(other)}"
         )
-    by_split, ignored = assign_splits(tables, lambda t: split_of_path(t.relative_path))
-    out = LoadedDataset(ignored_files=[t.relative_path for t in ignored])
-    chosen: tuple[Table, str, list[str]] | None = None
-    for split, files in by_split.items():
-        examples = out.splits.setdefault(split, [])
-        out.files[split] = []
-        skipped = 0
-        for file in files:
-            table = read_table(file)
-            out.files[split].append(file.relative_path)
-            if chosen is None:
-                label = choose_label_column(table, params.get("label_column"))
-                chosen = (table, label, choose_text_columns(table, label, params.get("text_column")))
-            first, label_column, text_columns = chosen
-            for column in text_columns:
-                require_same_column(table, column, first)
-            # A file without the label column (a Kaggle-style test.csv) is unlabelled, not an error.
-            labelled = label_column in table.columns
-            names = table.class_labels.get(label_column)
-            for i, row in enumerate(table.rows):
-                where = lambda i=i, file=file: f"{file.relative_path}: row {i + 1}"  # noqa: E731
-                label = label_of(row.get(label_column), names, where) if labelled else None
-                parts = [t for t in (text_of(row.get(c), where) for c in text_columns) if t is not None]
-                if label is None or not parts:
-                    skipped += 1
-                else:
-                    examples.append(Example("\n".join(parts), label))
-        out.skipped_rows[split] = skipped
-    if chosen is not None:
-        out.columns = {"text": "+".join(chosen[2]), "label": chosen[1]}
-    return out
+
+    def text_in(row: dict[str, Any], columns: list[str], _: DataFile, where: Callable[[], str]) -> str | None:
+        parts = [t for t in (text_of(row.get(c), where) for c in columns) if t is not None]
+        return "\n".join(parts) if parts else None
+
+    return _examples_from_tables(
+        tables,
+        params,
+        inputs=lambda table, label: choose_text_columns(table, label, params.get("text_column")),
+        input_of=text_in,
+        kind="text",
+    )
 
 
 def load_image_dataset(root: str, params: dict[str, Any]) -> LoadedDataset:
@@ -527,9 +508,29 @@ def _images_from_folders(images: list[DataFile]) -> LoadedDataset:
 
 
 def _images_from_tables(tables: list[DataFile], params: dict[str, Any]) -> LoadedDataset:
+    return _examples_from_tables(
+        tables,
+        params,
+        inputs=lambda table, label: [choose_image_column(table, label, params.get("image_column"))],
+        input_of=lambda row, columns, file, where: _image_of(row.get(columns[0]), file, where),
+        kind="image",
+    )
+
+
+def _examples_from_tables(
+    tables: list[DataFile],
+    params: dict[str, Any],
+    inputs: Callable[[Table, str], list[str]],
+    input_of: Callable[[dict[str, Any], list[str], DataFile, Callable[[], str]], Any],
+    kind: str,
+) -> LoadedDataset:
+    """
+    Labelled examples from tables: the first file read (train's first) decides the label and input columns, every
+    other file must have the inputs, and a file without the label column is unlabelled (a Kaggle-style test.csv).
+    """
     by_split, ignored = assign_splits(tables, lambda t: split_of_path(t.relative_path))
     out = LoadedDataset(ignored_files=[t.relative_path for t in ignored])
-    chosen: tuple[Table, str, str] | None = None
+    chosen: tuple[Table, str, list[str]] | None = None
     for split, files in by_split.items():
         examples = out.splits.setdefault(split, [])
         out.files[split] = []
@@ -539,22 +540,23 @@ def _images_from_tables(tables: list[DataFile], params: dict[str, Any]) -> Loade
             out.files[split].append(file.relative_path)
             if chosen is None:
                 label = choose_label_column(table, params.get("label_column"))
-                chosen = (table, label, choose_image_column(table, label, params.get("image_column")))
-            first, label_column, image_column = chosen
-            require_same_column(table, image_column, first)
+                chosen = (table, label, inputs(table, label))
+            first, label_column, input_columns = chosen
+            for column in input_columns:
+                require_same_column(table, column, first)
             labelled = label_column in table.columns
             names = table.class_labels.get(label_column)
             for i, row in enumerate(table.rows):
                 where = lambda i=i, file=file: f"{file.relative_path}: row {i + 1}"  # noqa: E731
                 label = label_of(row.get(label_column), names, where) if labelled else None
-                image = _image_of(row.get(image_column), file, where)
-                if label is None or image is None:
+                value = input_of(row, input_columns, file, where)
+                if label is None or value is None:
                     skipped += 1
                 else:
-                    examples.append(Example(image, label))
+                    examples.append(Example(value, label))
         out.skipped_rows[split] = skipped
     if chosen is not None:
-        out.columns = {"image": chosen[2], "label": chosen[1]}
+        out.columns = {kind: "+".join(chosen[2]), "label": chosen[1]}
     return out
 
 
