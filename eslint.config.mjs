@@ -5,7 +5,7 @@ import globals from 'globals';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'scratch/**', 'bench/.venv/**', 'bench/.build/**', 'bench/.work/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'scratch/**', 'bench/.venv/**', 'bench/.build/**', 'bench/.work/**', 'trainers/transformers/.venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

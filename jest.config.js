@@ -9,6 +9,11 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 120_000,
   maxWorkers: 2,
-  // The benchmarks' Python venv and build output are not part of the tests.
-  modulePathIgnorePatterns: ['<rootDir>/bench/.venv', '<rootDir>/bench/.build', '<rootDir>/bench/.work'],
+  // The Python venvs (benchmarks, transformers trainer) and build output are not part of the tests.
+  modulePathIgnorePatterns: [
+    '<rootDir>/bench/.venv',
+    '<rootDir>/bench/.build',
+    '<rootDir>/bench/.work',
+    '<rootDir>/trainers/transformers/.venv',
+  ],
 };

@@ -14,7 +14,16 @@ import { isQuick, readResults, writeResults } from './lib/results';
 import { buildProduct, buildBefore, log, ROOT } from './lib/stack';
 import type { RunInfo } from './report';
 
-const BENCHES = ['receiver', 'limit', 'storm', 'delivery-to-start', 'waiting-scale', 'workflow-memory', 'replay'];
+const BENCHES = [
+  'receiver',
+  'limit',
+  'storm',
+  'delivery-to-start',
+  'waiting-scale',
+  'workflow-memory',
+  'replay',
+  'trainers',
+];
 
 async function main(): Promise<void> {
   const quick = isQuick();

@@ -1,5 +1,6 @@
 /** After training: evaluate and promote (the registry), publish, and announce beyond the Hub. */
 import { log } from '@temporalio/activity';
+import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
 import { MissingCredentialsError } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
@@ -50,6 +51,8 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         metrics: result.metrics,
         model: pipeline.backend.type === 'local' ? undefined : (result.model ?? job.outputModel),
         trainedAt: new Date().toISOString(),
+        fromBaseModel: pipeline.backend.type !== 'local' || trainerOf(pipeline) !== 'baseline',
+        note: baselineNote(pipeline),
       });
       const current = deps.registry.current(pipeline.name);
       const decision =

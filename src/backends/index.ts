@@ -2,7 +2,6 @@ import type { PipelineSpec } from '../config/config-schema';
 import type { HubClient } from '../hub/hub-client';
 import { AutotrainBackend } from './autotrain/autotrain-backend';
 import { HfJobsBackend } from './hf-jobs/hf-jobs-backend';
-import { defaultTrainerCommand } from './local/default-trainer';
 import { LocalBackend } from './local/local-backend';
 import type { TrainingBackend } from './types';
 
@@ -13,7 +12,7 @@ export interface BackendDeps {
   /** RETRAIN_STATE_DIR and the model registry folder, for the local backend. */
   stateDir: string;
   modelsDir: string;
-  /** Overrides the default trainers' command (tests). */
+  /** Replaces the trainers of trainers/ for local pipelines that name no command (tests). */
   defaultTrainerCommand?: string[];
   fetch?: typeof fetch;
 }
@@ -41,7 +40,7 @@ export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => T
           hubEndpoint: deps.hub.endpoint,
           token: deps.hfToken,
           fetch: deps.fetch,
-          defaultCommand: deps.defaultTrainerCommand ?? defaultTrainerCommand(),
+          defaultCommand: deps.defaultTrainerCommand,
         }));
     }
   };

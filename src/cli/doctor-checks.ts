@@ -7,6 +7,8 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { Client } from '@temporalio/client';
 import { DEFAULT_AUTOTRAIN_API_URL } from '../backends/autotrain/autotrain-backend';
 import { projectRoot } from '../backends/local/default-trainer';
+import { trainerOf } from '../backends/local/trainer-choice';
+import { SETUP_COMMAND, transformersTrainer } from '../backends/transformers-trainer';
 import type { PipelineSpec } from '../config/config-schema';
 import { isLocalDataset } from '../config/config-schema';
 import type { Env } from '../config/env';
@@ -141,8 +143,10 @@ export async function checkBackends(env: Env, pipelines: readonly PipelineSpec[]
     } else if (backend.command) {
       const command = backend.command;
       checks.set(`local ${command.join(' ')}`, async () => checkTrainerCommand(p.name, command));
+    } else if (trainerOf(p) === 'baseline') {
+      checks.set('local baseline', async () => checkDefaultTrainers(p.name));
     } else {
-      checks.set('local default', async () => checkDefaultTrainers(p.name));
+      checks.set('local transformers', async () => checkTransformersTrainer(p.name));
     }
     if (p.local_path) checks.set(`dataset ${p.local_path}`, async () => checkFolder(p.name, p.local_path!));
   }
@@ -193,6 +197,19 @@ function checkDefaultTrainers(pipeline: string): CheckResult {
     );
   }
   return checkTrainerCommand(pipeline, [process.execPath, join(root, 'trainers', 'bin', 'train.js')]);
+}
+
+/** The transformers trainer's locked Python environment is installed (the base model is checked per run). */
+function checkTransformersTrainer(pipeline: string): CheckResult {
+  const { python } = transformersTrainer();
+  if (!existsSync(python)) {
+    return fail(
+      'backend local',
+      `pipeline ${pipeline}: the transformers trainer is not installed (no ${python})`,
+      `run \`${SETUP_COMMAND}\`, or set backend.trainer to "baseline" for the TypeScript baseline`,
+    );
+  }
+  return ok('backend local', `pipeline ${pipeline}: transformers trainer (${python})`);
 }
 
 /** The trainer's program is on PATH or is an executable file; the default trainers are built or runnable. */

@@ -108,21 +108,41 @@ export const hfJobsBackendSchema = z.strictObject({
   labels: jobLabels.default({}),
 });
 
-export const localBackendSchema = z.strictObject({
-  type: z.literal('local'),
-  /**
-   * The trainer to run, as argv (no shell). Omitted: the default trainer for the pipeline's task in
-   * trainers/. It gets RETRAIN_DATA_DIR, RETRAIN_OUTPUT_DIR, RETRAIN_BASE_MODEL, RETRAIN_TASK, RETRAIN_PARAMS.
-   */
-  command: z
-    .array(z.string().min(1))
-    .min(1, { message: 'expected the program and its arguments, e.g. ["python3", "train.py"]' })
-    .optional(),
-  /** Passed to the trainer as RETRAIN_PARAMS (JSON). */
-  params: z.record(z.string(), z.unknown()).default({}),
-  /** Remove the run's scratch state when it fails or is cancelled. */
-  cleanup: z.boolean().default(false),
-});
+/** The trainers that ship in trainers/ for the local backend (`backend.trainer`). */
+export const LOCAL_TRAINERS = ['transformers', 'baseline'] as const;
+export type LocalTrainer = (typeof LOCAL_TRAINERS)[number];
+/**
+ * What a pipeline that trains the TypeScript baseline may name as its `input_model`: the baseline itself
+ * (it starts from no base model). Any other name with the baseline is reported as not trained.
+ */
+export const BASELINE_MODEL_NAMES = ['tfidf-softmax-regression', 'hog-softmax-regression'] as const;
+
+export const localBackendSchema = z
+  .strictObject({
+    type: z.literal('local'),
+    /**
+     * Which trainer of trainers/ runs when no `command` is given: `transformers` (the default) fine-tunes the
+     * pipeline's `input_model`; `baseline` trains the TypeScript TF-IDF / HOG + softmax regression from scratch,
+     * with no Python, no GPU and no download.
+     */
+    trainer: z.enum(LOCAL_TRAINERS, { message: `expected one of ${LOCAL_TRAINERS.join(', ')}` }).optional(),
+    /**
+     * The trainer to run, as argv (no shell), instead of the ones in trainers/. It gets RETRAIN_DATA_DIR,
+     * RETRAIN_OUTPUT_DIR, RETRAIN_BASE_MODEL, RETRAIN_TASK, RETRAIN_PARAMS.
+     */
+    command: z
+      .array(z.string().min(1))
+      .min(1, { message: 'expected the program and its arguments, e.g. ["python3", "train.py"]' })
+      .optional(),
+    /** Passed to the trainer as RETRAIN_PARAMS (JSON). */
+    params: z.record(z.string(), z.unknown()).default({}),
+    /** Remove the run's scratch state when it fails or is cancelled. */
+    cleanup: z.boolean().default(false),
+  })
+  .refine((b) => !(b.trainer && b.command), {
+    path: ['trainer'],
+    message: 'give either a trainer of trainers/ or your own command, not both',
+  });
 
 export const backendSchema = z.discriminatedUnion('type', [
   autotrainBackendSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendSchema, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { BASELINE_MODEL_NAMES, backendSchema, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -89,6 +89,15 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       code: 'custom',
       path: ['backend', 'command'],
       message: `hf-jobs has no default command for task "${p.task}" (only ${defaultTasks.join(', ')}): give a command`,
+    });
+  }
+  // The transformers trainer runs unless the baseline is chosen: it cannot fine-tune the baseline's name.
+  const baselineNames: readonly string[] = BASELINE_MODEL_NAMES;
+  if (p.backend.type === 'local' && !p.backend.command && !p.backend.trainer && baselineNames.includes(p.input_model)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['backend', 'trainer'],
+      message: `input_model "${p.input_model}" is the TypeScript baseline, not a model to fine-tune: set backend.trainer to "baseline", or name a transformers model`,
     });
   }
 }

@@ -18,6 +18,10 @@ export interface CardFacts {
   /** Where the model lives when it is not in this folder (a Hub repo). */
   model?: string;
   trainedAt: string;
+  /** False when the model starts from no base model (the local TypeScript baseline): the card claims no `base_model`. */
+  fromBaseModel?: boolean;
+  /** A warning the card shows first (the pipeline names a base model that the baseline did not train). */
+  note?: string;
 }
 
 export class ModelRegistry {
@@ -48,14 +52,17 @@ export class ModelRegistry {
     };
   }
 
-  /** Records a finished run: metrics.json (unless the trainer wrote one), a model card, and a pointer for remote models. */
+  /**
+   * Records a finished run: metrics.json and a model card (unless the trainer wrote them: the transformers
+   * trainer's card knows its parameters and per-class results), and a pointer for remote models.
+   */
   record(facts: CardFacts): string {
     const dir = this.runDir(facts.pipeline, facts.revision);
     mkdirSync(dir, { recursive: true });
     if (!existsSync(join(dir, 'metrics.json')))
       writeFileSync(join(dir, 'metrics.json'), JSON.stringify(facts.metrics, null, 2));
     if (facts.model) writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: facts.model }, null, 2));
-    writeFileSync(join(dir, 'README.md'), modelCard(facts));
+    if (!existsSync(join(dir, 'README.md'))) writeFileSync(join(dir, 'README.md'), modelCard(facts));
     return dir;
   }
 
@@ -72,18 +79,18 @@ function modelCard(f: CardFacts): string {
   const metricRows = Object.entries(f.metrics)
     .map(([k, v]) => `| ${k} | ${Number.isInteger(v) ? v : v.toFixed(4)} |`)
     .join('\n');
+  const note = f.note ? `\n> **Note:** ${f.note}.\n` : '';
   return `---
 library_name: hub-retrain
 pipeline_tag: ${f.task}
-base_model: ${f.baseModel}
-tags:
+${f.fromBaseModel === false ? '' : `base_model: ${f.baseModel}\n`}tags:
   - hub-retrain
 ---
 
 # ${f.pipeline} @ ${f.revision.slice(0, 7)}
 
 Trained by hub-retrain for the **${f.pipeline}** pipeline.
-
+${note}
 | | |
 | --- | --- |
 | Dataset | \`${f.dataset}\` |

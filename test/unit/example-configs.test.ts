@@ -32,7 +32,9 @@ test('the five problems this exists for each have an example', () => {
 test('the shipped config.json is the local example pipeline on the bundled dataset', () => {
   const [pipeline] = loadConfigFile(join(ROOT, 'config.json'));
   expect(pipeline).toMatchObject({
-    backend: { type: 'local' },
+    // Offline and Python-free: the TypeScript baseline, chosen explicitly.
+    backend: { type: 'local', trainer: 'baseline' },
+    input_model: 'tfidf-softmax-regression',
     task: 'text-classification',
     promotion: { metric: 'accuracy' },
   });

@@ -3,6 +3,8 @@
  * Jobs to run, how it finds a run's job again, and what it reports.
  */
 import { HfJobsBackend } from '../../src/backends/hf-jobs/hf-jobs-backend';
+import { DEFAULT_JOB_SCRIPT } from '../../src/backends/hf-jobs/job-request';
+import { trainerBundle } from '../../src/backends/transformers-trainer';
 import type { RunContext } from '../../src/backends/types';
 import { HubClient } from '../../src/hub/hub-client';
 import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
@@ -33,36 +35,31 @@ async function startRun(run: RunContext) {
   return backend.start(run, project, data);
 }
 
-const EXAMPLES = 'https://raw.githubusercontent.com/huggingface/transformers/main/examples/pytorch';
-const DOWNLOAD_AT_REVISION =
-  'uvx --from huggingface_hub hf download "$1" --repo-type dataset --revision "$2" --local-dir /tmp/dataset';
-const COMMON =
-  '--do_train --do_eval --eval_strategy epoch --num_train_epochs 5 --learning_rate 2e-5 --output_dir /tmp/out ' +
-  '--report_to none --push_to_hub --hub_model_id "$4"';
+/** The default command: this project's transformers trainer, packed, then the run's values (job-request.ts). */
+const trainerCommand = (...values: string[]) => [
+  'bash',
+  '-c',
+  DEFAULT_JOB_SCRIPT,
+  'hub-retrain',
+  trainerBundle(),
+  ...values,
+];
 
 test('the default image-classification job fine-tunes input_model on the exact revision with the token as a secret only', async () => {
   const run = runOf();
   const job = await startRun(run);
 
   const [created] = fakes.jobs.jobsLabelled({ 'retrain-pipeline': run.pipeline.name });
-  const script = [
-    'set -eu',
-    DOWNLOAD_AT_REVISION,
-    `exec uv run ${EXAMPLES}/image-classification/run_image_classification.py --model_name_or_path "$3" ` +
-      `--dataset_name /tmp/dataset --ignore_mismatched_sizes --remove_unused_columns False ${COMMON}`,
-  ].join('\n');
   expect(created?.request).toEqual({
     dockerImage: 'ghcr.io/astral-sh/uv:python3.12-bookworm',
-    command: [
-      'bash',
-      '-c',
-      script,
-      'hub-retrain',
+    command: trainerCommand(
       fakes.dataset,
       run.revision,
       'microsoft/resnet-50',
       `${TEST_USER}/${run.pipeline.name}`,
-    ],
+      'image-classification',
+      run.pipeline.name,
+    ),
     arguments: [],
     environment: {},
     secrets: { HF_TOKEN: TEST_TOKEN },
@@ -92,7 +89,7 @@ test('the default image-classification job fine-tunes input_model on the exact r
   expect(JSON.stringify(shown)).not.toContain(TEST_TOKEN);
 });
 
-test('the default text-classification job uses the text example script, and the options reach the request', async () => {
+test('the default text-classification job runs the same trainer for text, and the options reach the request', async () => {
   const run = runOf(
     { task: 'text-classification', input_model: 'distilbert/distilbert-base-uncased' },
     {
@@ -109,21 +106,14 @@ test('the default text-classification job uses the text example script, and the 
   expect(created?.namespace).toBe('acme-org');
   expect(created?.request).toEqual({
     dockerImage: 'ghcr.io/astral-sh/uv:python3.12-bookworm',
-    command: [
-      'bash',
-      '-c',
-      [
-        'set -eu',
-        DOWNLOAD_AT_REVISION,
-        `exec uv run ${EXAMPLES}/text-classification/run_classification.py --model_name_or_path "$3" ` +
-          `--dataset_name /tmp/dataset --ignore_mismatched_sizes --text_column_names text --label_column_name label ${COMMON}`,
-      ].join('\n'),
-      'hub-retrain',
+    command: trainerCommand(
       fakes.dataset,
       run.revision,
       'distilbert/distilbert-base-uncased',
       `${TEST_USER}/${run.pipeline.name}`,
-    ],
+      'text-classification',
+      run.pipeline.name,
+    ),
     arguments: [],
     environment: { WANDB_MODE: 'offline' },
     secrets: { HF_TOKEN: TEST_TOKEN },

@@ -1,6 +1,6 @@
 /**
  * What hub-retrain asks Hugging Face Jobs to run for one RunContext: the image, the command (the pipeline's,
- * or the default that fine-tunes `input_model` with a transformers example script), the flavor, the timeout,
+ * or the default that fine-tunes `input_model` with this project's transformers trainer), the flavor, the timeout,
  * the labels that find the job again, and the token as the HF_TOKEN secret and nowhere else.
  */
 import {
@@ -12,6 +12,7 @@ import {
   type HfJobsBackendOptions,
 } from '../../config/backends';
 import { ConfigError } from '../../config/load-config';
+import { trainerBundle } from '../transformers-trainer';
 import type { DataRef, RunContext } from '../types';
 
 /** The body of `POST /api/jobs/{namespace}` (spec/hf-jobs.md). */
@@ -26,49 +27,30 @@ export interface JobRequest {
   labels: Record<string, string>;
 }
 
-type DefaultTask = (typeof HF_JOBS_DEFAULT_TASKS)[number];
 type Placeholder = (typeof HF_JOBS_PLACEHOLDERS)[number];
 
-const EXAMPLES = 'https://raw.githubusercontent.com/huggingface/transformers/main/examples/pytorch';
-/** Where the default command puts the dataset snapshot it downloads at the exact revision. */
-const DATA_DIR = '/tmp/dataset';
-
-/** The transformers example script per task, with the arguments that task needs beyond the common ones. */
-const EXAMPLE_SCRIPTS: Record<DefaultTask, { script: string; args: string[] }> = {
-  'image-classification': {
-    script: `${EXAMPLES}/image-classification/run_image_classification.py`,
-    // The pretrained head (ResNet-50: 1,000 ImageNet classes) rarely fits the dataset's labels, and the
-    // image column must survive until the script's transforms read it.
-    args: ['--ignore_mismatched_sizes', '--remove_unused_columns', 'False'],
-  },
-  'text-classification': {
-    script: `${EXAMPLES}/text-classification/run_classification.py`,
-    args: ['--ignore_mismatched_sizes', '--text_column_names', 'text', '--label_column_name', 'label'],
-  },
-};
-
-const COMMON_TRAINING_ARGS = [
-  ['--do_train', '--do_eval', '--eval_strategy', 'epoch'],
-  ['--num_train_epochs', '5', '--learning_rate', '2e-5', '--output_dir', '/tmp/out', '--report_to', 'none'],
-].flat();
-
 /**
- * The default command for a task. The example scripts take no dataset revision, so the job first downloads
- * the dataset at the exact commit (`hf download --revision`) and trains on that folder. The values arrive as
- * positional parameters of `bash -c` ($1..$4), never spliced into the script text, so no dataset or model
- * name can inject shell. The trainer pushes the model (and its `*_results.json`) with the HF_TOKEN secret.
+ * The job's shell script. The trainer arrives as `$1` (trainers/transformers packed by `trainerBundle`: the
+ * uv project, its lock and the trainer's sources, from this very project version), is unpacked, and runs
+ * with `uv run --frozen`: the locked dependencies, nothing fetched from a moving branch. `job.py` downloads
+ * the dataset at the exact revision, fine-tunes the base model and pushes the model with the HF_TOKEN secret.
+ * The run's values arrive as positional parameters ($2..$7), never spliced into the script text, so no
+ * dataset or model name can inject shell.
  */
+export const DEFAULT_JOB_SCRIPT = [
+  'set -euo pipefail',
+  'work="${RETRAIN_WORK_DIR:-/tmp/hub-retrain}"',
+  'mkdir -p "$work/trainer"',
+  'printf %s "$1" | base64 -d | tar -xzf - -C "$work/trainer"',
+  'cd "$work/trainer"',
+  'exec uv run --frozen --no-dev python job.py "$2" "$3" "$4" "$5" "$6" "$7"',
+].join('\n');
+
+/** The default command for a task: the transformers trainer of trainers/transformers, as for the local backend. */
 export function defaultCommand(task: string): string[] | undefined {
-  if (!(task in EXAMPLE_SCRIPTS)) return undefined;
-  const { script, args } = EXAMPLE_SCRIPTS[task as DefaultTask];
-  const train = ['uv', 'run', script, '--model_name_or_path', '"$3"', '--dataset_name', DATA_DIR, ...args];
-  train.push(...COMMON_TRAINING_ARGS, '--push_to_hub', '--hub_model_id', '"$4"');
-  const shell = [
-    'set -eu',
-    `uvx --from huggingface_hub hf download "$1" --repo-type dataset --revision "$2" --local-dir ${DATA_DIR}`,
-    `exec ${train.join(' ')}`,
-  ].join('\n');
-  return ['bash', '-c', shell, 'hub-retrain', '{dataset}', '{revision}', '{base_model}', '{output_repo}'];
+  if (!(HF_JOBS_DEFAULT_TASKS as readonly string[]).includes(task)) return undefined;
+  const values = ['{dataset}', '{revision}', '{base_model}', '{output_repo}', '{task}', '{pipeline}'];
+  return ['bash', '-c', DEFAULT_JOB_SCRIPT, 'hub-retrain', trainerBundle(), ...values];
 }
 
 /** The namespace jobs run (and are billed) under. */

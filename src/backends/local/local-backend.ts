@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync, writeFile
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isLocalDataset } from '../../config/config-schema';
-import type { LocalBackendOptions } from '../../config/backends';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import { snapshotLocalFolder } from '../../datasets/local-folder';
 import {
@@ -21,8 +20,17 @@ import {
   type TrainingBackend,
   type TrainingStatus,
 } from '../types';
+import { preflightTransformers } from './preflight';
 import { readJson, runFiles, writeJsonAtomic, type ExitInfo, type LaunchSpec, type SupervisorInfo } from './run-files';
 import { LAUNCH_STALE_MS, readRunStatus } from './run-status';
+import {
+  baselineNote,
+  builtInTrainers,
+  chooseTrainer,
+  localOptions,
+  type BuiltInTrainers,
+  type TrainerChoice,
+} from './trainer-choice';
 
 export interface LocalBackendDeps {
   /** RETRAIN_STATE_DIR: runs, dataset snapshots and the Hub cache live under it. */
@@ -32,8 +40,10 @@ export interface LocalBackendDeps {
   hubEndpoint: string;
   token?: string;
   fetch?: typeof fetch;
-  /** The command used when a pipeline names none (the default trainers). */
-  defaultCommand: string[];
+  /** The trainers of trainers/ (the transformers trainer with its pre-flight check, the TypeScript baseline). */
+  trainers?: BuiltInTrainers;
+  /** Replaces both trainers of trainers/ for pipelines that name no command, with no pre-flight check (tests). */
+  defaultCommand?: string[];
 }
 
 /** Environment variables a trainer must never see, whatever the worker has. */
@@ -48,7 +58,11 @@ export function localRunName(run: RunContext): string {
 export class LocalBackend implements TrainingBackend {
   readonly type = 'local';
 
-  constructor(private readonly deps: LocalBackendDeps) {}
+  private readonly trainers: BuiltInTrainers;
+
+  constructor(private readonly deps: LocalBackendDeps) {
+    this.trainers = deps.trainers ?? builtInTrainers();
+  }
 
   runDir(projectName: string): string {
     return resolve(this.deps.stateDir, 'local-runs', projectName);
@@ -59,8 +73,19 @@ export class LocalBackend implements TrainingBackend {
   }
 
   async createProject(run: RunContext): Promise<ProjectRef> {
-    const command = this.command(run);
-    if (command[0]!.includes('/') && !existsSync(command[0]!)) {
+    const trainer = this.trainer(run);
+    const command = trainer.command;
+    if (trainer.kind === 'transformers') {
+      // Before anything else: a base model that cannot be loaded fails the run here, in seconds.
+      await preflightTransformers({
+        command: this.trainers.transformersPreflight,
+        baseModel: run.pipeline.input_model,
+        hubEndpoint: this.deps.hubEndpoint,
+        token: this.deps.token,
+        cwd: process.cwd(),
+        env: trainerEnv(),
+      });
+    } else if (command[0]!.includes('/') && !existsSync(command[0]!)) {
       throw new PermanentBackendError(`the trainer command ${command[0]} does not exist`);
     }
     mkdirSync(resolve(this.deps.stateDir, 'local-runs'), { recursive: true });
@@ -100,16 +125,19 @@ export class LocalBackend implements TrainingBackend {
     rmSync(outputDir, { recursive: true, force: true }); // a fresh attempt starts from an empty model folder
     mkdirSync(outputDir, { recursive: true });
     const launch: LaunchSpec = {
-      command: this.command(run),
+      command: this.trainer(run).command,
       cwd: process.cwd(), // so a command's relative paths are the project's, as the user wrote them
       env: {
         RETRAIN_DATA_DIR: dataDir,
         RETRAIN_OUTPUT_DIR: outputDir,
         RETRAIN_BASE_MODEL: run.pipeline.input_model,
         RETRAIN_TASK: run.pipeline.task,
-        RETRAIN_PARAMS: JSON.stringify(this.options(run).params),
+        RETRAIN_PARAMS: JSON.stringify(localOptions(run.pipeline).params),
         RETRAIN_PIPELINE: run.pipeline.name,
         RETRAIN_REVISION: run.revision,
+        RETRAIN_DATASET: run.pipeline.input_dataset,
+        // Where a Hub base model is downloaded from (the token comes from the worker's own environment).
+        HF_ENDPOINT: this.deps.hubEndpoint,
       },
       createdAt: new Date().toISOString(),
     };
@@ -124,8 +152,12 @@ export class LocalBackend implements TrainingBackend {
     return existsSync(this.runDir(project.projectName)) ? this.jobRef(run, project) : undefined;
   }
 
-  async status(_run: RunContext, job: JobRef): Promise<TrainingStatus> {
-    return readRunStatus(this.runDir(job.jobId), job);
+  async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
+    const status = readRunStatus(this.runDir(job.jobId), job);
+    // A baseline run of a pipeline that names a base model says so in every message, the last one included.
+    const note = baselineNote(run.pipeline);
+    if (note) status.message = status.message ? `${status.message} (${note})` : note;
+    return status;
   }
 
   async cancel(_run: RunContext, job: JobRef): Promise<void> {
@@ -158,7 +190,7 @@ export class LocalBackend implements TrainingBackend {
   }
 
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
-    if (this.options(run).cleanup) rmSync(this.runDir(project.projectName), { recursive: true, force: true });
+    if (localOptions(run.pipeline).cleanup) rmSync(this.runDir(project.projectName), { recursive: true, force: true });
   }
 
   private jobRef(run: RunContext, project: ProjectRef): JobRef {
@@ -192,9 +224,7 @@ export class LocalBackend implements TrainingBackend {
     const args = script.endsWith('.ts') ? ['-r', require.resolve('tsx/cjs'), script, dir] : [script, dir];
     const out = openSync(join(dir, 'supervisor.log'), 'a');
     try {
-      const env = { ...process.env };
-      for (const name of WITHHELD_ENV) delete env[name];
-      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env });
+      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: trainerEnv() });
       child.unref();
     } finally {
       closeSync(out);
@@ -211,12 +241,17 @@ export class LocalBackend implements TrainingBackend {
     }
   }
 
-  private command(run: RunContext): string[] {
-    return this.options(run).command ?? this.deps.defaultCommand;
+  private trainer(run: RunContext): TrainerChoice {
+    const choice = chooseTrainer(run.pipeline, this.trainers);
+    if (choice.kind !== 'command' && this.deps.defaultCommand)
+      return { kind: 'command', command: this.deps.defaultCommand };
+    return choice;
   }
+}
 
-  private options(run: RunContext): LocalBackendOptions {
-    if (run.pipeline.backend.type !== 'local') throw new Error(`pipeline ${run.pipeline.name} is not a local pipeline`);
-    return run.pipeline.backend;
-  }
+/** The worker's environment, less what a trainer must never see. */
+function trainerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of WITHHELD_ENV) delete env[name];
+  return env;
 }

@@ -1,0 +1,280 @@
+"""
+Fine-tunes the base model with the transformers Trainer: a classification head sized to the dataset's labels
+(a mismatched head is replaced), evaluation each epoch on the validation split (or a seeded stratified
+hold-out), the best checkpoint kept, then `save_pretrained`, metrics.json, eval_results.json and a model card.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from typing import Any
+
+from .base_model import locate_base_model
+from .contract import InputError, Reporter, TrainerEnv
+from .data import Example, load_dataset_for
+from .evaluation import accuracy, choose_eval_split, class_labels, evaluate, macro_f1
+from .model_card import model_card
+
+METRICS_FILE = "metrics.json"
+# What the Jobs backend reads from the pushed repo (src/backends/hf-jobs/model-metrics.ts), named as the
+# transformers example scripts name it.
+EVAL_RESULTS_FILE = "eval_results.json"
+
+
+def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
+    started = time.perf_counter()
+    params = env.params
+    report(progress=0, message=f"loading {env.data_dir}")
+    dataset = load_dataset_for(env.task, env.data_dir, params)
+    split = choose_eval_split(dataset, params["eval_fraction"], params["seed"])
+    labels = class_labels([row.label for row in split.train])
+    report(
+        progress=0.02,
+        message=f"{len(split.train)} training rows, {len(split.eval)} evaluation rows ({split.source}), "
+        f"{len(labels)} classes",
+    )
+    source = locate_base_model(env.base_model, os.environ.get("HF_TOKEN"), os.environ.get("HF_ENDPOINT"))
+    report(progress=0.03, message=f"loading {env.base_model}")
+
+    import datasets
+    import torch
+    import transformers
+    from transformers import Trainer, TrainingArguments, set_seed
+
+    from .callbacks import KeepBestCallback, ProgressCallback
+
+    transformers.utils.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+
+    device = _device(params["device"], torch)
+    set_seed(params["seed"])
+    loaded = _load(env.task, source, labels, params)
+    model, processor = loaded["model"], loaded["processor"]
+    train_rows, eval_rows = loaded["encode"](split.train), loaded["encode"](split.eval)
+    loaded_at = time.perf_counter()
+
+    steps_per_epoch = math.ceil(len(split.train) / params["batch_size"])
+    checkpoints = tempfile.mkdtemp(prefix="hub-retrain-best-")
+    best = KeepBestCallback(checkpoints)
+    try:
+        args = TrainingArguments(
+            output_dir=checkpoints,
+            num_train_epochs=params["epochs"],
+            learning_rate=params["learning_rate"],
+            per_device_train_batch_size=params["batch_size"],
+            per_device_eval_batch_size=params["batch_size"],
+            weight_decay=params["weight_decay"],
+            # A float below 1 is a share of the training steps (TrainingArguments.warmup_steps).
+            warmup_steps=params["warmup_ratio"],
+            eval_strategy="epoch",
+            save_strategy="no",  # KeepBestCallback keeps the best epoch
+            logging_strategy="steps",
+            logging_steps=max(1, steps_per_epoch // 4),
+            report_to="none",
+            disable_tqdm=True,
+            seed=params["seed"],
+            data_seed=params["seed"],
+            use_cpu=device == "cpu",
+            bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
+            fp16=device == "cuda" and not torch.cuda.is_bf16_supported(),
+            remove_unused_columns=False,
+            dataloader_num_workers=0,
+            dataloader_pin_memory=device == "cuda",
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=train_rows,
+            eval_dataset=eval_rows,
+            processing_class=processor,
+            data_collator=loaded["collator"],
+            compute_metrics=_compute_metrics,
+            callbacks=[ProgressCallback(report, params["epochs"]), best],
+        )
+        trained = trainer.train()
+        report(progress=0.92, message=f"evaluating the best epoch ({best.best_epoch} of {params['epochs']})")
+        trainer.model = trainer.model_wrapped = loaded["reload"](checkpoints).to(args.device)
+        prediction = trainer.predict(eval_rows)
+    finally:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    predicted = [labels[int(i)] for i in prediction.predictions.argmax(-1)]
+    evaluation = evaluate([row.label for row in split.train], [row.label for row in split.eval], predicted)
+
+    os.makedirs(env.output_dir, exist_ok=True)
+    trainer.model.save_pretrained(env.output_dir, safe_serialization=True)
+    processor.save_pretrained(env.output_dir)
+    hyperparameters = {k: params[k] for k in _HYPERPARAMETERS if params.get(k) is not None}
+    metrics: dict[str, Any] = {
+        "task": env.task,
+        **evaluation,
+        "eval_loss": _round(prediction.metrics.get("test_loss")),
+        "train_loss": _round(trained.training_loss),
+        "train_rows": len(split.train),
+        "num_classes": len(labels),
+        "num_parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "train_seconds": _round(time.perf_counter() - loaded_at),
+        "startup_seconds": _round(loaded_at - started),
+        "seconds_per_epoch": _round(trained.metrics["train_runtime"] / params["epochs"]),
+        "epochs": params["epochs"],
+        "best_epoch": best.best_epoch,
+        "eval_split": split.source,
+        "labels": labels,
+        "base_model": env.base_model,
+        "trainer": "transformers",
+        "device": str(args.device),
+        "device_name": torch.cuda.get_device_name(args.device) if args.device.type == "cuda" else args.device.type,
+        "precision": "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32",
+        "hyperparameters": hyperparameters,
+        "dataset": dataset.detail(),
+        "versions": {"transformers": transformers.__version__, "torch": torch.__version__},
+    }
+    _write_json(os.path.join(env.output_dir, EVAL_RESULTS_FILE), _eval_results(metrics, len(split.eval)))
+    with open(os.path.join(env.output_dir, "README.md"), "w", encoding="utf-8") as handle:
+        handle.write(model_card(env, metrics))
+    _write_json(os.path.join(env.output_dir, METRICS_FILE), metrics)  # last: its presence means "complete"
+    report(progress=1, message="done", metrics=summary(metrics))
+    return metrics
+
+
+_HYPERPARAMETERS = (
+    "epochs",
+    "learning_rate",
+    "batch_size",
+    "max_length",
+    "image_size",
+    "weight_decay",
+    "warmup_ratio",
+    "seed",
+    "eval_fraction",
+)
+
+
+def summary(metrics: dict[str, Any]) -> dict[str, float]:
+    """The numbers of the last progress line (a backend's status holds numbers only)."""
+    keys = ("accuracy", "macro_f1", "baseline_accuracy", "eval_rows", "train_rows")
+    return {k: metrics[k] for k in keys}
+
+
+def _eval_results(metrics: dict[str, Any], eval_rows: int) -> dict[str, float]:
+    out = {f"eval_{k}": metrics[k] for k in ("accuracy", "macro_f1", "baseline_accuracy", "baseline_macro_f1")}
+    out.update(eval_loss=metrics["eval_loss"], eval_samples=eval_rows, train_samples=metrics["train_rows"])
+    out["epoch"] = float(metrics["epochs"])
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _device(wanted: str, torch: Any) -> str:
+    if wanted == "cpu":
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if wanted == "cuda":
+        raise InputError('RETRAIN_PARAMS.device: "cuda" was asked for, but no CUDA device is available')
+    return "auto"  # the Trainer's own choice: Apple's MPS when present, else the CPU
+
+
+def _load(task: str, source: str, labels: list[str], params: dict[str, Any]) -> dict[str, Any]:
+    from datasets import Dataset, Image
+    from transformers import (
+        AutoImageProcessor,
+        AutoModelForImageClassification,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        default_data_collator,
+    )
+
+    head = {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {label: i for i, label in enumerate(labels)},
+        # The base model's own head (ImageNet's 1,000 classes, a sentiment model's 2) is replaced.
+        "ignore_mismatched_sizes": True,
+    }
+    index = head["label2id"]
+    try:
+        if task == "text-classification":
+            tokenizer = AutoTokenizer.from_pretrained(source)
+            model = AutoModelForSequenceClassification.from_pretrained(source, **head)
+            if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+                tokenizer.pad_token = tokenizer.eos_token  # decoder-only models ship none
+            if model.config.pad_token_id is None:
+                model.config.pad_token_id = tokenizer.pad_token_id
+        else:
+            processor = AutoImageProcessor.from_pretrained(source)
+            model = AutoModelForImageClassification.from_pretrained(source, **head)
+    except (OSError, ValueError) as err:
+        raise InputError(f"RETRAIN_BASE_MODEL: {source} cannot be loaded for {task}: {_first_line(err)}") from None
+
+    if task == "text-classification":
+        max_length = min(params["max_length"], tokenizer.model_max_length or params["max_length"])
+
+        def encode_text(rows: list[Example]) -> Any:
+            table = Dataset.from_dict({"text": [r.input for r in rows], "labels": [index[r.label] for r in rows]})
+            return table.map(
+                lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
+                batched=True,
+                remove_columns=["text"],
+            )
+
+        return {
+            "model": model,
+            "processor": tokenizer,
+            "encode": encode_text,
+            "collator": DataCollatorWithPadding(tokenizer),
+            "reload": AutoModelForSequenceClassification.from_pretrained,
+        }
+
+    size = params.get("image_size")
+    resize = {"size": {"height": size, "width": size}} if size else {}
+
+    def transform(batch: dict[str, list[Any]]) -> dict[str, Any]:
+        images = [image.convert("RGB") for image in batch["image"]]
+        out = processor(images, return_tensors="pt", **resize)
+        return {"pixel_values": out["pixel_values"], "labels": batch["labels"]}
+
+    def encode_images(rows: list[Example]) -> Any:
+        cells = [
+            {"path": r.input["path"], "bytes": None}
+            if "path" in r.input
+            else {"path": r.input["name"], "bytes": r.input["bytes"]}
+            for r in rows
+        ]
+        table = Dataset.from_dict({"image": cells, "labels": [index[r.label] for r in rows]})
+        return table.cast_column("image", Image()).with_transform(transform)
+
+    return {
+        "model": model,
+        "processor": processor,
+        "encode": encode_images,
+        "collator": default_data_collator,
+        "reload": AutoModelForImageClassification.from_pretrained,
+    }
+
+
+def _compute_metrics(prediction: Any) -> dict[str, float]:
+    """The per-epoch evaluation the best epoch is chosen by (label ids; the final report uses names)."""
+    predicted = prediction.predictions.argmax(-1).tolist()
+    truth = prediction.label_ids.tolist()
+    return {"accuracy": accuracy(truth, predicted), "macro_f1": macro_f1(truth, predicted)}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().split("\n", 1)[0]
+
+
+def _write_json(path: str, value: Any) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, indent=2)
+    os.replace(tmp, path)
+
+

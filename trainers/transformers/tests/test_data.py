@@ -1,0 +1,120 @@
+"""Dataset layouts and column detection: the baseline's rules (trainers/README.md) and its error messages."""
+
+import io
+import json
+import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import HUB_PARQUET
+
+from hub_retrain_trainer.contract import InputError
+from hub_retrain_trainer.data import load_image_dataset, load_text_dataset, split_of_path
+
+
+def write(folder, name, text):
+    path = os.path.join(folder, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+@pytest.mark.parametrize(
+    "path, split",
+    [
+        ("train.csv", "train"),
+        ("data/train-00000-of-00001.parquet", "train"),
+        ("train/part.jsonl", "train"),
+        ("dev.tsv", "validation"),
+        ("data/valid_2.csv", "validation"),
+        ("eval.json", "test"),
+        ("contest.csv", None),
+        ("training/contest.csv", "train"),
+    ],
+)
+def test_splits_follow_the_hubs_naming_rules(path, split):
+    assert split_of_path(path) == split
+
+
+def test_hub_parquet_with_class_label_names(tmp_path):
+    dataset = load_text_dataset(os.path.join(HUB_PARQUET, "text"), {})
+    assert set(dataset.splits) == {"train", "test"}
+    assert {e.label for e in dataset.splits["train"]} == {"negative", "positive"}
+    assert dataset.columns == {"text": "text", "label": "label"}
+    assert dataset.files["train"] == ["data/train-00000-of-00001.parquet"]
+
+
+def test_semicolon_csv_with_a_bom_and_names_next_to_codes(tmp_path):
+    write(tmp_path, "train.csv", "\ufeffcomment;label;label_text\ngreat;1;good\nawful;0;bad\n\n")
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert [(e.input, e.label) for e in dataset.splits["train"]] == [("great", "good"), ("awful", "bad")]
+    assert dataset.columns == {"text": "comment", "label": "label_text"}
+
+
+def test_sentence_pairs_json_lines_json_arrays_and_unlabelled_rows(tmp_path):
+    rows = [{"premise": "a", "hypothesis": "b", "label": 1}, {"premise": "c", "hypothesis": "d", "label": -1}]
+    write(tmp_path, "train.jsonl", "\n".join(json.dumps(r) for r in rows))
+    write(tmp_path, "validation.json", json.dumps({"rows": [{"premise": "e", "hypothesis": "f", "label": 0}]}))
+    write(tmp_path, "notes/readme.csv", "x\n1\n")  # names no split while others do: ignored
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert [(e.input, e.label) for e in dataset.splits["train"]] == [("a\nb", "1")]
+    assert dataset.skipped_rows == {"train": 1, "validation": 0}
+    assert dataset.ignored_files == ["notes/readme.csv"]
+    assert dataset.columns["text"] == "premise+hypothesis"
+
+
+def test_unusable_datasets_get_the_baselines_messages(tmp_path):
+    write(tmp_path, "train.csv", "text,score\nfine,3\n")
+    with pytest.raises(InputError) as err:
+        load_text_dataset(str(tmp_path), {})
+    assert str(err.value) == (
+        'train.csv: no label column found; columns are "text", "score". Expected one of label, labels, target, '
+        "class, category, sentiment, intent, topic, y, or name it with RETRAIN_PARAMS.label_column"
+    )
+    with pytest.raises(InputError, match=r'train.csv: column "stars" \(RETRAIN_PARAMS.label_column\) not found'):
+        load_text_dataset(str(tmp_path), {"label_column": "stars"})
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.md").write_text("# nothing")
+    with pytest.raises(InputError, match=r"no data files in .*; found README.md"):
+        load_text_dataset(str(empty), {})
+    write(tmp_path / "multi", "train.jsonl", json.dumps({"text": "a", "labels": ["x", "y"]}))
+    with pytest.raises(InputError, match=r"train.jsonl: row 1: the label is a list"):
+        load_text_dataset(str(tmp_path / "multi"), {})
+
+
+def test_image_folders_and_hub_image_parquet(tmp_path):
+    from PIL import Image
+
+    for split in ("train", "validation"):
+        for label in ("cat", "dog"):
+            os.makedirs(tmp_path / split / label)
+            Image.new("RGB", (8, 8)).save(tmp_path / split / label / "test_1.png")  # the file name is no split
+    dataset = load_image_dataset(str(tmp_path), {})
+    assert {s: [e.label for e in rows] for s, rows in dataset.splits.items()} == {
+        "train": ["cat", "dog"],
+        "validation": ["cat", "dog"],
+    }
+    hub = load_image_dataset(os.path.join(HUB_PARQUET, "images"), {})
+    example = hub.splits["train"][0]
+    assert "bytes" in example.input and hub.columns["image"] == "image"
+
+
+def test_image_tables_with_file_names(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"file_name": ["a.png", "missing.png"], "label": ["x", "y"]}), buffer)
+    (tmp_path / "metadata.parquet").write_bytes(buffer.getvalue())
+    with pytest.raises(InputError, match=r'metadata.parquet: row 2: image file "missing.png" not found'):
+        load_image_dataset(str(tmp_path), {})
+
+
+def test_an_image_outside_any_folder_has_no_label(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "b.png")
+    with pytest.raises(InputError, match=r"b.png: an image outside any folder has no label"):
+        load_image_dataset(str(tmp_path), {})
