@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backendSchema, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -81,7 +81,7 @@ function withDefaults(p: z.output<typeof pipelineInputSchema>): PipelineSpec {
   return { ...p, name, autotrain_project_prefix: prefix };
 }
 
-/** A backend that runs a command must have one for the pipeline's task. */
+/** A backend that runs a command must have one for the pipeline's task; AutoTrain must know the task. */
 function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.RefinementCtx): void {
   const defaultTasks: readonly string[] = HF_JOBS_DEFAULT_TASKS;
   if (p.backend.type === 'hf-jobs' && !p.backend.command && !defaultTasks.includes(p.task)) {
@@ -90,6 +90,9 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       path: ['backend', 'command'],
       message: `hf-jobs has no default command for task "${p.task}" (only ${defaultTasks.join(', ')}): give a command`,
     });
+  }
+  if (p.backend.type === 'autotrain') {
+    checkAutotrainTask(p.task, p.backend, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   }
 }
 
