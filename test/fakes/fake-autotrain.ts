@@ -248,7 +248,7 @@ export class FakeAutotrain {
 
     // `api_version` has no auth dependency.
     app.get('/api/version', (_req, res) => {
-      res.json({ version: '0.8.37' });
+      res.json({ version: '0.8.36' });
     });
 
     app.use('/api', (req, res, next) => {

@@ -94,6 +94,8 @@ export class FakeHub {
   private readonly extensions: express.Router[] = [];
   /** Webhooks by owner (the token's user name). */
   private readonly webhooks = new Map<string, FakeWebhook[]>();
+  /** Every pause request, by Space id (whatever its answer). */
+  readonly pauseCalls: string[] = [];
   /** Spaces whose pause the Hub answers 200 without pausing them (a stop that does not take). */
   readonly pausesIgnored = new Set<string>();
   /** When set, each token (or anonymous caller) gets `limit` requests per window, then 429. */
@@ -423,6 +425,7 @@ export class FakeHub {
     // huggingface_hub `hf_api.py` `pause_space`: 404 when the Space is not found, 403 unless the caller owns it;
     // the answer is the Space's runtime.
     app.post('/api/spaces/:owner/:name/pause', (req, res) => {
+      this.pauseCalls.push(`${String(req.params.owner)}/${String(req.params.name)}`);
       const user = this.userOf(req);
       if (!user) return hubError(res, 401, 'Invalid credentials in Authorization header');
       const space = this.visibleSpace(req);

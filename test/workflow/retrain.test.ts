@@ -13,8 +13,7 @@ const start = (overrides: Record<string, unknown> = {}) => stack.startRetrain(ov
 
 /** The Space was paused with the Hub's pause API (what AutoTrain's stop_training does inside) and is paused. */
 const pausedThroughTheHub = (spaceId: string) =>
-  stack.fakes.hub.requests.some((r) => r.method === 'POST' && r.path === `/api/spaces/${spaceId}/pause`) &&
-  stack.fakes.hub.spaceStage(spaceId) === 'PAUSED';
+  stack.fakes.hub.pauseCalls.includes(spaceId) && stack.fakes.hub.spaceStage(spaceId) === 'PAUSED';
 
 const datasetTitles = () => stack.fakes.hub.discussionsOf('dataset', stack.fakes.dataset).map((d) => d.title);
 
