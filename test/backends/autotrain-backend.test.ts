@@ -154,6 +154,17 @@ describe('AutoTrain trains exactly the run’s revision', () => {
   });
 });
 
+test('a create whose answer was lost after the Space existed: the retried start adopts that Space', async () => {
+  const run = runOn();
+  const { project, data } = await prepare(run);
+  autotrain.loseCreateAnswers = 1;
+
+  await expect(backend.start(run, project, data)).rejects.toMatchObject({ name: 'NetworkError' });
+  const again = await backend.start(run, project, data); // what Temporal's retry does
+  expect(again).toMatchObject({ jobId: projectOf(run).jobId, reused: true });
+  expect(autotrain.projectsStartingWith(run.pipeline.autotrain_project_prefix)).toHaveLength(1);
+});
+
 describe('stopping a training through the Hub', () => {
   test('cancel pauses the Space through the Hub and sees it paused; AutoTrain’s stop_training is not relied on', async () => {
     const run = runOn(undefined, { name: unique('stop') });

@@ -86,7 +86,6 @@ export interface FakeProject {
   jobId: string;
   body: Record<string, unknown>;
   script: TrainingScript;
-  stopped: boolean;
   createdAt: number;
   read?: DatasetRead;
 }
@@ -153,7 +152,7 @@ export class FakeAutotrain {
 
   /** Whether the Space is still where this script left it (the Hub may have paused or deleted it meanwhile). */
   private stillAt(project: FakeProject, stage: string): boolean {
-    return !project.stopped && this.hub.spaceStage(project.jobId) === stage;
+    return this.hub.spaceStage(project.jobId) === stage;
   }
 
   private run(project: FakeProject): void {
@@ -270,7 +269,7 @@ export class FakeAutotrain {
       if (this.hub.hasSpace(jobId)) return void res.status(500).type('text/plain').send('Internal Server Error');
       const script =
         [...this.scripts.entries()].find(([prefix]) => projectName.startsWith(prefix))?.[1] ?? this.defaultScript;
-      const project: FakeProject = { projectName, jobId, body, script, stopped: false, createdAt: Date.now() };
+      const project: FakeProject = { projectName, jobId, body, script, createdAt: Date.now() };
       this.projects.set(projectName, project);
       this.hub.createSpace(jobId, 'BUILDING', String(body.hardware).replace(/^spaces-/, ''), { private: true });
       this.run(project);
