@@ -20,6 +20,8 @@ export interface AnnouncementFacts {
 
 export interface Announcement extends AnnouncementFacts {
   kind: AnnouncementKind;
+  /** Set by the notify activity when the job still runs after its stop (what to say about it). */
+  leftRunning?: string;
 }
 
 export interface AnnouncementContext {
@@ -63,11 +65,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       );
       add();
       add(`**What failed:** ${a.error ?? 'unknown error'} (stage \`${a.stage}\`).`);
-      add('Anything it had started was stopped and cleaned up.');
+      add(a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.');
       break;
     case 'cancelled':
       add(
-        `Retraining **${a.pipeline.name}** on revision [\`${sha}\`](${datasetUrl}/commit/${a.revision}) was cancelled (usually because a newer revision arrived). Its training job was stopped.`,
+        `Retraining **${a.pipeline.name}** on revision [\`${sha}\`](${datasetUrl}/commit/${a.revision}) was cancelled (usually because a newer revision arrived). ${a.leftRunning ? `**Its training job was not stopped:** ${a.leftRunning}.` : 'Its training job was stopped.'}`,
       );
       break;
     case 'rejected':

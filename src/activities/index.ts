@@ -77,6 +77,22 @@ export function createActivities(deps: ActivityDeps) {
     fetch: deps.fetch,
   });
 
+  /**
+   * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
+   * the compensation, whether the job still runs (a stop may have been refused or not have taken).
+   */
+  async function jobLeftRunning(announcement: Announcement): Promise<string | undefined> {
+    if ((announcement.kind !== 'failed' && announcement.kind !== 'cancelled') || !announcement.jobId) return undefined;
+    const backend = backendFor(announcement.pipeline);
+    if (!backend.stillRunning) return undefined;
+    const run = { pipeline: announcement.pipeline, revision: announcement.revision, attempt: 1 };
+    try {
+      return await backend.stillRunning(run, { jobId: announcement.jobId, links: announcement.links });
+    } catch (err) {
+      return `whether the training job ${announcement.jobId} stopped could not be checked (${(err as Error).message})`;
+    }
+  }
+
   return classifyFailures({
     ...outcomes,
 
@@ -164,7 +180,8 @@ export function createActivities(deps: ActivityDeps) {
         });
         return { reused: false, skipped: true };
       }
-      const { title, description } = renderAnnouncement(announcement, context);
+      const leftRunning = await jobLeftRunning(announcement);
+      const { title, description } = renderAnnouncement({ ...announcement, leftRunning }, context);
       const posted = await hub.postDiscussionOnce(
         { type: 'dataset', name: announcement.pipeline.input_dataset },
         title,

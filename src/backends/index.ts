@@ -23,6 +23,7 @@ export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => T
     hub: deps.hub,
     token: deps.hfToken,
     defaultApiUrl: deps.autotrainApiUrl,
+    stateDir: deps.stateDir,
     fetch: deps.fetch,
   });
   const hfJobs = new HfJobsBackend({ hub: deps.hub, token: deps.hfToken, fetch: deps.fetch });

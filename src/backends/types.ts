@@ -93,6 +93,11 @@ export interface TrainingBackend {
   cancel(run: RunContext, job: JobRef): Promise<void>;
   /** Remove what createProject made, where the pipeline asks for clean-up. */
   cleanup(run: RunContext, project: ProjectRef): Promise<void>;
+  /**
+   * Whether a job is still running (and may be billing) after it should have been stopped: what to tell people,
+   * or undefined when it is stopped or gone. A failure notice states this instead of assuming the stop took.
+   */
+  stillRunning?(run: RunContext, job: JobRef): Promise<string | undefined>;
 }
 
 /** A backend problem that retrying the same step cannot fix (bad configuration, missing data). */

@@ -18,6 +18,38 @@ export const AUTOTRAIN_HARDWARE = [
   'spaces-l40sx8',
 ] as const;
 
+/**
+ * Per AutoTrain task, the keys `create_project` requires in `column_mapping` (autotrain-advanced
+ * `src/autotrain/app/api_routes.py`, `APICreateProjectModel.validate_column_mapping`; the task list is its
+ * `task` literal). There are no server-side defaults.
+ */
+export const AUTOTRAIN_COLUMN_MAPPING_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'llm:sft': ['text_column'],
+  'llm:dpo': ['text_column', 'rejected_text_column', 'prompt_text_column'],
+  'llm:orpo': ['text_column', 'rejected_text_column', 'prompt_text_column'],
+  'llm:generic': ['text_column'],
+  'llm:reward': ['text_column', 'rejected_text_column'],
+  'st:pair': ['sentence1_column', 'sentence2_column'],
+  'st:pair_class': ['sentence1_column', 'sentence2_column', 'target_column'],
+  'st:pair_score': ['sentence1_column', 'sentence2_column', 'target_column'],
+  'st:triplet': ['sentence1_column', 'sentence2_column', 'sentence3_column'],
+  'st:qa': ['sentence1_column', 'sentence2_column'],
+  'image-classification': ['image_column', 'target_column'],
+  seq2seq: ['text_column', 'target_column'],
+  'token-classification': ['tokens_column', 'tags_column'],
+  'text-classification': ['text_column', 'target_column'],
+  'text-regression': ['text_column', 'target_column'],
+  'tabular-classification': ['id_column', 'target_columns'],
+  'tabular-regression': ['id_column', 'target_columns'],
+  'image-regression': ['image_column', 'target_column'],
+  'vlm:captioning': ['image_column', 'text_column', 'prompt_text_column'],
+  'vlm:vqa': ['image_column', 'text_column', 'prompt_text_column'],
+  'extractive-question-answering': ['text_column', 'question_column', 'answer_column'],
+  'image-object-detection': ['image_column', 'objects_column'],
+};
+/** Tasks whose column mapping hub-retrain reads from the dataset when the pipeline names none. */
+export const AUTOTRAIN_DERIVED_MAPPING_TASKS = ['image-classification', 'text-classification'] as const;
+
 export const autotrainBackendSchema = z.strictObject({
   type: z.literal('autotrain'),
   /** Base URL of an AutoTrain Advanced server (`autotrain app`); env AUTOTRAIN_API_URL otherwise. */
@@ -25,7 +57,8 @@ export const autotrainBackendSchema = z.strictObject({
   hardware: z.enum(AUTOTRAIN_HARDWARE).default('spaces-a10g-small'),
   /** Task knobs passed through as AutoTrain `params` (epochs, batch_size, lr, ...). */
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  column_mapping: z.record(z.string(), z.string()).optional(),
+  /** Which dataset columns AutoTrain reads (`image_column`, `text_column`, `target_column`, ...); found when omitted. */
+  column_mapping: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
   train_split: z.string().min(1).default('train'),
   valid_split: z.string().min(1).optional(),
   /** Delete the training Space when a run fails or is cancelled. */
@@ -76,10 +109,23 @@ const jobEnvironment = z.record(z.string(), noToken('env')).superRefine((env, ct
   }
 });
 
+/**
+ * Job label keys and values: "max 100 characters and contain only alphanumeric characters, dots, dashes, and
+ * underscores" (huggingface_hub `hf_api.py`, `update_job_labels`). Jobs refuses a job whose labels do not fit.
+ */
+export const HF_JOBS_LABEL_KEY = /^[A-Za-z0-9._-]{1,100}$/;
+export const HF_JOBS_LABEL_VALUE = /^[A-Za-z0-9._-]{0,100}$/;
+const LABEL_RULE = 'at most 100 letters, digits, ".", "-" or "_" (the Jobs label rule)';
+
 const jobLabels = z.record(z.string(), noToken('labels')).superRefine((labels, ctx) => {
   const reserved: readonly string[] = Object.values(HF_JOBS_RUN_LABELS);
-  for (const key of Object.keys(labels)) {
+  for (const [key, value] of Object.entries(labels)) {
     if (reserved.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'reserved for hub-retrain' });
+    else if (!HF_JOBS_LABEL_KEY.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `a label name must be ${LABEL_RULE}` });
+    } else if (!HF_JOBS_LABEL_VALUE.test(value)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `a label value must be ${LABEL_RULE}` });
+    }
   }
 });
 
@@ -155,3 +201,31 @@ export type HfJobsBackendOptions = z.output<typeof hfJobsBackendSchema>;
 export type LocalBackendOptions = z.output<typeof localBackendSchema>;
 export type BackendOptions = z.output<typeof backendSchema>;
 export type BackendType = BackendOptions['type'];
+
+/** AutoTrain knows the task, and a task whose columns hub-retrain cannot find itself comes with its column_mapping. */
+export function checkAutotrainTask(
+  task: string,
+  backend: AutotrainBackendOptions,
+  addIssue: (path: Array<string | number>, message: string) => void,
+): void {
+  const keys = AUTOTRAIN_COLUMN_MAPPING_KEYS[task];
+  if (!keys) {
+    const known = Object.keys(AUTOTRAIN_COLUMN_MAPPING_KEYS).join(', ');
+    addIssue(['task'], `AutoTrain has no task "${task}"; expected one of ${known}`);
+    return;
+  }
+  const derived: readonly string[] = AUTOTRAIN_DERIVED_MAPPING_TASKS;
+  if (!backend.column_mapping) {
+    if (!derived.includes(task)) {
+      addIssue(['backend', 'column_mapping'], `AutoTrain needs a column_mapping for ${task}: ${keys.join(', ')}`);
+    }
+    return;
+  }
+  const missing = keys.filter((k) => backend.column_mapping?.[k] === undefined);
+  if (missing.length > 0) {
+    addIssue(['backend', 'column_mapping'], `AutoTrain's ${task} needs ${missing.join(', ')} in column_mapping`);
+  }
+  const extra = Object.keys(backend.column_mapping).filter((k) => !keys.includes(k));
+  for (const key of extra)
+    addIssue(['backend', 'column_mapping', key], `not a ${task} column (expected ${keys.join(', ')})`);
+}

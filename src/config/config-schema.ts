@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BASELINE_MODEL_NAMES, backendSchema, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -81,7 +81,7 @@ function withDefaults(p: z.output<typeof pipelineInputSchema>): PipelineSpec {
   return { ...p, name, autotrain_project_prefix: prefix };
 }
 
-/** A backend that runs a command must have one for the pipeline's task. */
+/** A backend that runs a command must have one for the pipeline's task; AutoTrain must know the task. */
 function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.RefinementCtx): void {
   const defaultTasks: readonly string[] = HF_JOBS_DEFAULT_TASKS;
   if (p.backend.type === 'hf-jobs' && !p.backend.command && !defaultTasks.includes(p.task)) {
@@ -99,6 +99,9 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       path: ['backend', 'trainer'],
       message: `input_model "${p.input_model}" is the TypeScript baseline, not a model to fine-tune: set backend.trainer to "baseline", or name a transformers model`,
     });
+  }
+  if (p.backend.type === 'autotrain') {
+    checkAutotrainTask(p.task, p.backend, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   }
 }
 

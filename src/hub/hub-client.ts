@@ -1,6 +1,7 @@
 import { datasetInfo, deleteRepo, whoAmI, HubApiError } from '@huggingface/hub';
+import { PermanentBackendError } from '../backends/types';
 import { MissingCredentialsError } from '../http/http-error';
-import { requestJson } from '../http/request-json';
+import { requestJson, type JsonResponse } from '../http/request-json';
 import { findUnansweredWrite, outcomeUnknown } from '../http/unknown-outcome';
 import { hubFetch } from './hub-fetch';
 
@@ -24,6 +25,23 @@ export interface DatasetAt {
   /** The repo's object id (24 hex), as webhook payloads carry it in `repo.id`. */
   id: string;
   private: boolean;
+  /** The dataset card's YAML front matter as the Hub parsed it (features, configs, ...). */
+  cardData?: Record<string, unknown>;
+}
+
+/**
+ * The token cannot read (or act on) a repo that may well exist: a refused token, a repo private to another
+ * namespace. Retrying cannot help, and "it no longer exists" would be the wrong thing to say.
+ */
+export class HubAccessError extends PermanentBackendError {
+  override readonly name = 'HubAccessDenied';
+}
+
+/** The token's user and the organisations it acts for. */
+export interface HubIdentity {
+  name: string;
+  type: string;
+  orgs: string[];
 }
 
 export interface SpaceRuntime {
@@ -49,6 +67,7 @@ export interface PostedDiscussion {
 /** The Hub calls hub-retrain makes: @huggingface/hub where it has the call, hand-written HTTP where it lacks it. */
 export class HubClient {
   private readonly fetch: typeof fetch;
+  private identity?: Promise<HubIdentity>;
 
   constructor(private readonly options: HubClientOptions) {
     this.fetch = hubFetch(options.fetch, options.timeoutMs);
@@ -72,29 +91,86 @@ export class HubClient {
     const info = await datasetInfo({
       name: dataset,
       revision,
-      additionalFields: ['sha'],
+      additionalFields: ['sha', 'cardData'],
       hubUrl: this.options.endpoint,
       accessToken: this.options.token,
       fetch: this.fetch,
     });
     if (typeof info.sha !== 'string') throw new Error(`the Hub did not report a sha for ${dataset}@${revision}`);
-    return { sha: info.sha, id: info.id, private: info.private };
+    const cardData = typeof info.cardData === 'object' && info.cardData !== null ? info.cardData : undefined;
+    return { sha: info.sha, id: info.id, private: info.private, cardData: cardData as Record<string, unknown> };
   }
 
-  async whoami(): Promise<{ name: string; type: string }> {
+  async whoami(): Promise<HubIdentity> {
     const me = await whoAmI({ accessToken: this.requireToken(), hubUrl: this.options.endpoint, fetch: this.fetch });
-    return { name: me.name, type: me.type };
+    const orgs = 'orgs' in me && Array.isArray(me.orgs) ? me.orgs.map((o: { name: string }) => o.name) : [];
+    return { name: me.name, type: me.type, orgs };
   }
 
-  /** A Space's runtime, or undefined when the Space does not exist (or is not visible to the token). */
+  /**
+   * A Space's runtime, or undefined when the Space no longer exists. The Hub answers a missing Space and one
+   * private to someone else alike (401/404 RepoNotFound): when the Space's namespace is not one the token acts
+   * for, or the Hub refused the token itself, this throws HubAccessError instead of calling it missing.
+   */
   async spaceRuntime(spaceId: string): Promise<SpaceRuntime | undefined> {
     const res = await requestJson<SpaceRuntime>(`${this.options.endpoint}/api/spaces/${spaceId}/runtime`, {
       token: this.options.token,
-      accept: [401, 404],
+      accept: [401, 403, 404],
       timeoutMs: this.options.timeoutMs,
       fetch: this.fetch,
     });
-    return res.status === 200 ? res.body : undefined;
+    if (res.status === 200) return res.body;
+    await this.missingOrHidden({ type: 'space', name: spaceId }, res);
+    return undefined;
+  }
+
+  /**
+   * Pauses a Space (huggingface_hub `pause_space`: `POST /api/spaces/{id}/pause`, answering its runtime). Only the
+   * Space's owner may: 403 otherwise.
+   */
+  async pauseSpace(spaceId: string): Promise<SpaceRuntime> {
+    const res = await requestJson<SpaceRuntime>(`${this.options.endpoint}/api/spaces/${spaceId}/pause`, {
+      method: 'POST',
+      token: this.requireToken(),
+      timeoutMs: this.options.timeoutMs,
+      fetch: this.fetch,
+    });
+    return res.body;
+  }
+
+  /**
+   * After a 401/403/404 about a repo: returns when the repo is missing, throws HubAccessError when the token
+   * cannot read it. The Hub does not tell "missing" from "private to someone else", so the token's own
+   * namespaces decide: a repo in one of them that the Hub cannot find is gone.
+   */
+  async missingOrHidden(
+    repo: RepoRef,
+    answer: Pick<JsonResponse<unknown>, 'status' | 'headers' | 'body'>,
+  ): Promise<void> {
+    const what = `the ${repo.type === 'space' ? 'Space' : repo.type} ${repo.name}`;
+    const detail = (answer.body as { error?: unknown } | undefined)?.error;
+    const said = `${answer.status}${typeof detail === 'string' ? ` ${detail}` : ''}`;
+    if (answer.status === 403 || (answer.status === 401 && answer.headers.get('x-error-code') !== 'RepoNotFound')) {
+      throw new HubAccessError(`the token cannot read ${what}: the Hub answered ${said}`);
+    }
+    if (!this.options.token) throw new HubAccessError(`the token cannot read ${what}: HF_TOKEN is not set`);
+    let me: HubIdentity;
+    try {
+      me = await (this.identity ??= this.whoami());
+    } catch (err) {
+      this.identity = undefined;
+      if (err instanceof HubApiError && (err.statusCode === 401 || err.statusCode === 403)) {
+        throw new HubAccessError(`the token cannot read ${what}: the Hub refused HF_TOKEN (${err.statusCode})`);
+      }
+      throw err;
+    }
+    const namespace = repo.name.split('/')[0] ?? '';
+    if (namespace !== me.name && !me.orgs.includes(namespace)) {
+      throw new HubAccessError(
+        `the token cannot read ${what}: it is not in a namespace the token's user "${me.name}" acts for ` +
+          `(or it does not exist)`,
+      );
+    }
   }
 
   /** Deletes a repo; one that is already gone is not an error. */
@@ -112,14 +188,36 @@ export class HubClient {
     }
   }
 
+  /**
+   * Every discussion of a Space, or undefined when the Space no longer exists; HubAccessError when the token
+   * cannot read it.
+   */
+  async spaceDiscussions(spaceId: string): Promise<DiscussionSummary[] | undefined> {
+    return this.discussionPages({ type: 'space', name: spaceId }, true);
+  }
+
   /** Every discussion of a repo (all pages), newest first as the Hub lists them. */
   async listDiscussions(repo: RepoRef): Promise<DiscussionSummary[]> {
+    return (await this.discussionPages(repo, false)) ?? [];
+  }
+
+  private async discussionPages(repo: RepoRef, missingIsAnswer: boolean): Promise<DiscussionSummary[] | undefined> {
     const out: DiscussionSummary[] = [];
     for (let page = 0; page < 100; page++) {
       const res = await requestJson<{ discussions: DiscussionSummary[]; count: number; start: number }>(
         `${this.repoApi(repo)}/discussions`,
-        { token: this.options.token, query: { p: String(page) }, timeoutMs: this.options.timeoutMs, fetch: this.fetch },
+        {
+          token: this.options.token,
+          query: { p: String(page) },
+          accept: missingIsAnswer && page === 0 ? [401, 403, 404] : undefined,
+          timeoutMs: this.options.timeoutMs,
+          fetch: this.fetch,
+        },
       );
+      if (res.status !== 200) {
+        await this.missingOrHidden(repo, res);
+        return undefined;
+      }
       const { discussions, count, start } = res.body;
       out.push(...discussions);
       if (discussions.length === 0 || start + discussions.length >= count) break;

@@ -6,8 +6,12 @@ import { z } from 'zod';
 import { MalformedResponseError, MissingCredentialsError } from '../http/http-error';
 import { requestJson } from '../http/request-json';
 
+/**
+ * A watched item. huggingface_hub documents `dataset`, `model`, `space`, `user` and `org`, but the Hub may add
+ * kinds (collections, ...): any type is read and shown as it is, so one unknown kind never breaks a listing.
+ */
 const watchedItemSchema = z.looseObject({
-  type: z.enum(['dataset', 'model', 'space', 'user', 'org']),
+  type: z.string(),
   name: z.string(),
 });
 
@@ -26,7 +30,7 @@ export type WatchedItem = z.output<typeof watchedItemSchema>;
 
 export interface NewWebhook {
   url: string;
-  watched: WatchedItem[];
+  watched: Array<{ type: 'dataset' | 'model' | 'space' | 'user' | 'org'; name: string }>;
   domains: Array<'repo' | 'discussion'>;
   secret?: string;
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRepo, HubApiError, uploadFiles } from '@huggingface/hub';
+import { uploadFiles } from '@huggingface/hub';
 import { listDataFiles } from '../datasets/local-folder';
+import { ensureRepo } from './ensure-repo';
 import { hubFetch } from './hub-fetch';
 
 export interface PublishOptions {
@@ -19,11 +20,12 @@ export interface PublishOptions {
 export async function publishModelFolder(options: PublishOptions): Promise<{ url: string; commit?: string }> {
   const common = { accessToken: options.token, hubUrl: options.hubUrl, fetch: hubFetch(options.fetch) };
   const repo = { type: 'model' as const, name: options.repo };
-  try {
-    await createRepo({ ...common, repo, visibility: options.private ? 'private' : 'public' });
-  } catch (err) {
-    if (!(err instanceof HubApiError && err.statusCode === 409)) throw err; // 409: it exists already
-  }
+  await ensureRepo(repo, {
+    hubUrl: options.hubUrl,
+    token: options.token,
+    private: options.private,
+    fetch: options.fetch,
+  });
   const paths = await listDataFiles(options.folder);
   const files = await Promise.all(
     paths.map(async (path) => ({ path, content: new Blob([await readFile(join(options.folder, path))]) })),

@@ -6,6 +6,8 @@ export type RouteDecision =
   | { kind: 'matched'; pipelines: PipelineSpec[]; revision?: string; oldSha?: string | null };
 
 const MAIN = 'refs/heads/main';
+/** A reason names at most this many refs (a push may move thousands). */
+const SHOWN_REFS = 5;
 
 /**
  * Which pipelines an event starts (design.md): an `update` of scope `repo.content*` on a dataset that a
@@ -21,10 +23,13 @@ export function routeEvent(payload: WebhookPayload, pipelines: readonly Pipeline
   const matching = pipelines.filter((p) => p.input_dataset === repo.name);
   if (matching.length === 0) return { kind: 'ignored', reason: `no pipeline watches dataset "${repo.name}"` };
 
-  if (payload.updatedRefs === undefined) return { kind: 'matched', pipelines: matching, revision: repo.headSha };
+  if (payload.updatedRefs == null) return { kind: 'matched', pipelines: matching, revision: repo.headSha };
   const main = payload.updatedRefs.find((r) => r.ref === MAIN && r.newSha);
   if (!main) {
-    const refs = payload.updatedRefs.map((r) => r.ref).join(', ') || 'none';
+    const { length } = payload.updatedRefs;
+    const shown = payload.updatedRefs.slice(0, SHOWN_REFS).map((r) => r.ref);
+    const refs =
+      length === 0 ? 'none' : `${shown.join(', ')}${length > SHOWN_REFS ? ` and ${length - SHOWN_REFS} more` : ''}`;
     return { kind: 'ignored', reason: `main did not move (updated refs: ${refs})` };
   }
   return { kind: 'matched', pipelines: matching, revision: main.newSha ?? undefined, oldSha: main.oldSha };

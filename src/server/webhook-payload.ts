@@ -16,6 +16,8 @@ export const webhookPayloadSchema = z.looseObject({
     name: z.string().min(1).max(200),
     headSha: sha.optional(),
   }),
+  // huggingface_hub's payload model types it Optional (null is sent), and a push may move any number of refs (a
+  // tag-all push: thousands); routing reads only the refs/heads/main entry.
   updatedRefs: z
     .array(
       z.looseObject({
@@ -24,8 +26,7 @@ export const webhookPayloadSchema = z.looseObject({
         newSha: sha.nullable().optional(),
       }),
     )
-    .max(1000)
-    .optional(),
+    .nullish(),
   webhook: z.looseObject({
     id: z.string(),
     version: z.literal(3, { message: 'unsupported webhook payload version: hub-retrain understands version 3' }),

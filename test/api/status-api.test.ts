@@ -393,7 +393,7 @@ describe('a run from trigger to result', () => {
     expect(cancel.body).toMatchObject({ accepted: true, action: 'cancel' });
     const cancelled = await runEnded(training.workflowId);
     expect(cancelled).toMatchObject({ status: 'cancelled', outcome: 'cancelled', executionStatus: 'CANCELLED' });
-    expect(fakes.autotrain.stopCalls).toContain(training.jobId);
+    expect(fakes.hub.pauseCalls).toContain(training.jobId); // stopped by pausing its Space through the Hub
 
     // The queued head runs next; cancel it too.
     const next = await runAt(hanging, 'training');

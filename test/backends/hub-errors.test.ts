@@ -3,7 +3,11 @@
  * status and Retry-After, so they are classified like every other answer. Found by the chaos suite ("backend
  * answers bursts of 500": a 503 on the announcement read as a lost connection).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpError } from '../../src/http/http-error';
+import { publishModelFolder } from '../../src/hub/publish-model';
 import { outcomeUnknown } from '../../src/http/unknown-outcome';
 import { HubClient } from '../../src/hub/hub-client';
 import { FakeHub } from '../fakes/fake-hub';
@@ -44,4 +48,35 @@ test('a 503 on the discussion POST is a refusal, not a write whose outcome is un
   expect(err).toBeInstanceOf(HttpError);
   expect(err).toMatchObject({ status: 503 });
   expect(outcomeUnknown(err)).toBe(false);
+});
+
+test('publishing with a token that may write but not create repos: the existing repo is used, as create_repo(exist_ok) does', async () => {
+  const writer = 'hf_fine_grained_writer_abcdef0123';
+  hub.addToken(writer, { name: TEST_USER, canCreateRepos: false });
+  const repo = `${TEST_USER}/${unique('model')}`;
+  hub.addModel(repo);
+  const folder = mkdtempSync(join(tmpdir(), 'publish-'));
+  writeFileSync(join(folder, 'model.json'), '{"weights": [1, 2]}');
+
+  const published = await publishModelFolder({
+    hubUrl: hub.url,
+    token: writer,
+    repo,
+    folder,
+    private: true,
+    commitTitle: 'hub-retrain: new model',
+  });
+  expect(published.commit).toBe(hub.repos.head('model', repo).sha);
+  expect(hub.repos.file('model', repo, 'model.json')?.toString()).toBe('{"weights": [1, 2]}');
+
+  // A repo that does not exist cannot be created with that token: the Hub's 403 stands.
+  const missing = publishModelFolder({
+    hubUrl: hub.url,
+    token: writer,
+    repo: `${TEST_USER}/${unique('absent')}`,
+    folder,
+    private: true,
+    commitTitle: 'x',
+  });
+  await expect(missing).rejects.toMatchObject({ statusCode: 403 });
 });

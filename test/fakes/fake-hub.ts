@@ -17,6 +17,11 @@ export interface FakeUser {
   name: string;
   type?: 'user' | 'org';
   orgs?: string[];
+  /**
+   * False for a fine-grained token that may write to existing repos but not create them: the Hub answers 403
+   * (huggingface_hub `hf_api.py` `create_repo(exist_ok=True)` names 401/402/403 as "the repo may exist").
+   */
+  canCreateRepos?: boolean;
 }
 
 export interface FakeDiscussion {
@@ -45,7 +50,23 @@ interface FakeSpace {
   stage: string;
   errorMessage?: string;
   hardware: string;
+  private: boolean;
 }
+
+/** The Hub's rate limit (hub-docs `rate-limits.md`): a fixed window per token, 429 + Retry-After + RateLimit. */
+export interface FakeRateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** A 1x1 PNG: what the default dataset's images are (a valid image for every decoder). */
+export const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** What a new repo holds on the Hub: one commit with a `.gitattributes`. */
+export const NEW_REPO_FILES = { '.gitattributes': '*.parquet filter=lfs diff=lfs merge=lfs -text\n' };
 
 export interface RecordedRequest {
   method: string;
@@ -73,6 +94,13 @@ export class FakeHub {
   private readonly extensions: express.Router[] = [];
   /** Webhooks by owner (the token's user name). */
   private readonly webhooks = new Map<string, FakeWebhook[]>();
+  /** Every pause request, by Space id (whatever its answer). */
+  readonly pauseCalls: string[] = [];
+  /** Spaces whose pause the Hub answers 200 without pausing them (a stop that does not take). */
+  readonly pausesIgnored = new Set<string>();
+  /** When set, each token (or anonymous caller) gets `limit` requests per window, then 429. */
+  rateLimit?: FakeRateLimit;
+  private readonly windows = new Map<string, { start: number; count: number }>();
   private server?: Listening;
   url = '';
 
@@ -93,8 +121,22 @@ export class FakeHub {
     return this;
   }
 
-  addDataset(id: string, options: { private?: boolean; commits?: string[] } = {}): this {
-    this.repos.create('dataset', id, { ...options, files: { 'README.md': `# ${id}\n` } });
+  /**
+   * A dataset repo. By default it holds what an image-classification dataset pushed as folders holds (the
+   * `datasets` imagefolder layout: `train/<label>/<image>`, read as columns `image` and `label`).
+   */
+  addDataset(
+    id: string,
+    options: { private?: boolean; commits?: string[]; files?: Record<string, FileContent> } = {},
+  ): this {
+    const files = options.files ?? {
+      'README.md': `# ${id}\n`,
+      'train/cat/0.png': TINY_PNG,
+      'train/cat/1.png': TINY_PNG,
+      'train/dog/0.png': TINY_PNG,
+      'train/dog/1.png': TINY_PNG,
+    };
+    this.repos.create('dataset', id, { ...options, files });
     return this;
   }
 
@@ -118,8 +160,13 @@ export class FakeHub {
     return this.repos.commit(kind, id, files, { title });
   }
 
-  createSpace(id: string, stage = 'BUILDING', hardware = 'cpu-basic'): void {
-    this.spaces.set(id, { id, stage, hardware });
+  /** A Space; a private one is visible to its namespace's members only (AutoTrain makes its Spaces private). */
+  createSpace(id: string, stage = 'BUILDING', hardware = 'cpu-basic', options: { private?: boolean } = {}): void {
+    this.spaces.set(id, { id, stage, hardware, private: options.private ?? false });
+  }
+
+  deleteSpace(id: string): void {
+    this.spaces.delete(id);
   }
 
   setSpaceStage(id: string, stage: string, errorMessage?: string): void {
@@ -168,6 +215,26 @@ export class FakeHub {
     return discussion;
   }
 
+  /** The Hub's fixed-window rate limit, when one is set. */
+  private limitRate(req: Request, res: Response, next: NextFunction): void {
+    if (!this.rateLimit) return next();
+    const { limit, windowSeconds } = this.rateLimit;
+    const key = req.headers.authorization ?? 'anonymous';
+    const now = Date.now();
+    let window = this.windows.get(key);
+    if (!window || now - window.start >= windowSeconds * 1000) {
+      window = { start: now, count: 0 };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    const reset = Math.max(1, Math.ceil((window.start + windowSeconds * 1000 - now) / 1000));
+    res.setHeader('RateLimit', `"api";r=${Math.max(0, limit - window.count)};t=${reset}`);
+    res.setHeader('RateLimit-Policy', `"fixed window";"api";q=${limit};w=${windowSeconds}`);
+    if (window.count <= limit) return next();
+    res.setHeader('Retry-After', String(reset));
+    hubError(res, 429, 'You have exceeded our rate limit. Please retry later.');
+  }
+
   webhooksOf(user: string): FakeWebhook[] {
     return this.webhooks.get(user) ?? [];
   }
@@ -187,6 +254,17 @@ export class FakeHub {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) return undefined;
     return this.tokens.get(header.slice('Bearer '.length));
+  }
+
+  /** Whether the caller acts for the namespace (as the user or a member of the organisation). */
+  private member(user: FakeUser | undefined, namespace: string): boolean {
+    return user !== undefined && (user.name === namespace || (user.orgs ?? []).includes(namespace));
+  }
+
+  /** A Space the caller may see: public, or private to a namespace the caller acts for. */
+  private visibleSpace(req: Request): FakeSpace | undefined {
+    const space = this.spaces.get(`${String(req.params.owner)}/${String(req.params.name)}`);
+    return space && (!space.private || this.member(this.userOf(req), String(req.params.owner))) ? space : undefined;
   }
 
   private repoExists(kind: RepoKind, id: string): boolean {
@@ -307,6 +385,15 @@ export class FakeHub {
       next();
     });
     app.use(this.faults.middleware());
+    // A token the Hub does not know is refused everywhere, whatever the route (never read as anonymous).
+    app.use((req, res, next) => {
+      const header = req.headers.authorization;
+      if (header?.startsWith('Bearer ') && !this.userOf(req)) {
+        return hubError(res, 401, 'Invalid credentials in Authorization header');
+      }
+      next();
+    });
+    app.use((req, res, next) => this.limitRate(req, res, next));
 
     app.get('/api/whoami-v2', (req, res) => {
       const user = this.userOf(req);
@@ -325,7 +412,8 @@ export class FakeHub {
     });
 
     app.get('/api/spaces/:owner/:name/runtime', (req, res) => {
-      const space = this.spaces.get(`${req.params.owner}/${req.params.name}`);
+      // Missing, or private to a namespace the caller does not act for: the same 401 (spec/hf-hub-api.md).
+      const space = this.visibleSpace(req);
       if (!space) return hubError(res, 401, 'Repository not found', 'RepoNotFound');
       res.json({
         stage: space.stage,
@@ -334,18 +422,28 @@ export class FakeHub {
       });
     });
 
+    // huggingface_hub `hf_api.py` `pause_space`: 404 when the Space is not found, 403 unless the caller owns it;
+    // the answer is the Space's runtime.
     app.post('/api/spaces/:owner/:name/pause', (req, res) => {
-      if (!this.userOf(req)) return hubError(res, 401, 'Invalid credentials in Authorization header');
-      const space = this.spaces.get(`${req.params.owner}/${req.params.name}`);
+      this.pauseCalls.push(`${String(req.params.owner)}/${String(req.params.name)}`);
+      const user = this.userOf(req);
+      if (!user) return hubError(res, 401, 'Invalid credentials in Authorization header');
+      const space = this.visibleSpace(req);
       if (!space) return hubError(res, 404, 'Repository not found', 'RepoNotFound');
-      space.stage = 'PAUSED';
+      if (!this.member(user, String(req.params.owner))) {
+        return hubError(res, 403, 'You are not allowed to pause this Space: only its owner can');
+      }
+      if (!this.pausesIgnored.has(space.id)) space.stage = 'PAUSED';
       res.json({ stage: space.stage, hardware: { current: null, requested: space.hardware } });
     });
 
     app.get('/api/:kind/:owner/:name/discussions', (req, res) => {
       const kind = KINDS[String(req.params.kind)];
       const id = `${req.params.owner}/${req.params.name}`;
-      if (!kind || !this.repoExists(kind, id)) return hubError(res, 401, 'Repository not found', 'RepoNotFound');
+      const hidden = kind === 'space' && !this.visibleSpace(req);
+      // A deleted (or hidden) repo's discussions: 404 RepoNotFound.
+      if (!kind || hidden || !this.repoExists(kind, id))
+        return hubError(res, 404, 'Repository not found', 'RepoNotFound');
       const all = [...this.discussionsOf(kind, id)].reverse(); // newest first, as the Hub lists them
       const page = Number(req.query.p ?? 0) || 0;
       const start = page * PAGE_SIZE;
@@ -411,14 +509,19 @@ export class FakeHub {
     app.post('/api/repos/create', (req, res) => {
       const user = this.userOf(req);
       if (!user) return hubError(res, 401, 'Invalid credentials in Authorization header');
-      const { name, organization, type } = req.body as { name?: string; organization?: string; type?: string };
+      const body = req.body as { name?: string; organization?: string; type?: string; private?: unknown };
+      const { name, organization, type } = body;
       if (!name) return hubError(res, 400, 'name is required');
       const kind: RepoKind = type === 'dataset' || type === 'space' ? type : 'model';
-      const id = `${organization ?? user.name}/${name}`;
+      const namespace = organization ?? user.name;
+      const id = `${namespace}/${name}`;
+      if (user.canCreateRepos === false || !this.member(user, namespace)) {
+        return hubError(res, 403, `You don't have the rights to create a ${kind} under the namespace "${namespace}"`);
+      }
       if (this.repoExists(kind, id)) return hubError(res, 409, 'You already created this repo');
-      if (kind === 'model') this.addModel(id);
-      else if (kind === 'dataset') this.addDataset(id);
-      else this.createSpace(id);
+      const isPrivate = body.private === true || (req.body as { visibility?: unknown }).visibility === 'private';
+      if (kind === 'space') this.createSpace(id, 'NO_APP_FILE', 'cpu-basic', { private: isPrivate });
+      else this.repos.create(kind, id, { private: isPrivate, files: NEW_REPO_FILES });
       res.json({
         url: `${this.url}/${kind === 'model' ? '' : `${kind}s/`}${id}`,
         id: createHash('sha1').update(id).digest('hex').slice(0, 24),

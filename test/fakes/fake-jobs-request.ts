@@ -30,6 +30,14 @@ export interface CreateBody {
   volumes?: unknown[];
 }
 
+/**
+ * Label keys and values (huggingface_hub `hf_api.py`, `update_job_labels` / `update_scheduled_job_labels`
+ * docstrings): "max 100 characters and contain only alphanumeric characters, dots, dashes, and underscores".
+ * `_jobs_api.py`'s `_sanitize_job_name` replaces `/` for the same reason. The service refuses others.
+ */
+export const LABEL_KEY = /^[A-Za-z0-9._-]{1,100}$/;
+export const LABEL_VALUE = /^[A-Za-z0-9._-]{0,100}$/;
+
 const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isStringRecord = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
@@ -62,6 +70,13 @@ export function validateCreate(raw: unknown): string | undefined {
   if (body.arguments !== undefined && !isStringArray(body.arguments)) return 'arguments must be an array of strings';
   for (const key of ['environment', 'secrets', 'labels'] as const) {
     if (body[key] !== undefined && !isStringRecord(body[key])) return `${key} must map names to strings`;
+  }
+  const labels = (body.labels ?? {}) as Record<string, string>;
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(key))
+      return `invalid label key ${JSON.stringify(key)}: at most 100 letters, digits, ".", "-", "_"`;
+    if (!LABEL_VALUE.test(value))
+      return `invalid value for label ${key}: ${JSON.stringify(value)}: at most 100 letters, digits, ".", "-", "_"`;
   }
   if (body.flavor !== undefined && (typeof body.flavor !== 'string' || !(body.flavor in HARDWARE)))
     return `unknown flavor ${JSON.stringify(body.flavor)}`;

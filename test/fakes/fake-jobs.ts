@@ -1,7 +1,8 @@
 /**
  * A fake Hugging Face Jobs API (../shared/spec/hf-jobs.md), mounted on the fake Hub because Jobs live on
  * the Hub host (`hub.extend(jobs.router())` before `hub.start()`): create, inspect, list with `stage` and
- * `label` filters (paginated by a Link header), cancel (answering the job), Server-Sent-Event logs with the
+ * `label` filters (paginated by a Link header), cancel (an empty answer; the stage says whether it took), labels
+ * checked as the service checks them, Server-Sent-Event logs with the
  * start banner and keep-alive comments, `timeoutSeconds` enforced ("Job timeout"), and scripted lifecycles.
  * It has its own FaultPlan for 429/500 bursts. It shares no code with src/.
  */
@@ -68,6 +69,12 @@ export class FakeJobs {
    * which a worker can die after the job exists and before it learns the job's id.
    */
   holdCreateAnswers?: Promise<void>;
+  /**
+   * How long a cancelled job keeps its stage before it reads CANCELED. The service stops the container
+   * asynchronously; huggingface_hub's `cancel_job` (hf_api.py) reads no answer, so a caller confirms the stop
+   * by reading the job's stage.
+   */
+  cancelLagMs = 0;
   private readonly timers = new Timers();
   private readonly listeners = new Map<string, Set<() => void>>();
 
@@ -160,8 +167,12 @@ export class FakeJobs {
       const job = this.find(req, res);
       if (!job) return;
       this.cancelCalls.push(job.id);
-      if (!TERMINAL.has(job.stage)) this.finish(job, 'CANCELED');
-      res.json(this.render(job));
+      if (!TERMINAL.has(job.stage)) {
+        if (this.cancelLagMs > 0) this.timers.later(this.cancelLagMs, () => this.finish(job, 'CANCELED'));
+        else this.finish(job, 'CANCELED');
+      }
+      // The answer's body is not part of the contract (huggingface_hub's cancel_job ignores it): send none.
+      res.status(200).end();
     });
 
     router.get('/api/jobs/:ns/:id/logs', (req, res) => {

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
+import { parse as parseYaml } from 'yaml';
 import { hubError } from './hub-error';
 
 export type FileRepoKind = 'model' | 'dataset';
@@ -138,7 +139,7 @@ export class RepoStore {
         downloads: 0,
         likes: 0,
         lastModified: commit.date,
-        cardData: {},
+        cardData: cardDataOf(commit),
         siblings: [...commit.files.keys()].sort().map((rfilename) => ({ rfilename })),
         tags: [],
       });
@@ -260,6 +261,21 @@ export class RepoStore {
     if (this.has(kind, repoId(req))) return true;
     hubError(res, 404, 'Repository not found', 'RepoNotFound');
     return false;
+  }
+}
+
+/** The Hub parses a repo card's YAML front matter into `cardData` (hub-docs: datasets-cards, repositories-cards). */
+function cardDataOf(commit: FakeCommit): Record<string, unknown> {
+  const readme = commit.files.get('README.md')?.toString('utf8') ?? '';
+  const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(readme);
+  if (!front) return {};
+  try {
+    const parsed: unknown = parseYaml(front[1]!);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
   }
 }
 

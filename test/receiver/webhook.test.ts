@@ -227,6 +227,34 @@ describe('routing the Hub fixtures', () => {
     await client.workflow.getHandle(pipelineWorkflowId(pipelineName)).terminate('test over');
   });
 
+  test('updatedRefs: null (huggingface_hub types it Optional) falls back to headSha instead of a 400', async () => {
+    const res = await post({ ...fixture('dataset-content-main'), updatedRefs: null });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ revision: '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d' });
+    await client.workflow.getHandle(pipelineWorkflowId(pipelineName)).terminate('test over');
+  });
+
+  test('a push that moves more than 1,000 refs is routed by its refs/heads/main entry', async () => {
+    const payload = fixture('dataset-content-main');
+    const main = (payload.updatedRefs as Array<Record<string, unknown>>)[0]!;
+    const tags = Array.from({ length: 1500 }, (_, i) => ({
+      ref: `refs/tags/v${i}`,
+      oldSha: null,
+      newSha: '1'.repeat(40),
+    }));
+    const res = await post({ ...payload, updatedRefs: [...tags, main] });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ revision: main.newSha });
+    await client.workflow.getHandle(pipelineWorkflowId(pipelineName)).terminate('test over');
+
+    // Without main among them it is ignored, and the reason names a few refs, not all 1,500.
+    const ignored = await post({ ...payload, updatedRefs: tags });
+    expect(ignored.status).toBe(200);
+    expect((ignored.body as { reason: string }).reason).toBe(
+      'main did not move (updated refs: refs/tags/v0, refs/tags/v1, refs/tags/v2, refs/tags/v3, refs/tags/v4 and 1495 more)',
+    );
+  });
+
   test('a narrower content scope (repo.content.something) counts as a content change', async () => {
     const payload = fixture('dataset-content-main');
     const res = await post({ ...payload, event: { action: 'update', scope: 'repo.content.lfs' } });

@@ -67,7 +67,7 @@ test('the default image-classification job fine-tunes input_model on the exact r
     timeoutSeconds: 7200,
     labels: {
       'retrain-pipeline': run.pipeline.name,
-      'retrain-dataset': fakes.dataset,
+      'retrain-dataset': fakes.dataset.replace('/', '--'),
       'retrain-revision': run.revision,
       'retrain-attempt': '1',
     },
@@ -122,7 +122,7 @@ test('the default text-classification job runs the same trainer for text, and th
     labels: {
       team: 'nlp',
       'retrain-pipeline': run.pipeline.name,
-      'retrain-dataset': fakes.dataset,
+      'retrain-dataset': fakes.dataset.replace('/', '--'),
       'retrain-revision': run.revision,
       'retrain-attempt': '1',
     },
@@ -226,6 +226,63 @@ test('a model repo that did not change since the job started is not taken for it
   expect(status.state).toBe('succeeded');
   expect(status.model).toBeUndefined();
   expect(status.metrics).toBeUndefined();
+});
+
+test('every label fits the Jobs label rule: the dataset id is encoded (acme/beans -> acme--beans), the rest as is', async () => {
+  const run = runOf({}, { labels: { team: 'vision.v2' } });
+  const job = await startRun(run); // the fake refuses (400) a label value with "/", as Jobs does
+
+  const labels = fakes.jobs.job(job.jobId)!.request.labels!;
+  expect(labels).toEqual({
+    team: 'vision.v2',
+    'retrain-pipeline': run.pipeline.name,
+    'retrain-dataset': fakes.dataset.replace('/', '--'),
+    'retrain-revision': run.revision,
+    'retrain-attempt': '1',
+  });
+  for (const [key, value] of Object.entries(labels)) {
+    expect(key).toMatch(/^[A-Za-z0-9._-]{1,100}$/);
+    expect(value).toMatch(/^[A-Za-z0-9._-]{0,100}$/);
+  }
+  // And the job is found again by those labels.
+  expect(await startRun(run)).toMatchObject({ jobId: job.jobId, reused: true });
+});
+
+test("cancel does not read the answer's body and waits until the job's stage says it stopped", async () => {
+  const name = unique('lagging');
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name ? { outcome: 'hang', schedulingMs: 10 } : undefined;
+  fakes.jobs.cancelLagMs = 400; // the answer (an empty body) comes before the job reads CANCELED
+  try {
+    const run = runOf({ name });
+    const job = await startRun(run);
+    await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'RUNNING');
+
+    await backend.cancel(run, job);
+    expect(fakes.jobs.job(job.jobId)?.stage).toBe('CANCELED');
+    expect(await backend.stillRunning(run, job)).toBeUndefined();
+  } finally {
+    fakes.jobs.cancelLagMs = 0;
+  }
+});
+
+test('a job that will not stop fails the cancel (to be retried) and is named by stillRunning', async () => {
+  const name = unique('stuck');
+  fakes.jobs.scriptFor = (req) =>
+    req.labels?.['retrain-pipeline'] === name ? { outcome: 'hang', schedulingMs: 10 } : undefined;
+  const hub = new HubClient({ endpoint: fakes.hub.url, token: TEST_TOKEN });
+  const impatient = new HfJobsBackend({ hub, token: TEST_TOKEN, cancelPolicy: { checks: 3, checkEveryMs: 50 } });
+  fakes.jobs.cancelLagMs = 60_000;
+  try {
+    const run = runOf({ name });
+    const job = await startRun(run);
+    await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'RUNNING');
+
+    await expect(impatient.cancel(run, job)).rejects.toThrow(/still RUNNING/);
+    expect(await impatient.stillRunning(run, job)).toContain(`the job ${job.jobId} is still RUNNING`);
+  } finally {
+    fakes.jobs.cancelLagMs = 0;
+  }
 });
 
 test('cancel stops a job that is still running and does nothing for one that ended', async () => {

@@ -71,3 +71,15 @@ test('a task without a default command needs one', () => {
     parseConfig({ pipelines: [{ ...base, task: 'object-detection', backend: { type: 'hf-jobs', command: ['x'] } }] }),
   ).not.toThrow();
 });
+
+test('labels follow the Jobs label rule at load time: letters, digits, ".", "-", "_", at most 100', () => {
+  expect(issuesOf({ labels: { owner: 'acme/beans' } })).toEqual([
+    {
+      path: 'backend.labels.owner',
+      message: 'a label value must be at most 100 letters, digits, ".", "-" or "_" (the Jobs label rule)',
+    },
+  ]);
+  expect(issuesOf({ labels: { 'team name': 'x' } }).map((i) => i.path)).toEqual(['backend.labels.team name']);
+  expect(issuesOf({ labels: { team: 'x'.repeat(101) } }).map((i) => i.path)).toEqual(['backend.labels.team']);
+  expect(() => parseConfig({ ...base, backend: { type: 'hf-jobs', labels: { team: 'vision.v2_x-1' } } })).not.toThrow();
+});

@@ -80,3 +80,30 @@ test('errors: no token is refused before any request, a bad token is 401, a bad 
   await expect(bad).rejects.toBeInstanceOf(HttpError);
   await expect(bad).rejects.toMatchObject({ status: 400 });
 });
+
+test('a webhook watching a kind the client does not know (a collection) is listed as it is; create still works', async () => {
+  const hooks = new HubWebhooks({ endpoint: hub.url, token: TOKEN });
+  const { id } = await hooks.create({
+    url: 'https://c.example/webhook',
+    watched: [{ type: 'dataset', name: 'acme/images' }],
+    domains: ['repo'],
+  });
+  // The Hub added a kind of watched item after huggingface_hub's list of five.
+  hub.webhooksOf('acme').push({
+    id: 'b'.repeat(24),
+    url: 'https://c.example/other',
+    watched: [{ type: 'collection', name: 'acme/favourites-0123456789abcdef' }],
+    domains: ['repo'],
+    secret: null,
+    disabled: false,
+  });
+
+  const listed = await hooks.list();
+  expect(listed.map((w) => w.watched[0])).toEqual([
+    { type: 'dataset', name: 'acme/images' },
+    { type: 'collection', name: 'acme/favourites-0123456789abcdef' },
+  ]);
+  expect(findWebhookFor(listed, 'acme/images', 'https://c.example/webhook').map((w) => w.id)).toEqual([id]);
+  await hooks.delete(id);
+  await hooks.delete('b'.repeat(24));
+});

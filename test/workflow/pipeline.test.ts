@@ -126,7 +126,7 @@ test('cancel policy: a newer revision cancels the running retrain (its job is st
   await recorder.record(spec, b, delivery());
 
   const s = await untilIdle(spec, 2);
-  expect(fakes.autotrain.stopCalls).toContain(first.jobId);
+  expect(fakes.hub.pauseCalls).toContain(first.jobId); // stopped by pausing its Space through the Hub
   expect(s.recent.map((r) => [r.revision, r.outcome])).toEqual([
     [a, 'cancelled'],
     [b, 'succeeded'],

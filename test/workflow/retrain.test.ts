@@ -23,6 +23,10 @@ async function storedFailure(handle: WorkflowHandle) {
   return events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
 }
 
+/** The Space was paused with the Hub's pause API (what AutoTrain's stop_training does inside) and is paused. */
+const pausedThroughTheHub = (spaceId: string) =>
+  stack.fakes.hub.pauseCalls.includes(spaceId) && stack.fakes.hub.spaceStage(spaceId) === 'PAUSED';
+
 const datasetTitles = () => stack.fakes.hub.discussionsOf('dataset', stack.fakes.dataset).map((d) => d.title);
 
 test('a run creates one AutoTrain project, trains, and announces success on the dataset', async () => {
@@ -36,9 +40,12 @@ test('a run creates one AutoTrain project, trains, and announces success on the 
   expect(project.body).toMatchObject({
     task: 'image-classification',
     base_model: 'microsoft/resnet-50',
-    hub_dataset: stack.fakes.dataset,
+    // The run's revision, staged in a dataset of its own (AutoTrain reads no revision), gone once it ended.
+    hub_dataset: `acme/autotrain-data-${project.projectName}`,
+    column_mapping: { image_column: 'image', target_column: 'label' },
     username: 'acme',
   });
+  expect(stack.fakes.hub.repos.has('dataset', `acme/autotrain-data-${project.projectName}`)).toBe(false);
   expect(result.jobId).toBe(project.jobId);
   const posted = stack.fakes.hub
     .discussionsOf('dataset', stack.fakes.dataset)
@@ -59,7 +66,7 @@ test('a training that breaks is compensated: the job is stopped and a failure no
   const failure = await handle.result().catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   const project = stack.fakes.autotrain.projectsStartingWith(progress.pipeline)[0]!;
-  expect(stack.fakes.autotrain.stopCalls).toContain(project.jobId);
+  expect(pausedThroughTheHub(project.jobId)).toBe(true);
   const notice = stack.fakes.hub
     .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`${progress.pipeline} failed`));
@@ -96,7 +103,7 @@ test('clean-up is always scheduled; the activity removes the training Space only
 });
 
 test('a request AutoTrain rejects (422) fails at once, without retries, and is announced', async () => {
-  const handle = await start({ backend: { type: 'autotrain', params: {} }, task: 'not-a-task' });
+  const handle = await start({ backend: { type: 'autotrain', params: { epochs: 'many' } } });
   const progress = await handle.query(progressQuery);
   await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   expect(stack.fakes.autotrain.projectsStartingWith(progress.pipeline)).toHaveLength(0);
@@ -151,7 +158,7 @@ test('cancelling a running retrain stops its job and announces the cancellation'
   const failure = await handle.result().catch((err: unknown) => err);
   expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   const project = stack.fakes.autotrain.projectsStartingWith(pipelineName)[0]!;
-  expect(stack.fakes.autotrain.stopCalls).toContain(project.jobId);
+  expect(pausedThroughTheHub(project.jobId)).toBe(true);
   expect(datasetTitles().some((t) => t.includes(`${pipelineName} retraining on`) && t.includes('cancelled'))).toBe(
     true,
   );
@@ -166,7 +173,7 @@ test('a training longer than max_training_time fails and its job is stopped', as
   await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   const progress = await handle.query(progressQuery);
   expect(progress.error).toContain('max_training_time');
-  expect(stack.fakes.autotrain.stopCalls).toContain(progress.jobId);
+  expect(pausedThroughTheHub(progress.jobId!)).toBe(true);
 });
 
 test('a run waits for its job without writing history between checks; the status API shows the last check', async () => {

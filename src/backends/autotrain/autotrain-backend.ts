@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import type { AutotrainBackendOptions } from '../../config/backends';
 import { HttpError, MissingCredentialsError } from '../../http/http-error';
-import type { HubClient } from '../../hub/hub-client';
+import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
+import type { HubClient, SpaceRuntime } from '../../hub/hub-client';
 import {
   runNameSuffix,
   type DataRef,
@@ -11,18 +13,31 @@ import {
   type TrainingStatus,
 } from '../types';
 import { AutotrainClient } from './autotrain-client';
+import { chooseColumnMapping } from './column-mapping';
 import { autotrainState, needsStopping, outcomeMayBePosted } from './runtime-status';
+import { stageRevision, stagingRepoId } from './stage-dataset';
 
 /** The public AutoTrain Advanced Space; point `backend.api_url` or AUTOTRAIN_API_URL at your own `autotrain app`. */
 export const DEFAULT_AUTOTRAIN_API_URL = 'https://autotrain-projects-autotrain-advanced.hf.space';
 const LOG_TAIL = 20;
+
+/** How hard a stop tries: pause requests, and runtime reads after each to see the Space paused. */
+export interface StopPolicy {
+  pauses: number;
+  checks: number;
+  checkEveryMs: number;
+}
+const DEFAULT_STOP_POLICY: StopPolicy = { pauses: 3, checks: 10, checkEveryMs: 1000 };
 
 export interface AutotrainBackendDeps {
   hub: HubClient;
   token?: string;
   /** AUTOTRAIN_API_URL, used when the pipeline names no `api_url`. */
   defaultApiUrl?: string;
+  /** RETRAIN_STATE_DIR: datasets are downloaded into `<stateDir>/hub-cache` to be read and staged. */
+  stateDir: string;
   fetch?: typeof fetch;
+  stopPolicy?: StopPolicy;
 }
 
 /** AutoTrain project names: letters, digits and "-", at most 50; unique per pipeline, revision and attempt. */
@@ -31,10 +46,19 @@ export function autotrainProjectName(run: RunContext): string {
   return `${run.pipeline.autotrain_project_prefix.slice(0, 50 - suffix.length)}${suffix}`;
 }
 
+/** `DataRef.detail` keys this backend writes (visible in the addData result of the run's history). */
+const DETAIL = {
+  mapping: 'column_mapping',
+  mappingFrom: 'column_mapping_from',
+  staging: 'staging_dataset',
+} as const;
+
 /**
- * AutoTrain Advanced behind the five steps. create_project both creates the training Space and starts it,
- * so it is the start step (after approval); createProject reserves the deterministic name and checks the
- * server answers; addData pins the dataset commit. Every step first looks for what an earlier attempt made.
+ * AutoTrain Advanced behind the five steps. create_project both creates the training Space and starts it, so
+ * it is the start step (after approval); createProject reserves the deterministic name and checks the server
+ * answers; addData pins the dataset commit and chooses the column mapping; start copies that commit to the run's
+ * own staging dataset (what AutoTrain reads) and creates the project. Every step first looks for what an earlier
+ * attempt made.
  */
 export class AutotrainBackend implements TrainingBackend {
   readonly type = 'autotrain';
@@ -55,13 +79,27 @@ export class AutotrainBackend implements TrainingBackend {
     };
   }
 
-  async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
+  async addData(run: RunContext, project: ProjectRef): Promise<DataRef> {
     const options = this.options(run);
-    // Fails with RevisionNotFound when the commit does not exist (or is not visible to the token).
-    const sha = await this.deps.hub.datasetRevisionSha(run.pipeline.input_dataset, run.revision);
-    const detail: Record<string, string> = { train_split: options.train_split };
+    const dataset = run.pipeline.input_dataset;
+    // Fails with the Hub's 404 RevisionNotFound when the commit does not exist (or is not visible to the token).
+    const at = await this.deps.hub.datasetAt(dataset, run.revision);
+    const dir = await this.snapshot(dataset, at.sha);
+    const { mapping, from } = await chooseColumnMapping({
+      task: run.pipeline.task,
+      configured: options.column_mapping,
+      dir,
+      cardData: at.cardData,
+      dataset: `${dataset}@${at.sha.slice(0, 7)}`,
+    });
+    const detail: Record<string, string> = {
+      train_split: options.train_split,
+      [DETAIL.mapping]: JSON.stringify(mapping),
+      [DETAIL.mappingFrom]: from,
+      [DETAIL.staging]: stagingRepoId(run.pipeline.target_namespace, project.projectName),
+    };
     if (options.valid_split) detail.valid_split = options.valid_split;
-    return { dataset: run.pipeline.input_dataset, revision: sha, detail };
+    return { dataset, revision: at.sha, detail };
   }
 
   async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
@@ -69,6 +107,17 @@ export class AutotrainBackend implements TrainingBackend {
     if (existing) return { ...existing, reused: true };
     const { jobId: projectId, links, outputModel } = this.jobRef(run, project);
     const options = this.options(run);
+    const staging = data.detail?.[DETAIL.staging] ?? stagingRepoId(run.pipeline.target_namespace, project.projectName);
+    await stageRevision({
+      hubUrl: this.deps.hub.endpoint,
+      token: this.token(),
+      fetch: this.deps.fetch,
+      source: data.dataset,
+      revision: data.revision,
+      target: staging,
+      cacheDir: this.cacheDir(),
+    });
+    const mapping = data.detail?.[DETAIL.mapping];
     try {
       const created = await this.client(run).createProject({
         project_name: project.projectName,
@@ -77,8 +126,8 @@ export class AutotrainBackend implements TrainingBackend {
         hardware: options.hardware,
         params: options.params,
         username: run.pipeline.target_namespace,
-        ...(options.column_mapping ? { column_mapping: options.column_mapping } : {}),
-        hub_dataset: data.dataset,
+        column_mapping: mapping ? (JSON.parse(mapping) as Record<string, string | string[]>) : options.column_mapping,
+        hub_dataset: staging,
         train_split: options.train_split,
         ...(options.valid_split ? { valid_split: options.valid_split } : {}),
       });
@@ -87,6 +136,8 @@ export class AutotrainBackend implements TrainingBackend {
       // The first attempt may have created the Space before its answer was lost.
       const created = err instanceof HttpError ? await this.findJob(run, project) : undefined;
       if (created) return { ...created, reused: true };
+      // Refused for good: no project will read the staged copy.
+      if (err instanceof HttpError && !err.retryable) await this.deleteStaging(run, project.projectName);
       throw err;
     }
   }
@@ -99,26 +150,59 @@ export class AutotrainBackend implements TrainingBackend {
 
   async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
     const runtime = await this.deps.hub.spaceRuntime(job.jobId);
-    const titles = outcomeMayBePosted(runtime)
-      ? (await this.deps.hub.listDiscussions({ type: 'space', name: job.jobId })).map((d) => d.title)
-      : [];
-    const { state, message } = autotrainState(runtime, titles);
+    const titles = runtime && outcomeMayBePosted(runtime) ? await this.deps.hub.spaceDiscussions(job.jobId) : [];
+    // The Space was deleted between the two reads: it no longer exists either way.
+    const { state, message } = autotrainState(
+      titles === undefined ? undefined : runtime,
+      (titles ?? []).map((d) => d.title),
+    );
+    if (state === 'succeeded' || state === 'failed' || state === 'cancelled') {
+      // The trainer is done reading: the run's copy of the dataset can go.
+      await this.deleteStaging(run, this.projectNameOf(job.jobId));
+    }
     return {
       state,
       stage: runtime?.stage ?? 'MISSING',
       message,
       links: job.links,
       model: state === 'succeeded' ? job.outputModel : undefined,
-      logTail: await this.logTail(run, job.jobId),
+      logTail: runtime ? await this.logTail(run, job.jobId) : undefined,
     };
   }
 
+  /**
+   * Stops the training by pausing its Space through the Hub (what AutoTrain's stop_training does inside, whose
+   * answer is 200 even when the pause failed), then reads the runtime until the Space is paused. A pause that
+   * does not take is asked again, and in the end fails the step (so it is retried, and the run records it).
+   */
   async cancel(run: RunContext, job: JobRef): Promise<void> {
-    if (!needsStopping(await this.deps.hub.spaceRuntime(job.jobId))) return;
-    await this.client(run).stopTraining(job.jobId);
+    const policy = this.deps.stopPolicy ?? DEFAULT_STOP_POLICY;
+    let runtime = await this.deps.hub.spaceRuntime(job.jobId);
+    for (let pause = 1; needsStopping(runtime) && pause <= policy.pauses; pause++) {
+      runtime = await this.deps.hub.pauseSpace(job.jobId);
+      for (let check = 1; needsStopping(runtime) && check <= policy.checks; check++) {
+        await new Promise((r) => setTimeout(r, policy.checkEveryMs));
+        runtime = await this.deps.hub.spaceRuntime(job.jobId);
+      }
+    }
+    if (needsStopping(runtime)) {
+      throw new StopNotConfirmedError(
+        `asked the Hub ${policy.pauses} times to pause the training Space ${job.jobId}, but it is still ` +
+          `${runtime!.stage}: it may still be running (and billing)`,
+      );
+    }
+    await this.deleteStaging(run, this.projectNameOf(job.jobId));
+  }
+
+  /** What a failure notice must say about a job that may still run (or nothing when it is stopped or gone). */
+  async stillRunning(run: RunContext, job: JobRef): Promise<string | undefined> {
+    const runtime = await this.deps.hub.spaceRuntime(job.jobId);
+    if (!needsStopping(runtime)) return undefined;
+    return describeUnstopped(job.jobId, runtime!, this.deps.hub.webUrl({ type: 'space', name: job.jobId }));
   }
 
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
+    await this.deleteStaging(run, project.projectName);
     if (!this.options(run).cleanup || !project.projectId) return;
     await this.deps.hub.deleteRepo({ type: 'space', name: project.projectId });
   }
@@ -129,6 +213,31 @@ export class AutotrainBackend implements TrainingBackend {
       links: project.links,
       outputModel: `${run.pipeline.target_namespace}/${project.projectName}`,
     };
+  }
+
+  private async deleteStaging(run: RunContext, projectName: string): Promise<void> {
+    await this.deps.hub.deleteRepo({
+      type: 'dataset',
+      name: stagingRepoId(run.pipeline.target_namespace, projectName),
+    });
+  }
+
+  /** `<user>/autotrain-<project>` -> `<project>`. */
+  private projectNameOf(jobId: string): string {
+    return (jobId.split('/')[1] ?? jobId).replace(/^autotrain-/, '');
+  }
+
+  private cacheDir(): string {
+    return resolve(this.deps.stateDir, 'hub-cache');
+  }
+
+  private snapshot(dataset: string, sha: string): Promise<string> {
+    return downloadHubSnapshot(dataset, sha, {
+      hubUrl: this.deps.hub.endpoint,
+      token: this.deps.token,
+      cacheDir: this.cacheDir(),
+      fetch: this.deps.fetch,
+    });
   }
 
   /** Logs are a convenience: a failure to read them never fails a poll. */
@@ -150,14 +259,27 @@ export class AutotrainBackend implements TrainingBackend {
     return run.pipeline.backend;
   }
 
-  private client(run: RunContext): AutotrainClient {
+  private token(): string {
     if (!this.deps.token) {
       throw new MissingCredentialsError('HF_TOKEN is not set: the AutoTrain backend needs a Hugging Face write token');
     }
+    return this.deps.token;
+  }
+
+  private client(run: RunContext): AutotrainClient {
     const apiUrl = (this.options(run).api_url ?? this.deps.defaultApiUrl ?? DEFAULT_AUTOTRAIN_API_URL).replace(
       /\/+$/,
       '',
     );
-    return new AutotrainClient(apiUrl, this.deps.token, this.deps.fetch);
+    return new AutotrainClient(apiUrl, this.token(), this.deps.fetch);
   }
+}
+
+/** A stop the Hub did not carry out (yet): retryable, unlike a refusal. */
+export class StopNotConfirmedError extends Error {
+  override readonly name = 'StopNotConfirmed';
+}
+
+function describeUnstopped(spaceId: string, runtime: SpaceRuntime, url: string): string {
+  return `the training Space ${spaceId} is still ${runtime.stage}: it could not be paused; pause or delete it at ${url}/settings`;
 }

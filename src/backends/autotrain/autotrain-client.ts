@@ -1,3 +1,4 @@
+import { HttpError } from '../../http/http-error';
 import { requestJson } from '../../http/request-json';
 
 /** The body of `POST /api/create_project` on an AutoTrain Advanced server (spec/autotrain.md). */
@@ -8,7 +9,7 @@ export interface CreateProjectRequest {
   hardware: string;
   params: Record<string, string | number | boolean>;
   username: string;
-  column_mapping?: Record<string, string>;
+  column_mapping?: Record<string, string | string[]>;
   hub_dataset: string;
   train_split: string;
   valid_split?: string;
@@ -21,7 +22,10 @@ export interface CreateProjectResponse {
   success: boolean;
 }
 
-/** HTTP calls to an AutoTrain Advanced API (`autotrain app` or the public Space), nothing else. */
+/**
+ * HTTP calls to an AutoTrain Advanced API (`autotrain app` or the public Space), nothing else. A training is
+ * stopped through the Hub (pause the Space), not with stop_training: see AutotrainBackend.cancel.
+ */
 export class AutotrainClient {
   constructor(
     private readonly apiUrl: string,
@@ -48,23 +52,27 @@ export class AutotrainClient {
     return res.body;
   }
 
+  /**
+   * The training Space's log. AutoTrain versions serve one of two route forms (api_routes.py): `POST /api/logs`
+   * with `{"jid"}`, or `GET /api/logs?job_id=`; the other form is a 404/405 (or a 422 for a missing field).
+   */
   async logs(jobId: string): Promise<string> {
-    const res = await requestJson<{ logs?: string }>(`${this.apiUrl}/api/logs`, {
-      method: 'POST',
-      token: this.token,
-      body: { jid: jobId },
-      fetch: this.fetchImpl,
-    });
-    return res.body.logs ?? '';
-  }
-
-  /** The body form the server accepts (the bundled Python client's path form does not match the route). */
-  async stopTraining(jobId: string): Promise<void> {
-    await requestJson(`${this.apiUrl}/api/stop_training`, {
-      method: 'POST',
-      token: this.token,
-      body: { jid: jobId },
-      fetch: this.fetchImpl,
-    });
+    try {
+      const res = await requestJson<{ logs?: string }>(`${this.apiUrl}/api/logs`, {
+        method: 'POST',
+        token: this.token,
+        body: { jid: jobId },
+        fetch: this.fetchImpl,
+      });
+      return res.body.logs ?? '';
+    } catch (err) {
+      if (!(err instanceof HttpError && [404, 405, 422].includes(err.status))) throw err;
+      const res = await requestJson<{ logs?: string }>(`${this.apiUrl}/api/logs`, {
+        token: this.token,
+        query: { job_id: jobId },
+        fetch: this.fetchImpl,
+      });
+      return res.body.logs ?? '';
+    }
   }
 }

@@ -17,7 +17,11 @@ export interface HfJobsBackendDeps {
   fetch?: typeof fetch;
   /** Per request to the Jobs API (default 30 s). */
   timeoutMs?: number;
+  /** How long a cancel waits to see the job end: stage reads and the pause between them. */
+  cancelPolicy?: { checks: number; checkEveryMs: number };
 }
+
+const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
 
 /**
  * Hugging Face Jobs behind the five steps. A run's job carries labels derived from the RunContext
@@ -102,18 +106,40 @@ export class HfJobsBackend implements TrainingBackend {
     return status;
   }
 
+  /**
+   * Cancels a job that has not ended, and confirms it by the job's stage, not by the answer (whose body is not
+   * part of the contract). A job still running after a while fails the step, which is retried (cancelling again).
+   */
   async cancel(run: RunContext, job: JobRef): Promise<void> {
     const { client, namespace } = this.context(run);
-    const ended = async () => {
-      const info = await client.get(namespace, job.jobId);
-      return !info || isTerminalStage(info.status.stage);
-    };
-    if (await ended()) return;
+    const policy = this.deps.cancelPolicy ?? DEFAULT_CANCEL_POLICY;
+    const stage = async () => (await client.get(namespace, job.jobId))?.status.stage;
+    let current = await stage();
+    if (current === undefined || isTerminalStage(current)) return;
     try {
       await client.cancel(namespace, job.jobId);
     } catch (err) {
-      if (!(await ended())) throw err; // it ended meanwhile: nothing left to stop
+      current = await stage();
+      if (current === undefined || isTerminalStage(current)) return; // it ended meanwhile: nothing left to stop
+      throw err;
     }
+    for (let check = 0; check < policy.checks; check++) {
+      current = await stage();
+      if (current === undefined || isTerminalStage(current)) return;
+      await new Promise((r) => setTimeout(r, policy.checkEveryMs));
+    }
+    throw new Error(
+      `cancelled the job ${job.jobId}, but it is still ${current}: it may still be running (and billing)`,
+    );
+  }
+
+  /** What a failure notice must say about a job that has not ended (undefined once it has, or is gone). */
+  async stillRunning(run: RunContext, job: JobRef): Promise<string | undefined> {
+    const { client, namespace } = this.context(run);
+    const info = await client.get(namespace, job.jobId);
+    if (!info || isTerminalStage(info.status.stage)) return undefined;
+    const page = client.jobPage(info.owner?.name ?? namespace, job.jobId);
+    return `the job ${job.jobId} is still ${info.status.stage}: it could not be cancelled; cancel it with \`hf jobs cancel ${job.jobId}\` or at ${page}`;
   }
 
   /** Jobs leave nothing to clean up: the container is gone when the job ends, the model repo is the product. */

@@ -5,6 +5,7 @@
  */
 import {
   HF_JOBS_DEFAULT_TASKS,
+  HF_JOBS_LABEL_VALUE,
   HF_JOBS_PLACEHOLDER_PATTERN,
   HF_JOBS_RUN_LABELS,
   HF_JOBS_TOKEN_SECRET,
@@ -75,11 +76,25 @@ export function runName(run: RunContext): string {
 
 /** The labels that identify a run's job: every retry of a step computes the same ones. */
 export function runLabels(run: RunContext): Record<string, string> {
-  return {
+  return fitting({
     [HF_JOBS_RUN_LABELS.pipeline]: run.pipeline.name,
     [HF_JOBS_RUN_LABELS.revision]: run.revision,
     [HF_JOBS_RUN_LABELS.attempt]: String(run.attempt),
-  };
+  });
+}
+
+/**
+ * A dataset id as a label value. Label values allow letters, digits, ".", "-" and "_" only (the Jobs label
+ * rule, src/config/backends.ts), so `/` becomes `--`, which Hub repo ids never contain (huggingface_hub
+ * `validate_repo_id` forbids "--"): `acme/beans` -> `acme--beans`, as the Hub cache names repos.
+ */
+export function datasetLabel(dataset: string): string {
+  return dataset.replace('/', '--');
+}
+
+/** Only labels the service accepts: a value that cannot be made to fit is left out rather than refused. */
+function fitting(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([, value]) => HF_JOBS_LABEL_VALUE.test(value)));
 }
 
 export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data: DataRef, token: string): JobRequest {
@@ -107,7 +122,11 @@ export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data:
     secrets: { [HF_JOBS_TOKEN_SECRET]: token },
     flavor: options.flavor,
     timeoutSeconds: options.timeout_seconds,
-    labels: { ...options.labels, ...runLabels(run), [HF_JOBS_RUN_LABELS.dataset]: data.dataset },
+    labels: {
+      ...options.labels,
+      ...runLabels(run),
+      ...fitting({ [HF_JOBS_RUN_LABELS.dataset]: datasetLabel(data.dataset) }),
+    },
   };
   assertTokenOnlyInSecrets(request, token);
   return request;

@@ -1,12 +1,12 @@
 /**
- * The Hugging Face Jobs calls (spec/hf-jobs.md) on the Hub at HF_ENDPOINT: @huggingface/hub's runJob, getJob
- * and cancelJob, through hubFetch so 429/5xx become retryable HttpErrors with Retry-After. Hand-written
- * where the library falls short: listing with `label`/`stage` filters and Link pagination (its listJobs has
- * neither), and the log tail (job-logs.ts). Every answer is checked here; the stage stays a string.
+ * The Hugging Face Jobs calls (spec/hf-jobs.md) on the Hub at HF_ENDPOINT: @huggingface/hub's runJob and getJob,
+ * through hubFetch so 429/5xx become retryable HttpErrors with Retry-After. Hand-written where the library falls
+ * short: listing with `label`/`stage` filters and Link pagination (its listJobs has neither), cancel (its cancelJob
+ * parses the answer as a job), and the log tail (job-logs.ts). Every answer is checked here; the stage stays a string.
  */
-import { cancelJob, getJob, HubApiError, runJob, type SpaceHardwareFlavor } from '@huggingface/hub';
+import { getJob, HubApiError, runJob, type SpaceHardwareFlavor } from '@huggingface/hub';
 import { z } from 'zod';
-import { MalformedResponseError, safeUrl } from '../../http/http-error';
+import { HttpError, MalformedResponseError, safeUrl } from '../../http/http-error';
 import { requestJson, withQuery, type JsonResponse } from '../../http/request-json';
 import { hubFetch } from '../../hub/hub-fetch';
 import { readLogTail } from './job-logs';
@@ -84,9 +84,15 @@ export class JobsClient {
       .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
   }
 
-  async cancel(namespace: string, jobId: string): Promise<JobInfo> {
-    const job: unknown = await cancelJob({ namespace, jobId, ...this.common() });
-    return parseJob(job, 'POST', `${this.jobsUrl(namespace, jobId)}/cancel`);
+  /**
+   * Asks Jobs to cancel a job. The answer's body is not read (huggingface_hub `hf_api.py` `cancel_job` reads
+   * none, and what it holds is not documented): whether the job stopped is for `get` to tell.
+   */
+  async cancel(namespace: string, jobId: string): Promise<void> {
+    const url = `${this.jobsUrl(namespace, jobId)}/cancel`;
+    const res = await this.fetch(url, { method: 'POST', headers: { authorization: `Bearer ${this.token}` } });
+    const text = await res.text().catch(() => '');
+    if (!res.ok) throw new HttpError('POST', safeUrl(url), res.status, text.slice(0, 300), undefined);
   }
 
   /** The last `lines` lines the job printed (the start banner left out). */

@@ -5,7 +5,8 @@
  */
 import { downloadFile, HubApiError, modelInfo } from '@huggingface/hub';
 
-const RESULT_FILES = ['eval_results.json', 'all_results.json'];
+/** Read in this order: the evaluation's own results, else everything the Trainer wrote (docs/hf-jobs.md says so too). */
+export const RESULT_FILES = ['eval_results.json', 'all_results.json'] as const;
 
 export interface PushedModel {
   pushed: boolean;
