@@ -1,4 +1,5 @@
 import type { PipelineSpec } from '../config/config-schema';
+import { cut } from '../workflows/delivery';
 import type { WebhookPayload } from './webhook-payload';
 
 export type RouteDecision =
@@ -6,6 +7,9 @@ export type RouteDecision =
   | { kind: 'matched'; pipelines: PipelineSpec[]; revision?: string; oldSha?: string | null };
 
 const MAIN = 'refs/heads/main';
+/** How many of the updated refs an "ignored" reason names, and how much of each. */
+const REFS_NAMED = 5;
+const REF_LENGTH = 100;
 
 /**
  * Which pipelines an event starts (design.md): an `update` of scope `repo.content*` on a dataset that a
@@ -24,7 +28,9 @@ export function routeEvent(payload: WebhookPayload, pipelines: readonly Pipeline
   if (payload.updatedRefs === undefined) return { kind: 'matched', pipelines: matching, revision: repo.headSha };
   const main = payload.updatedRefs.find((r) => r.ref === MAIN && r.newSha);
   if (!main) {
-    const refs = payload.updatedRefs.map((r) => r.ref).join(', ') || 'none';
+    const named = payload.updatedRefs.slice(0, REFS_NAMED).map((r) => cut(r.ref, REF_LENGTH));
+    const more = payload.updatedRefs.length - named.length;
+    const refs = `${named.join(', ') || 'none'}${more > 0 ? ` and ${more} more` : ''}`;
     return { kind: 'ignored', reason: `main did not move (updated refs: ${refs})` };
   }
   return { kind: 'matched', pipelines: matching, revision: main.newSha ?? undefined, oldSha: main.oldSha };
