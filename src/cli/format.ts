@@ -124,8 +124,9 @@ export function formatPipelines(views: PipelineView[]): string {
       );
       if (p.superseded.length > 0) {
         const [latest] = p.superseded;
+        const unlisted = p.supersededNotListed ? `; ${p.supersededNotListed} no longer listed` : '';
         lines.push(
-          `  superseded  ${p.superseded.length} (latest ${short(latest?.revision)} by ${short(latest?.by)}, ${latest?.reason})`,
+          `  superseded  ${p.supersededTotal ?? p.superseded.length} (latest ${short(latest?.revision)} by ${short(latest?.by)}, ${latest?.reason})${unlisted}`,
         );
       }
       if (!p.live && p.note) lines.push(`  note        ${p.note}`);
