@@ -140,3 +140,43 @@ test('a hundred maximum-size deliveries to one pipeline leave it running with ev
     expect(update.delivery.webhookId?.length).toBeLessThanOrEqual(MAX_DELIVERY_ID_LENGTH);
   }
 }, 180_000);
+
+test('event fields past their bound are refused with 400 naming the path; a long delivery id is accepted and cut', async () => {
+  const post = (body: unknown) =>
+    fetch(`http://127.0.0.1:${receiver.port}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
+      body: JSON.stringify(body),
+    });
+  const sha = fakes.hub.pushCommit(dataset);
+  const delivery = mainPushDelivery(dataset, sha) as unknown as Record<string, Record<string, unknown>>;
+  for (const path of ['event.scope', 'event.action', 'repo.type'] as const) {
+    const [outer, inner] = path.split('.') as [string, string];
+    const res = await post({ ...delivery, [outer]: { ...delivery[outer], [inner]: `repo.content${'x'.repeat(200)}` } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ issues: [expect.objectContaining({ path }) as unknown] });
+  }
+
+  const id = `${'\u{1F600}'.repeat(40)}tail`; // surrogate pairs across the cut
+  const res = await post({ ...delivery, webhook: { id, version: 3 } });
+  expect(res.status).toBe(202);
+  const s = await eventually(async () => {
+    const current = await state();
+    return current.waiting?.revision === sha || current.active?.revision === sha || current.trained.includes(sha)
+      ? current
+      : undefined;
+  });
+  const kept = s.waiting?.delivery.webhookId ?? (await lastSignalledId());
+  expect(kept.length).toBe(MAX_DELIVERY_ID_LENGTH - 1);
+  expect(kept).toBe(`${'\u{1F600}'.repeat(31)}…`);
+});
+
+/** The delivery id of the newest datasetUpdated signal in the pipeline's current run. */
+async function lastSignalledId(): Promise<string> {
+  const history = await client.workflow.getHandle(pipelineWorkflowId(name)).fetchHistory();
+  const signals = (history.events ?? []).filter(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'datasetUpdated',
+  );
+  const [payload] = signals.at(-1)?.workflowExecutionSignaledEventAttributes?.input?.payloads ?? [];
+  return (JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as DatasetUpdate).delivery.webhookId ?? '';
+}
