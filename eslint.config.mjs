@@ -5,7 +5,19 @@ import globals from 'globals';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'scratch/**', 'bench/.venv/**', 'bench/.build/**', 'bench/.work/**', 'trainers/transformers/.venv/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.data/**',
+      'coverage/**',
+      'scratch/**',
+      'bench/.venv/**',
+      'bench/.build/**',
+      'bench/.work/**',
+      'trainers/transformers/.venv/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -26,6 +38,23 @@ export default tseslint.config(
       globals: globals.node,
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The CLI writes to the terminal only through src/cli/format.ts, which escapes control characters (a
+    // delivery id holding ESC[2J must not clear an operator's screen): no direct writes anywhere else.
+    files: ['src/cli.ts', 'src/cli/**/*.ts'],
+    ignores: ['src/cli/format.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='write'][callee.object.property.name=/^(stdout|stderr)$/]",
+          message:
+            'Print through src/cli/format.ts (output, print, printError, printJson, printLive): it escapes control characters.',
+        },
+      ],
+    },
   },
   {
     // Workflow code is bundled and replayed: no I/O, no Node built-ins, no non-deterministic globals.

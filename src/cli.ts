@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './logging';
 import { runAll, runServer, runWorker, type Service } from './main';
 import { runDemo } from './cli/demo';
 import { formatReport, runDoctor } from './cli/doctor';
+import { output, print, printError, printJson } from './cli/format';
 import { predictWithCurrentModel } from './cli/predict-command';
 
 function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[]; logger: Logger } {
@@ -27,7 +28,7 @@ function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[
 async function serve(start: () => Promise<Service>): Promise<void> {
   const service = await start();
   const shutdown = (signal: string) => {
-    process.stderr.write(`\n${signal}: shutting down\n`);
+    printError(`\n${signal}: shutting down`);
     service.stop().catch(() => process.exit(1));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -72,7 +73,7 @@ program
   .action(() => {
     const { pipelines } = loadSettings(true);
     for (const p of pipelines)
-      process.stdout.write(`${p.name}: ${p.input_dataset} -> ${p.backend.type} (${p.task}, ${p.input_model})\n`);
+      print(`${p.name}: ${p.input_dataset} -> ${p.backend.type} (${p.task}, ${p.input_model})`);
   });
 
 program
@@ -82,14 +83,15 @@ program
   .action(async (name: string, input: string, options: { json?: boolean }) => {
     const { env, pipelines } = loadSettings(true);
     const result = await predictWithCurrentModel(env.RETRAIN_MODELS_DIR, pipelines, name, input);
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      return;
-    }
-    process.stdout.write(`${result.label}\n`);
-    for (const [label, score] of Object.entries(result.scores).sort((a, b) => b[1] - a[1])) {
-      process.stdout.write(`  ${label.padEnd(16)} ${score.toFixed(3)}\n`);
-    }
+    if (options.json) return printJson(result, 0);
+    output(false, result, (r) =>
+      [
+        r.label,
+        ...Object.entries(r.scores)
+          .sort((a, b) => b[1] - a[1])
+          .map(([label, score]) => `  ${label.padEnd(16)} ${score.toFixed(3)}`),
+      ].join('\n'),
+    );
   });
 
 program
@@ -117,9 +119,7 @@ program
     if (!codec) throw new CliError('set RETRAIN_PAYLOAD_KEY: the codec server decodes with it');
     const server = codecApp(codec, options.origin).listen(options.port, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
-    process.stdout.write(
-      `codec server on http://127.0.0.1:${options.port} (set it as the Codec Server endpoint in the Web UI)\n`,
-    );
+    print(`codec server on http://127.0.0.1:${options.port} (set it as the Codec Server endpoint in the Web UI)`);
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));
     server.close();
   });
@@ -130,13 +130,13 @@ program
   .option('--json', 'print JSON')
   .action(async (options: { json?: boolean }) => {
     const report = await runDoctor();
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    output(options.json, report, (r) => formatReport(r).trimEnd());
     process.exitCode = report.ok ? 0 : 1;
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
+    printError(err.message);
     process.exit(2);
   }
   // Failures the user can act on: the message alone, no stack.
@@ -146,9 +146,9 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     err instanceof NetworkError ||
     err instanceof MissingCredentialsError
   ) {
-    process.stderr.write(`hub-retrain: ${err.message}\n`);
+    printError(`hub-retrain: ${err.message}`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   }
-  console.error(err);
+  printError(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

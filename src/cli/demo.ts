@@ -9,6 +9,7 @@ import type { PipelineSpec } from '../config/config-schema';
 import type { Env } from '../config/env';
 import { resolveWebhookSecret } from '../config/webhook-secret';
 import type { PipelineView } from '../server/api-schemas';
+import { escapeStrings, print } from './format';
 import { ReceiverApi } from './receiver-api';
 import { watchRun } from './watch-run';
 
@@ -25,7 +26,7 @@ const POLL_MS = 500;
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { env } = options;
-  const say = (line = '') => process.stdout.write(`${line}\n`);
+  const say = print;
   const pipeline = options.pipeline
     ? options.pipelines.find((p) => p.name === options.pipeline)
     : (options.pipelines.find((p) => p.local_path) ?? options.pipelines[0]);
@@ -42,10 +43,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   if (answer.status !== 202) return 1;
 
   // Wait until the pipeline has taken the update in and decided: run it, or it was trained already.
-  const decided = await poll(options.timeoutMs ?? 120_000, async () => {
-    const current = await view();
-    return current && (current.counters?.updates ?? 0) > before && !current.waiting ? current : undefined;
-  });
+  // Values from the receiver, escaped once for the lines composed below (format.ts).
+  const decided = escapeStrings(
+    await poll(options.timeoutMs ?? 120_000, async () => {
+      const current = await view();
+      return current && (current.counters?.updates ?? 0) > before && !current.waiting ? current : undefined;
+    }),
+  );
   if (!decided.active) {
     say(`Nothing new to train: ${describeLast(decided)}`);
     say(`Edit ${pipeline.local_path ?? pipeline.input_dataset} and the pipeline retrains by itself.`);
@@ -53,7 +57,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return 0;
   }
   say(`Training ${decided.active.workflowId} (watch it in the Temporal Web UI too)`);
-  const run = await watchRun(receiver, decided.active.workflowId, { interval: POLL_MS / 1000 });
+  const run = escapeStrings(await watchRun(receiver, decided.active.workflowId, { interval: POLL_MS / 1000 }));
   if (run.status !== 'succeeded') {
     say(`The run ${run.status}: ${run.error ?? run.message ?? ''}`);
     return 1;

@@ -1,9 +1,87 @@
-/** Human-readable output of the CLI's commands (`--json` prints JSON instead). */
+/**
+ * Human-readable output of the CLI's commands (`--json` prints JSON instead), and the one place the CLI writes
+ * to the terminal: every command prints through output(), print(), printError() or printLive() below, so
+ * what a receiver, the Hub or a payload put in a value is shown escaped, never acted on by the terminal
+ * (ESC[2J clearing the screen, an OSC sequence setting the title, a \r overwriting a status line). The lint
+ * configuration forbids writing to stdout/stderr anywhere else in the CLI.
+ */
 import type { PipelineView, RunDetailView, RunSummaryView } from '../server/api-schemas';
 
-/** Prints a command's result: JSON for scripts, or text for people. */
+/**
+ * Characters a terminal acts on instead of showing: the C0 controls (ESC starts escape sequences, CR returns
+ * to the line's start, BS moves back), DEL, the C1 controls (U+009B is a one-character CSI on some
+ * terminals), the line and paragraph separators, and the invisible marks and overrides of bidirectional
+ * text, which make a line show something else than it holds.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeChar(c: string): string {
+  const code = c.codePointAt(0) ?? 0;
+  return NAMED[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`);
+}
+
+/** One value, shown on one line: every control character (newlines too) as a visible escape (`\x1b`, `\r`). */
+export function escapeControl(text: string): string {
+  return text.replace(TERMINAL_CONTROL, escapeChar);
+}
+
+/** Text a command composed: its own newlines stay, every other control character is escaped. */
+export function escapeOutput(text: string): string {
+  return text.replace(TERMINAL_CONTROL, (c) => (c === '\n' ? c : escapeChar(c)));
+}
+
+/** A copy of a value (an API answer) with every string in it, and every key, escaped by escapeControl. */
+export function escapeStrings<T>(value: T): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return escapeControl(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeControl(k), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/**
+ * A command's result as it is printed: exact JSON for scripts (`--json`), or text for people, formatted from
+ * the value with every string in it escaped (a value cannot start a line of its own), then escaped again as
+ * a whole (what the formatter added cannot carry a control character either).
+ */
+export function render<T>(json: boolean | undefined, value: T, human: (v: T) => string): string {
+  return json ? JSON.stringify(value, null, 2) : escapeOutput(human(escapeStrings(value)));
+}
+
+/** Prints a command's result: JSON for scripts, or text for people (see render). */
 export function output<T>(json: boolean | undefined, value: T, human: (v: T) => string): void {
-  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human(value)}\n`);
+  process.stdout.write(`${render(json, value, human)}\n`);
+}
+
+/** Prints a line (or lines) a command composed itself, escaped. Values from elsewhere go through output(). */
+export function print(text = ''): void {
+  process.stdout.write(`${escapeOutput(text)}\n`);
+}
+
+/** Prints a message on stderr, escaped (an error may quote a receiver's or the Hub's answer). */
+export function printError(text: string): void {
+  process.stderr.write(`${escapeOutput(text)}\n`);
+}
+
+/** JSON for scripts, exactly as JSON.stringify writes it (which escapes what a terminal acts on below U+0020). */
+export function printJson(value: unknown, indent = 2): void {
+  process.stdout.write(`${JSON.stringify(value, null, indent)}\n`);
+}
+
+/** A line redrawn in place on a terminal (a line per change otherwise); the text is one line, escaped. */
+export function printLive(text: string, tty: boolean): void {
+  process.stdout.write(tty ? `\r\x1b[2K${escapeControl(text)}` : `${escapeControl(text)}\n`);
+}
+
+/** Ends a line printLive drew on a terminal. */
+export function endLive(tty: boolean): void {
+  if (tty) process.stdout.write('\n');
 }
 
 const short = (sha: string | undefined): string => (sha ? sha.slice(0, 7) : '-');
@@ -46,8 +124,9 @@ export function formatPipelines(views: PipelineView[]): string {
       );
       if (p.superseded.length > 0) {
         const [latest] = p.superseded;
+        const unlisted = p.supersededNotListed ? `; ${p.supersededNotListed} no longer listed` : '';
         lines.push(
-          `  superseded  ${p.superseded.length} (latest ${short(latest?.revision)} by ${short(latest?.by)}, ${latest?.reason})`,
+          `  superseded  ${p.supersededTotal ?? p.superseded.length} (latest ${short(latest?.revision)} by ${short(latest?.by)}, ${latest?.reason})${unlisted}`,
         );
       }
       if (!p.live && p.note) lines.push(`  note        ${p.note}`);

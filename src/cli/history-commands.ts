@@ -14,6 +14,7 @@ import { connectClient, temporalConnectionOptions } from '../temporal/connection
 import { payloadCodecs } from '../temporal/payload-codec';
 import { replayHistoryFiles } from '../temporal/replay-histories';
 import { bundlePathFromEnv } from '../worker';
+import { print } from './format';
 
 export function registerHistoryCommands(program: Command): void {
   const history = program
@@ -38,10 +39,10 @@ export function registerHistoryCommands(program: Command): void {
           const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
           const file = join(options.out, `${wf.workflowId.replace(/[^\w.-]+/g, '_')}-${wf.runId.slice(0, 8)}.json`);
           writeFileSync(file, historyToJSON(history));
-          process.stdout.write(`${file}  (${wf.type}, ${history.events?.length ?? 0} events)\n`);
+          print(`${file}  (${wf.type}, ${history.events?.length ?? 0} events)`);
           written += 1;
         }
-        if (written === 0) process.stdout.write(`no workflow matches ${options.query}\n`);
+        if (written === 0) print(`no workflow matches ${options.query}`);
       } finally {
         await connection.close();
       }
@@ -61,8 +62,7 @@ export function registerHistoryCommands(program: Command): void {
         bundlePath: bundlePathFromEnv(env, traced),
         payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
       });
-      for (const o of outcomes)
-        process.stdout.write(`${o.ok ? 'ok  ' : 'FAIL'}  ${o.file}${o.error ? `\n      ${o.error}` : ''}\n`);
+      for (const o of outcomes) print(`${o.ok ? 'ok  ' : 'FAIL'}  ${o.file}${o.error ? `\n      ${o.error}` : ''}`);
       if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
     });
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunDetailView } from '../server/api-schemas';
 import { CliError } from './cli-error';
-import { watchLine } from './format';
+import { endLive, printLive, watchLine } from './format';
 import type { ReceiverApi } from './receiver-api';
 
 /**
@@ -29,10 +29,10 @@ export async function watchRun(
       continue;
     }
     const line = watchLine(run);
-    if (live && line !== last) process.stdout.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    if (live && line !== last) printLive(line, tty);
     last = line;
     if (run.status !== 'running') {
-      if (tty) process.stdout.write('\n');
+      endLive(tty);
       return run;
     }
     await sleep(options.interval * 1000);

@@ -17,6 +17,16 @@ export class ConflictError extends Error {
 
 const RETRY_AFTER_SECONDS = 5;
 
+export const MALFORMED_PATH = 'malformed percent-encoding in the path';
+
+/**
+ * A route parameter whose percent-encoding does not decode (`/api/runs/%ff%fe`): Express's router throws the
+ * URIError of decodeURIComponent (with status 400) while matching, before any handler runs.
+ */
+export function isMalformedPath(err: unknown): boolean {
+  return err instanceof URIError;
+}
+
 export function sendError(res: Response, status: number, body: ErrorResponse): void {
   res.status(status).json(body);
 }

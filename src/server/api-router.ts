@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { decisionSchema, runsQuerySchema } from './api-schemas';
 import { sendApiError, sendError, sendValidationError } from './api-errors';
@@ -12,6 +12,8 @@ export interface ApiRouterDeps {
   actions: RunActions;
   adminToken?: string;
   logger: Logger;
+  /** The write rate limit (write-rate-limit.ts), on every write route once it has matched. */
+  writeLimit: RequestHandler;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -19,7 +21,8 @@ type Handler = (req: Request, res: Response) => Promise<void>;
 /** The status API (design.md, /api/openapi.json). Reads are open; writes need the admin token. */
 export function apiRouter(deps: ApiRouterDeps): Router {
   const router = express.Router();
-  const admin = requireAdmin(deps.adminToken);
+  // Limited first, so failed token checks count too.
+  const writeGuard = [deps.writeLimit, requireAdmin(deps.adminToken)];
   const parseJson = express.json({ limit: '16kb' });
   const handle =
     (fn: Handler) =>
@@ -56,7 +59,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
 
   router.post(
     '/api/pipelines/:name/trigger',
-    admin,
+    writeGuard,
     handle(async (req, res) => {
       res.status(202).json(await deps.actions.trigger(param(req, 'name')));
     }),
@@ -64,7 +67,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
 
   router.post(
     '/api/runs/:workflowId/cancel',
-    admin,
+    writeGuard,
     handle(async (req, res) => {
       res.status(202).json(await deps.actions.cancel(param(req, 'workflowId')));
     }),
@@ -73,7 +76,7 @@ export function apiRouter(deps: ApiRouterDeps): Router {
   for (const action of ['approve', 'reject'] as const) {
     router.post(
       `/api/runs/:workflowId/${action}`,
-      admin,
+      writeGuard,
       parseJson,
       handle(async (req, res) => {
         const decision = decisionSchema.safeParse(req.body ?? {});

@@ -190,14 +190,26 @@ export const pipelineViewSchema = named(
       .describe('the newest update waiting for the debounce window or for the active run'),
     lastResult: runResultSchema.optional(),
     recent: z.array(runResultSchema),
-    superseded: z.array(
-      z.strictObject({
-        revision: z.string(),
-        by: z.string(),
-        at: z.string(),
-        reason: z.enum(['newer-update', 'head-moved', 'cancelled-running']),
-      }),
-    ),
+    superseded: z
+      .array(
+        z.strictObject({
+          revision: z.string(),
+          by: z.string(),
+          at: z.string(),
+          reason: z.enum(['newer-update', 'head-moved', 'cancelled-running']),
+        }),
+      )
+      .describe('the newest superseded revisions (at most 100), newest first'),
+    supersededTotal: z
+      .number()
+      .optional()
+      .describe('every revision this pipeline has superseded (from its state: absent when not live)'),
+    supersededNotListed: z
+      .number()
+      .optional()
+      .describe(
+        'how many of them are no longer listed in `superseded`: only the newest 100 are kept, the rest counted',
+      ),
     counters: z.strictObject({ updates: z.number(), duplicates: z.number(), runsStarted: z.number() }).optional(),
   }),
 );

@@ -9,6 +9,7 @@ import { metricsRoute } from './metrics-route';
 import { securityHeaders } from './security-headers';
 import { writeRateLimit } from './write-rate-limit';
 import type { PipelineSpec } from '../config/config-schema';
+import { isMalformedPath, MALFORMED_PATH, sendError } from './api-errors';
 import { apiRouter } from './api-router';
 import { internalError } from './json-reply';
 import type { Handler, Middleware } from './middleware';
@@ -97,8 +98,15 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 
   app.use(webhookRouter(webhook));
-  app.use(writeRateLimit(deps.writeRequestsPerMinute));
-  app.use(apiRouter({ reader, actions, adminToken: deps.adminToken, logger: deps.logger }));
+  app.use(
+    apiRouter({
+      reader,
+      actions,
+      adminToken: deps.adminToken,
+      logger: deps.logger,
+      writeLimit: writeRateLimit(deps.writeRequestsPerMinute),
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -119,6 +127,9 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => internalError(deps.logger, err, res));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (isMalformedPath(err) && !res.headersSent) return sendError(res, 400, { error: MALFORMED_PATH });
+    internalError(deps.logger, err, res);
+  });
   return app;
 }

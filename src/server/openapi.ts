@@ -23,7 +23,9 @@ const unavailable = answer('Temporal is not reachable (or did not answer in time
 const adminErrors: Json = {
   401: err('no `Authorization: Bearer <ADMIN_TOKEN>` header'),
   403: err('wrong admin token, or the write API is disabled because ADMIN_TOKEN is not set on the receiver'),
+  429: err('more write requests from this client than the limit (30 a minute by default), failed attempts included'),
 };
+const badPath = err('a malformed percent-encoding in the path (`/api/runs/%ff%fe`)');
 const workflowIdParam = {
   name: 'workflowId',
   in: 'path',
@@ -42,7 +44,7 @@ function decision(action: 'approve' | 'reject', summary: string): Json {
       requestBody: { required: false, ...jsonBody(ref('Decision')) },
       responses: {
         202: answer(`the run took the decision (its \`decide\` Update) and returned it`, ref('ActionAccepted')),
-        400: err('an invalid body'),
+        400: err('an invalid body, or a malformed percent-encoding in the path'),
         ...adminErrors,
         404: err('no such run'),
         409: err(
@@ -114,6 +116,7 @@ const paths: Json = {
       parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
       responses: {
         202: answer('recorded in Temporal', ref('TriggerAccepted')),
+        400: badPath,
         ...adminErrors,
         404: err('no pipeline of that name'),
         503: unavailable,
@@ -152,6 +155,7 @@ const paths: Json = {
       parameters: [workflowIdParam],
       responses: {
         200: answer('the run', ref('RunDetail')),
+        400: badPath,
         404: err('no such run'),
         503: unavailable,
       },
@@ -164,6 +168,7 @@ const paths: Json = {
       parameters: [workflowIdParam],
       responses: {
         202: answer('cancellation requested', ref('ActionAccepted')),
+        400: badPath,
         ...adminErrors,
         404: err('no such run'),
         409: err('the run has already ended'),

@@ -10,12 +10,17 @@ import {
   type DatasetUpdate,
   type Delivery,
 } from '../workflows/definitions';
+import { boundedDelivery } from '../workflows/delivery';
 import type { PipelineWorkflow } from '../workflows/pipeline';
 import { withinDeadline } from './temporal-call';
 
 /**
  * Records "this pipeline's dataset may have changed" durably: signalWithStart into `pipeline:<name>`.
  * Resolves only once Temporal holds the signal; rejects if it could not within `timeoutMs`.
+ *
+ * Every sender (webhooks, the trigger API, folder watchers) comes through here, so this is where the signal
+ * is bounded: the pipeline's configuration (the operator's config.json), the revision, and the delivery's
+ * bounded facts (src/workflows/delivery.ts), never a payload's own strings at their full length.
  */
 export class UpdateRecorder {
   constructor(
@@ -27,7 +32,7 @@ export class UpdateRecorder {
 
   async record(pipeline: PipelineSpec, revision: string | undefined, delivery: Delivery): Promise<string> {
     const workflowId = pipelineWorkflowId(pipeline.name);
-    const update: DatasetUpdate = { pipeline, revision, delivery };
+    const update: DatasetUpdate = { pipeline, revision, delivery: boundedDelivery(delivery) };
     await this.client.connection
       .withDeadline(Date.now() + this.timeoutMs, () =>
         this.client.workflow.signalWithStart<typeof PipelineWorkflow, [DatasetUpdate]>(PIPELINE_WORKFLOW, {

@@ -1,4 +1,5 @@
 import type { PipelineSpec } from '../config/config-schema';
+import { cut } from '../workflows/delivery';
 import type { WebhookPayload } from './webhook-payload';
 
 export type RouteDecision =
@@ -6,8 +7,9 @@ export type RouteDecision =
   | { kind: 'matched'; pipelines: PipelineSpec[]; revision?: string; oldSha?: string | null };
 
 const MAIN = 'refs/heads/main';
-/** A reason names at most this many refs (a push may move thousands). */
-const SHOWN_REFS = 5;
+/** How many of the updated refs an "ignored" reason names, and how much of each. */
+const REFS_NAMED = 5;
+const REF_LENGTH = 100;
 
 /**
  * Which pipelines an event starts (design.md): an `update` of scope `repo.content*` on a dataset that a
@@ -26,10 +28,9 @@ export function routeEvent(payload: WebhookPayload, pipelines: readonly Pipeline
   if (payload.updatedRefs == null) return { kind: 'matched', pipelines: matching, revision: repo.headSha };
   const main = payload.updatedRefs.find((r) => r.ref === MAIN && r.newSha);
   if (!main) {
-    const { length } = payload.updatedRefs;
-    const shown = payload.updatedRefs.slice(0, SHOWN_REFS).map((r) => r.ref);
-    const refs =
-      length === 0 ? 'none' : `${shown.join(', ')}${length > SHOWN_REFS ? ` and ${length - SHOWN_REFS} more` : ''}`;
+    const named = payload.updatedRefs.slice(0, REFS_NAMED).map((r) => cut(r.ref, REF_LENGTH));
+    const more = payload.updatedRefs.length - named.length;
+    const refs = `${named.join(', ') || 'none'}${more > 0 ? ` and ${more} more` : ''}`;
     return { kind: 'ignored', reason: `main did not move (updated refs: ${refs})` };
   }
   return { kind: 'matched', pipelines: matching, revision: main.newSha ?? undefined, oldSha: main.oldSha };

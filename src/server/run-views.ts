@@ -14,6 +14,7 @@ import {
   RetrainRevision,
   RetrainStage,
   STAGES,
+  supersededTotal,
   type Delivery,
   type PipelineState,
   type RetrainProgress,
@@ -282,6 +283,8 @@ export function pipelineFromState(
     lastResult: state.lastResult && resultView(state.lastResult),
     recent: [...state.recent].reverse().map(resultView), // newest first
     superseded: [...state.superseded].reverse().map(({ revision, by, at, reason }) => ({ revision, by, at, reason })),
+    supersededTotal: supersededTotal(state),
+    supersededNotListed: supersededTotal(state) - state.superseded.length,
     counters: {
       updates: state.counters.updates,
       duplicates: state.counters.duplicates,

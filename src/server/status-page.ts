@@ -118,9 +118,11 @@ function pipelineSection({ view, runs }: StatusPageData['pipelines'][number]): s
 </tr>`,
     )
     .join('\n');
+  const total = view.supersededTotal ?? view.superseded.length;
+  const unlisted = view.supersededNotListed ? `, ${e(view.supersededNotListed)} of them no longer listed` : '';
   const superseded =
     view.superseded.length > 0
-      ? `<p>Superseded: ${view.superseded
+      ? `<p>Superseded: ${e(total)} in all${unlisted}. Newest: ${view.superseded
           .slice(0, 10)
           .map((s) => `${e(short(s.revision))} by ${e(short(s.by))} (${e(s.reason)})`)
           .join(', ')}</p>`

@@ -47,7 +47,11 @@ export interface Delivery {
   changedAt?: string;
 }
 
-/** Signal payload: "this pipeline's dataset may have a new revision". */
+/**
+ * Signal payload: "this pipeline's dataset may have a new revision". Bounded facts only (delivery.ts): the
+ * configuration from the operator's config.json, a revision (a 40-digit sha or content hash), and the
+ * delivery's facts, each string cut (the Hub's delivery id to MAX_DELIVERY_ID_LENGTH); never the payload.
+ */
 export interface DatasetUpdate {
   /** The pipeline's configuration as the sender knows it; the newest one wins. No secrets. */
   pipeline: PipelineSpec;
@@ -75,6 +79,13 @@ export interface SupersededRevision {
   reason: 'newer-update' | 'head-moved' | 'cancelled-running';
 }
 
+/** A pipeline's state lists this many superseded revisions, the newest; it counts them all (supersededTotal). */
+export const SUPERSEDED_LISTED = 100;
+
+/** Every revision a pipeline has superseded; a state carried from before the count was kept counts its list. */
+export const supersededTotal = (state: Pick<PipelineState, 'superseded' | 'supersededTotal'>): number =>
+  Math.max(state.supersededTotal ?? 0, state.superseded.length);
+
 export interface PipelineState {
   name: string;
   /** The configuration from the newest update (the receiver's config.json). */
@@ -85,7 +96,10 @@ export interface PipelineState {
   waiting?: { revision?: string; delivery: Delivery; lastUpdateAt: string };
   /** Recently trained revisions (newest last), bounded. */
   trained: string[];
+  /** The newest SUPERSEDED_LISTED superseded revisions (oldest first). */
   superseded: SupersededRevision[];
+  /** Every revision superseded since the count was kept (issue 15); absent in states carried from before. */
+  supersededTotal?: number;
   recent: RunSummary[];
   lastResult?: RunSummary;
   /** Failed attempts per revision, so a retry gets a fresh backend project name. */
@@ -98,6 +112,8 @@ export interface PipelineInput {
   carried?: PipelineState;
   /** Continue as new after this many history events (tests lower it). */
   rollAfterEvents?: number;
+  /** Continue as new once the history is this many bytes (tests lower it; default 2 MiB). */
+  rollAfterBytes?: number;
 }
 
 export interface RetrainInput {

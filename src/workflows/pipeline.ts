@@ -13,6 +13,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   WorkflowIdReusePolicy,
@@ -38,19 +39,33 @@ import {
   type RunOutcome,
   type RunSummary,
   type SupersededRevision,
+  SUPERSEDED_LISTED,
+  supersededTotal,
 } from './definitions';
 import { describe } from './announcement';
+import { boundedDelivery, cut, MAX_MESSAGE_LENGTH } from './delivery';
 import { pipelineActivities } from './pipeline-activities';
 import { RetrainWorkflow } from './retrain';
 
 const DEFAULT_ROLL_AFTER_EVENTS = 2_000;
+/** Continue as new past this history size, below the server's own suggestion (4 MiB by default). */
+const DEFAULT_ROLL_AFTER_BYTES = 2 * 1024 * 1024;
+/** A run rolls only once it has this many events, so a run that starts over its size bound cannot loop. */
+const MIN_EVENTS_PER_RUN = 20;
 const KEEP_TRAINED = 500;
-const KEEP_SUPERSEDED = 100;
 const KEEP_RECENT = 20;
+/**
+ * Runs that started before this patch roll on the server's suggestion and the event count, only between
+ * updates; with it, also on the history's size, and also while updates keep arriving inside the debounce
+ * window (a storm of deliveries used to hold the run there until Temporal terminated it, issue 15).
+ */
+const ROLL_ON_HISTORY_SIZE = 'roll-on-history-size';
 
 export async function PipelineWorkflow(input: PipelineInput): Promise<void> {
   const state: PipelineState = input.carried ?? emptyState(input.name);
   const rollAfterEvents = input.rollAfterEvents ?? DEFAULT_ROLL_AFTER_EVENTS;
+  const rollAfterBytes = input.rollAfterBytes ?? DEFAULT_ROLL_AFTER_BYTES;
+  const rollOnSize = patched(ROLL_ON_HISTORY_SIZE);
   /** Bumped by every update that could change what runs next; debounce and re-checks watch it. */
   let updateSeq = 0;
 
@@ -63,8 +78,11 @@ export async function PipelineWorkflow(input: PipelineInput): Promise<void> {
 
   const shouldRoll = (): boolean => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > rollAfterEvents;
+    if (!rollOnSize) return info.continueAsNewSuggested || info.historyLength > rollAfterEvents;
+    if (info.historyLength < MIN_EVENTS_PER_RUN) return false;
+    return info.continueAsNewSuggested || info.historyLength > rollAfterEvents || info.historySize > rollAfterBytes;
   };
+  const rollNow = (): boolean => rollOnSize && shouldRoll();
 
   for (;;) {
     if (shouldRoll()) {
@@ -76,7 +94,8 @@ export async function PipelineWorkflow(input: PipelineInput): Promise<void> {
     const spec = state.spec;
     if (!state.waiting || !spec) continue;
 
-    await quiet(state, spec, () => updateSeq);
+    await quiet(state, spec, () => updateSeq, rollNow);
+    if (rollNow()) continue; // the next run picks the debounce up where this one left it (waiting is carried)
     const seq = updateSeq;
     const waiting = state.waiting;
     const head = await resolveHead(state, spec, waiting.revision);
@@ -114,6 +133,7 @@ function emptyState(name: string): PipelineState {
     name,
     trained: [],
     superseded: [],
+    supersededTotal: 0,
     recent: [],
     attempts: {},
     counters: { updates: 0, duplicates: 0, runsStarted: 0 },
@@ -140,7 +160,9 @@ function onUpdate(state: PipelineState, update: DatasetUpdate): void {
   }
   const previous = state.waiting?.revision;
   if (previous && revision && previous !== revision) supersede(state, previous, revision, 'newer-update');
-  state.waiting = { revision, delivery: update.delivery, lastUpdateAt: updateTime(update.delivery) };
+  // Bounded here too: a receiver from before issue 15 still sends the delivery id whole.
+  const delivery = boundedDelivery(update.delivery);
+  state.waiting = { revision, delivery, lastUpdateAt: updateTime(delivery) };
 }
 
 /** When an update happened: the change's own time when the sender knows it (never in the future), else now. */
@@ -150,16 +172,16 @@ function updateTime(delivery: Delivery): string {
   return new Date(Number.isNaN(changed) ? now : Math.min(changed, now)).toISOString();
 }
 
-/** Debounce: return once no update has arrived for debounce_seconds. */
-async function quiet(state: PipelineState, spec: PipelineSpec, seq: () => number): Promise<void> {
+/** Debounce: return once no update has arrived for debounce_seconds, or as soon as `stop` says so. */
+async function quiet(state: PipelineState, spec: PipelineSpec, seq: () => number, stop: () => boolean): Promise<void> {
   const windowMs = spec.debounce_seconds * 1000;
   for (;;) {
     const waiting = state.waiting;
-    if (!waiting) return;
+    if (!waiting || stop()) return;
     const elapsed = Date.now() - Date.parse(waiting.lastUpdateAt);
     if (elapsed >= windowMs) return;
     const seen = seq();
-    await condition(() => seq() !== seen, windowMs - elapsed);
+    await condition(() => seq() !== seen || stop(), windowMs - elapsed);
   }
 }
 
@@ -178,7 +200,7 @@ async function resolveHead(state: PipelineState, spec: PipelineSpec, delivered?:
       startedAt: new Date().toISOString(),
       endedAt: new Date().toISOString(),
       outcome: 'failed',
-      message: `could not resolve the head of main: ${describe(err)}`,
+      message: cut(`could not resolve the head of main: ${describe(err)}`, MAX_MESSAGE_LENGTH),
     };
     return undefined;
   }
@@ -228,7 +250,7 @@ function finishRun(state: PipelineState, summary: RunSummary): void {
     startedAt: active.startedAt,
     endedAt: new Date().toISOString(),
     outcome: summary.outcome,
-    message: summary.message,
+    message: summary.message === undefined ? undefined : cut(summary.message, MAX_MESSAGE_LENGTH),
   };
   state.active = undefined;
   state.lastResult = ended;
@@ -239,9 +261,11 @@ function finishRun(state: PipelineState, summary: RunSummary): void {
   } else state.attempts[active.revision] = (state.attempts[active.revision] ?? 0) + 1;
 }
 
+/** Lists the newest SUPERSEDED_LISTED superseded revisions and counts them all (supersededTotal). */
 function supersede(state: PipelineState, revision: string, by: string, reason: SupersededRevision['reason']): void {
+  state.supersededTotal = supersededTotal(state) + 1;
   state.superseded = [...state.superseded, { revision, by, reason, at: new Date().toISOString() }].slice(
-    -KEEP_SUPERSEDED,
+    -SUPERSEDED_LISTED,
   );
 }
 

@@ -12,6 +12,7 @@ import type { WebhookView } from '../../src/cli/hub-webhook-commands';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { CLI, freePort, killServices, startService, type ServiceProcess } from '../helpers/service-process';
+import { mainPushDelivery } from '../helpers/deliveries';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { eventually, testAddress, testBundlePath, unique } from '../helpers/temporal';
 
@@ -271,4 +272,35 @@ test('hub-webhook create is idempotent, list shows it without its secret, delete
   expect(await ok(['hub-webhook', 'delete', approveP, '--url', 'https://retrain.example.org'])).toContain(
     'nothing deleted',
   );
+});
+
+test('a delivery id holding terminal control sequences: show escapes it, --json returns it exactly, errors too', async () => {
+  // The probe from the hostile-input review (issue 15): clear the screen, set the title, overwrite the line.
+  const webhookId = '\x1b[2J\x1b]0;all good\x07\rstatus      succeeded';
+  const head = hub.pushCommit(approveDataset);
+  const payload = { ...mainPushDelivery(approveDataset, head), webhook: { id: webhookId, version: 3 } };
+  const res = await fetch(`${service.url}/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
+    body: JSON.stringify(payload),
+  });
+  expect(res.status).toBe(202);
+  const workflowId = retrainWorkflowId(approveP, head);
+  await runUntil(workflowId, (r) => r.stage === 'awaiting-approval', 'awaiting approval');
+
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const shown = await ok(['show', workflowId]);
+  expect(shown).not.toMatch(raw);
+  expect(shown).toContain('delivery    webhook \\x1b[2J\\x1b]0;all good\\x07\\rstatus      succeeded at ');
+  expect((await json<RunDetailView>(['show', workflowId])).delivery?.webhookId).toBe(webhookId);
+
+  // An error that quotes what was asked for is escaped as well.
+  const unknown = await cli(['show', 'retrain:nope:\x1b[2Jx']);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).not.toMatch(raw);
+  expect(unknown.stderr).toContain('retrain:nope:\\x1b[2Jx');
+
+  expect(await ok(['reject', workflowId, '--by', 'probe'])).toContain('rejected');
+  await runUntil(workflowId, (r) => r.status !== 'running', 'the end');
 });

@@ -317,3 +317,26 @@ test('a flood of wrong-secret requests gets 403s and does not stall valid delive
   );
   expect(rejected).toBeGreaterThan(0);
 });
+
+/** Writes `head` on a raw connection (and nothing more) and resolves with the status line the server answers. */
+function statusLineFor(head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(receiver.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => (received ? resolve(received.split('\r\n')[0]!) : reject(new Error('closed, no answer'))));
+    socket.write(head);
+  });
+}
+
+test("Node's own answers before the app sees a request: 431 for oversized headers, 408 for a slow client", async () => {
+  // Headers over Node's 16 KiB limit (--max-http-header-size).
+  const big = await statusLineFor(
+    `POST /webhook HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\nContent-Length: 0\r\n\r\n`,
+  );
+  expect(big).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+  // Headers that never end: cut at the request timeout (2 s here, 30 s by default) with a 408.
+  const slow = await statusLineFor(`POST /webhook HTTP/1.1\r\nHost: x\r\nX-Webhook-Secret: ${SECRET}\r\n`);
+  expect(slow).toBe('HTTP/1.1 408 Request Timeout');
+});

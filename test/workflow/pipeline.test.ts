@@ -13,6 +13,7 @@ import {
   type DatasetUpdate,
   type Delivery,
   type PipelineState,
+  SUPERSEDED_LISTED,
 } from '../../src/workflows/definitions';
 import type { PipelineWorkflow } from '../../src/workflows/pipeline';
 import { pipelineSpec, startFakes, TEST_TOKEN, type FakeStack } from '../helpers/stack';
@@ -184,6 +185,51 @@ test('continue-as-new carries the state, and a run in flight across it still rep
   for await (const wf of client.workflow.list({ query: `WorkflowId = '${pipelineWorkflowId(spec.name)}'` }))
     runs.push(wf.runId);
   expect(runs.length).toBeGreaterThan(1);
+});
+
+/** Every run of a pipeline's chain (continue-as-new), with its status. */
+async function chain(spec: PipelineSpec): Promise<string[]> {
+  const statuses: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${pipelineWorkflowId(spec.name)}'` }))
+    statuses.push(wf.status.name);
+  return statuses;
+}
+
+test('continue-as-new on history size, even while updates keep arriving inside the debounce window', async () => {
+  // A small size bound (16 KiB: each update is a signal of about 1 KiB) stands in for the default 2 MiB.
+  const spec = freshPipeline({ debounce_seconds: 2 });
+  const shas = Array.from({ length: 40 }, () => fakes.hub.pushCommit(spec.input_dataset));
+  await client.workflow.signalWithStart<typeof PipelineWorkflow, [DatasetUpdate]>(PIPELINE_WORKFLOW, {
+    workflowId: pipelineWorkflowId(spec.name),
+    taskQueue: worker.taskQueue,
+    args: [{ name: spec.name, rollAfterBytes: 16 * 1024 }],
+    signal: datasetUpdatedSignal,
+    signalArgs: [{ pipeline: spec, revision: shas[0], delivery: delivery() }],
+  });
+  for (const sha of shas.slice(1)) await recorder.record(spec, sha, delivery());
+
+  const s = await untilIdle(spec, 1);
+  // It rolled while the burst held it in the debounce window, and lost nothing: one run, on the last revision.
+  const runs = await eventually(async () => {
+    const statuses = await chain(spec);
+    return statuses.length > 1 ? statuses : undefined;
+  });
+  expect(runs.filter((r) => r !== 'CONTINUED_AS_NEW' && r !== 'RUNNING')).toEqual([]);
+  expect(s.counters).toMatchObject({ updates: 40, runsStarted: 1 });
+  expect(s.recent.map((r) => r.revision)).toEqual([shas[39]]);
+  expect(s.superseded.map((x) => x.revision)).toEqual(shas.slice(0, 39));
+});
+
+test('superseded revisions past the listed hundred are counted: the total says how many are not listed', async () => {
+  const spec = freshPipeline({ debounce_seconds: 2 });
+  const shas = Array.from({ length: 130 }, () => fakes.hub.pushCommit(spec.input_dataset));
+  for (const sha of shas) await recorder.record(spec, sha, delivery());
+
+  const s = await untilIdle(spec, 1);
+  expect(s.recent.map((r) => r.revision)).toEqual([shas[129]]);
+  expect(s.superseded).toHaveLength(SUPERSEDED_LISTED);
+  expect(s.superseded.map((x) => x.revision)).toEqual(shas.slice(29, 129)); // the newest hundred
+  expect(s.supersededTotal).toBe(129);
 });
 
 test('a worker killed during pollStatus: a new worker completes the run, with one project', async () => {

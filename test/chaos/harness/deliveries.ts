@@ -16,7 +16,12 @@ export interface DeliveryRecord {
 }
 
 /** A `repo.content` update of `main` on a dataset, as the Hub posts it. */
-export function contentUpdate(dataset: string, newSha: string, oldSha: string | null = null): Record<string, unknown> {
+export function contentUpdate(
+  dataset: string,
+  newSha: string,
+  oldSha: string | null = null,
+  webhookId = randomBytes(12).toString('hex'),
+): Record<string, unknown> {
   return {
     event: { action: 'update', scope: 'repo.content' },
     repo: {
@@ -29,7 +34,7 @@ export function contentUpdate(dataset: string, newSha: string, oldSha: string | 
       owner: { id: randomBytes(12).toString('hex') },
     },
     updatedRefs: [{ ref: 'refs/heads/main', oldSha, newSha }],
-    webhook: { id: randomBytes(12).toString('hex'), version: 3 },
+    webhook: { id: webhookId, version: 3 },
   };
 }
 
@@ -39,13 +44,19 @@ export class DeliveryLedger {
   constructor(private readonly secret: string) {}
 
   /** POSTs one delivery to `url` and records the answer (or the failure to get one). */
-  async deliver(url: string, pipeline: string, dataset: string, revision: string): Promise<DeliveryRecord> {
+  async deliver(
+    url: string,
+    pipeline: string,
+    dataset: string,
+    revision: string,
+    webhookId?: string,
+  ): Promise<DeliveryRecord> {
     const record: DeliveryRecord = { pipeline, dataset, revision, at: Date.now() };
     try {
       const res = await fetch(`${url}/webhook`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-webhook-secret': this.secret },
-        body: JSON.stringify(contentUpdate(dataset, revision)),
+        body: JSON.stringify(contentUpdate(dataset, revision, null, webhookId)),
         signal: AbortSignal.timeout(30_000),
       });
       record.status = res.status;

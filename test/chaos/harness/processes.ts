@@ -115,6 +115,9 @@ export const SEARCH_ATTRIBUTE_FLAGS = ['RetrainPipeline', 'RetrainDataset', 'Ret
   (name) => ['--search-attribute', `${name}=Keyword`],
 );
 
+/** Dynamic config values for the dev server (`--dynamic-config-value KEY=JSON`), e.g. lower history limits. */
+export type DynamicConfig = Record<string, string | number | boolean>;
+
 /** `temporal server start-dev --db-filename <file>` on a fixed port, so it can be killed and started again. */
 export class TemporalServer {
   readonly address: string;
@@ -124,6 +127,7 @@ export class TemporalServer {
     readonly dbFile: string,
     readonly port: number,
     logDir: string,
+    dynamicConfig: DynamicConfig = {},
   ) {
     this.address = `127.0.0.1:${port}`;
     this.process = new ManagedProcess(
@@ -142,6 +146,10 @@ export class TemporalServer {
         '--log-level',
         'error',
         ...SEARCH_ATTRIBUTE_FLAGS,
+        ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
+          '--dynamic-config-value',
+          `${key}=${JSON.stringify(value)}`,
+        ]),
       ],
       {},
       logDir,

@@ -13,7 +13,14 @@ import { FakeHub } from '../../fakes/fake-hub';
 import { FakeJobs, type JobScript } from '../../fakes/fake-jobs';
 import { DeliveryLedger, type DeliveryRecord } from './deliveries';
 import { freePort } from './ports';
-import { cliProcess, RECEIVER_READY, TemporalServer, WORKER_READY, type ManagedProcess } from './processes';
+import {
+  cliProcess,
+  RECEIVER_READY,
+  TemporalServer,
+  WORKER_READY,
+  type DynamicConfig,
+  type ManagedProcess,
+} from './processes';
 
 export const CHAOS_TOKEN = 'hf_chaos_write_token_0123456789abcdef';
 export const CHAOS_USER = 'acme';
@@ -64,10 +71,13 @@ export class ChaosEnv {
     jobs.scriptFor = (request) => this.jobScripts.get(request.labels?.['retrain-pipeline'] ?? '');
   }
 
-  /** A Temporal dev server persisting to `<dir>/temporal.db`, a client, and the fake Hub with Jobs. */
-  static async start(name: string): Promise<ChaosEnv> {
+  /**
+   * A Temporal dev server persisting to `<dir>/temporal.db` (with `dynamicConfig`, e.g. lower history limits),
+   * a client, and the fake Hub with Jobs.
+   */
+  static async start(name: string, dynamicConfig?: DynamicConfig): Promise<ChaosEnv> {
     const dir = mkdtempSync(join(tmpdir(), `hub-retrain-chaos-${name}-`));
-    const temporal = new TemporalServer(join(dir, 'temporal.db'), await freePort(), dir);
+    const temporal = new TemporalServer(join(dir, 'temporal.db'), await freePort(), dir, dynamicConfig);
     await temporal.start();
     const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const hub = new FakeHub().addToken(CHAOS_TOKEN, { name: CHAOS_USER });
@@ -204,8 +214,9 @@ export class Deployment {
     return worker;
   }
 
-  deliver(pipeline: PipelineUnderTest, revision: string): Promise<DeliveryRecord> {
-    return this.ledger.deliver(this.receiverUrl, pipeline.name, pipeline.dataset, revision);
+  /** One delivery of `revision`; `webhookId` replaces the Hub's 24-digit id (an oversized or hostile one). */
+  deliver(pipeline: PipelineUnderTest, revision: string, webhookId?: string): Promise<DeliveryRecord> {
+    return this.ledger.deliver(this.receiverUrl, pipeline.name, pipeline.dataset, revision, webhookId);
   }
 
   deliverUntilAccepted(pipeline: PipelineUnderTest, revision: string, timeoutMs?: number): Promise<DeliveryRecord> {
