@@ -184,7 +184,7 @@ button:disabled{opacity:.55;cursor:not-allowed}
 .toolbar{background:#f6f6f6;padding:.4rem .6rem;border-radius:4px}
 .answer:empty{display:none}.answer{padding:.4rem .6rem;border-radius:4px;border:1px solid #ccc}
 .answer-ok{border-color:#17662f;background:#eef8f0}.answer-error{border-color:#b00;background:#fee}
-.path code{word-break:break-all}
+.path code{white-space:nowrap}
 figure.chart{margin:0}figcaption{margin-bottom:.3rem}
 .chart-svg{width:100%;max-width:60rem;height:auto;display:block}
 .chart-svg .grid{stroke:#eee}.chart-svg .axis{stroke:#999}

@@ -5,7 +5,7 @@
  * numbers, and the chart of the model across revisions. UPDATE_DOCS_SCREENSHOTS=1 writes the screenshot
  * to docs/status-page.png (shown in the README).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -209,8 +209,10 @@ describe('deciding from the page, and the model across revisions', () => {
   }
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'page-dataset-'));
-    spec = parseConfig({ pipelines: [configOf(unique('page-local'))] })[0]!;
+    // Readable names for the screenshot; the dev server is this run's own, and no other test uses them.
+    folder = join(mkdtempSync(join(tmpdir(), 'page-')), 'product-reviews');
+    mkdirSync(folder);
+    spec = parseConfig({ pipelines: [configOf('product-reviews')] })[0]!;
     base = `http://127.0.0.1:${(await receiver(spec, ADMIN)).port}`;
     // A context of its own, so a second tab can open in it.
     page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
