@@ -23,6 +23,11 @@ const unavailable = answer('Temporal is not reachable (or did not answer in time
 const adminErrors: Json = {
   401: err('no `Authorization: Bearer <ADMIN_TOKEN>` header'),
   403: err('wrong admin token, or the write API is disabled because ADMIN_TOKEN is not set on the receiver'),
+  429: answer(
+    'too many write requests from this address in the last minute (failed ones count)',
+    ref('Error'),
+    retryAfter,
+  ),
 };
 const workflowIdParam = {
   name: 'workflowId',

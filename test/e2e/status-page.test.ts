@@ -6,6 +6,8 @@
  * to docs/status-page.png (shown in the README).
  */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -14,6 +16,7 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { createLogger } from '../../src/logging';
+import { createApp } from '../../src/server/app';
 import { UpdateRecorder } from '../../src/server/record-update';
 import { startReceiver, type Receiver } from '../../src/server/serve';
 import { TOKEN_KEY } from '../../src/server/status-page-script';
@@ -315,7 +318,7 @@ describe('deciding from the page, and the model across revisions', () => {
     expect(violations).toEqual([]);
   });
 
-  test('without ADMIN_TOKEN on the receiver the buttons are disabled and say why', async () => {
+  test('without ADMIN_TOKEN the buttons are disabled and say why; a 429 says when to try again', async () => {
     const waiting = await newRevision('good,pos\nbad,neg\nfine,pos\ngreat,pos\nsuper,pos', 0.93);
     const readOnly = await receiver(spec);
     const view = await browser.newPage();
@@ -329,7 +332,35 @@ describe('deciding from the page, and the model across revisions', () => {
     ).resolves.toContain('The write API is disabled');
     await expect(view.locator('#write-api').getAttribute('data-write-api')).resolves.toBe('disabled');
     await view.close();
+
+    // The write API's rate limit counts failed attempts too; the page says when to try again.
+    const limited = createServer(
+      createApp({
+        pipelines: [spec],
+        webhookSecret: 'page-test-webhook-secret',
+        recorder: recorder(),
+        client,
+        logger: createLogger('silent'),
+        adminToken: ADMIN,
+        writeRequestsPerMinute: 1,
+      }),
+    );
+    await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.goto(`http://127.0.0.1:${(limited.address() as AddressInfo).port}/`);
+      await page.evaluate(`sessionStorage.setItem(${JSON.stringify(TOKEN_KEY)}, 'not-the-token')`);
+      await press(waiting, 'reject');
+      await waitForText(result(), /HTTP 403, wrong admin token/, 'the 403');
+      await press(waiting, 'reject');
+      await giveToken('still-not-the-token');
+      await waitForText(result(), /HTTP 429, too many write requests: .* \(try again in \d+ s\)$/, 'the 429');
+    } finally {
+      limited.closeAllConnections();
+      await new Promise((resolve) => limited.close(resolve));
+    }
     await page.close();
+    expect(violations).toEqual([]);
+
     const reject = await fetch(`${base}/api/runs/${encodeURIComponent(waiting)}/reject`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN}` },
