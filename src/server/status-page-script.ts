@@ -54,7 +54,7 @@ export function statusPageScript(refreshMs: number): string {
     fetch(location.pathname, { cache: 'no-store', headers: { accept: 'text/html' } })
       .then(function (r) { return r.text(); })
       .then(function (html) {
-        // Only the <main> part: parsing the page's own <style> and <script> (another nonce) would be refused.
+        // Only the main element: parsing the page's own style and script elements (another nonce) is refused.
         var main = html.slice(html.indexOf('<main'), html.indexOf('</main>') + 7);
         var next = new DOMParser().parseFromString(main, 'text/html').getElementById('status');
         var current = byId('status');

@@ -148,6 +148,11 @@ test('the page lists a run the test started and shows its stage change without a
   await waitForText(row(page, workflowId, 'status'), 'succeeded', 'the status succeeded');
   // No promotion gate: every trained model is put in service, and the page says so.
   await waitForText(row(page, workflowId, 'verdict'), /^promoted/, 'the verdict');
+  // The announcement on the dataset's Community tab.
+  const announcement = await section
+    .locator(`tr[data-workflow-id="${workflowId}"] a`, { hasText: 'announcement' })
+    .getAttribute('href');
+  expect(announcement).toContain(`${fakes.hub.url}/datasets/${fakes.dataset}/discussions/`);
   await expect(section.locator('.last').textContent()).resolves.toContain(`succeeded on ${revision.slice(0, 7)}`);
   expect(await page.evaluate('window.loadedOnce')).toBe(true);
   await page.close();
