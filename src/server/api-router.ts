@@ -1,15 +1,19 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import { decisionSchema, runsQuerySchema } from './api-schemas';
+import { decisionSchema, runsQuerySchema, seriesQuerySchema } from './api-schemas';
 import { sendApiError, sendError, sendValidationError } from './api-errors';
+import { loadSeries } from './model-series';
 import { openApiDocument } from './openapi';
 import { requireAdmin } from './require-admin';
 import type { RunActions } from './run-actions';
+import type { RunEndings } from './run-endings';
 import type { StatusReader } from './status-reader';
 
 export interface ApiRouterDeps {
   reader: StatusReader;
   actions: RunActions;
+  /** How finished runs ended (for the metrics series). */
+  endings: RunEndings;
   adminToken?: string;
   logger: Logger;
   /** The write rate limit (write-rate-limit.ts), on every write route once it has matched. */
@@ -38,6 +42,15 @@ export function apiRouter(deps: ApiRouterDeps): Router {
     '/api/pipelines',
     handle(async (_req, res) => {
       res.json({ pipelines: await deps.reader.listPipelines() });
+    }),
+  );
+
+  router.get(
+    '/api/pipelines/:name/metrics',
+    handle(async (req, res) => {
+      const query = seriesQuerySchema.safeParse(req.query);
+      if (!query.success) return sendValidationError(res, 'query parameters', query.error);
+      res.json(await loadSeries(deps.reader, deps.endings, param(req, 'name'), query.data));
     }),
   );
 

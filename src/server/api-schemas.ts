@@ -272,3 +272,64 @@ export type RunResultView = z.output<typeof runResultSchema>;
 export type TriggerResponse = z.output<typeof triggerResponseSchema>;
 export type ActionResponse = z.output<typeof actionResponseSchema>;
 export type ErrorResponse = z.output<typeof errorSchema>;
+
+// ---- a pipeline's model quality across revisions (GET /api/pipelines/{name}/metrics) ----
+
+export const seriesQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const VERDICTS = ['promoted', 'not-promoted', 'not-evaluated'] as const;
+
+const metricPointSchema = named(
+  'MetricPoint',
+  z.strictObject({
+    workflowId: z.string(),
+    runId: z.string(),
+    revision: z.string(),
+    endedAt: z.string(),
+    value: z.number().optional().describe('the metric this model scored; absent when its run did not report it'),
+    baseline: z
+      .number()
+      .optional()
+      .describe('what the model in service scored when the gate compared them (absent for the first model)'),
+    baselineRevision: z.string().optional().describe('the revision of that model in service'),
+    verdict: z
+      .enum(VERDICTS)
+      .describe("the promotion gate's verdict; not-evaluated = the run ended before the gate existed"),
+    reason: z.string().optional().describe('the verdict in words, as the announcement said it'),
+    inService: z.boolean().describe('true for the newest promoted model: the one in service'),
+    links: linksSchema,
+  }),
+);
+
+export const metricSeriesSchema = named(
+  'MetricSeries',
+  z.strictObject({
+    pipeline: z.string(),
+    metric: z.string().describe('the promotion metric, or accuracy when the pipeline sets no gate'),
+    direction: z.enum(['max', 'min']).describe('max: higher is better; min: lower is better'),
+    gate: z.boolean().describe('false: no promotion gate is configured, every trained model is promoted'),
+    minDelta: z.number().optional().describe('how much better than the model in service a new one must be'),
+    threshold: z
+      .number()
+      .optional()
+      .describe('the value a new model must beat (strictly) to be promoted: in service ± minDelta'),
+    inService: z
+      .strictObject({ workflowId: z.string(), revision: z.string(), value: z.number().optional() })
+      .optional()
+      .describe('the newest promoted model among the runs read'),
+    points: z
+      .array(metricPointSchema)
+      .describe('every run that trained a model (succeeded), oldest first; failed and cancelled runs have none'),
+    runsRead: z.number().describe('how many of the newest runs were read (open and closed)'),
+    truncated: z
+      .boolean()
+      .describe('true when `limit` runs were read: older runs may exist, and are not in the series'),
+  }),
+);
+
+export type SeriesQuery = z.output<typeof seriesQuerySchema>;
+export type Verdict = (typeof VERDICTS)[number];
+export type MetricPointView = z.output<typeof metricPointSchema>;
+export type MetricSeriesView = z.output<typeof metricSeriesSchema>;

@@ -16,6 +16,7 @@ import type { Handler, Middleware } from './middleware';
 import type { UpdateRecorder } from './record-update';
 import { requestLog } from './request-log';
 import { RunActions } from './run-actions';
+import { RunEndings } from './run-endings';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
 import { webhookHandler, webhookRouter } from './webhook-route';
@@ -96,12 +97,14 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
     queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
+  const endings = new RunEndings({ client: deps.client, timeoutMs });
 
   app.use(webhookRouter(webhook));
   app.use(
     apiRouter({
       reader,
       actions,
+      endings,
       adminToken: deps.adminToken,
       logger: deps.logger,
       writeLimit: writeRateLimit(deps.writeRequestsPerMinute),
@@ -122,7 +125,16 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
       .catch(next);
   });
   if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
-  app.get('/', statusPageHandler(reader, deps.logger, deps.temporalUiUrl));
+  app.get(
+    '/',
+    statusPageHandler({
+      reader,
+      endings,
+      logger: deps.logger,
+      temporalUiUrl: deps.temporalUiUrl,
+      writeApi: deps.adminToken !== undefined && deps.adminToken !== '',
+    }),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -23,7 +23,11 @@ const unavailable = answer('Temporal is not reachable (or did not answer in time
 const adminErrors: Json = {
   401: err('no `Authorization: Bearer <ADMIN_TOKEN>` header'),
   403: err('wrong admin token, or the write API is disabled because ADMIN_TOKEN is not set on the receiver'),
-  429: err('more write requests from this client than the limit (30 a minute by default), failed attempts included'),
+  429: answer(
+    'more write requests from this client than the limit (30 a minute by default), failed attempts included',
+    ref('Error'),
+    retryAfter,
+  ),
 };
 const badPath = err('a malformed percent-encoding in the path (`/api/runs/%ff%fe`)');
 const workflowIdParam = {
@@ -118,6 +122,32 @@ const paths: Json = {
         202: answer('recorded in Temporal', ref('TriggerAccepted')),
         400: badPath,
         ...adminErrors,
+        404: err('no pipeline of that name'),
+        503: unavailable,
+      },
+    },
+  },
+  '/api/pipelines/{name}/metrics': {
+    get: {
+      summary: "The pipeline's model across revisions: the promotion metric of every trained model, oldest first",
+      description:
+        'Reads the newest `limit` runs of the pipeline from visibility and how each ended (its result). Each run ' +
+        'that trained a model is a point: the metric (the promotion metric, or accuracy when no gate is set), ' +
+        'the baseline the gate compared it with, the verdict, and whether it is the model in service. ' +
+        '`threshold` is what the next model must beat. The status page draws this series.',
+      parameters: [
+        { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          description: 'how many of the newest runs to read',
+          schema: { type: 'integer', minimum: 1, maximum: 500, default: 200 },
+        },
+      ],
+      responses: {
+        200: answer('the series', ref('MetricSeries')),
+        400: err('an invalid query parameter (`issues` says which)'),
         404: err('no pipeline of that name'),
         503: unavailable,
       },

@@ -38,7 +38,11 @@ function state(overrides: Partial<PipelineState>): PipelineState {
 }
 
 const page = (view: ReturnType<typeof pipelineFromState>) =>
-  renderStatusPage({ generatedAt: new Date(0).toISOString(), pipelines: [{ view, runs: [] }] });
+  renderStatusPage({
+    generatedAt: new Date(0).toISOString(),
+    writeApi: false,
+    pipelines: [{ view, runs: [], endings: new Map(), approvals: [] }],
+  });
 
 test('150 superseded, the newest 100 listed: the API, the CLI and the status page say 50 are not listed', () => {
   const view = pipelineFromState(
