@@ -64,10 +64,16 @@ export class ReceiverApi {
     return (await this.get<{ pipelines: PipelineView[] }>('/api/pipelines')).pipelines;
   }
 
-  async runs(filter: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunSummaryView[]> {
+  async runs(filter: {
+    pipeline?: string;
+    status?: RunStatus;
+    revision?: string;
+    limit?: number;
+  }): Promise<RunSummaryView[]> {
     const query = {
       pipeline: filter.pipeline,
       status: filter.status,
+      revision: filter.revision,
       limit: filter.limit === undefined ? undefined : String(filter.limit),
     };
     return (await this.get<{ runs: RunSummaryView[] }>('/api/runs', query)).runs;
