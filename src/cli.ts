@@ -55,7 +55,8 @@ async function serve(start: (options: StartOptions) => Promise<Service>): Promis
   try {
     service = await start({ signal: aborter.signal });
   } catch (err) {
-    if (err instanceof StartAborted) return;
+    // Stopped while starting: what had started is stopped; end here rather than wait on the SDK's runtime.
+    if (err instanceof StartAborted) process.exit(0);
     throw err;
   }
   if (aborter.signal.aborted) await service.stop();

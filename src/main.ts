@@ -103,7 +103,7 @@ export async function runAll(
       await part.stop().catch((stopErr: Error) => logger.error({ err: { message: stopErr.message } }, 'stopping'));
     }
     await tracing?.shutdown().catch(() => undefined);
-    throw err;
+    throw signal?.aborted ? new StartAborted() : err; // stopped on request: not a failure
   }
 }
 
