@@ -142,7 +142,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (err instanceof DevServerError) {
       throw new DevServerError(`${err.message}${output ? `\n${output}` : ''}`);
     }
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DevServerError(missingCliMessage());
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new DevServerError(`${cli} does not exist: ${missingCliMessage()}`);
+    }
     throw err;
   }
   if (options.stateDir) {
