@@ -216,3 +216,22 @@ test('trigger says what happened: started run X, queued behind it, already train
   const decided = JSON.parse(await ok(['trigger', one, '--json'])) as { decision: { kind: string } };
   expect(decided.decision.kind).toBe('trained-already');
 });
+
+test("the service's log has each run's stage changes as run events, and no task token or build statistics at info", async () => {
+  const revision = await folderRevision(join(dir, 'one'));
+  const lines = service
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string; event?: string; workflowId?: string });
+  const stages = lines
+    .filter((l) => l.event === 'stage' && l.workflowId === retrainWorkflowId(one, revision))
+    .map((l) => l.msg);
+  expect(stages).toEqual(expect.arrayContaining(['stage: created', 'stage: training', 'stage: succeeded']));
+  const loud = lines.filter((l) => l.level >= 30);
+  expect(loud.filter((l) => 'taskToken' in l)).toEqual([]);
+  expect(loud.filter((l) => /^asset |webpack/.test(l.msg))).toEqual([]);
+  expect(lines.filter((l) => l.event === 'verdict').map((l) => l.msg)).toContainEqual(
+    expect.stringMatching(/^not promoted: accuracy 0\.5000 vs 0\.9000 for the model in service \([0-9a-f]{7}\)/),
+  );
+});
