@@ -11,8 +11,10 @@ import { loadEnv, type Env } from './config/env';
 import { ConfigError, loadConfigFile } from './config/load-config';
 import type { PipelineSpec } from './config/config-schema';
 import { HttpError, MissingCredentialsError, NetworkError } from './http/http-error';
-import { createLogger, type Logger } from './logging';
-import { runAll, runServer, runWorker, type Service } from './main';
+import { PortInUseError } from './http/port-check';
+import { createLogger, logFormatFor, type Logger } from './logging';
+import { runAll, runServer, runWorker, StartAborted, type Service, type StartOptions } from './main';
+import { DevServerError } from './temporal/dev-server';
 import { runDemo } from './cli/demo';
 import { formatReport, runDoctor } from './cli/doctor';
 import { output, print, printError, printJson } from './cli/format';
@@ -21,20 +23,52 @@ import { predictWithCurrentModel } from './cli/predict-command';
 function loadSettings(needConfig: boolean): { env: Env; pipelines: PipelineSpec[]; logger: Logger } {
   const env = loadEnv();
   const pipelines = needConfig ? loadConfigFile(env.RETRAIN_CONFIG) : [];
-  return { env, pipelines, logger: createLogger(env.LOG_LEVEL) };
+  const logger = createLogger({
+    level: env.LOG_LEVEL ?? 'info',
+    format: logFormatFor(env.LOG_FORMAT),
+    quiet: env.LOG_LEVEL === undefined,
+  });
+  return { env, pipelines, logger };
 }
 
-/** Runs a long-lived service until SIGINT/SIGTERM, then stops it gracefully. */
-async function serve(start: () => Promise<Service>): Promise<void> {
-  const service = await start();
-  const shutdown = (signal: string) => {
+let serving = false;
+
+/**
+ * Runs a long-lived service until SIGINT/SIGTERM/SIGHUP, then stops it gracefully. A signal that arrives while
+ * it starts stops what has started; a second signal stops at once (the exit handlers still end the children).
+ */
+async function serve(start: (options: StartOptions) => Promise<Service>): Promise<void> {
+  serving = true;
+  const aborter = new AbortController();
+  let service: Service | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      printError(`\n${signal} again: stopping now`);
+      process.exit(1);
+    }
     printError(`\n${signal}: shutting down`);
-    service.stop().catch(() => process.exit(1));
+    aborter.abort();
+    service?.stop().catch(() => process.exit(1));
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  try {
+    service = await start({ signal: aborter.signal });
+  } catch (err) {
+    // Stopped while starting: what had started is stopped; end here rather than wait on the SDK's runtime.
+    if (err instanceof StartAborted) process.exit(0);
+    throw err;
+  }
+  if (aborter.signal.aborted) await service.stop();
   await service.done;
 }
+
+// `hub-retrain predict ... | head -1`: the reader went away; that is the end of the output, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (!serving) process.exit(process.exitCode ?? 0);
+});
 
 const program = new Command()
   .name('hub-retrain')
@@ -48,7 +82,7 @@ program
   )
   .action(async () => {
     const { env, pipelines, logger } = loadSettings(true);
-    await serve(() => runAll(env, pipelines, logger));
+    await serve((options) => runAll(env, pipelines, logger, options));
   });
 
 program
@@ -140,6 +174,10 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.exit(2);
   }
   // Failures the user can act on: the message alone, no stack.
+  if (err instanceof PortInUseError || err instanceof DevServerError) {
+    printError(`hub-retrain: ${err.message}`);
+    process.exit(1);
+  }
   if (
     err instanceof CliError ||
     err instanceof HttpError ||

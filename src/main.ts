@@ -2,7 +2,8 @@
  * Composition root: wires configuration, Temporal, the worker and the receiver for the three ways to run
  * (all in one with an embedded dev server, worker alone, receiver alone).
  */
-import { Client } from '@temporalio/client';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { Client, type Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { PipelineSpec } from './config/config-schema';
 import type { Env } from './config/env';
@@ -11,6 +12,8 @@ import type { Logger } from './logging';
 import { ReceiverMetrics } from './observability/metrics';
 import { pipelineLoadReader, registerPipelineGauges } from './observability/pipeline-gauges';
 import { clientInterceptors, startTracing, type Tracing } from './observability/tracing';
+import { portInUse, PortInUseError } from './http/port-check';
+import { readReceiverFile, writeReceiverFile } from './server/receiver-file';
 import { startReceiver, type Receiver } from './server/serve';
 import { watchLocalDatasets } from './server/watch-local-datasets';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -33,45 +36,98 @@ export interface Service {
   address: string;
 }
 
-/** `npm start`: an embedded dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver. */
-export async function runAll(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
+/** Lets a Ctrl-C (or SIGTERM) that arrives while the service starts stop what has started, and nothing more. */
+export interface StartOptions {
+  signal?: AbortSignal;
+}
+
+/** A stop was asked for while the service was starting; what had started is stopped again. */
+export class StartAborted extends Error {
+  override readonly name = 'StartAborted';
+  constructor() {
+    super('stopped while starting');
+  }
+}
+
+/**
+ * `npm start`: an embedded dev server (unless TEMPORAL_ADDRESS is set), the worker and the receiver. Ports are
+ * checked before anything starts; if any part then fails to start (or a stop is asked for), the parts that
+ * did start are stopped again, so a failed start leaves no process behind.
+ */
+export async function runAll(
+  env: Env,
+  pipelines: PipelineSpec[],
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<Service> {
+  const { signal } = options;
+  await refuseTakenReceiverPort(env);
   installRuntimeLogger(logger, { port: env.METRICS_PORT }); // before the dev server: both use the SDK's runtime
   const tracing = startTracing(env, 'hub-retrain');
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, true);
-  let dev: DevServer | undefined;
-  let uiUrl = env.TEMPORAL_UI_URL;
-  if (!env.TEMPORAL_ADDRESS) {
-    logger.info('starting the embedded Temporal dev server');
-    dev = await startDevServer({
-      stateDir: env.RETRAIN_STATE_DIR,
-      port: env.TEMPORAL_DEV_PORT,
-      uiPort: env.TEMPORAL_UI_PORT,
-      namespace: env.TEMPORAL_NAMESPACE,
-      cliPath: env.TEMPORAL_CLI_PATH,
-    }).catch((err: Error) => {
-      throw new Error(
-        `could not start the Temporal dev server on port ${env.TEMPORAL_DEV_PORT} (${err.message}). ` +
-          `Is another one running? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT to pick another port.`,
-      );
-    });
-    uiUrl = dev.uiUrl;
-  }
-  const connection = temporalConnectionOptions(env, { address: dev?.address, embedded: dev !== undefined });
-  const address = connection.address;
-  const worker = await startWorkerParts(env, connection, logger, uiUrl, tracing);
-  const receiver = await startReceiverParts(env, pipelines, connection, secret, logger, uiUrl, false, tracing);
+  const started: Part[] = [];
+  try {
+    let dev: DevServer | undefined;
+    let uiUrl = env.TEMPORAL_UI_URL;
+    if (!env.TEMPORAL_ADDRESS) {
+      logger.debug('starting the embedded Temporal dev server');
+      const server = await startDevServer({
+        stateDir: env.RETRAIN_STATE_DIR,
+        port: env.TEMPORAL_DEV_PORT,
+        uiPort: env.TEMPORAL_UI_PORT,
+        namespace: env.TEMPORAL_NAMESPACE,
+        cliPath: env.TEMPORAL_CLI_PATH,
+        // The server's warnings (poll failures while it stops, a generated cluster id...) are not the user's concern.
+        onLog: (level, message, fields) =>
+          logger[level === 'error' ? 'error' : 'debug']({ component: 'temporal-server', ...fields }, message),
+        signal,
+      });
+      dev = server;
+      started.push({ done: new Promise<void>(() => {}), stop: () => server.stop() });
+      uiUrl = server.uiUrl;
+    }
+    throwIfAborted(signal);
+    const connection = temporalConnectionOptions(env, { address: dev?.address, embedded: dev !== undefined });
+    const address = connection.address;
+    const worker = await startWorkerParts(env, connection, logger, uiUrl, tracing);
+    started.push(worker);
+    throwIfAborted(signal);
+    const receiver = await startReceiverParts(env, pipelines, connection, secret, logger, uiUrl, false, tracing);
+    started.push(receiver);
+    throwIfAborted(signal);
 
-  printBanner(env, pipelines, { address, uiUrl, secret, receiverPort: receiver.receiver.port, embedded: dev });
-  return combine(
-    address,
-    logger,
-    [
-      receiver,
-      worker,
-      ...(dev ? [{ done: new Promise<void>(() => {}), stop: () => dev.stop() }] : []),
-      ...tracingPart(tracing),
-    ],
-    receiver.receiver,
+    printBanner(env, pipelines, { address, uiUrl, secret, receiverPort: receiver.receiver.port, embedded: dev });
+    return combine(address, logger, [...started].reverse().concat(tracingPart(tracing)), receiver.receiver);
+  } catch (err) {
+    for (const part of [...started].reverse()) {
+      await part.stop().catch((stopErr: Error) => logger.error({ err: { message: stopErr.message } }, 'stopping'));
+    }
+    await tracing?.shutdown().catch(() => undefined);
+    throw signal?.aborted ? new StartAborted() : err; // stopped on request: not a failure
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StartAborted();
+}
+
+/** Before anything starts: the receiver's port (PORT) must be free. */
+async function refuseTakenReceiverPort(env: Env): Promise<void> {
+  if (env.PORT === 0 || !(await portInUse(env.PORT))) return;
+  throw receiverPortTaken(env);
+}
+
+function receiverPortTaken(env: Env): PortInUseError {
+  const running = readReceiverFile(env.RETRAIN_STATE_DIR);
+  const who =
+    running && running.url.endsWith(`:${env.PORT}`)
+      ? `hub-retrain, already running from this folder (pid ${running.pid})`
+      : 'another program';
+  return new PortInUseError(
+    env.PORT,
+    'PORT',
+    `port ${env.PORT} is taken by ${who}, so the receiver cannot listen there. Set PORT to a free port ` +
+      '(the CLI finds a receiver started from the same folder with any PORT).',
   );
 }
 
@@ -96,6 +152,7 @@ export async function runWorker(env: Env, logger: Logger): Promise<Service> {
 
 /** `npm run server`: the receiver alone, against TEMPORAL_ADDRESS (it starts even if Temporal is down). */
 export async function runServer(env: Env, pipelines: PipelineSpec[], logger: Logger): Promise<Service> {
+  await refuseTakenReceiverPort(env);
   const tracing = startTracing(env, 'hub-retrain-receiver');
   const connection = temporalConnectionOptions(env);
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false);
@@ -173,9 +230,27 @@ async function startReceiverParts(
   tracing?: Tracing,
 ): Promise<Part & { receiver: Receiver }> {
   const connection = await connectClient(options, lazy);
+  try {
+    return await serveReceiver(env, pipelines, connection, secret, logger, uiUrl, lazy, tracing);
+  } catch (err) {
+    await connection.close();
+    throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? receiverPortTaken(env) : err;
+  }
+}
+
+async function serveReceiver(
+  env: Env,
+  pipelines: PipelineSpec[],
+  connection: Connection,
+  secret: ResolvedSecret,
+  logger: Logger,
+  uiUrl: string | undefined,
+  lazy: boolean,
+  tracing?: Tracing,
+): Promise<Part & { receiver: Receiver }> {
   if (!lazy) {
     const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
-    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+    if (added.length > 0) logger.debug({ added }, 'registered search attributes');
   }
   const client = new Client({
     connection,
@@ -206,13 +281,20 @@ async function startReceiverParts(
     drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
     graceMs: env.SHUTDOWN_GRACE_MS,
   });
-  const watchers = await watchLocalDatasets(pipelines, receiver.recorder, env.RETRAIN_STATE_DIR, logger);
+  const watchers = await watchLocalDatasets(pipelines, receiver.recorder, env.RETRAIN_STATE_DIR, logger).catch(
+    async (err: unknown) => {
+      await receiver.close();
+      throw err;
+    },
+  );
+  const forget = writeReceiverFile(env.RETRAIN_STATE_DIR, receiver.port);
   let closed: () => void = () => {};
   const done = new Promise<void>((resolve) => (closed = resolve));
   return {
     receiver,
     done,
     stop: async () => {
+      forget();
       await watchers.stop();
       await receiver.close();
       await connection.close();
@@ -249,11 +331,19 @@ function printBanner(
   info: { address: string; uiUrl?: string; secret: ResolvedSecret; receiverPort: number; embedded?: DevServer },
 ): void {
   const receiverUrl = `http://localhost:${info.receiverPort}`;
-  const secretLine =
-    info.secret.source === 'env'
-      ? '(from WEBHOOK_SECRET)'
-      : `${info.secret.secret}  (${info.secret.source === 'generated' ? 'generated and ' : ''}kept in ${info.secret.file})`;
+  // Where the secret is, never the secret itself: a terminal is read over shoulders and kept in scrollback.
+  const secretFile = info.secret.file ? relativeToCwd(info.secret.file) : undefined;
+  const secretLine = secretFile
+    ? `kept in ${secretFile}${info.secret.source === 'generated' ? ' (generated now)' : ''}; read it with: cat ${secretFile}`
+    : 'from WEBHOOK_SECRET (not shown)';
+  const secretHeader = secretFile ? `$(cat ${secretFile})` : '$WEBHOOK_SECRET';
   const first = pipelines[0];
+  const ports = [
+    `receiver ${info.receiverPort} (PORT)`,
+    ...(info.embedded
+      ? [`Temporal ${env.TEMPORAL_DEV_PORT} (TEMPORAL_DEV_PORT)`, `Web UI ${env.TEMPORAL_UI_PORT} (TEMPORAL_UI_PORT)`]
+      : []),
+  ];
   const lines = [
     '',
     'hub-retrain is running',
@@ -264,13 +354,21 @@ function printBanner(
     `  Task queue      ${env.TEMPORAL_TASK_QUEUE}`,
     `  Webhook secret  ${secretLine}`,
     `  Pipelines       ${pipelines.map((p) => `${p.name} (${p.input_dataset} -> ${p.backend.type})`).join(', ')}`,
+    `  Ports           ${ports.join(', ')}: set the variable to move one`,
     '',
+    `Watch a run from start to end: npm run demo   (or: npx hub-retrain send-test-webhook ${first?.name ?? '<pipeline>'})`,
     'Point a Hub webhook (https://huggingface.co/settings/webhooks) at <public url>/webhook with that secret,',
     `watching the dataset, domain "repo" (or: npx hub-retrain hub-webhook create ${first?.name ?? '<pipeline>'} --url <public url>).`,
-    `To try it without pushing to the Hub: npx hub-retrain send-test-webhook ${first?.name ?? '<pipeline>'}   Or by hand:`,
-    `  curl -i ${receiverUrl}/webhook -H 'Content-Type: application/json' -H 'X-Webhook-Secret: <secret>' \\`,
+    'Or by hand:',
+    `  curl -i ${receiverUrl}/webhook -H 'Content-Type: application/json' -H "X-Webhook-Secret: ${secretHeader}" \\`,
     `    -d '{"event":{"action":"update","scope":"repo.content"},"repo":{"type":"dataset","name":"${first?.input_dataset ?? 'owner/name'}"},"webhook":{"id":"manual","version":3}}'`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** `.data/webhook-secret` rather than an absolute path, when it is under the current folder. */
+function relativeToCwd(path: string): string {
+  const rel = relative(process.cwd(), resolve(path));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(path);
 }

@@ -60,7 +60,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
           ? { promoted: true, reason: 'promoted (already in service)', metric: pipeline.promotion?.metric }
           : decidePromotion(pipeline.promotion, result.metrics, current);
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
-      log.info(decision.reason, { pipeline: pipeline.name, revision, promoted: decision.promoted });
+      log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
       const publishable = decision.promoted && pipeline.publish !== undefined && pipeline.backend.type === 'local';
       return { decision, publishable, registryDir, metrics: result.metrics };
     },

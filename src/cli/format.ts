@@ -5,7 +5,8 @@
  * (ESC[2J clearing the screen, an OSC sequence setting the title, a \r overwriting a status line). The lint
  * configuration forbids writing to stdout/stderr anywhere else in the CLI.
  */
-import type { PipelineView, RunDetailView, RunSummaryView } from '../server/api-schemas';
+import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
+import type { PipelineDecision } from './pipeline-decision';
 
 /**
  * Characters a terminal acts on instead of showing: the C0 controls (ESC starts escape sequences, CR returns
@@ -120,7 +121,7 @@ export function formatPipelines(views: PipelineView[]): string {
       lines.push(
         `  active      ${p.active ? `${p.active.workflowId} (${p.active.stage ?? 'starting'}${p.active.cancelRequested ? ', cancel requested' : ''})` : 'none'}`,
         `  waiting     ${p.waiting ? `${p.waiting.revision ? short(p.waiting.revision) : 'head of main'} since ${time(p.waiting.since)}` : 'none'}`,
-        `  last result ${p.lastResult ? `${p.lastResult.outcome ?? 'ended'} on ${short(p.lastResult.revision)} at ${time(p.lastResult.endedAt)}` : 'none yet'}`,
+        `  last result ${p.lastResult ? `${p.lastResult.outcome ?? 'ended'} on ${short(p.lastResult.revision)} at ${time(p.lastResult.endedAt)}${p.lastResult.promotion ? `; ${verdict(p.lastResult.promotion)}` : ''}` : 'none yet'}`,
       );
       if (p.superseded.length > 0) {
         const [latest] = p.superseded;
@@ -135,11 +136,52 @@ export function formatPipelines(views: PipelineView[]): string {
     .join('\n\n');
 }
 
+/** `show <revision>` when the revision names several runs: which ones, to pick from. */
+export function formatCandidates(revision: string, runs: RunSummaryView[]): string {
+  return `revision ${revision} matches ${runs.length} runs; name one of them:\n${formatRuns(runs)}`;
+}
+
+/** What `trigger` (and `demo`) found the pipeline did with the update, in a sentence. */
+export function formatDecision(pipeline: string, d: PipelineDecision): string {
+  switch (d.kind) {
+    case 'started':
+      return (
+        `${pipeline}: started run ${d.workflowId} (revision ${d.revision})` +
+        (d.cancelled ? `, after cancelling ${d.cancelled} (on_new_revision: cancel)` : '') +
+        `\nFollow it with: hub-retrain watch ${d.workflowId}`
+      );
+    case 'training-already':
+      return `${pipeline}: the head is being trained already, by run ${d.workflowId}\nFollow it with: hub-retrain watch ${d.workflowId}`;
+    case 'trained-already': {
+      const last = d.last;
+      const result = last?.workflowId
+        ? ` (last run ${last.workflowId}: ${last.outcome ?? 'ended'}${last.promotion ? `, ${verdict(last.promotion)}` : ''})`
+        : '';
+      return `${pipeline}: already trained: the head of its dataset has been trained${result}; nothing started`;
+    }
+    case 'queued':
+      return (
+        `${pipeline}: queued behind ${d.behind}` +
+        (d.cancelling ? ', which is being cancelled (on_new_revision: cancel)' : '') +
+        ": the head is trained when that run ends, unless it is that run's revision"
+      );
+    case 'failed':
+      return `${pipeline}: nothing started: ${d.message}`;
+  }
+}
+
 export function formatRuns(runs: RunSummaryView[]): string {
   if (runs.length === 0) return 'no runs';
   return table(
-    ['RUN', 'STATUS', 'STAGE', 'STARTED', 'ENDED'],
-    runs.map((r) => [r.workflowId, r.outcome ?? r.status, r.stage ?? '-', time(r.startedAt), time(r.endedAt)]),
+    ['RUN', 'STATUS', 'STAGE', 'MODEL', 'STARTED', 'ENDED'],
+    runs.map((r) => [
+      r.workflowId,
+      r.outcome ?? r.status,
+      r.stage ?? '-',
+      r.promotion ? verdict(r.promotion) : '-',
+      time(r.startedAt),
+      time(r.endedAt),
+    ]),
   );
 }
 
@@ -177,6 +219,11 @@ export function formatRun(r: RunDetailView): string {
       r.delivery &&
         `${r.delivery.source}${r.delivery.webhookId ? ` ${r.delivery.webhookId}` : ''} at ${time(r.delivery.receivedAt)}`,
     ],
+    [
+      'verdict',
+      r.promotion &&
+        `${r.promotion.promoted ? 'put in service' : 'not put in service'}: ${r.promotion.reason.replace(/^(not )?promoted(: )?/, '') || (r.promotion.promoted ? 'promoted' : 'not promoted')}`,
+    ],
     ['error', r.error],
   ];
   const out = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(11)} ${v}`);
@@ -188,6 +235,21 @@ export function formatRun(r: RunDetailView): string {
   if (r.logTail.length > 0) out.push('log tail', ...r.logTail.slice(-5).map((l) => `  ${l}`));
   if (!r.live && r.note) out.push(`note        ${r.note}`);
   return out.join('\n');
+}
+
+const figure = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(4));
+
+/**
+ * The promotion verdict in a few words, with both numbers when there are two: "not put in service (accuracy
+ * 0.8100 vs 0.8300 in service)".
+ */
+export function verdict(p: PromotionView): string {
+  const head = p.promoted ? 'put in service' : 'not put in service';
+  if (p.metric && p.candidate !== undefined && p.current !== undefined) {
+    return `${head} (${p.metric} ${figure(p.candidate)} vs ${figure(p.current)} in service)`;
+  }
+  if (p.metric && p.candidate !== undefined) return `${head} (${p.metric} ${figure(p.candidate)})`;
+  return head;
 }
 
 /** How far along the five steps a stage is; training fills its span with the backend's progress when known. */
@@ -207,9 +269,23 @@ export function overallProgress(r: RunDetailView): number | undefined {
   return r.stage === 'training' ? base + 0.7 * (r.progress ?? 0) : base;
 }
 
+/** The stages under the names of the steps the README walks through. */
+export const STAGE_LABELS: Record<string, string> = {
+  created: 'createProject',
+  'data-added': 'addData',
+  'awaiting-approval': 'awaiting approval',
+};
+
+export const stageLabel = (stage: string): string => STAGE_LABELS[stage] ?? stage;
+
+/** The line of a stage the run passed between two looks: the stage, where it stood then. */
+export function passedStageLine(stage: string): string {
+  return `${stageLabel(stage).padEnd(17)} ${progressBar(STAGE_PROGRESS[stage])}`;
+}
+
 /** One line of `watch`: stage, a progress bar over the run, the backend's status. */
 export function watchLine(r: RunDetailView): string {
-  const stage = (r.stage ?? r.status).padEnd(17);
+  const stage = stageLabel(r.stage ?? r.status).padEnd(17);
   const status = r.backendStatus ? `  ${r.backendStatus}` : '';
   const message = r.message ? `: ${r.message}` : '';
   return `${stage} ${progressBar(overallProgress(r))}${status}${message}`;

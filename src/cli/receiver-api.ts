@@ -17,12 +17,13 @@ import type {
   TriggerResponse,
 } from '../server/api-schemas';
 import type { ApprovalDecision } from '../workflows/definitions';
+import { readReceiverFile } from '../server/receiver-file';
 import { CliError } from './cli-error';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 /** The variables the API commands read (nothing else, so an unrelated bad variable does not stop them). */
-const cliEnvSchema = envSchema.pick({ PORT: true, ADMIN_TOKEN: true }).extend({
+const cliEnvSchema = envSchema.pick({ PORT: true, ADMIN_TOKEN: true, RETRAIN_STATE_DIR: true }).extend({
   HUB_RETRAIN_URL: z.preprocess(blankToUndefined, z.url({ message: 'expected the receiver URL' }).optional()),
 });
 
@@ -31,12 +32,18 @@ export interface ApiSettings {
   adminToken?: string;
 }
 
-/** `--url`, else HUB_RETRAIN_URL, else http://localhost:$PORT; ADMIN_TOKEN for the write commands. */
+/**
+ * `--url`, else HUB_RETRAIN_URL, else http://localhost:$PORT when PORT is set, else the receiver that runs from
+ * this folder (RETRAIN_STATE_DIR/receiver.json, whatever PORT it was started with), else http://localhost:7860.
+ * ADMIN_TOKEN for the write commands.
+ */
 export function apiSettings(urlOption: string | undefined, source: NodeJS.ProcessEnv = process.env): ApiSettings {
   const parsed = cliEnvSchema.safeParse(source);
   if (!parsed.success) throw new ConfigError('environment', flattenIssues(parsed.error));
   const env = parsed.data;
-  const url = (urlOption ?? env.HUB_RETRAIN_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const portSet = blankToUndefined(source.PORT) !== undefined;
+  const recorded = portSet ? undefined : readReceiverFile(env.RETRAIN_STATE_DIR)?.url;
+  const url = (urlOption ?? env.HUB_RETRAIN_URL ?? recorded ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`--url must be an http(s) URL, got "${url}"`);
   return { url, adminToken: env.ADMIN_TOKEN };
 }
@@ -57,10 +64,16 @@ export class ReceiverApi {
     return (await this.get<{ pipelines: PipelineView[] }>('/api/pipelines')).pipelines;
   }
 
-  async runs(filter: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<RunSummaryView[]> {
+  async runs(filter: {
+    pipeline?: string;
+    status?: RunStatus;
+    revision?: string;
+    limit?: number;
+  }): Promise<RunSummaryView[]> {
     const query = {
       pipeline: filter.pipeline,
       status: filter.status,
+      revision: filter.revision,
       limit: filter.limit === undefined ? undefined : String(filter.limit),
     };
     return (await this.get<{ runs: RunSummaryView[] }>('/api/runs', query)).runs;
@@ -109,7 +122,8 @@ export function explain(err: unknown, settings: ApiSettings): Error {
   if (err instanceof NetworkError) {
     return new CliError(
       `the receiver at ${settings.url} is not reachable (${err.message.replace(/^.*failed: /, '')}). ` +
-        'Is it running (npm start)? Point the CLI at it with --url or HUB_RETRAIN_URL.',
+        'Is it running (npm start)? Point the CLI at it with --url or HUB_RETRAIN_URL (or run the CLI from the ' +
+        'folder it was started in, or with the same PORT).',
     );
   }
   if (err instanceof HttpError) {

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunDetailView } from '../server/api-schemas';
 import { CliError } from './cli-error';
-import { endLive, printLive, watchLine } from './format';
+import { endLive, passedStageLine, print, printLive, watchLine } from './format';
 import type { ReceiverApi } from './receiver-api';
 
 /**
  * Polls a run through the receiver's API until it ends, printing its stage and progress bar (redrawn in
- * place on a terminal, a line per change otherwise). Used by `watch` and `demo`.
+ * place on a terminal, a line per change otherwise), and a line for every stage it passed, even one that
+ * began and ended between two looks (from the run's timings). Used by `watch` and `demo`.
  */
 export async function watchRun(
   receiver: ReceiverApi,
@@ -16,6 +17,8 @@ export async function watchRun(
   const live = !options.quiet;
   const tty = live && process.stdout.isTTY === true;
   let last = '';
+  let lastStage: string | undefined;
+  const seen = new Set<string>();
   let failures = 0;
   for (;;) {
     let run: RunDetailView;
@@ -29,7 +32,14 @@ export async function watchRun(
       continue;
     }
     const line = watchLine(run);
-    if (live && line !== last) printLive(line, tty);
+    if (live) {
+      const stage = run.stage ?? run.status;
+      if (last !== '' && stage !== lastStage) endLive(tty); // keep the finished stage's line
+      for (const passed of stagesPassed(run, seen)) print(passedStageLine(passed));
+      if (line !== last) printLive(line, tty);
+      lastStage = stage;
+    }
+    seen.add(run.stage ?? run.status);
     last = line;
     if (run.status !== 'running') {
       endLive(tty);
@@ -37,4 +47,14 @@ export async function watchRun(
     }
     await sleep(options.interval * 1000);
   }
+}
+
+/** Stages the run entered that were not seen yet and are not its current one, in the order it entered them. */
+function stagesPassed(run: RunDetailView, seen: Set<string>): string[] {
+  const passed = Object.entries(run.timings)
+    .filter(([stage]) => stage !== run.stage && !seen.has(stage))
+    .sort(([, a], [, b]) => a.localeCompare(b))
+    .map(([stage]) => stage);
+  for (const stage of passed) seen.add(stage);
+  return passed;
 }

@@ -47,9 +47,15 @@ export const envSchema = z.object({
     z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   ),
   AUTOTRAIN_API_URL: z.preprocess(blankToUndefined, z.url().optional()),
+  /** Unset: info, and a terminal shows only run events, warnings and errors (see logging.ts). */
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  ),
+  /** `pretty` (readable lines) or `json` (one object per line); unset: pretty in a terminal, else JSON. */
+  LOG_FORMAT: z.preprocess(
+    blankToUndefined,
+    z.enum(['pretty', 'json'], { message: 'expected pretty or json' }).optional(),
   ),
   /** The Temporal Web UI, for links in announcements (the embedded server's is set automatically). */
   TEMPORAL_UI_URL: z.preprocess(blankToUndefined, z.url().optional()),

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { configSchemaFor, isLocalDataset, LOCAL_DATASET_PREFIX, type PipelineSpec } from './config-schema';
-import { flattenIssues, type PathIssue } from './format-issues';
+import { flattenIssues, formatPath, type PathIssue } from './format-issues';
+import { locateJsonError } from './json-error';
 
 /** A configuration problem the user must fix; the message lists every key path and what was expected. */
 export class ConfigError extends Error {
@@ -16,8 +17,9 @@ export class ConfigError extends Error {
 
 /** `baseDir` anchors relative `file:` dataset paths (the config file's folder). */
 export function parseConfig(raw: unknown, source = 'config.json', baseDir = process.cwd()): PipelineSpec[] {
-  const result = configSchemaFor(raw).safeParse(raw);
-  if (!result.success) throw new ConfigError(source, flattenIssues(result.error));
+  const schema = configSchemaFor(raw);
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, flattenIssues(result.error, schema));
   return result.data.map((spec) =>
     isLocalDataset(spec)
       ? { ...spec, local_path: resolve(baseDir, spec.input_dataset.slice(LOCAL_DATASET_PREFIX.length)) }
@@ -43,7 +45,39 @@ export function loadConfigFile(path: string): PipelineSpec[] {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }]);
+    const at = locateJsonError(text, (err as Error).message);
+    throw new ConfigError(file, [
+      { path: '(file)', message: `not valid JSON at line ${at.line}, column ${at.column}: ${at.message}` },
+    ]);
   }
-  return parseConfig(raw, file, dirname(file));
+  const pipelines = parseConfig(raw, file, dirname(file));
+  const missing = missingFolders(pipelines, isFullForm(raw));
+  if (missing.length > 0) throw new ConfigError(file, missing);
+  return pipelines;
+}
+
+const isFullForm = (raw: unknown): boolean => typeof raw === 'object' && raw !== null && 'pipelines' in raw;
+
+/**
+ * A `file:` dataset must be a folder with files in it now, before anything starts (the watcher, the
+ * workflow bundle): a typo in the path is a config error, not a failed run later.
+ */
+function missingFolders(pipelines: PipelineSpec[], full: boolean): PathIssue[] {
+  const issues: PathIssue[] = [];
+  pipelines.forEach((spec, i) => {
+    const folder = spec.local_path;
+    if (!folder) return;
+    const path = formatPath(full ? ['pipelines', i, 'input_dataset'] : ['input_dataset']);
+    const relativeTo = 'a "file:" path is relative to the folder of the config file';
+    let problem: string | undefined;
+    try {
+      if (!statSync(folder).isDirectory()) problem = `${folder} is not a folder`;
+      else if (readdirSync(folder).length === 0)
+        problem = `the folder ${folder} is empty: put the dataset's files in it`;
+    } catch {
+      problem = `the folder ${folder} does not exist (${relativeTo})`;
+    }
+    if (problem) issues.push({ path, message: problem });
+  });
+  return issues;
 }

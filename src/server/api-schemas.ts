@@ -19,6 +19,10 @@ export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as c
 export const runsQuerySchema = z.strictObject({
   pipeline: z.string().regex(PIPELINE_NAME, { message: 'expected a pipeline name' }).optional(),
   status: z.enum(RUN_STATUSES).optional(),
+  revision: z
+    .string()
+    .regex(/^[0-9a-f]{4,40}$/, { message: 'expected a revision or its first 4 hex characters or more' })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type RunsQuery = z.output<typeof runsQuerySchema>;
@@ -75,6 +79,23 @@ const deliverySchema = named(
   }),
 );
 
+const promotionSchema = named(
+  'Promotion',
+  z
+    .strictObject({
+      promoted: z.boolean().describe('true: the model was put in service; false: the one in service stays'),
+      reason: z.string().describe('the verdict in words, with both numbers when there are two'),
+      metric: z.string().optional(),
+      candidate: z.number().optional().describe("this run's model's value of the metric"),
+      current: z.number().optional().describe('the value of the model that was in service when it was judged'),
+      currentRevision: z.string().optional().describe('the revision of that model'),
+    })
+    .describe(
+      "the promotion gate's verdict on a run that succeeded: whether its model was put in service, and why " +
+        "(from the run's progress query or its recorded result; only `promoted` when neither can be read)",
+    ),
+);
+
 export const runSummarySchema = named(
   'RunSummary',
   z.strictObject({
@@ -91,6 +112,7 @@ export const runSummarySchema = named(
     endedAt: z.string().optional(),
     jobId: z.string().optional(),
     links: linksSchema,
+    promotion: promotionSchema.optional(),
   }),
 );
 
@@ -122,17 +144,6 @@ export const runDetailSchema = named(
       .array(z.string())
       .optional()
       .describe('announcements or uploads that failed without failing the run'),
-    promotion: z
-      .strictObject({
-        promoted: z.boolean(),
-        reason: z.string().describe('the verdict in words, with both numbers when there are two'),
-        metric: z.string().optional(),
-        candidate: z.number().optional(),
-        current: z.number().optional(),
-        currentRevision: z.string().optional(),
-      })
-      .optional()
-      .describe("the promotion gate's verdict, once the model was evaluated"),
     polls: z.number().optional().describe("the backend's status checks so far"),
     nextCheckAt: z.string().optional().describe('when the running job is checked next (ISO time)'),
     lastCheckError: z
@@ -151,6 +162,7 @@ const runResultSchema = named(
     endedAt: z.string().optional(),
     outcome: outcomeSchema.optional(),
     message: z.string().optional(),
+    promotion: promotionSchema.optional(),
   }),
 );
 
@@ -269,6 +281,7 @@ export type PipelineView = z.output<typeof pipelineViewSchema>;
 export type LinksView = z.output<typeof linksSchema>;
 export type DeliveryView = z.output<typeof deliverySchema>;
 export type RunResultView = z.output<typeof runResultSchema>;
+export type PromotionView = z.output<typeof promotionSchema>;
 export type TriggerResponse = z.output<typeof triggerResponseSchema>;
 export type ActionResponse = z.output<typeof actionResponseSchema>;
 export type ErrorResponse = z.output<typeof errorSchema>;

@@ -164,6 +164,13 @@ const paths: Json = {
         { name: 'pipeline', in: 'query', required: false, schema: { type: 'string' } },
         { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: [...RUN_STATUSES] } },
         {
+          name: 'revision',
+          in: 'query',
+          required: false,
+          description: 'runs of this revision: a full sha (or content hash), or its first 4 characters or more',
+          schema: { type: 'string', pattern: '^[0-9a-f]{4,40}$' },
+        },
+        {
           name: 'limit',
           in: 'query',
           required: false,

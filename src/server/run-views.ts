@@ -6,6 +6,7 @@ import type { WorkflowExecutionInfo, WorkflowExecutionStatusName } from '@tempor
 import type { TrainingCheck } from './training-check';
 import { z } from 'zod';
 import type { PipelineSpec } from '../config/config-schema';
+import type { PromotionDecision } from '../registry/promotion';
 import {
   LOG_TAIL_LINES,
   pipelineWorkflowId,
@@ -25,6 +26,7 @@ import type {
   DeliveryView,
   LinksView,
   PipelineView,
+  PromotionView,
   RunDetailView,
   RunResultView,
   RunStatus,
@@ -80,6 +82,8 @@ const memoSchema = z.looseObject({
   jobId: z.string().optional().catch(undefined),
   outcome: z.enum(['succeeded', 'failed', 'cancelled', 'rejected']).optional().catch(undefined),
   error: z.string().optional().catch(undefined),
+  /** Set by runs that were evaluated (the numbers are in the run's result). */
+  promoted: z.boolean().optional().catch(undefined),
   links: z
     .looseObject({
       job: z.string().optional().catch(undefined),
@@ -131,6 +135,24 @@ export function runSummaryFrom(info: ExecutionInfo, ui: UiLinks): RunSummaryView
     endedAt: info.closeTime?.toISOString(),
     jobId: memo.jobId,
     links: links(ui, info.workflowId, memo.links),
+    promotion: memo.promoted === undefined ? undefined : verdictOnly(memo.promoted),
+  };
+}
+
+/** The verdict when only the memo's flag is known (the reader replaces it with the recorded one). */
+export function verdictOnly(promoted: boolean): PromotionView {
+  return { promoted, reason: promoted ? 'promoted' : 'not promoted' };
+}
+
+/** Field by field, so the JSON has exactly the keys the OpenAPI schema allows. */
+export function promotionView(p: PromotionDecision): PromotionView {
+  return {
+    promoted: p.promoted,
+    reason: p.reason,
+    metric: p.metric,
+    candidate: p.candidate,
+    current: p.current,
+    currentRevision: p.currentRevision,
   };
 }
 
@@ -214,7 +236,7 @@ function runDetail(
     logTail: [...progress.logTail],
     compensationErrors: progress.compensationErrors,
     announcementErrors: progress.announcementErrors,
-    promotion: progress.promotion,
+    promotion: progress.promotion ? promotionView(progress.promotion) : summary.promotion,
     polls: progress.polls,
   };
 }
@@ -255,6 +277,18 @@ const resultView = (r: RunSummary): RunResultView => ({
   outcome: r.outcome,
   message: r.message,
 });
+
+/** A pipeline's results with each succeeded run's verdict (looked up by run id). */
+export function withVerdicts(
+  view: PipelineView,
+  verdicts: ReadonlyMap<string, PromotionView | undefined>,
+): PipelineView {
+  const add = (r: RunResultView): RunResultView => {
+    const promotion = r.promotion ?? verdicts.get(r.workflowId);
+    return promotion ? { ...r, promotion } : r;
+  };
+  return { ...view, lastResult: view.lastResult && add(view.lastResult), recent: view.recent.map(add) };
+}
 
 /** A pipeline from its `state` query; `active` is its active run as describe sees it (stage, links), if known. */
 export function pipelineFromState(
@@ -301,6 +335,7 @@ export function pipelineFromVisibility(spec: PipelineSpec, runs: RunSummaryView[
     startedAt: r.startedAt,
     endedAt: r.endedAt,
     outcome: r.outcome ?? (r.status === 'running' ? undefined : r.status),
+    promotion: r.promotion,
   });
   const running = runs.find((r) => r.status === 'running');
   const closed = runs.filter((r) => r.status !== 'running');

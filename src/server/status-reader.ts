@@ -21,8 +21,10 @@ import {
   runDetailFrom,
   runSummaryFrom,
   statusClause,
+  withVerdicts,
   type UiLinks,
 } from './run-views';
+import { RunVerdicts } from './run-verdicts';
 import { withinDeadline } from './temporal-call';
 import { pendingTrainingCheck } from './training-check';
 
@@ -39,7 +41,11 @@ export interface StatusReaderOptions {
 const NO_WORKER_NOTE = 'did not answer its query in time (is a worker running?)';
 
 export class StatusReader {
-  constructor(private readonly options: StatusReaderOptions) {}
+  private readonly verdicts: RunVerdicts;
+
+  constructor(private readonly options: StatusReaderOptions) {
+    this.verdicts = new RunVerdicts(options.client, options.timeoutMs);
+  }
 
   get pipelines(): readonly PipelineSpec[] {
     return this.options.pipelines;
@@ -54,6 +60,7 @@ export class StatusReader {
     if (!(await this.describe(handle))) return pipelineNotStarted(spec);
     const state = await this.query(handle, pipelineStateQuery);
     if (!state) {
+      // listRuns has each succeeded run's verdict already.
       const { runs } = await this.listRuns({ pipeline: spec.name, limit: 20 });
       return pipelineFromVisibility(
         spec,
@@ -66,7 +73,12 @@ export class StatusReader {
       const info = await this.describe(this.options.client.workflow.getHandle(state.active.workflowId));
       active = info && runSummaryFrom(info, this.options.ui);
     }
-    return pipelineFromState(spec, state, active, this.options.ui);
+    const view = pipelineFromState(spec, state, active, this.options.ui);
+    const results = [...(view.lastResult ? [view.lastResult] : []), ...view.recent];
+    const verdicts = await this.verdicts.ofMany(
+      results.map((r) => ({ workflowId: r.workflowId, succeeded: r.outcome === 'succeeded' })),
+    );
+    return withVerdicts(view, verdicts);
   }
 
   /** RetrainWorkflow runs from visibility, newest first (open runs first). */
@@ -75,15 +87,30 @@ export class StatusReader {
     // Safe to interpolate: the name was checked against the pipeline-name pattern (letters, digits, . _ -).
     if (filter.pipeline) clauses.push(`RetrainPipeline = '${filter.pipeline}'`);
     if (filter.status) clauses.push(statusClause(filter.status));
+    // Safe too: the revision was checked to be 4 to 40 hex characters.
+    if (filter.revision) {
+      clauses.push(
+        filter.revision.length === 40
+          ? `RetrainRevision = '${filter.revision}'`
+          : `RetrainRevision STARTS_WITH '${filter.revision}'`,
+      );
+    }
     const query = clauses.join(' AND ');
     const { client, timeoutMs, ui } = this.options;
-    const runs = await withinDeadline(client, timeoutMs, async () => {
+    const listed = await withinDeadline(client, timeoutMs, async () => {
       const out: RunSummaryView[] = [];
       for await (const info of client.workflow.list({ query, pageSize: filter.limit })) {
         out.push(runSummaryFrom(info, ui));
         if (out.length >= filter.limit) break;
       }
       return out;
+    });
+    const verdicts = await this.verdicts.ofMany(
+      listed.map((r) => ({ workflowId: r.workflowId, succeeded: r.status === 'succeeded' })),
+    );
+    const runs = listed.map((r) => {
+      const promotion = verdicts.get(r.workflowId);
+      return promotion ? { ...r, promotion } : r;
     });
     return { runs, query };
   }
@@ -96,7 +123,10 @@ export class StatusReader {
       pendingTrainingCheck(this.options.client, info),
     ]);
     const note = progress ? undefined : `the run ${NO_WORKER_NOTE}: from describe, memo and search attributes`;
-    return runDetailFrom(info, progress, this.options.ui, note, check);
+    const view = runDetailFrom(info, progress, this.options.ui, note, check);
+    if (progress?.promotion || view.status !== 'succeeded') return view;
+    const promotion = await this.verdicts.of(workflowId);
+    return promotion ? { ...view, promotion } : view;
   }
 
   /** A RetrainWorkflow's description; NotFoundError when there is no such run. */

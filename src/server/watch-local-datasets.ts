@@ -28,7 +28,7 @@ export async function watchLocalDatasets(
           receivedAt: new Date().toISOString(),
           changedAt: changedAt.toISOString(),
         });
-        logger.info({ pipeline: pipeline.name, folder, revision }, 'dataset folder changed: recorded');
+        logger.info({ event: 'update', pipeline: pipeline.name, folder, revision }, 'dataset folder changed: recorded');
       },
       onError: (err) =>
         logger.warn({ pipeline: pipeline.name, folder, err: { message: (err as Error).message } }, 'folder watcher'),

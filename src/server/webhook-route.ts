@@ -135,7 +135,10 @@ async function handleDelivery(
         ? deps.recorder.record(p, revision, delivery)
         : inFlight.run(`${p.name}\n${revision}`, () => deps.recorder.record(p, revision, delivery));
     const workflowIds = await inRequestContext(res, () => Promise.all(decision.pipelines.map(record)));
-    deps.logger.info({ pipelines: names, revision: decision.revision, dataset: payload.repo.name }, 'webhook recorded');
+    deps.logger.info(
+      { event: 'update', pipelines: names, revision: decision.revision, dataset: payload.repo.name },
+      'webhook recorded',
+    );
     reply(res, 202, { processed: true, pipelines: names, workflowIds, revision: decision.revision ?? null });
   } catch (err) {
     deps.logger.error(

@@ -9,15 +9,24 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
+/** Our own code's logs through the SDK: workflow and activity `log` calls. */
+const OUR_COMPONENTS = new Set(['workflow', 'activity']);
+
 /**
  * Routes the Temporal SDK's logs (and workflow and activity `log` calls, which carry workflowId, activity
- * type and so on as metadata) into our pino logger.
+ * type and so on as metadata) into our pino logger. The SDK's own info lines (worker state, the workflow
+ * bundle's build statistics) go to debug, and an activity's task token never reaches info or above: it is
+ * a credential for completing the activity, and noise to a reader.
  */
 export class PinoSdkLogger implements SdkLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.logger[LEVELS[level]](meta ?? {}, message);
+    const ours = OUR_COMPONENTS.has(String(meta?.sdkComponent ?? ''));
+    const effective = level === 'INFO' && !ours ? 'DEBUG' : level;
+    const fields = { ...meta };
+    if (effective !== 'TRACE' && effective !== 'DEBUG') delete fields.taskToken;
+    this.logger[LEVELS[effective]](fields, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -50,6 +50,8 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     progress.stage = stage;
     progress.timings[stage] = new Date().toISOString();
     upsertSearchAttributes([{ key: RetrainStage, value: stage }]);
+    // A log line, not a command: what a person at the terminal follows (`event` keeps it in the quiet log).
+    log.info(`stage: ${stage}`, { event: 'stage', stage });
   };
 
   try {

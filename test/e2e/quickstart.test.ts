@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
-import { CLI, freePort, killServices, startService } from '../helpers/service-process';
+import { CLI, freePort, killServices, processesMentioning, startService } from '../helpers/service-process';
 import { eventually, testAddress, testBundlePath, unique } from '../helpers/temporal';
 
 const FIXTURE = readFileSync(join(__dirname, '..', 'fixtures', 'webhooks', 'dataset-content-main.json'), 'utf8');
@@ -115,10 +115,15 @@ test('npm start with no TEMPORAL_ADDRESS runs an embedded dev server with the We
   );
   expect(ready).toBe(true);
   expect((await fetch(`http://localhost:${uiPort}/`)).status).toBe(200);
+  // The banner says where the generated secret is kept, never the secret itself.
   const secret = readFileSync(join(stateDir, 'webhook-secret'), 'utf8').trim();
-  expect(output()).toContain(secret);
+  expect(output()).toContain(`Webhook secret  kept in ${join(stateDir, 'webhook-secret')} (generated now)`);
+  expect(output()).not.toContain(secret);
+  expect(output()).toContain(`Temporal ${devPort} (TEMPORAL_DEV_PORT), Web UI ${uiPort} (TEMPORAL_UI_PORT)`);
   expect(existsSync(join(stateDir, 'temporal.db'))).toBe(true);
   expect(await stop()).toBe(0);
+  // The embedded dev server ended with it.
+  expect(processesMentioning(dir)).toEqual([]);
 });
 
 test('a config.json with a wrong value exits non-zero before listening, naming the key path', async () => {

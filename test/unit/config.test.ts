@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env';
@@ -87,11 +87,21 @@ describe('config.json', () => {
   });
 
   test('an unknown key is an error that names the key (a typo never silently drops a setting)', () => {
-    expect(issuesOf({ ...ORIGINAL, input_datset: 'x/y' })).toEqual(
-      expect.arrayContaining(['input_datset: unknown key']),
+    expect(issuesOf({ ...ORIGINAL, colour: 'x/y' })).toEqual(expect.arrayContaining(['colour: unknown key']));
+  });
+
+  test('an unknown key one slip away from a known one at the same place says which one was meant', () => {
+    expect(issuesOf({ ...ORIGINAL, input_datset: 'x/y' })).toContain(
+      'input_datset: unknown key; did you mean "input_dataset"?',
     );
     expect(issuesOf({ pipelines: [{ ...ORIGINAL, backend: { type: 'autotrain', hardwear: 'x' } }] })).toContain(
-      'pipelines[0].backend.hardwear: unknown key',
+      'pipelines[0].backend.hardwear: unknown key; did you mean "hardware"?',
+    );
+    expect(issuesOf({ pipelines: [{ ...ORIGINAL, 'debounce-seconds': 2, promotion: { metrik: 'f1' } }] })).toEqual(
+      expect.arrayContaining([
+        'pipelines[0].debounce-seconds: unknown key; did you mean "debounce_seconds"?',
+        'pipelines[0].promotion.metrik: unknown key; did you mean "metric"?',
+      ]),
     );
   });
 
@@ -124,6 +134,34 @@ describe('config.json', () => {
     );
     writeFileSync(join(dir, 'bad.json'), '{ "target_namespace": ');
     expect(() => loadConfigFile(join(dir, 'bad.json'))).toThrow(/not valid JSON/);
+  });
+
+  test('invalid JSON is reported with its line and column and the line itself, not a character offset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, '{\n  "pipelines": [\n    { "name": "a" },\n  ]\n}\n');
+    expect(() => loadConfigFile(file)).toThrow(
+      /\(file\): not valid JSON at line 4, column 3: a trailing comma .*\n +\]\n +\^/,
+    );
+    writeFileSync(file, '{\n  "target_namespace": "acme"\n  "input_model": "m"\n}');
+    expect(() => loadConfigFile(file)).toThrow(/not valid JSON at line 3, column 3: a "," was expected/);
+    writeFileSync(file, '{"a": }');
+    expect(() => loadConfigFile(file)).toThrow(/not valid JSON at line 1, column 7: a value was expected/);
+  });
+
+  test('a file: dataset folder that is missing or empty is a config error naming the key, before anything starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'config.json');
+    const local = { target_namespace: 'me', input_model: 'm', backend: { type: 'local' } };
+    writeFileSync(file, JSON.stringify({ pipelines: [{ ...local, name: 'a', input_dataset: 'file:data/missing' }] }));
+    expect(() => loadConfigFile(file)).toThrow(
+      `pipelines[0].input_dataset: the folder ${join(dir, 'data', 'missing')} does not exist`,
+    );
+    mkdirSync(join(dir, 'empty'));
+    writeFileSync(file, JSON.stringify({ ...local, input_dataset: 'file:empty' }));
+    expect(() => loadConfigFile(file)).toThrow(`input_dataset: the folder ${join(dir, 'empty')} is empty`);
+    writeFileSync(join(dir, 'empty', 'train.csv'), 'text,label\nhi,a\n');
+    expect(loadConfigFile(file)[0]?.local_path).toBe(join(dir, 'empty'));
   });
 });
 
