@@ -4,13 +4,17 @@
  * compensation's stop of a failed and of a cancelled run), are in flight when the one worker process is
  * killed; the held requests then go on
  * (the server did the work, the answer reaches no one), and a new worker process takes over.
+ *
+ * Each hold is on the request the step really makes: AutoTrain's stop is a pause of the training Space through
+ * the Hub (AutotrainBackend.cancel), not AutoTrain's stop_training, so the compensations are held at the Hub.
  */
 import type { Fault, FaultPlan } from '../fakes/faults';
+import { RUN_NAME_REVISION_DIGITS } from '../../src/backends/types';
 import { retrainWorkflowId } from '../../src/workflows/definitions';
 import { finishedAttempts } from './harness/history';
 import type { InvariantResult } from './harness/invariants';
 import { check, finishScenario, failLostAttempt, type RowSpec } from './harness/scenario';
-import { ChaosEnv, type Deployment, type PipelineUnderTest } from './harness/stack';
+import { CHAOS_USER, ChaosEnv, type Deployment, type PipelineUnderTest } from './harness/stack';
 import { eventually } from '../helpers/temporal';
 import { gate, type Gate } from './harness/wait';
 
@@ -35,6 +39,15 @@ interface KillCase {
   gate: Gate;
   /** What else must happen, once the run was delivered, to bring it into its step. */
   meanwhile?: (deployment: Deployment) => Promise<void>;
+}
+
+/**
+ * The Hub's `POST /api/spaces/{id}/pause` of the training Space of this pipeline's run of `revision`: the
+ * Space is `<namespace>/autotrain-<prefix><runNameSuffix>`, and the chaos pipelines' prefix is their name.
+ */
+function pauseOf(p: PipelineUnderTest, revision: string): Fault['path'] {
+  const space = `${CHAOS_USER}/autotrain-${p.name}-${revision.slice(0, RUN_NAME_REVISION_DIGITS)}`;
+  return new RegExp(`^/api/spaces/${space}(?:-r\\d+)?/pause$`);
 }
 
 const SHORTCUT =
@@ -123,10 +136,10 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
     16,
     'compensation',
     { script: { outcome: 'runtime-error', buildMs: 100, runMs: 500 } },
-    (_p, _r, g) => ({ method: 'POST', path: '/api/stop_training', times: 1, hold: g.promise }),
-    autotrainOf,
+    (p, r, g) => ({ method: 'POST', path: pauseOf(p, r), times: 1, hold: g.promise }),
+    hub,
     'stopTraining',
-    "training fails (the Space breaks); the compensation's stop_training is held by the fake, worker killed, request released; the lost attempt is failed through Temporal; a new worker process takes over",
+    "training fails (the Space breaks); the compensation's pause of the training Space is held by the fake Hub, worker killed, request released; the lost attempt is failed through Temporal; a new worker process takes over",
   );
 
   // A run cancelled by a newer revision (on_new_revision: cancel) compensates as well: hold its stop.
@@ -137,18 +150,18 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
     });
     const revision = env.hub.pushCommit(pipeline.dataset);
     const held = gate();
-    const fault: Fault = { method: 'POST', path: '/api/stop_training', times: 1, hold: held.promise };
+    const fault: Fault = { method: 'POST', path: pauseOf(pipeline, revision), times: 1, hold: held.promise };
     cases.push({
       row: {
         order: 17,
         fault: 'kill -9 during compensation of a cancelled run',
-        how: 'on_new_revision "cancel": a newer revision arrives while the first trains; the cancelled run\'s stop_training is held by the fake, worker killed, request released; the lost attempt is failed through Temporal; a new worker process takes over',
+        how: 'on_new_revision "cancel": a newer revision arrives while the first trains; the cancelled run\'s pause of its training Space is held by the fake Hub, worker killed, request released; the lost attempt is failed through Temporal; a new worker process takes over',
       },
       pipeline,
       revision,
       lostActivity: 'stopTraining',
       fault,
-      plan: pipeline.autotrain!.faults.add(fault),
+      plan: env.hub.faults.add(fault),
       gate: held,
       meanwhile: async (deployment) => {
         const space = await eventually(
@@ -183,7 +196,8 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
     120_000,
     'every run to be held inside its step',
   ).catch((err: Error) => {
-    throw new Error(`${err.message}\n${first.output().slice(-3000)}`);
+    const notHeld = cases.filter((c) => c.plan.hits(c.fault.path) === 0).map((c) => c.row.fault);
+    throw new Error(`${err.message}; never held: ${notHeld.join(', ')}\n${first.output().slice(-3000)}`);
   });
 
   await first.kill9();
