@@ -9,7 +9,7 @@ import { loadEnv, type Env } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load-config';
 import { resolveWebhookSecret } from '../config/webhook-secret';
 import { HttpError } from '../http/http-error';
-import { findWebhookFor, HubWebhooks, type HubWebhook } from '../hub/hub-webhooks';
+import { findWebhookFor, HubWebhooks, receiverWebhookUrl, type HubWebhook } from '../hub/hub-webhooks';
 import { secretMatches } from '../server/verify-secret';
 import { CliError } from './cli-error';
 import { output, table } from './format';
@@ -65,9 +65,7 @@ export function webhookUrl(publicUrl: string | undefined): string {
     throw new CliError(`--url must be an http(s) URL, got "${publicUrl}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('--url must be an http(s) URL');
-  if (!url.pathname.replace(/\/+$/, '').endsWith('/webhook'))
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}/webhook`;
-  return url.toString();
+  return receiverWebhookUrl(url.toString());
 }
 
 function view(ctx: Context, w: HubWebhook): WebhookView {
