@@ -45,7 +45,7 @@ export interface ActivityDeps {
    * Where Temporal is, as this worker reached it: a local trainer's supervisor tells the run through it when the
    * trainer exits (TLS and the API key come from the TEMPORAL_* environment). Unset: local runs are only checked.
    */
-  temporal?: { address: string; namespace: string };
+  temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
   tellRun?: (workflowId: string) => Promise<void>;
 }

@@ -11,7 +11,7 @@ import type { TrainingBackend } from './types';
 /** How the backends tell a waiting run that its training ended (each is optional). */
 export interface NoticeDeps {
   /** Temporal as the worker reaches it, for local supervisors. */
-  temporal?: { address: string; namespace: string };
+  temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** The worker's shared check of Hugging Face jobs. */
   jobsWatch?: JobsWatch;
   /** The receiver's public URL (PUBLIC_URL): AutoTrain's discussion webhook must send to it, when it is known. */

@@ -61,11 +61,20 @@ class NamespaceWatch {
     else if (!this.checking && watched.intervalMs < before) this.schedule(watched.intervalMs);
   }
 
-  /** The shared answer about a job, while it is at most one interval old. */
+  /**
+   * The shared answer about a job, while it is fresh: at most two intervals old (the next check may be late by
+   * a slow list). A job that ended since is told of by the next check anyway.
+   */
   answer(jobId: string, now: number): JobInfo | undefined {
     const snapshot = this.snapshot;
-    if (!snapshot || now - snapshot.at > this.intervalMs()) return undefined;
+    if (!snapshot || now - snapshot.at > 2 * this.intervalMs()) return undefined;
     return snapshot.jobs.get(jobId);
+  }
+
+  /** A check now (or the one under way). */
+  checkNow(): Promise<void> {
+    clearTimeout(this.timer);
+    return this.tick();
   }
 
   stop(): void {
@@ -82,16 +91,20 @@ class NamespaceWatch {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.checking ??= this.check()
-        .catch((err: unknown) => this.deps.onError?.(err, this.namespace))
-        .finally(() => {
-          this.checking = undefined;
-          if (this.jobs.size > 0) this.schedule(this.intervalMs());
-          else this.timer = undefined;
-        });
-    }, delayMs);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
     this.timer.unref();
+  }
+
+  /** One check at a time; the next is scheduled when it is done. */
+  private tick(): Promise<void> {
+    this.checking ??= this.check()
+      .catch((err: unknown) => this.deps.onError?.(err, this.namespace))
+      .finally(() => {
+        this.checking = undefined;
+        if (this.jobs.size > 0) this.schedule(this.intervalMs());
+        else this.timer = undefined;
+      });
+    return this.checking;
   }
 
   /** One list call; then one read for each watched job the list does not show, and a notice for each that ended. */
@@ -137,6 +150,11 @@ export class JobsWatch {
   /** What the namespace's last shared check said about the job, if it is fresh and listed it as running. */
   answer(namespace: string, jobId: string, now = Date.now()): JobInfo | undefined {
     return this.namespaces.get(namespace)?.answer(jobId, now);
+  }
+
+  /** Checks a namespace now rather than at its next interval (tests), resolving when the check is done. */
+  async checkNow(namespace: string): Promise<void> {
+    await this.namespaces.get(namespace)?.checkNow();
   }
 
   /** How many jobs are watched (all namespaces). */

@@ -42,7 +42,8 @@ export async function tellRun(
   for (let attempt = 1, wait = FIRST_RETRY_MS; ; attempt++, wait = Math.min(wait * 2, MAX_RETRY_MS)) {
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ ...options, connectTimeout: CONNECT_TIMEOUT_MS });
+      const left = Math.max(1_000, giveUpAt - Date.now());
+      connection = await Connection.connect({ ...options, connectTimeout: Math.min(CONNECT_TIMEOUT_MS, left) });
       const client = new Client({
         connection,
         namespace: target.namespace,
