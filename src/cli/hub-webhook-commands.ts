@@ -14,6 +14,7 @@ import { HttpError } from '../http/http-error';
 import { HubClient } from '../hub/hub-client';
 import {
   DISCUSSION_DOMAIN,
+  DISCUSSION_DOMAIN_ALIAS,
   findDiscussionWebhooks,
   findWebhookFor,
   HubWebhooks,
@@ -173,14 +174,15 @@ export function registerHubWebhookCommands(program: Command): void {
       const namespace = spec.target_namespace;
       const discussions =
         spec.backend.type === 'autotrain' && options.discussions
-          ? await ensureWebhook(ctx, findDiscussionWebhooks(all, namespace, url)[0], async () =>
-              ctx.hooks.create({
-                url,
-                watched: [{ type: await namespaceKind(ctx, namespace), name: namespace }],
-                domains: [DISCUSSION_DOMAIN],
-                secret,
-              }),
-            )
+          ? await ensureWebhook(ctx, findDiscussionWebhooks(all, namespace, url)[0], async () => {
+              const watched = [{ type: await namespaceKind(ctx, namespace), name: namespace }];
+              const create = (domain: typeof DISCUSSION_DOMAIN | typeof DISCUSSION_DOMAIN_ALIAS) =>
+                ctx.hooks.create({ url, watched, domains: [domain], secret });
+              return create(DISCUSSION_DOMAIN).catch((err: unknown) => {
+                if (err instanceof HttpError && err.status === 400) return create(DISCUSSION_DOMAIN_ALIAS);
+                throw err;
+              });
+            })
           : undefined;
       output(options.json, { ...dataset, ...(discussions ? { discussions } : {}) }, () =>
         [

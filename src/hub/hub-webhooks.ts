@@ -31,7 +31,7 @@ export type WatchedItem = z.output<typeof watchedItemSchema>;
 export interface NewWebhook {
   url: string;
   watched: Array<{ type: 'dataset' | 'model' | 'space' | 'user' | 'org'; name: string }>;
-  domains: Array<'repo' | 'discussion'>;
+  domains: Array<'repo' | 'discussion' | 'discussions'>;
   secret?: string;
 }
 
@@ -104,9 +104,14 @@ export function findWebhookFor(webhooks: readonly HubWebhook[], dataset: string,
   );
 }
 
-/** The domain name huggingface_hub documents ("discussion"); its type alias says "discussions": read both. */
+/**
+ * The discussion domain as the Hub answers it (huggingface_hub `hf_api.py`, the `get_webhook` example:
+ * `domains=["repo", "discussion"]`); its type alias `WEBHOOK_DOMAIN_T`, and the `hf webhooks` CLI, say
+ * "discussions". Both are read; "discussion" is sent, and "discussions" when the Hub refuses it.
+ */
 export const DISCUSSION_DOMAIN = 'discussion';
-const isDiscussionDomain = (domain: string) => domain === DISCUSSION_DOMAIN || domain === 'discussions';
+export const DISCUSSION_DOMAIN_ALIAS = 'discussions';
+const isDiscussionDomain = (domain: string) => domain === DISCUSSION_DOMAIN || domain === DISCUSSION_DOMAIN_ALIAS;
 
 /**
  * Enabled webhooks that deliver the discussions of a namespace's Spaces (AutoTrain's training Spaces are
