@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     taskQueue,
     workflowBundle: bundle,
     sinks: workflowSinks(),
-    activities: createActivities(fakes.activityDeps),
+    // Local runs' supervisors tell their run through this server, as in service.
+    activities: createActivities({ ...fakes.activityDeps, temporal: { address: server.address, namespace: 'default' } }),
   });
   mkdirSync(OUT, { recursive: true });
   try {

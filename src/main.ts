@@ -13,6 +13,8 @@ import { ReceiverMetrics } from './observability/metrics';
 import { pipelineLoadReader, registerPipelineGauges } from './observability/pipeline-gauges';
 import { clientInterceptors, startTracing, type Tracing } from './observability/tracing';
 import { portInUse, PortInUseError } from './http/port-check';
+import { HubClient } from './hub/hub-client';
+import { backendLogTails } from './server/log-tails';
 import { readReceiverFile, writeReceiverFile } from './server/receiver-file';
 import { startReceiver, type Receiver } from './server/serve';
 import { watchLocalDatasets } from './server/watch-local-datasets';
@@ -198,7 +200,7 @@ async function startWorkerParts(
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl }),
+    activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl, temporalAddress: options.address }),
     workflowBundlePath: bundle,
     tracing,
     payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
@@ -280,6 +282,13 @@ async function serveReceiver(
     tracer: tracing?.tracer,
     drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
     graceMs: env.SHUTDOWN_GRACE_MS,
+    logTails: backendLogTails({
+      hub: new HubClient({ endpoint: env.HF_ENDPOINT, token: env.hfToken }),
+      hfToken: env.hfToken,
+      autotrainApiUrl: env.AUTOTRAIN_API_URL,
+      stateDir: resolve(env.RETRAIN_STATE_DIR),
+      modelsDir: resolve(env.RETRAIN_MODELS_DIR),
+    }),
   });
   const watchers = await watchLocalDatasets(pipelines, receiver.recorder, env.RETRAIN_STATE_DIR, logger).catch(
     async (err: unknown) => {

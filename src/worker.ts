@@ -6,6 +6,8 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import { hostname } from 'node:os';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { projectRoot } from './backends/local/default-trainer';
@@ -15,6 +17,7 @@ import { DISABLED_WORKFLOW_TRACING, type Tracing } from './observability/tracing
 import { runMetricsSinks, TRAINING_DURATION_BUCKETS, WORKER_METRICS } from './observability/worker-metrics';
 import { PinoSdkLogger } from './temporal/sdk-logger';
 import { tracedBundlePath, workflowInterceptorModules } from './temporal/workflow-bundle';
+import { trainingEndedSignal } from './workflows/definitions';
 
 export interface RetrainWorkerOptions {
   connection: NativeConnection;
@@ -53,7 +56,7 @@ export async function createRetrainWorker(options: RetrainWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.activities),
+    activities: createActivities({ tellRun: runTeller(options), ...options.activities }),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('./workflows') }),
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     sinks: workflowSinks(tracing),
@@ -72,6 +75,19 @@ export async function createRetrainWorker(options: RetrainWorkerOptions): Promis
     },
     ...options.tuning,
   });
+}
+
+/**
+ * How this worker tells a run that its training may have ended (the shared Jobs check): a trainingEnded signal,
+ * which carries nothing, through the worker's own connection.
+ */
+function runTeller(options: RetrainWorkerOptions): (workflowId: string) => Promise<void> {
+  const client = new Client({
+    connection: options.connection,
+    namespace: options.namespace,
+    identity: `hub-retrain worker ${process.pid}@${hostname()}`,
+  });
+  return (workflowId) => client.workflow.getHandle(workflowId).signal(trainingEndedSignal);
 }
 
 /** The sinks of the workflow interceptors (run metrics; workflow spans when the traced bundle runs). */
@@ -111,7 +127,10 @@ export function installRuntimeLogger(logger: Logger, metrics: { port?: number } 
   runtimeInstalled = true;
 }
 
-export function activityDepsFromEnv(env: Env, extra: { temporalUiUrl?: string } = {}): ActivityDeps {
+export function activityDepsFromEnv(
+  env: Env,
+  extra: { temporalUiUrl?: string; temporalAddress?: string } = {},
+): ActivityDeps {
   return {
     hubEndpoint: env.HF_ENDPOINT,
     hfToken: env.hfToken,
@@ -121,6 +140,9 @@ export function activityDepsFromEnv(env: Env, extra: { temporalUiUrl?: string } 
     namespace: env.TEMPORAL_NAMESPACE,
     stateDir: resolve(env.RETRAIN_STATE_DIR),
     modelsDir: resolve(env.RETRAIN_MODELS_DIR),
+    ...(extra.temporalAddress
+      ? { temporal: { address: extra.temporalAddress, namespace: env.TEMPORAL_NAMESPACE } }
+      : {}),
   };
 }
 

@@ -3,8 +3,10 @@
  * to retry: the backends and the Hub client look for what an earlier attempt already did.
  */
 import { Context, log } from '@temporalio/activity';
+import { Runtime } from '@temporalio/worker';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { createBackends } from '../backends';
+import { JobsWatch } from '../backends/hf-jobs/jobs-watch';
 import {
   isTerminal,
   type DataRef,
@@ -20,7 +22,8 @@ import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
 import { createOutcomeActivities } from './outcome-activities';
-import { STILL_TRAINING, type TrainingEnded } from '../workflows/definitions';
+import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
+import { nextCheckDelay, type CheckSchedule } from './check-schedule';
 
 export interface ActivityDeps {
   hubEndpoint: string;
@@ -36,6 +39,15 @@ export interface ActivityDeps {
   /** Overrides the default trainers' command (tests). */
   defaultTrainerCommand?: string[];
   fetch?: typeof fetch;
+  /** Overrides when the periodic status checks of a waiting run come (tests make them rare). */
+  checkSchedule?: CheckSchedule;
+  /**
+   * Where Temporal is, as this worker reached it: a local trainer's supervisor tells the run through it when the
+   * trainer exits (TLS and the API key come from the TEMPORAL_* environment). Unset: local runs are only checked.
+   */
+  temporal?: { address: string; namespace: string; giveUpMs?: number };
+  /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
+  tellRun?: (workflowId: string) => Promise<void>;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -61,6 +73,11 @@ export function createActivities(deps: ActivityDeps) {
     modelsDir: deps.modelsDir,
     defaultTrainerCommand: deps.defaultTrainerCommand,
     fetch: deps.fetch,
+    notices: {
+      temporal: deps.temporal,
+      receiverUrl: deps.publicUrl,
+      jobsWatch: deps.tellRun && new JobsWatch({ tell: deps.tellRun, onError: warnJobsWatch }),
+    },
   });
   const context: AnnouncementContext = {
     hubUrl: deps.hubEndpoint,
@@ -121,25 +138,53 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async startProcessing(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
-      const job = await backendFor(run.pipeline).start(run, project, data);
+      const workflowId = Context.current().info.workflowExecution?.workflowId;
+      const job = await backendFor(run.pipeline).start(run, project, data, workflowId ? { workflowId } : undefined);
       log.info(job.reused ? 'found the job an earlier attempt started' : 'training job started', { jobId: job.jobId });
       return job;
     },
 
     /**
-     * One status check of a job that should end: the final status once it has ended; while it runs, a
-     * retryable, benign STILL_TRAINING failure carrying what the backend said, which the run's retry
-     * policy turns into the next check (and which the status API and the Web UI show as the last failure).
+     * One status check of a job that should end: the final status once it has ended (with the log tail, read
+     * once); while it runs, a retryable, benign STILL_TRAINING failure carrying what the backend said, which the
+     * run's retry policy turns into the next check (and which the status API and the Web UI show as the last
+     * failure). The failure says when that check comes (`nextRetryDelay`, check-schedule.ts): sooner while the
+     * training is young, at the pipeline's poll interval where nothing tells the run of the end, and only as a
+     * safety net where something does (`wait.listening`: the run acts on trainingEnded notices).
      */
-    async awaitTraining(run: RunContext, job: JobRef): Promise<TrainingEnded> {
-      const status = await backendFor(run.pipeline).status(run, job);
-      if (isTerminal(status.state)) return { ...status, checks: Context.current().info.attempt };
+    async awaitTraining(run: RunContext, job: JobRef, wait?: TrainingWait): Promise<TrainingEnded> {
+      const backend = backendFor(run.pipeline);
+      const info = Context.current().info;
+      const status = await backend.status(run, job);
+      if (isTerminal(status.state)) {
+        const logTail = status.logTail ?? (await backend.logTail(run, job).catch(() => undefined));
+        return { ...status, ...(logTail ? { logTail } : {}), checks: info.attempt };
+      }
+      const now = Date.now();
+      const next = {
+        ageMs: Math.max(0, now - (wait ? Date.parse(wait.trainingStartedAt) : info.scheduledTimestampMs)),
+        pollIntervalMs: run.pipeline.poll_interval_seconds * 1000,
+        untilDeadlineMs:
+          info.scheduleToCloseTimeoutMs > 0
+            ? info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs - now
+            : undefined,
+        schedule: deps.checkSchedule,
+      };
+      // As soon as this run would see the end by checking; a backend that tells it aims for that too.
+      const pace = nextCheckDelay({ ...next, told: false });
+      const workflowId = info.workflowExecution?.workflowId;
+      const told =
+        wait?.listening === true &&
+        workflowId !== undefined &&
+        (await backend.tellsWhenDone(run, job, { workflowId, withinMs: pace }));
+      const delay = told ? nextCheckDelay({ ...next, told: true }) : pace;
       const still = ApplicationFailure.create({
         type: STILL_TRAINING,
         message: stillTrainingMessage(status),
         details: [status],
         nonRetryable: false,
         category: ApplicationFailureCategory.BENIGN,
+        nextRetryDelay: delay,
       });
       // Not an error: no stack trace for the Web UI's "last failure", and none to format on every check.
       still.stack = `${STILL_TRAINING}: ${still.message}`;
@@ -197,6 +242,14 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type RetrainActivities = ReturnType<typeof createActivities>;
+
+/** The shared Jobs check runs outside any activity: its failures go to the worker's log (it tries again). */
+function warnJobsWatch(err: unknown, namespace: string): void {
+  Runtime.instance().logger.warn('the shared check of Hugging Face jobs failed; trying again at the next interval', {
+    namespace,
+    error: (err as Error)?.message ?? String(err),
+  });
+}
 
 /** "still training: running (training), 42%: step 420/1000", for the Web UI's pending activity. */
 function stillTrainingMessage(status: TrainingStatus): string {

@@ -77,13 +77,30 @@ export function isTerminal(state: TrainingState): boolean {
   return state === 'succeeded' || state === 'failed' || state === 'cancelled';
 }
 
+/** Who to tell when a job ends: the run waiting for it (its workflow id, `retrain:<pipeline>:<revision>`). */
+export interface NoticeTarget {
+  workflowId: string;
+  /** How soon after the end the run should hear of it (it checks this often where nothing tells it). */
+  withinMs?: number;
+}
+
 /** One training service behind the five steps. Every method is idempotent for the same RunContext. */
 export interface TrainingBackend {
   readonly type: string;
   createProject(run: RunContext): Promise<ProjectRef>;
   addData(run: RunContext, project: ProjectRef): Promise<DataRef>;
-  start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef>;
+  /** `notify`: the run to tell when the job ends, where the backend can. */
+  start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef>;
+  /** The job's status, without its log (see logTail): one check of a waiting run. */
   status(run: RunContext, job: JobRef): Promise<TrainingStatus>;
+  /** The last lines the job printed, read when someone looks (the run view) and once at the end. */
+  logTail(run: RunContext, job: JobRef): Promise<string[] | undefined>;
+  /**
+   * Whether the run waiting for this job (started with `notify`) is told when it ends, so that its periodic
+   * check is only a safety net: the local supervisor tells it, AutoTrain does through the Hub's discussion webhook
+   * when one is set up, a worker's shared Jobs check does.
+   */
+  tellsWhenDone(run: RunContext, job: JobRef, notify: NoticeTarget): Promise<boolean>;
   /**
    * The job this run's start made, if any (read-only): for a compensation whose run never learnt the job's id,
    * because the start's answer was lost.

@@ -13,6 +13,9 @@ import type { PipelineSpec } from '../config/config-schema';
 import { isLocalDataset } from '../config/config-schema';
 import type { Env } from '../config/env';
 import { HttpError } from '../http/http-error';
+import { findDiscussionWebhooks, HubWebhooks, receiverWebhookUrl } from '../hub/hub-webhooks';
+import { resolveWebhookSecret } from '../config/webhook-secret';
+import { secretMatches } from '../server/verify-secret';
 import { requestJson } from '../http/request-json';
 import { connectClient, describeConnection, temporalConnectionOptions } from '../temporal/connection-options';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
@@ -74,6 +77,66 @@ export async function checkHubToken(env: Env, pipelines: readonly PipelineSpec[]
     }
     return fail(name, `cannot reach ${env.HF_ENDPOINT} (${why(err)})`, 'check HF_ENDPOINT and the network');
   }
+}
+
+/**
+ * Each AutoTrain namespace: whether a Hub webhook delivers its discussions (where AutoTrain posts a training's
+ * outcome) to the receiver, with the receiver's secret, so a run moves on at once; otherwise its end is noticed
+ * by checking. A warning, not a failure: runs work either way.
+ */
+export async function checkTrainingNotices(env: Env, pipelines: readonly PipelineSpec[]): Promise<CheckResult[]> {
+  const byNamespace = new Map<string, string[]>();
+  for (const p of pipelines.filter((p) => p.backend.type === 'autotrain')) {
+    byNamespace.set(p.target_namespace, [...(byNamespace.get(p.target_namespace) ?? []), p.name]);
+  }
+  if (byNamespace.size === 0) return [];
+  const name = 'training notices';
+  const url = env.PUBLIC_URL ? receiverWebhookUrl(env.PUBLIC_URL) : undefined;
+  const fix = (pipeline: string) =>
+    `npx hub-retrain hub-webhook create ${pipeline} --url <public url> (the receiver's public URL; or set PUBLIC_URL)`;
+  let webhooks;
+  try {
+    webhooks = await new HubWebhooks({ endpoint: env.HF_ENDPOINT, token: env.hfToken }).list();
+  } catch (err) {
+    return [
+      {
+        check: name,
+        status: 'warn',
+        detail: `cannot list the Hub webhooks of HF_TOKEN's user (${why(err)}): whether AutoTrain's outcome reaches runs at once is not known`,
+        fix: 'give HF_TOKEN the permission to read webhooks, or check them at https://huggingface.co/settings/webhooks',
+      },
+    ];
+  }
+  let secret: string | undefined;
+  try {
+    secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false).secret;
+  } catch {
+    secret = undefined;
+  }
+  return [...byNamespace].map(([namespace, names]): CheckResult => {
+    const found = findDiscussionWebhooks(webhooks, namespace, url);
+    const where = url ?? 'the receiver (PUBLIC_URL is not set: any URL counts)';
+    if (found.length === 0) {
+      return {
+        check: name,
+        status: 'warn',
+        detail: `no webhook sends the discussions of ${namespace} to ${where}: the end of an AutoTrain training (${names.join(', ')}) is noticed by checking, every poll_interval_seconds`,
+        fix: fix(names[0]!),
+      };
+    }
+    if (secret && !found.some((w) => w.secret && secretMatches(w.secret, secret))) {
+      return {
+        check: name,
+        status: 'warn',
+        detail: `the webhook of ${namespace}'s discussions (${found[0]!.id}) does not carry the receiver's webhook secret: its deliveries are refused (403)`,
+        fix: `set its secret in https://huggingface.co/settings/webhooks, or delete it (npx hub-retrain hub-webhook delete --id ${found[0]!.id}) and run ${fix(names[0]!)}`,
+      };
+    }
+    return ok(
+      name,
+      `the discussions of ${namespace} reach ${found[0]!.url ?? where} (${found[0]!.id}): AutoTrain's outcome moves runs on at once`,
+    );
+  });
 }
 
 /** Temporal answers, and the namespace has our search attributes. */

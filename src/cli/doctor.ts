@@ -6,7 +6,7 @@
 import { ConfigError, loadConfigFile } from '../config/load-config';
 import type { PipelineSpec } from '../config/config-schema';
 import { loadEnv, type Env } from '../config/env';
-import { checkBackends, checkHubToken, checkTemporal, type CheckResult } from './doctor-checks';
+import { checkBackends, checkHubToken, checkTemporal, checkTrainingNotices, type CheckResult } from './doctor-checks';
 
 export interface DoctorReport {
   ok: boolean;
@@ -34,12 +34,13 @@ export async function runDoctor(source: NodeJS.ProcessEnv = process.env): Promis
   } catch (err) {
     checks.push(configFailure('config', err, 'fix config.json (npx hub-retrain check-config shows the same list)'));
   }
-  const [token, temporal, backends] = await Promise.all([
+  const [token, temporal, backends, notices] = await Promise.all([
     checkHubToken(env, pipelines),
     checkTemporal(env),
     checkBackends(env, pipelines),
+    checkTrainingNotices(env, pipelines),
   ]);
-  checks.push(token, ...temporal, ...backends);
+  checks.push(token, ...temporal, ...backends, ...notices);
   return report(checks);
 }
 

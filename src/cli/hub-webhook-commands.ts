@@ -1,7 +1,9 @@
 /**
- * `hub-retrain hub-webhook create|list|delete`: set up the Hub webhook of a pipeline's dataset without
- * clicking through the Hub's settings. Create is idempotent: a webhook that already sends this dataset's
- * events to the same URL is reported, not duplicated. Secrets are never printed.
+ * `hub-retrain hub-webhook create|list|delete`: set up the Hub webhooks a pipeline needs without clicking
+ * through the Hub's settings: the one that sends its dataset's updates (domain "repo") and, for an AutoTrain
+ * pipeline, the one that sends its target namespace's discussions (domain "discussion"), where AutoTrain posts
+ * the outcome of a training, so the run moves on at once (src/server/training-notice.ts). Create is idempotent:
+ * a webhook that already does the job to the same URL is reported, not duplicated. Secrets are never printed.
  */
 import type { Command } from 'commander';
 import type { PipelineSpec } from '../config/config-schema';
@@ -9,7 +11,16 @@ import { loadEnv, type Env } from '../config/env';
 import { ConfigError, loadConfigFile } from '../config/load-config';
 import { resolveWebhookSecret } from '../config/webhook-secret';
 import { HttpError } from '../http/http-error';
-import { findWebhookFor, HubWebhooks, type HubWebhook } from '../hub/hub-webhooks';
+import { HubClient } from '../hub/hub-client';
+import {
+  DISCUSSION_DOMAIN,
+  DISCUSSION_DOMAIN_ALIAS,
+  findDiscussionWebhooks,
+  findWebhookFor,
+  HubWebhooks,
+  receiverWebhookUrl,
+  type HubWebhook,
+} from '../hub/hub-webhooks';
 import { secretMatches } from '../server/verify-secret';
 import { CliError } from './cli-error';
 import { output, table } from './format';
@@ -65,9 +76,7 @@ export function webhookUrl(publicUrl: string | undefined): string {
     throw new CliError(`--url must be an http(s) URL, got "${publicUrl}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('--url must be an http(s) URL');
-  if (!url.pathname.replace(/\/+$/, '').endsWith('/webhook'))
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}/webhook`;
-  return url.toString();
+  return receiverWebhookUrl(url.toString());
 }
 
 function view(ctx: Context, w: HubWebhook): WebhookView {
@@ -78,16 +87,23 @@ function view(ctx: Context, w: HubWebhook): WebhookView {
     domains: w.domains,
     disabled: w.disabled,
     secretMatches: ctx.secret && w.secret ? secretMatches(w.secret, ctx.secret) : null,
-    pipelines: ctx.pipelines
-      .filter((p) => w.watched.some((item) => item.type === 'dataset' && item.name === p.input_dataset))
-      .map((p) => p.name),
+    pipelines: ctx.pipelines.filter((p) => servesPipeline(w, p)).map((p) => p.name),
   };
+}
+
+/** It sends the pipeline's dataset updates, or (AutoTrain) its target namespace's discussions. */
+function servesPipeline(w: HubWebhook, p: PipelineSpec): boolean {
+  if (w.watched.some((item) => item.type === 'dataset' && item.name === p.input_dataset)) return true;
+  return (
+    p.backend.type === 'autotrain' && findDiscussionWebhooks([{ ...w, disabled: false }], p.target_namespace).length > 0
+  );
 }
 
 function warnings(v: WebhookView): string[] {
   const out: string[] = [];
   if (v.disabled) out.push('it is disabled on the Hub: enable it in the webhook settings');
-  if (!v.domains.includes('repo')) out.push('it does not watch the "repo" domain, so pushes do not reach the receiver');
+  if (v.watched.some((item) => item.startsWith('dataset:')) && !v.domains.includes('repo'))
+    out.push('it does not watch the "repo" domain, so pushes do not reach the receiver');
   if (v.secretMatches === false)
     out.push("its secret is not the receiver's webhook secret: deliveries will be refused (403)");
   if (v.secretMatches === null)
@@ -131,10 +147,17 @@ export function registerHubWebhookCommands(program: Command): void {
 
   group
     .command('create <pipeline>')
-    .description('create the webhook (domain "repo", the configured secret) unless one for this dataset and URL exists')
+    .description(
+      'create the webhook of the dataset (domain "repo") and, for an AutoTrain pipeline, of its target namespace\'s ' +
+        'discussions (domain "discussion"), each with the configured secret, unless one exists',
+    )
     .option('--url <public url>', "the receiver's public URL; /webhook is appended (default: $PUBLIC_URL)")
+    .option(
+      '--no-discussions',
+      "AutoTrain: leave out the namespace's discussions (the end is then noticed by checking)",
+    )
     .option('--json', 'print JSON instead of text')
-    .action(async (pipeline: string, options: { url?: string; json?: boolean }) => {
+    .action(async (pipeline: string, options: { url?: string; json?: boolean; discussions: boolean }) => {
       const ctx = context();
       const spec = pipelineNamed(ctx, pipeline);
       const url = webhookUrl(options.url ?? ctx.env.PUBLIC_URL);
@@ -144,27 +167,34 @@ export function registerHubWebhookCommands(program: Command): void {
         );
       }
       const secret = ctx.secret;
-      const [existing] = findWebhookFor(await hub(() => ctx.hooks.list()), spec.input_dataset, url);
-      if (existing) {
-        const v = view(ctx, existing);
-        const warn = warnings(v);
-        output(options.json, { created: false, webhook: v, warnings: warn }, () =>
-          [
-            `a Hub webhook for ${spec.input_dataset} -> ${url} exists already (${v.id}); nothing created`,
-            ...warn.map((w) => `warning: ${w}`),
-          ].join('\n'),
-        );
-        return;
-      }
-      const created = await hub(() =>
+      const all = await hub(() => ctx.hooks.list());
+      const dataset = await ensureWebhook(ctx, findWebhookFor(all, spec.input_dataset, url)[0], () =>
         ctx.hooks.create({ url, watched: [{ type: 'dataset', name: spec.input_dataset }], domains: ['repo'], secret }),
       );
-      const v = view(ctx, created);
-      output(
-        options.json,
-        { created: true, webhook: v, warnings: [] },
-        () =>
-          `created Hub webhook ${v.id}: ${spec.input_dataset} (domain repo) -> ${url}, with the receiver's webhook secret`,
+      const namespace = spec.target_namespace;
+      const discussions =
+        spec.backend.type === 'autotrain' && options.discussions
+          ? await ensureWebhook(ctx, findDiscussionWebhooks(all, namespace, url)[0], async () => {
+              const watched = [{ type: await namespaceKind(ctx, namespace), name: namespace }];
+              const create = (domain: typeof DISCUSSION_DOMAIN | typeof DISCUSSION_DOMAIN_ALIAS) =>
+                ctx.hooks.create({ url, watched, domains: [domain], secret });
+              return create(DISCUSSION_DOMAIN).catch((err: unknown) => {
+                if (err instanceof HttpError && err.status === 400) return create(DISCUSSION_DOMAIN_ALIAS);
+                throw err;
+              });
+            })
+          : undefined;
+      output(options.json, { ...dataset, ...(discussions ? { discussions } : {}) }, () =>
+        [
+          describeEnsured(dataset, `${spec.input_dataset} (domain repo) -> ${url}`),
+          ...(discussions
+            ? [describeEnsured(discussions, `the discussions of ${namespace} (domain discussion) -> ${url}`)]
+            : spec.backend.type === 'autotrain'
+              ? [
+                  `no webhook for the discussions of ${namespace}: the end of a training is noticed by checking (every poll_interval_seconds)`,
+                ]
+              : []),
+        ].join('\n'),
       );
     });
 
@@ -174,15 +204,18 @@ export function registerHubWebhookCommands(program: Command): void {
     .option('--json', 'print JSON instead of text')
     .action(async (pipeline: string | undefined, options: { json?: boolean }) => {
       const ctx = context();
-      const dataset = pipeline === undefined ? undefined : pipelineNamed(ctx, pipeline).input_dataset;
+      const name = pipeline === undefined ? undefined : pipelineNamed(ctx, pipeline).name;
       const all = (await hub(() => ctx.hooks.list())).map((w) => view(ctx, w));
-      const shown = dataset === undefined ? all : all.filter((v) => v.watched.includes(`dataset:${dataset}`));
+      const shown = name === undefined ? all : all.filter((v) => v.pipelines.includes(name));
       output(options.json, shown, formatWebhooks);
     });
 
   group
     .command('delete [pipeline]')
-    .description("delete the webhook of the pipeline's dataset for a URL, or one webhook by --id")
+    .description(
+      "delete the pipeline's webhooks for a URL (its namespace's discussions only when no other AutoTrain pipeline " +
+        'trains there), or one webhook by --id',
+    )
     .option('--url <public url>', "the receiver's public URL (default: $PUBLIC_URL)")
     .option('--id <id>', 'delete this webhook, whatever it watches')
     .option('--json', 'print JSON instead of text')
@@ -190,6 +223,7 @@ export function registerHubWebhookCommands(program: Command): void {
       const ctx = context();
       let ids: string[];
       let what: string;
+      let kept: string | undefined;
       if (options.id) {
         ids = [options.id];
         what = `webhook ${options.id}`;
@@ -197,8 +231,19 @@ export function registerHubWebhookCommands(program: Command): void {
         if (pipeline === undefined) throw new CliError('name a pipeline (with --url) or give --id <webhook id>');
         const spec = pipelineNamed(ctx, pipeline);
         const url = webhookUrl(options.url ?? ctx.env.PUBLIC_URL);
-        ids = findWebhookFor(await hub(() => ctx.hooks.list()), spec.input_dataset, url).map((w) => w.id);
+        const all = await hub(() => ctx.hooks.list());
+        ids = findWebhookFor(all, spec.input_dataset, url).map((w) => w.id);
         what = `the Hub webhook for ${spec.input_dataset} -> ${url}`;
+        if (spec.backend.type === 'autotrain') {
+          const namespace = spec.target_namespace;
+          const discussions = findDiscussionWebhooks(all, namespace, url).map((w) => w.id);
+          const others = ctx.pipelines.filter(
+            (p) => p !== spec && p.backend.type === 'autotrain' && p.target_namespace === namespace,
+          );
+          if (others.length === 0) ids.push(...discussions);
+          else if (discussions.length > 0)
+            kept = `kept the webhook of ${namespace}'s discussions: ${others.map((p) => p.name).join(', ')} train there too`;
+        }
       }
       for (const id of ids) {
         await hub(() => ctx.hooks.delete(id)).catch((err: unknown) => {
@@ -207,8 +252,52 @@ export function registerHubWebhookCommands(program: Command): void {
           throw err;
         });
       }
-      output(options.json, { deleted: ids }, () =>
-        ids.length === 0 ? `no ${what.replace(/^the /, '')}; nothing deleted` : `deleted ${what} (${ids.join(', ')})`,
+      output(options.json, { deleted: ids, ...(kept ? { kept } : {}) }, () =>
+        [
+          ids.length === 0 ? `no ${what.replace(/^the /, '')}; nothing deleted` : `deleted ${what} (${ids.join(', ')})`,
+          ...(kept ? [kept] : []),
+        ].join('\n'),
       );
     });
+}
+
+interface Ensured {
+  created: boolean;
+  webhook: WebhookView;
+  warnings: string[];
+}
+
+/** The webhook that exists (with what is wrong with it), or the one `create` makes. */
+async function ensureWebhook(
+  ctx: Context,
+  existing: HubWebhook | undefined,
+  create: () => Promise<HubWebhook>,
+): Promise<Ensured> {
+  if (existing) {
+    const v = view(ctx, existing);
+    return { created: false, webhook: v, warnings: warnings(v) };
+  }
+  return { created: true, webhook: view(ctx, await hub(create)), warnings: [] };
+}
+
+function describeEnsured(ensured: Ensured, what: string): string {
+  const id = ensured.webhook.id;
+  if (ensured.created) return `created Hub webhook ${id}: ${what}, with the receiver's webhook secret`;
+  return [
+    `a Hub webhook for ${what} exists already (${id}); nothing created`,
+    ...ensured.warnings.map((w) => `warning: ${w}`),
+  ].join('\n');
+}
+
+/**
+ * A webhook watches a user or an organisation by kind: the token's own user, or one of its organisations. AutoTrain
+ * creates its Spaces under the token's user or organisation, so another namespace cannot be trained in either.
+ */
+async function namespaceKind(ctx: Context, namespace: string): Promise<'user' | 'org'> {
+  const me = await hub(() => new HubClient({ endpoint: ctx.env.HF_ENDPOINT, token: ctx.env.hfToken }).whoami());
+  if (me.name === namespace) return 'user';
+  if (me.orgs.includes(namespace)) return 'org';
+  throw new CliError(
+    `HF_TOKEN belongs to ${me.name}, who is not a member of ${namespace}: AutoTrain cannot train there with this token`,
+  );
 }

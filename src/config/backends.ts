@@ -76,7 +76,11 @@ export const HF_JOBS_RUN_LABELS = {
   dataset: 'retrain-dataset',
   revision: 'retrain-revision',
   attempt: 'retrain-attempt',
+  /** Every job hub-retrain runs, whatever the pipeline: what a worker's shared check lists them by (jobs-watch.ts). */
+  managedBy: 'retrain-managed-by',
 } as const;
+/** The value of HF_JOBS_RUN_LABELS.managedBy. */
+export const HF_JOBS_MANAGED_BY = 'hub-retrain';
 /** The job gets the token as this secret, and only as this secret. */
 export const HF_JOBS_TOKEN_SECRET = 'HF_TOKEN';
 

@@ -31,7 +31,7 @@ export type WatchedItem = z.output<typeof watchedItemSchema>;
 export interface NewWebhook {
   url: string;
   watched: Array<{ type: 'dataset' | 'model' | 'space' | 'user' | 'org'; name: string }>;
-  domains: Array<'repo' | 'discussion'>;
+  domains: Array<'repo' | 'discussion' | 'discussions'>;
   secret?: string;
 }
 
@@ -89,10 +89,42 @@ export class HubWebhooks {
   }
 }
 
+/** The receiver's webhook route under its public URL: `/webhook` appended unless the URL already ends in it. */
+export function receiverWebhookUrl(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith('/webhook')) url.pathname = `${path}/webhook`;
+  return url.toString();
+}
+
 /** A webhook that already delivers this dataset's repo events to this URL. */
 export function findWebhookFor(webhooks: readonly HubWebhook[], dataset: string, url: string): HubWebhook[] {
   return webhooks.filter(
     (w) => sameUrl(w.url ?? '', url) && w.watched.some((item) => item.type === 'dataset' && item.name === dataset),
+  );
+}
+
+/**
+ * The discussion domain as the Hub answers it (huggingface_hub `hf_api.py`, the `get_webhook` example:
+ * `domains=["repo", "discussion"]`); its type alias `WEBHOOK_DOMAIN_T`, and the `hf webhooks` CLI, say
+ * "discussions". Both are read; "discussion" is sent, and "discussions" when the Hub refuses it.
+ */
+export const DISCUSSION_DOMAIN = 'discussion';
+export const DISCUSSION_DOMAIN_ALIAS = 'discussions';
+const isDiscussionDomain = (domain: string) => domain === DISCUSSION_DOMAIN || domain === DISCUSSION_DOMAIN_ALIAS;
+
+/**
+ * Enabled webhooks that deliver the discussions of a namespace's Spaces (AutoTrain's training Spaces are
+ * `<namespace>/autotrain-<project>`): watching the user or organisation with the discussion domain, sending to `url`
+ * when one is given.
+ */
+export function findDiscussionWebhooks(webhooks: readonly HubWebhook[], namespace: string, url?: string): HubWebhook[] {
+  return webhooks.filter(
+    (w) =>
+      !w.disabled &&
+      w.domains.some(isDiscussionDomain) &&
+      (url === undefined || sameUrl(w.url ?? '', url)) &&
+      w.watched.some((item) => (item.type === 'user' || item.type === 'org') && item.name === namespace),
   );
 }
 

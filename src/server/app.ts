@@ -12,6 +12,7 @@ import type { PipelineSpec } from '../config/config-schema';
 import { isMalformedPath, MALFORMED_PATH, sendError } from './api-errors';
 import { apiRouter } from './api-router';
 import { internalError } from './json-reply';
+import type { LogTailReader } from './log-tails';
 import type { Handler, Middleware } from './middleware';
 import type { UpdateRecorder } from './record-update';
 import { requestLog } from './request-log';
@@ -19,6 +20,7 @@ import { RunActions } from './run-actions';
 import { RunEndings } from './run-endings';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
+import { TrainingNotices } from './training-notice';
 import { webhookHandler, webhookRouter } from './webhook-route';
 
 export interface AppDeps {
@@ -45,6 +47,8 @@ export interface AppDeps {
   drain?: Drain;
   /** Write API requests allowed per client address and minute (default 30). */
   writeRequestsPerMinute?: number;
+  /** Reads a training run's log tail when its view is asked for (log-tails.ts). */
+  logTails?: LogTailReader;
 }
 
 /** The webhook body limit (the design's 1 MiB). */
@@ -75,6 +79,7 @@ export function appWebhookHandler(deps: AppDeps): Handler {
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     metrics: deps.metrics,
     isDraining: () => deps.drain?.draining ?? false,
+    notices: new TrainingNotices(deps.client, deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS),
   });
 }
 
@@ -95,6 +100,7 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
     ui: { temporalUiUrl: deps.temporalUiUrl, namespace: deps.client.options.namespace },
     timeoutMs,
     queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
+    logTails: deps.logTails,
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
   const endings = new RunEndings({ client: deps.client, timeoutMs });

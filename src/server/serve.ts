@@ -32,6 +32,8 @@ export interface ReceiverOptions {
   drainDelayMs?: number;
   /** On close: how long in-flight requests may take before their connections are cut. */
   graceMs?: number;
+  /** Reads a training run's log tail for its view. */
+  logTails?: AppDeps['logTails'];
 }
 
 export interface Receiver {
@@ -76,6 +78,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     metrics: options.metrics,
     tracer: options.tracer,
     drain,
+    logTails: options.logTails,
   });
   // A slow or stalled request (slowloris) must not hold a connection: the whole request must arrive within
   // requestTimeout, checked every second rather than Node's default 30.

@@ -11,9 +11,17 @@ import {
 } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { PipelineSpec } from '../config/config-schema';
-import { pipelineStateQuery, pipelineWorkflowId, progressQuery, RETRAIN_WORKFLOW } from '../workflows/definitions';
+import {
+  LOG_TAIL_LINES,
+  pipelineStateQuery,
+  pipelineWorkflowId,
+  progressQuery,
+  RETRAIN_WORKFLOW,
+  type RetrainProgress,
+} from '../workflows/definitions';
 import type { PipelineView, RunDetailView, RunsQuery, RunSummaryView } from './api-schemas';
 import { NotFoundError } from './api-errors';
+import type { LogTailReader } from './log-tails';
 import {
   pipelineFromState,
   pipelineFromVisibility,
@@ -36,6 +44,8 @@ export interface StatusReaderOptions {
   timeoutMs: number;
   /** Deadline of a query (which needs a worker); shorter, since there is a fallback. */
   queryTimeoutMs: number;
+  /** Reads the log tail of a run that is training; without it the view shows what the run recorded. */
+  logTails?: LogTailReader;
 }
 
 const NO_WORKER_NOTE = 'did not answer its query in time (is a worker running?)';
@@ -123,10 +133,19 @@ export class StatusReader {
       pendingTrainingCheck(this.options.client, info),
     ]);
     const note = progress ? undefined : `the run ${NO_WORKER_NOTE}: from describe, memo and search attributes`;
+    const logTail = check && progress ? await this.logTail(progress) : undefined;
     const view = runDetailFrom(info, progress, this.options.ui, note, check);
+    if (logTail) view.logTail = logTail.slice(-LOG_TAIL_LINES);
     if (progress?.promotion || view.status !== 'succeeded') return view;
     const promotion = await this.verdicts.of(workflowId);
     return promotion ? { ...view, promotion } : view;
+  }
+
+  /** The log tail of a run waiting for its job, read now from its backend (checks no longer carry it). */
+  private async logTail(progress: RetrainProgress): Promise<string[] | undefined> {
+    const spec = this.options.pipelines.find((p) => p.name === progress.pipeline);
+    if (!this.options.logTails || !spec || !progress.jobId) return undefined;
+    return this.options.logTails(spec, { jobId: progress.jobId, links: progress.links });
   }
 
   /** A RetrainWorkflow's description; NotFoundError when there is no such run. */

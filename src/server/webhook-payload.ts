@@ -34,6 +34,15 @@ export const webhookPayloadSchema = z.looseObject({
       }),
     )
     .nullish(),
+  // Discussion events: only AutoTrain's outcome title is looked for (route-event.ts), and nothing of it is recorded.
+  // A namespace webhook delivers every discussion of the namespace, so an odd one is "not for us" (200), never 400.
+  discussion: z
+    .looseObject({
+      title: z.string().optional().catch(undefined),
+      isPullRequest: z.boolean().optional().catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
   webhook: z.looseObject({
     id: z.string(),
     version: z.literal(3, { message: 'unsupported webhook payload version: hub-retrain understands version 3' }),

@@ -13,6 +13,7 @@ import type { Handler, Middleware } from './middleware';
 import type { UpdateRecorder } from './record-update';
 import { pathOf } from './request-log';
 import { routeEvent } from './route-event';
+import type { TrainingNotices } from './training-notice';
 import { checkSecret } from './verify-secret';
 import { webhookPayloadSchema } from './webhook-payload';
 
@@ -28,6 +29,8 @@ export interface WebhookRouteDeps {
   metrics?: ReceiverMetrics;
   /** True once the receiver is shutting down: new deliveries get 503. */
   isDraining?: () => boolean;
+  /** Tells waiting runs of AutoTrain's outcome discussions (training-notice.ts); without it they are ignored. */
+  notices?: TrainingNotices;
 }
 
 /** What the delivery metrics need to know about an answer besides its status. */
@@ -117,6 +120,10 @@ async function handleDelivery(
     reply(res, 200, { processed: false, reason: decision.reason });
     return;
   }
+  if (decision.kind === 'training-ended') {
+    answer.pipelines = decision.runs.map((r) => r.pipeline.name);
+    return tellTrainingEnded(deps, decision.spaceId, decision.runs, res);
+  }
   const delivery: Delivery = {
     source: 'webhook',
     receivedAt: new Date().toISOString(),
@@ -146,6 +153,27 @@ async function handleDelivery(
       'could not record webhook in Temporal',
     );
     retryLater(deps, res, 'Temporal could not record the event; retry later');
+  }
+}
+
+/** AutoTrain's outcome discussion: 202 once the waiting run holds the notice, 200 when none waits, 503 otherwise. */
+async function tellTrainingEnded(
+  deps: WebhookRouteDeps,
+  spaceId: string,
+  runs: Parameters<TrainingNotices['tell']>[0],
+  res: ServerResponse,
+): Promise<void> {
+  if (!deps.notices) return reply(res, 200, { processed: false, reason: 'training notices are not taken here' });
+  try {
+    const { workflowIds } = await inRequestContext(res, () => deps.notices!.tell(runs));
+    if (workflowIds.length === 0) {
+      return reply(res, 200, { processed: false, reason: `no run waits for the training Space "${spaceId}"` });
+    }
+    deps.logger.info({ event: 'training-ended', space: spaceId, workflowIds }, 'training notice recorded');
+    reply(res, 202, { processed: true, notice: 'training-ended', space: spaceId, workflowIds });
+  } catch (err) {
+    deps.logger.error({ space: spaceId, err: { message: (err as Error).message } }, 'could not record the notice');
+    retryLater(deps, res, 'Temporal could not record the notice; retry later');
   }
 }
 

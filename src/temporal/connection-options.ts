@@ -60,7 +60,8 @@ export function temporalConnectionOptions(
   }
   return {
     address,
-    ...(tls !== undefined ? { tls } : {}),
+    // An explicit TEMPORAL_TLS=false is said as such: the SDK turns TLS on for an API key unless told not to.
+    ...(tls !== undefined ? { tls } : tlsOn === false && env.TEMPORAL_API_KEY !== undefined ? { tls: false } : {}),
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
   };
 }
@@ -72,7 +73,7 @@ function pem(path: string | undefined, data: string | undefined): Buffer | undef
 
 /** A one-line description of how we connect, safe to log (no key, no certificate content). */
 export function describeConnection(options: TemporalConnectionOptions): string {
-  const tls = options.tls === undefined ? 'plain' : 'TLS';
+  const tls = options.tls === undefined || options.tls === false ? 'plain' : 'TLS';
   const mtls = typeof options.tls === 'object' && options.tls.clientCertPair ? ', client certificate' : '';
   const name =
     typeof options.tls === 'object' && options.tls.serverNameOverride
@@ -88,7 +89,7 @@ export function describeConnection(options: TemporalConnectionOptions): string {
 export function connectionFailure(options: TemporalConnectionOptions, err: unknown): Error {
   const cause = redact((err as Error)?.message ?? String(err), options);
   const hint =
-    options.tls === undefined
+    options.tls === undefined || options.tls === false
       ? 'Is the server running and TEMPORAL_ADDRESS right? For Temporal Cloud set TEMPORAL_API_KEY or the TEMPORAL_TLS_* variables.'
       : 'Check TEMPORAL_ADDRESS, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS_SERVER_CA_CERT_PATH, and the client certificate or API key (TEMPORAL_TLS=false if the server is plain gRPC).';
   return new Error(`could not connect to Temporal at ${describeConnection(options)}: ${cause}. ${hint}`);

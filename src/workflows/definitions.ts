@@ -187,6 +187,8 @@ export interface RetrainProgress {
   /** The promotion gate's verdict (with both numbers when there are two). */
   promotion?: PromotionDecision;
   polls: number;
+  /** trainingEnded notices received (absent until the first). */
+  notices?: number;
 }
 
 /** State a RetrainWorkflow carries into its next run when it continues as new. */
@@ -230,6 +232,28 @@ export const LOG_TAIL_LINES = 20;
 export interface TrainingEnded extends TrainingStatus {
   checks: number;
 }
+
+/**
+ * awaitTraining's third argument, from runs that listen for trainingEndedSignal (patch 'training-notice'); runs
+ * started before it call the activity without one and are checked every `poll_interval_seconds` as before.
+ */
+export interface TrainingWait {
+  /** The run acts on trainingEndedSignal: where the backend tells of the end, the periodic check is a safety net. */
+  listening: boolean;
+  /** When the run entered the training stage (workflow time): the checks space out as the training ages. */
+  trainingStartedAt: string;
+}
+
+/**
+ * "This run's training may have ended: check now." Sent by whoever learns of the end first: the local backend's
+ * supervisor when its trainer exits, the receiver when AutoTrain's outcome discussion is delivered, a worker's
+ * shared Hugging Face Jobs check. It carries nothing, so nothing a sender knows (or gets wrong) reaches the run's
+ * history, and no sender needs the payload key. A run waiting for its job answers with one status check at once;
+ * the periodic check stays as the safety net for a notice that is lost.
+ */
+export const trainingEndedSignal = defineSignal('trainingEnded');
+/** A run acts on this many notices at most (each costs a few history events); later ones are only counted. */
+export const MAX_TRAINING_NOTICES = 20;
 
 /**
  * Approve or reject a run that waits for approval. Its validator refuses (ApplicationFailure of type

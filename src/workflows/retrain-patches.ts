@@ -21,3 +21,11 @@ export const EVALUATE_AND_PROMOTE = 'evaluate-and-promote';
  * without its id.
  */
 export const ACTIVITIES_DECIDE = 'activities-decide';
+
+/**
+ * Step 1 (both branches): a run waiting for its job also listens for trainingEndedSignal; a notice cancels the
+ * pending check (waiting out its retry delay) and checks at once. awaitTraining gets a third argument (the run
+ * listens, and since when it trains), so the activity may space its checks out to a safety-net interval where the
+ * backend tells of the end. Runs started before wait as they did (every `poll_interval_seconds`).
+ */
+export const TRAINING_NOTICE = 'training-notice';

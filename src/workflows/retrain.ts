@@ -8,6 +8,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   deprecatePatch,
   isCancellation,
   log,
@@ -20,19 +21,22 @@ import {
 import type { TrainingStatus } from '../backends/types';
 import {
   LOG_TAIL_LINES,
+  MAX_TRAINING_NOTICES,
   progressQuery,
   RetrainStage,
+  trainingEndedSignal,
   type RetrainCarried,
   type RetrainInput,
   type RetrainProgress,
   type RetrainResult,
   type RunOutcome,
   type Stage,
+  type TrainingEnded,
 } from './definitions';
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ApprovalGate } from './retrain-approval';
-import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY } from './retrain-patches';
+import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
 import { stepActivities, trainingWait } from './retrain-activities';
 
@@ -45,6 +49,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
 
   setHandler(progressQuery, () => progress);
   approval.listen();
+  // Counted whenever it comes; only a run waiting for its job acts on it (awaitTraining).
+  setHandler(trainingEndedSignal, () => {
+    progress.notices = (progress.notices ?? 0) + 1;
+  });
 
   const enterStage = (stage: Stage): void => {
     progress.stage = stage;
@@ -145,16 +153,23 @@ function step<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Wait for the job to end in one activity that Temporal retries while the job runs: between checks the
  * run writes no history and needs no worker (a worker may evict it from its cache and forget it until the
- * job ends). The status API reads the last check from the pending activity.
+ * job ends). The status API reads the last check from the pending activity. A run that listens (patch
+ * 'training-notice') also ends the wait for a trainingEnded notice: it cancels the pending check and checks
+ * at once, so the end of a training is seen when it is told, not at the next periodic check.
  */
 async function awaitTraining(input: RetrainInput, carried: RetrainCarried): Promise<TrainingStatus> {
   const { progress } = carried;
   const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
   const limitMs = input.pipeline.max_training_time * 1000;
-  const trainingStarted = Date.parse(progress.timings.training ?? new Date().toISOString());
-  const wait = trainingWait(input.pipeline.poll_interval_seconds, limitMs - (Date.now() - trainingStarted));
+  const trainingStartedAt = progress.timings.training ?? new Date().toISOString();
+  const waitFor = () =>
+    trainingWait(input.pipeline.poll_interval_seconds, limitMs - (Date.now() - Date.parse(trainingStartedAt)));
   try {
-    const status = await wait.awaitTraining(run, carried.job!);
+    const status = patched(TRAINING_NOTICE)
+      ? await checksOrNotices(progress, () =>
+          waitFor().awaitTraining(run, carried.job!, { listening: true, trainingStartedAt }),
+        )
+      : await waitFor().awaitTraining(run, carried.job!);
     recordStatus(progress, status, status.checks);
     return status;
   } catch (err) {
@@ -169,6 +184,36 @@ async function awaitTraining(input: RetrainInput, carried: RetrainCarried): Prom
       );
     }
     throw err;
+  }
+}
+
+/**
+ * The pending check, until the job ends or a trainingEnded notice arrives; then a fresh check at once. A notice
+ * that arrived before a check was scheduled is covered by that check's first attempt, which runs at once; after
+ * MAX_TRAINING_NOTICES restarts, notices are only counted (each restart costs a few history events).
+ */
+async function checksOrNotices(progress: RetrainProgress, check: () => Promise<TrainingEnded>): Promise<TrainingEnded> {
+  for (let restarts = 0; ; restarts++) {
+    const seen = progress.notices ?? 0;
+    const checking = new CancellationScope();
+    const ended = checking.run(check);
+    ended.catch(() => undefined); // awaited below; never an unhandled rejection when the notice wins
+    if (restarts >= MAX_TRAINING_NOTICES) return ended;
+    const listening = new CancellationScope();
+    const noticed = listening.run(() => condition(() => (progress.notices ?? 0) > seen));
+    noticed.catch(() => undefined);
+    const first = await Promise.race([ended.then(() => 'ended' as const), noticed.then(() => 'noticed' as const)]);
+    if (first === 'ended') {
+      listening.cancel();
+      return ended;
+    }
+    log.info('told the training may have ended: checking now', { event: 'notice', notices: progress.notices });
+    checking.cancel();
+    try {
+      return await ended; // it ended in the same activation as the notice
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import { check, finishScenario, failLostAttempt, type RowSpec } from './harness/
 import { CHAOS_USER, ChaosEnv, type Deployment, type PipelineUnderTest } from './harness/stack';
 import { eventually } from '../helpers/temporal';
 import { gate, type Gate } from './harness/wait';
+import { AUTOTRAIN_PROJECT_NAME_MAX } from '../../src/backends/autotrain/training-space';
 
 let env: ChaosEnv;
 
@@ -119,10 +120,16 @@ test('a worker killed -9 inside each step: a new worker finishes every run exact
     14,
     'a status check (awaitTraining)',
     { script: { outcome: 'success', buildMs: 100, runMs: 1500 } },
-    (_p, _r, g) => ({ method: 'POST', path: '/api/logs', times: 1, hold: g.promise }),
-    autotrainOf,
+    // A check reads the training Space's discussions (where AutoTrain posts the outcome) once it runs, not its log.
+    (p, r, g) => ({
+      method: 'GET',
+      path: new RegExp(`^/api/spaces/[^/]+/${trainingSpaceName(p.name, r)}/discussions$`),
+      times: 1,
+      hold: g.promise,
+    }),
+    hub,
     undefined,
-    'held by the fake inside a status check, worker killed, request released; nothing else done: Temporal retries the lost check when its 1-minute startToCloseTimeout expires, on the new worker process',
+    "held by the fake Hub inside a status check (its read of the training Space's discussions), worker killed, request released; nothing else done: Temporal retries the lost check when its 1-minute startToCloseTimeout expires, on the new worker process",
   );
   await add(
     15,
@@ -230,4 +237,10 @@ async function lostAttemptRetried(c: KillCase, killedPid: number | undefined): P
       retried ? `attempt ${retried.attempt} by ${retried.identity}` : `no retried ${step} in the history`,
     ),
   ];
+}
+
+/** `autotrain-<project>` of a run's first attempt: the prefix (the pipeline's name) cut to fit AutoTrain's 50. */
+function trainingSpaceName(prefix: string, revision: string): string {
+  const suffix = `-${revision.slice(0, 12)}`;
+  return `autotrain-${prefix.slice(0, AUTOTRAIN_PROJECT_NAME_MAX - suffix.length)}${suffix}`;
 }

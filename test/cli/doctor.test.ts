@@ -138,6 +138,33 @@ test('an unreachable AutoTrain server and a missing trainer command each fail wi
   expect(local.fix).toContain('backend.command');
 });
 
+test("AutoTrain's discussions webhook: a warning with the command that sets it up, ok once set up with the secret", async () => {
+  const env = healthyEnv({ WEBHOOK_SECRET: 'doctor-secret', PUBLIC_URL: 'https://retrain.example.org' });
+  const missing = only(await runDoctor(env), 'training notices');
+  expect(missing.status).toBe('warn');
+  expect(missing.detail).toContain(
+    `no webhook sends the discussions of ${TEST_USER} to https://retrain.example.org/webhook`,
+  );
+  expect(missing.fix).toContain('npx hub-retrain hub-webhook create images --url');
+
+  const hook = hub.addWebhook(TEST_USER, {
+    url: 'https://retrain.example.org/webhook',
+    watched: [{ type: 'user', name: TEST_USER }],
+    domains: ['discussion'],
+    secret: 'another-secret',
+  });
+  const wrong = only(await runDoctor(env), 'training notices');
+  expect(wrong.status).toBe('warn');
+  expect(wrong.detail).toContain("does not carry the receiver's webhook secret");
+  expect(JSON.stringify(wrong)).not.toContain('another-secret');
+
+  hook.secret = 'doctor-secret';
+  const set = only(await runDoctor(env), 'training notices');
+  expect(set).toMatchObject({ status: 'ok' });
+  expect(set.detail).toContain(`the discussions of ${TEST_USER} reach https://retrain.example.org/webhook`);
+  hub.webhooksOf(TEST_USER).splice(0);
+});
+
 /** The real CLI in its own process (asynchronously: the fakes live in this one). */
 function runCli(env: NodeJS.ProcessEnv, json: boolean): Promise<{ status: number | null; stdout: string }> {
   const args = [join(ROOT, 'bin', 'hub-retrain.js'), 'doctor', ...(json ? ['--json'] : [])];

@@ -232,10 +232,11 @@ test('clear errors: an unknown run, a receiver that is not there', async () => {
   expect(away.stderr).toContain(`the receiver at http://127.0.0.1:${port} is not reachable`);
 });
 
-test('hub-webhook create is idempotent, list shows it without its secret, delete removes it', async () => {
+test("hub-webhook create is idempotent, sets up the AutoTrain namespace's discussions too, list shows them without their secret, delete removes them", async () => {
   const created = await ok(['hub-webhook', 'create', approveP, '--url', 'https://retrain.example.org/']);
-  expect(created).toContain('created Hub webhook');
-  const [webhook] = hub.webhooksOf(TEST_USER);
+  expect(created).toContain(`created Hub webhook`);
+  expect(created).toContain(`the discussions of ${TEST_USER} (domain discussion)`);
+  const [webhook, discussions] = hub.webhooksOf(TEST_USER);
   expect(webhook).toMatchObject({
     url: 'https://retrain.example.org/webhook',
     watched: [{ type: 'dataset', name: approveDataset }],
@@ -243,31 +244,42 @@ test('hub-webhook create is idempotent, list shows it without its secret, delete
     secret: SECRET,
     disabled: false,
   });
+  // AutoTrain posts the outcome of a training on its Space: the namespace's discussions reach the receiver.
+  expect(discussions).toMatchObject({
+    url: 'https://retrain.example.org/webhook',
+    watched: [{ type: 'user', name: TEST_USER }],
+    domains: ['discussion'],
+    secret: SECRET,
+  });
 
-  const again = await json<{ created: boolean; webhook: WebhookView }>([
+  const again = await json<{ created: boolean; webhook: WebhookView; discussions: { created: boolean } }>([
     'hub-webhook',
     'create',
     approveP,
     '--url',
     'https://retrain.example.org/webhook',
   ]);
-  expect(again).toMatchObject({ created: false, webhook: { id: webhook?.id } });
-  expect(hub.webhooksOf(TEST_USER)).toHaveLength(1);
+  expect(again).toMatchObject({ created: false, webhook: { id: webhook?.id }, discussions: { created: false } });
+  expect(hub.webhooksOf(TEST_USER)).toHaveLength(2);
 
   const listedText = await ok(['hub-webhook', 'list']);
   expect(listedText).toContain(webhook!.id);
+  expect(listedText).toContain(discussions!.id);
   expect(listedText).not.toContain(SECRET);
   const listed = await json<WebhookView[]>(['hub-webhook', 'list', approveP]);
   expect(listed).toEqual([
     expect.objectContaining({ id: webhook?.id, secretMatches: true, pipelines: [approveP], disabled: false }),
+    expect.objectContaining({ id: discussions?.id, secretMatches: true, pipelines: [approveP, cancelP] }),
   ]);
   expect(JSON.stringify(listed)).not.toContain(SECRET);
-  expect(await json<WebhookView[]>(['hub-webhook', 'list', cancelP])).toEqual([]);
+  expect((await json<WebhookView[]>(['hub-webhook', 'list', cancelP])).map((v) => v.id)).toEqual([discussions?.id]);
 
-  expect(await ok(['hub-webhook', 'delete', approveP, '--url', 'https://retrain.example.org'])).toContain(
-    `deleted the Hub webhook for ${approveDataset}`,
-  );
-  expect(hub.webhooksOf(TEST_USER)).toHaveLength(0);
+  // cancelP trains in the same namespace: its discussions webhook stays until it is deleted by id.
+  const deleted = await ok(['hub-webhook', 'delete', approveP, '--url', 'https://retrain.example.org']);
+  expect(deleted).toContain(`deleted the Hub webhook for ${approveDataset}`);
+  expect(deleted).toContain(`kept the webhook of ${TEST_USER}'s discussions: ${cancelP} train there too`);
+  expect(hub.webhooksOf(TEST_USER).map((w) => w.id)).toEqual([discussions?.id]);
+  expect(await ok(['hub-webhook', 'delete', '--id', discussions!.id])).toContain(`deleted webhook ${discussions!.id}`);
   expect(await ok(['hub-webhook', 'list'])).toContain('no Hub webhooks');
   expect(await ok(['hub-webhook', 'delete', approveP, '--url', 'https://retrain.example.org'])).toContain(
     'nothing deleted',

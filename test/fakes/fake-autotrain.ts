@@ -126,6 +126,18 @@ export class FakeAutotrain {
     await this.server?.close();
   }
 
+  /**
+   * Ends a running training now, as its trainer would have (`pause_space` in autotrain-advanced's
+   * `trainers/common.py`: the outcome discussion on the Space, then the pause): for a `hang` script, when a test
+   * or a benchmark decides.
+   */
+  end(jobId: string, outcome: 'success' | 'failure' = 'success'): void {
+    const project = [...this.projects.values()].find((p) => p.jobId === jobId);
+    if (!project) throw new Error(`no project with the Space ${jobId}`);
+    if (!this.stillAt(project, 'RUNNING')) throw new Error(`the Space ${jobId} is not running`);
+    this.finish(project, outcome);
+  }
+
   /** Projects whose name starts with `prefix`. */
   projectsStartingWith(prefix: string): FakeProject[] {
     return [...this.projects.values()].filter((p) => p.projectName.startsWith(prefix));
@@ -157,7 +169,6 @@ export class FakeAutotrain {
 
   private run(project: FakeProject): void {
     const { jobId, script } = project;
-    const [username, spaceName] = jobId.split('/') as [string, string];
     const built = Promise.all([
       new Promise<void>((resolve) => this.timers.later(script.buildMs ?? 200, resolve)),
       script.buildUntil,
@@ -174,15 +185,21 @@ export class FakeAutotrain {
           this.hub.setSpaceStage(jobId, 'RUNTIME_ERROR', 'CUDA out of memory');
           return;
         }
-        if (script.outcome === 'success') {
-          this.hub.addModel(`${username}/${spaceName.replace(/^autotrain-/, '')}`);
-          this.hub.openDiscussion('space', jobId, 'Your training has finished successfully ✅', 'Model pushed.');
-        } else {
-          this.hub.openDiscussion('space', jobId, 'Your training has failed ❌', 'Check the logs.');
-        }
-        this.hub.setSpaceStage(jobId, 'PAUSED');
+        this.finish(project, script.outcome === 'success' ? 'success' : 'failure');
       });
     });
+  }
+
+  private finish(project: FakeProject, outcome: 'success' | 'failure'): void {
+    const { jobId } = project;
+    const [username, spaceName] = jobId.split('/') as [string, string];
+    if (outcome === 'success') {
+      this.hub.addModel(`${username}/${spaceName.replace(/^autotrain-/, '')}`);
+      this.hub.openDiscussion('space', jobId, 'Your training has finished successfully ✅', 'Model pushed.', username);
+    } else {
+      this.hub.openDiscussion('space', jobId, 'Your training has failed ❌', 'Check the logs.', username);
+    }
+    this.hub.setSpaceStage(jobId, 'PAUSED');
   }
 
   /**

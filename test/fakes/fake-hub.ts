@@ -68,6 +68,16 @@ export const TINY_PNG = Buffer.from(
 /** What a new repo holds on the Hub: one commit with a `.gitattributes`. */
 export const NEW_REPO_FILES = { '.gitattributes': '*.parquet filter=lfs diff=lfs merge=lfs -text\n' };
 
+/** One webhook delivery the fake Hub made (what the webhook's Activity tab lists). */
+export interface WebhookDelivery {
+  webhookId: string;
+  url: string;
+  payload: Record<string, unknown>;
+  /** The receiver's answer, once it came; `error` when it never did. */
+  status?: number;
+  error?: string;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -94,6 +104,8 @@ export class FakeHub {
   private readonly extensions: express.Router[] = [];
   /** Webhooks by owner (the token's user name). */
   private readonly webhooks = new Map<string, FakeWebhook[]>();
+  /** Every delivery of a webhook, in the order they were sent. */
+  readonly webhookDeliveries: WebhookDelivery[] = [];
   /** Every pause request, by Space id (whatever its answer). */
   readonly pauseCalls: string[] = [];
   /** Spaces whose pause the Hub answers 200 without pausing them (a stop that does not take). */
@@ -212,7 +224,77 @@ export class FakeHub {
     };
     list.push(discussion);
     this.discussions.set(key, list);
+    this.deliverDiscussion(kind, id, discussion);
     return discussion;
+  }
+
+  /**
+   * What the Hub sends its webhooks when a discussion is opened (hub-docs `webhooks.md`: scope "discussion",
+   * action "create", with the discussion and its first comment; no `headSha` on community events): to every
+   * enabled webhook with the discussion domain that watches the repo itself or its owner (a user or an
+   * organisation). A private repo's events go only to webhooks of members of its namespace. Sent in the
+   * background with the webhook's secret, each answer kept in webhookDeliveries.
+   */
+  private deliverDiscussion(kind: RepoKind, id: string, d: FakeDiscussion): void {
+    const [owner] = id.split('/') as [string];
+    const isPrivate = kind === 'space' ? this.spaces.get(id)?.private : this.repos.get(kind, id)?.private;
+    const hex = (text: string) => createHash('sha1').update(text).digest('hex').slice(0, 24);
+    const web = `${this.url}/${kind === 'model' ? '' : `${kind}s/`}${id}`;
+    const api = `${this.url}/api/${kind}s/${id}`;
+    for (const [user, hooks] of this.webhooks) {
+      const member =
+        user === owner || [...this.tokens.values()].some((u) => u.name === user && u.orgs?.includes(owner));
+      if (isPrivate && !member) continue;
+      for (const hook of hooks) {
+        if (hook.disabled || !hook.domains.some((domain) => domain === 'discussion' || domain === 'discussions'))
+          continue;
+        const watches = hook.watched.some(
+          (w) => (w.type === kind && w.name === id) || ((w.type === 'user' || w.type === 'org') && w.name === owner),
+        );
+        if (!watches) continue;
+        const payload = {
+          event: { action: 'create', scope: 'discussion' },
+          repo: {
+            type: kind,
+            name: id,
+            id: hex(id),
+            private: isPrivate ?? false,
+            url: { web, api },
+            owner: { id: hex(owner) },
+          },
+          discussion: {
+            id: hex(`${id}#${d.num}`),
+            num: d.num,
+            title: d.title,
+            url: { web: `${web}/discussions/${d.num}`, api: `${api}/discussions/${d.num}` },
+            status: d.status,
+            author: { id: hex(d.author) },
+            isPullRequest: d.isPullRequest,
+          },
+          comment: {
+            id: hex(`${id}#${d.num}#0`),
+            author: { id: hex(d.author) },
+            content: d.description,
+            hidden: false,
+            url: { web: `${web}/discussions/${d.num}#${hex(`${id}#${d.num}#0`)}` },
+          },
+          webhook: { id: hook.id, version: 3 },
+        };
+        const delivery: WebhookDelivery = { webhookId: hook.id, url: hook.url, payload };
+        this.webhookDeliveries.push(delivery);
+        void fetch(hook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(hook.secret ? { 'x-webhook-secret': hook.secret } : {}) },
+          body: JSON.stringify(payload),
+        }).then(
+          async (res) => {
+            delivery.status = res.status;
+            await res.text().catch(() => undefined);
+          },
+          (err: Error) => (delivery.error = err.message),
+        );
+      }
+    }
   }
 
   /** The Hub's fixed-window rate limit, when one is set. */
@@ -237,6 +319,13 @@ export class FakeHub {
 
   webhooksOf(user: string): FakeWebhook[] {
     return this.webhooks.get(user) ?? [];
+  }
+
+  /** A webhook in a user's settings, as if made there (the settings API makes them the same way). */
+  addWebhook(user: string, webhook: Omit<FakeWebhook, 'id' | 'disabled'> & { disabled?: boolean }): FakeWebhook {
+    const made: FakeWebhook = { id: randomBytes(12).toString('hex'), disabled: false, ...webhook };
+    this.webhooks.set(user, [...this.webhooksOf(user), made]);
+    return made;
   }
 
   async start(): Promise<this> {

@@ -85,3 +85,25 @@ export function validateCreate(raw: unknown): string | undefined {
     return 'timeoutSeconds must be a positive integer';
   return undefined;
 }
+
+/** The stages a list may filter by: huggingface_hub's JobStage (`_jobs_api.py`), which it sends upper-cased. */
+export const LIST_STAGES = new Set(['SCHEDULING', 'RUNNING', 'UPDATING', 'COMPLETED', 'CANCELED', 'ERROR', 'DELETED']);
+
+/**
+ * The reason the real service would refuse a list's filters, or undefined. huggingface_hub's `list_jobs` sends
+ * `?stage=<STAGE>` (upper-cased) and `?label=<key>=<value>` per label, each pair under the label rule above. What the
+ * service answers for a filter outside it is not documented; assumed, like a label it refuses on create, a 400.
+ */
+export function validateListFilters(query: { stage?: unknown; label?: unknown }): string | undefined {
+  for (const stage of ([] as unknown[]).concat(query.stage ?? [])) {
+    if (typeof stage !== 'string' || !LIST_STAGES.has(stage)) return `invalid stage filter ${JSON.stringify(stage)}`;
+  }
+  for (const label of ([] as unknown[]).concat(query.label ?? [])) {
+    const text = typeof label === 'string' ? label : '';
+    const at = text.indexOf('=');
+    if (at === -1 || !LABEL_KEY.test(text.slice(0, at)) || !LABEL_VALUE.test(text.slice(at + 1))) {
+      return `invalid label filter ${JSON.stringify(label)}: expected key=value, at most 100 letters, digits, ".", "-", "_" each`;
+    }
+  }
+  return undefined;
+}

@@ -11,7 +11,7 @@ import express, { type Request, type Response } from 'express';
 import type { FakeHub, FakeUser } from './fake-hub';
 import { FaultPlan } from './faults';
 import { Timers } from './listen';
-import { validateCreate, HARDWARE, type CreateBody } from './fake-jobs-request';
+import { validateCreate, validateListFilters, HARDWARE, type CreateBody } from './fake-jobs-request';
 
 export type JobStage = 'SCHEDULING' | 'RUNNING' | 'UPDATING' | 'COMPLETED' | 'CANCELED' | 'ERROR' | 'DELETED';
 const TERMINAL: ReadonlySet<JobStage> = new Set(['COMPLETED', 'CANCELED', 'ERROR', 'DELETED']);
@@ -59,6 +59,9 @@ export class FakeJobs {
   readonly cancelCalls: string[] = [];
   /** Every create request that reached the route, valid or not. */
   createRequests = 0;
+  /** Every list request (`GET /api/jobs/{ns}`) that reached the route, and every inspect of one job. */
+  listRequests = 0;
+  getRequests = 0;
   defaultScript: JobScript = { outcome: 'success', schedulingMs: 100, runMs: 600 };
   /** Chooses the script of a new job (e.g. by its labels); undefined falls back to defaultScript. */
   scriptFor: (request: CreateBody) => JobScript | undefined = () => undefined;
@@ -91,6 +94,16 @@ export class FakeJobs {
 
   stop(): void {
     this.timers.clear();
+  }
+
+  /** Ends a running job now as its script would have (a `hang` job, for a test or a benchmark that decides when). */
+  end(id: string, outcome: 'success' | 'error' = 'success'): void {
+    const job = this.job(id);
+    if (!job) throw new Error(`no job ${id}`);
+    if (outcome === 'error') return this.finish(job, 'ERROR', job.script.errorMessage ?? 'Job failed');
+    const push = job.script.pushModel;
+    if (push) this.hub.commitFiles('model', push.repo, push.files, 'End of training');
+    this.finish(job, 'COMPLETED');
   }
 
   router(): express.Router {
@@ -140,8 +153,11 @@ export class FakeJobs {
     });
 
     router.get('/api/jobs/:ns', (req, res) => {
+      this.listRequests += 1;
       const owner = this.owner(req, res);
       if (!owner) return;
+      const refused = validateListFilters(req.query);
+      if (refused) return void res.status(400).json({ error: refused });
       const stages = ([] as unknown[]).concat(req.query.stage ?? []).map(String);
       const labels = ([] as unknown[]).concat(req.query.label ?? []).map((l) => String(l).split('='));
       const matching = this.jobs
@@ -159,6 +175,7 @@ export class FakeJobs {
     });
 
     router.get('/api/jobs/:ns/:id', (req, res) => {
+      this.getRequests += 1;
       const job = this.find(req, res);
       if (job) res.json(this.render(job));
     });

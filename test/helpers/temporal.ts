@@ -7,6 +7,9 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import type { ActivityDeps } from '../../src/activities';
 import { temporal } from '@temporalio/proto';
 import type { RunDetailView } from '../../src/server/api-schemas';
+import type { PipelineSpec } from '../../src/config/config-schema';
+import { HubClient } from '../../src/hub/hub-client';
+import { backendLogTails } from '../../src/server/log-tails';
 import { StatusReader } from '../../src/server/status-reader';
 import { pendingTrainingCheck } from '../../src/server/training-check';
 import { createRetrainWorker, type RetrainWorkerOptions } from '../../src/worker';
@@ -124,14 +127,30 @@ export async function trainingChecks(
   return { checks: check.checks, betweenChecks: !inFlight };
 }
 
-/** A run as the status API shows it (GET /api/runs/:id), read by the API's own reader. */
-export function runView(client: Client, workflowId: string): Promise<RunDetailView> {
+/**
+ * A run as the status API shows it (GET /api/runs/:id), read by the API's own reader; with `logs`, it reads the
+ * log tail of a training run from the pipeline's backend as the receiver does.
+ */
+export function runView(
+  client: Client,
+  workflowId: string,
+  logs?: { deps: ActivityDeps; pipeline: PipelineSpec },
+): Promise<RunDetailView> {
   const reader = new StatusReader({
     client,
-    pipelines: [],
+    pipelines: logs ? [logs.pipeline] : [],
     ui: { namespace: 'default' },
     timeoutMs: 10_000,
     queryTimeoutMs: 5_000,
+    logTails:
+      logs &&
+      backendLogTails({
+        hub: new HubClient({ endpoint: logs.deps.hubEndpoint, token: logs.deps.hfToken }),
+        hfToken: logs.deps.hfToken,
+        autotrainApiUrl: logs.deps.autotrainApiUrl,
+        stateDir: logs.deps.stateDir,
+        modelsDir: logs.deps.modelsDir,
+      }),
   });
   return reader.run(workflowId);
 }

@@ -185,7 +185,7 @@ describe('routing the Hub fixtures', () => {
     ['dataset-config', /scope "repo.config"/],
     ['dataset-delete', /action is "delete"/],
     ['dataset-move', /action is "move"/],
-    ['dataset-discussion-create', /action is "create"/],
+    ['dataset-discussion-create', /a discussion on a dataset, not on a Space/],
     ['model-content-main', /repo type is "model"/],
   ])('%s is answered 200 processed:false with a reason, and starts nothing', async (name, reason) => {
     const res = await post(fixture(name));

@@ -15,6 +15,7 @@ import {
   rejectSignal,
   RETRAIN_WORKFLOW,
   retrainWorkflowId,
+  trainingEndedSignal,
   type DatasetUpdate,
   type PipelineState,
 } from '../../src/workflows/definitions';
@@ -206,6 +207,19 @@ export const SCENARIOS: Record<string, Scenario> = {
     await stageReached(handle, 'training');
     await handle.cancel();
     await settle(handle.result());
+    return handle.workflowId;
+  },
+  'retrain-told-training-ended': async (ctx) => {
+    // What the receiver does when AutoTrain's outcome discussion arrives: the run checks at once.
+    const name = unique('told');
+    ctx.fakes.autotrain.scripts.set(name, { outcome: 'hang', buildMs: 50 });
+    const handle = await startRetrain(ctx, { name, poll_interval_seconds: 600 });
+    await stageReached(handle, 'training');
+    const { jobId } = await handle.query(progressQuery);
+    await eventually(async () => (ctx.fakes.hub.spaceStage(jobId!) === 'RUNNING' ? true : undefined));
+    ctx.fakes.autotrain.end(jobId!);
+    await handle.signal(trainingEndedSignal);
+    await handle.result();
     return handle.workflowId;
   },
   'retrain-approved': async (ctx) => {

@@ -60,7 +60,8 @@ test('an API key turns TLS on, as envconfig does; TEMPORAL_TLS=false turns it of
   expect(ours).toEqual({ address: vars.TEMPORAL_ADDRESS, tls: true, apiKey: 'tmprl-api-key-123' });
   expect(Boolean(theirs.tls)).toBe(true);
   expect(theirs.apiKey).toBe('tmprl-api-key-123');
-  expect(temporalConnectionOptions(loadEnv({ ...vars, TEMPORAL_TLS: 'false' })).tls).toBeUndefined();
+  // Said as false, not left out: the SDK turns TLS on for an API key unless told not to.
+  expect(temporalConnectionOptions(loadEnv({ ...vars, TEMPORAL_TLS: 'false' })).tls).toBe(false);
 });
 
 test('certificates given inline (a Space secret cannot be a file) work like files', () => {

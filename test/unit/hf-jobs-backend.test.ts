@@ -70,6 +70,7 @@ test('the default image-classification job fine-tunes input_model on the exact r
       'retrain-dataset': fakes.dataset.replace('/', '--'),
       'retrain-revision': run.revision,
       'retrain-attempt': '1',
+      'retrain-managed-by': 'hub-retrain',
     },
   });
   expect(job).toEqual({
@@ -125,6 +126,7 @@ test('the default text-classification job runs the same trainer for text, and th
       'retrain-dataset': fakes.dataset.replace('/', '--'),
       'retrain-revision': run.revision,
       'retrain-attempt': '1',
+      'retrain-managed-by': 'hub-retrain',
     },
   });
 });
@@ -173,7 +175,7 @@ test('a job of the run that failed is not adopted: the retried start runs a new 
   expect(second.reused).toBeUndefined();
 });
 
-test('status follows the stage, surfaces the log tail, and reports the error message', async () => {
+test('status follows the stage and reports the error message; the log tail is read apart', async () => {
   const name = unique('oom');
   fakes.jobs.scriptFor = (req) =>
     req.labels?.['retrain-pipeline'] === name
@@ -192,7 +194,8 @@ test('status follows the stage, surfaces the log tail, and reports the error mes
   await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'ERROR');
   const status = await backend.status(run, job);
   expect(status).toMatchObject({ state: 'failed', stage: 'ERROR', message: 'CUDA out of memory' });
-  expect(status.logTail).toEqual(['loading', 'epoch 1']);
+  expect(status.logTail).toBeUndefined();
+  expect(await backend.logTail(run, job)).toEqual(['loading', 'epoch 1']);
   expect(status.model).toBeUndefined();
 });
 
@@ -239,6 +242,7 @@ test('every label fits the Jobs label rule: the dataset id is encoded (acme/bean
     'retrain-dataset': fakes.dataset.replace('/', '--'),
     'retrain-revision': run.revision,
     'retrain-attempt': '1',
+    'retrain-managed-by': 'hub-retrain',
   });
   for (const [key, value] of Object.entries(labels)) {
     expect(key).toMatch(/^[A-Za-z0-9._-]{1,100}$/);

@@ -31,9 +31,12 @@ afterAll(async () => {
   await fakes?.stop();
 });
 
+const pipelines = new Map<string, ReturnType<typeof jobsPipeline>>();
+
 function start(name: string, script: JobScript, backend: Record<string, unknown> = {}) {
   scripts.set(name, script);
   const pipeline = jobsPipeline(fakes, { name }, backend);
+  pipelines.set(name, pipeline);
   const revision = fakes.hub.head(fakes.dataset);
   const input: RetrainInput = { pipeline, revision, attempt: 1 };
   return client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
@@ -98,13 +101,16 @@ test('a job that runs past timeout_seconds is stopped by the service ("Job timeo
   expect(fakes.jobs.cancelCalls).not.toContain(jobOf(name).id);
 });
 
-test('the log lines of a running job reach the status API; cancelling the run cancels the job', async () => {
+test('the log lines of a running job reach the status API when it is asked, not at every check; cancelling the run cancels the job', async () => {
   const name = unique('watch');
   const handle = await start(name, { outcome: 'hang', schedulingMs: 50, logs: ['epoch 1/5', 'epoch 2/5'] });
+  await eventually(async () => (await runView(client, handle.workflowId)).backendStatus === 'RUNNING' || undefined);
+  const logReads = () => fakes.hub.requests.filter((r) => r.path.endsWith(`/${jobOf(name).id}/logs`)).length;
+  expect(logReads()).toBe(0); // the run's own checks read no log
 
   const view = await eventually(
     async () => {
-      const v = await runView(client, handle.workflowId);
+      const v = await runView(client, handle.workflowId, { deps: fakes.activityDeps, pipeline: pipelines.get(name)! });
       return v.logTail.includes('epoch 2/5') ? v : undefined;
     },
     30_000,

@@ -4,7 +4,6 @@ import { HttpError, MissingCredentialsError } from '../../http/http-error';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import type { HubClient, SpaceRuntime } from '../../hub/hub-client';
 import {
-  runNameSuffix,
   type DataRef,
   type JobRef,
   type ProjectRef,
@@ -16,6 +15,7 @@ import { AutotrainClient } from './autotrain-client';
 import { chooseColumnMapping } from './column-mapping';
 import { autotrainState, needsStopping, outcomeMayBePosted } from './runtime-status';
 import { stageRevision, stagingRepoId } from './stage-dataset';
+import { autotrainProjectName, trainingSpaceId } from './training-space';
 
 /** The public AutoTrain Advanced Space; point `backend.api_url` or AUTOTRAIN_API_URL at your own `autotrain app`. */
 export const DEFAULT_AUTOTRAIN_API_URL = 'https://autotrain-projects-autotrain-advanced.hf.space';
@@ -38,13 +38,14 @@ export interface AutotrainBackendDeps {
   stateDir: string;
   fetch?: typeof fetch;
   stopPolicy?: StopPolicy;
+  /**
+   * Whether a Hub webhook delivers the discussions of a namespace's Spaces to the receiver, which then tells the
+   * waiting run that AutoTrain posted its outcome (src/server/training-notice.ts). Unset: never assumed.
+   */
+  discussionWebhook?: (namespace: string) => Promise<boolean>;
 }
 
-/** AutoTrain project names: letters, digits and "-", at most 50; unique per pipeline, revision and attempt. */
-export function autotrainProjectName(run: RunContext): string {
-  const suffix = runNameSuffix(run);
-  return `${run.pipeline.autotrain_project_prefix.slice(0, 50 - suffix.length)}${suffix}`;
-}
+export { autotrainProjectName } from './training-space';
 
 /** `DataRef.detail` keys this backend writes (visible in the addData result of the run's history). */
 const DETAIL = {
@@ -68,7 +69,7 @@ export class AutotrainBackend implements TrainingBackend {
   async createProject(run: RunContext): Promise<ProjectRef> {
     await this.client(run).version();
     const projectName = autotrainProjectName(run);
-    const projectId = `${run.pipeline.target_namespace}/autotrain-${projectName}`;
+    const projectId = trainingSpaceId(run.pipeline.target_namespace, projectName);
     return {
       projectName,
       projectId,
@@ -166,8 +167,15 @@ export class AutotrainBackend implements TrainingBackend {
       message,
       links: job.links,
       model: state === 'succeeded' ? job.outputModel : undefined,
-      logTail: runtime ? await this.logTail(run, job.jobId) : undefined,
     };
+  }
+
+  /**
+   * AutoTrain posts its outcome as a discussion on the training Space; with the Hub's discussion webhook on the
+   * target namespace, the receiver hears of it and tells the run.
+   */
+  async tellsWhenDone(run: RunContext): Promise<boolean> {
+    return (await this.deps.discussionWebhook?.(run.pipeline.target_namespace).catch(() => false)) ?? false;
   }
 
   /**
@@ -209,7 +217,7 @@ export class AutotrainBackend implements TrainingBackend {
 
   private jobRef(run: RunContext, project: ProjectRef): JobRef {
     return {
-      jobId: project.projectId ?? `${run.pipeline.target_namespace}/autotrain-${project.projectName}`,
+      jobId: project.projectId ?? trainingSpaceId(run.pipeline.target_namespace, project.projectName),
       links: project.links,
       outputModel: `${run.pipeline.target_namespace}/${project.projectName}`,
     };
@@ -240,10 +248,10 @@ export class AutotrainBackend implements TrainingBackend {
     });
   }
 
-  /** Logs are a convenience: a failure to read them never fails a poll. */
-  private async logTail(run: RunContext, jobId: string): Promise<string[] | undefined> {
+  /** Logs are a convenience: a failure to read them is no answer, never an error. */
+  async logTail(run: RunContext, job: JobRef): Promise<string[] | undefined> {
     try {
-      const text = await this.client(run).logs(jobId);
+      const text = await this.client(run).logs(job.jobId);
       return text
         .split('\n')
         .filter((l) => l.trim() !== '')

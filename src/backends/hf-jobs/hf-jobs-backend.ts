@@ -3,8 +3,9 @@ import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkErro
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
 import type { HubClient } from '../../hub/hub-client';
 import { hubFetch } from '../../hub/hub-fetch';
-import type { DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import type { DataRef, JobRef, NoticeTarget, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
 import { JobsClient, type JobInfo } from './jobs-client';
+import type { JobsWatch } from './jobs-watch';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
 import { readPushedModel } from './model-metrics';
@@ -19,6 +20,8 @@ export interface HfJobsBackendDeps {
   timeoutMs?: number;
   /** How long a cancel waits to see the job end: stage reads and the pause between them. */
   cancelPolicy?: { checks: number; checkEveryMs: number };
+  /** The worker's shared check of waiting jobs (jobs-watch.ts); without it each run checks its own job. */
+  watch?: JobsWatch;
 }
 
 const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
@@ -80,17 +83,13 @@ export class HfJobsBackend implements TrainingBackend {
     return job && this.jobRef(run, project, job);
   }
 
+  /** The watch's shared answer while it lists the job as running; the job itself otherwise. */
   async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
     const { client, namespace } = this.context(run);
-    const info = await client.get(namespace, job.jobId);
+    const info = this.deps.watch?.answer(namespace, job.jobId) ?? (await client.get(namespace, job.jobId));
     if (!info) return { state: 'failed', stage: 'MISSING', message: 'the job no longer exists', links: job.links };
     const { state, message } = jobState(info.status);
     const status: TrainingStatus = { state, stage: info.status.stage, message, links: job.links };
-    // A scheduled job has printed nothing yet; reading its (open) stream would only wait. Logs are a
-    // convenience: failing to read them never fails a status check.
-    if (state !== 'queued') {
-      status.logTail = await client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
-    }
     if (state === 'succeeded' && job.outputModel) {
       const since = new Date(info.startedAt ?? info.createdAt ?? 0);
       const access = { hubUrl: this.deps.hub.endpoint, accessToken: this.token(), fetch: hubFetch(this.deps.fetch) };
@@ -104,6 +103,24 @@ export class HfJobsBackend implements TrainingBackend {
       }
     }
     return status;
+  }
+
+  /**
+   * A scheduled job has printed nothing yet, and reading its (open) stream would only wait. Logs are a
+   * convenience: failing to read them is no answer, never an error.
+   */
+  async logTail(run: RunContext, job: JobRef): Promise<string[] | undefined> {
+    const { client, namespace } = this.context(run);
+    return client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
+  }
+
+  /** With the worker's watch: the job is watched from now on, and its run told when it ends. */
+  async tellsWhenDone(run: RunContext, job: JobRef, notify: NoticeTarget): Promise<boolean> {
+    if (!this.deps.watch) return false;
+    const { client, namespace } = this.context(run);
+    const withinMs = notify.withinMs ?? run.pipeline.poll_interval_seconds * 1000;
+    this.deps.watch.register(client, namespace, job.jobId, notify.workflowId, withinMs);
+    return true;
   }
 
   /**

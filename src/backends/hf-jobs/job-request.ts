@@ -6,6 +6,7 @@
 import {
   HF_JOBS_DEFAULT_TASKS,
   HF_JOBS_LABEL_VALUE,
+  HF_JOBS_MANAGED_BY,
   HF_JOBS_PLACEHOLDER_PATTERN,
   HF_JOBS_RUN_LABELS,
   HF_JOBS_TOKEN_SECRET,
@@ -126,6 +127,7 @@ export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data:
       ...options.labels,
       ...runLabels(run),
       ...fitting({ [HF_JOBS_RUN_LABELS.dataset]: datasetLabel(data.dataset) }),
+      [HF_JOBS_RUN_LABELS.managedBy]: HF_JOBS_MANAGED_BY,
     },
   };
   assertTokenOnlyInSecrets(request, token);

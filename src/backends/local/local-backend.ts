@@ -15,14 +15,25 @@ import {
   runNameSuffix,
   type DataRef,
   type JobRef,
+  type NoticeTarget,
   type ProjectRef,
   type RunContext,
   type TrainingBackend,
   type TrainingStatus,
 } from '../types';
 import { preflightTransformers } from './preflight';
-import { readJson, runFiles, writeJsonAtomic, type ExitInfo, type LaunchSpec, type SupervisorInfo } from './run-files';
-import { LAUNCH_STALE_MS, readRunStatus } from './run-status';
+import {
+  readJson,
+  runFiles,
+  SUPERVISOR_NEEDS,
+  withheld,
+  writeJsonAtomic,
+  WITHHELD_FROM_TRAINERS,
+  type ExitInfo,
+  type LaunchSpec,
+  type SupervisorInfo,
+} from './run-files';
+import { LAUNCH_STALE_MS, readLogTail, readRunStatus } from './run-status';
 import {
   baselineNote,
   builtInTrainers,
@@ -44,10 +55,12 @@ export interface LocalBackendDeps {
   trainers?: BuiltInTrainers;
   /** Replaces both trainers of trainers/ for pipelines that name no command, with no pre-flight check (tests). */
   defaultCommand?: string[];
+  /**
+   * Where the supervisor finds Temporal to tell a run that its trainer exited (the worker's address and
+   * namespace; TLS and the API key come from the environment). Without it, runs notice the exit by checking.
+   */
+  notices?: { address: string; namespace: string; giveUpMs?: number };
 }
-
-/** Environment variables a trainer must never see, whatever the worker has. */
-const WITHHELD_ENV = ['WEBHOOK_SECRET', 'ADMIN_TOKEN', 'RETRAIN_PAYLOAD_KEY'];
 const SUPERVISOR_START_TIMEOUT_MS = 15_000;
 const CANCEL_WAIT_MS = 10_000;
 
@@ -83,7 +96,7 @@ export class LocalBackend implements TrainingBackend {
         hubEndpoint: this.deps.hubEndpoint,
         token: this.deps.token,
         cwd: process.cwd(),
-        env: trainerEnv(),
+        env: withheld(process.env, WITHHELD_FROM_TRAINERS),
       });
     } else if (command[0]!.includes('/') && !existsSync(command[0]!)) {
       throw new PermanentBackendError(`the trainer command ${command[0]} does not exist`);
@@ -111,7 +124,7 @@ export class LocalBackend implements TrainingBackend {
     return { dataset: pipeline.input_dataset, revision, detail: { path } };
   }
 
-  async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
+  async start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef> {
     const dir = this.runDir(project.projectName);
     const files = runFiles(dir);
     const job = this.jobRef(run, project);
@@ -140,6 +153,7 @@ export class LocalBackend implements TrainingBackend {
         HF_ENDPOINT: this.deps.hubEndpoint,
       },
       createdAt: new Date().toISOString(),
+      ...(notify && this.deps.notices ? { notice: { ...this.deps.notices, workflowId: notify.workflowId } } : {}),
     };
     writeJsonAtomic(files.launch, launch);
     this.spawnSupervisor(dir);
@@ -158,6 +172,15 @@ export class LocalBackend implements TrainingBackend {
     const note = baselineNote(run.pipeline);
     if (note) status.message = status.message ? `${status.message} (${note})` : note;
     return status;
+  }
+
+  async logTail(_run: RunContext, job: JobRef): Promise<string[]> {
+    return readLogTail(runFiles(this.runDir(job.jobId)).log);
+  }
+
+  /** Told when its supervisor was launched with a notice target (exit-notice.ts). */
+  async tellsWhenDone(_run: RunContext, job: JobRef): Promise<boolean> {
+    return readJson<LaunchSpec>(runFiles(this.runDir(job.jobId)).launch)?.notice !== undefined;
   }
 
   async cancel(_run: RunContext, job: JobRef): Promise<void> {
@@ -224,7 +247,11 @@ export class LocalBackend implements TrainingBackend {
     const args = script.endsWith('.ts') ? ['-r', require.resolve('tsx/cjs'), script, dir] : [script, dir];
     const out = openSync(join(dir, 'supervisor.log'), 'a');
     try {
-      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: trainerEnv() });
+      const child = spawn(process.execPath, args, {
+        detached: true,
+        stdio: ['ignore', out, out],
+        env: supervisorEnv(),
+      });
       child.unref();
     } finally {
       closeSync(out);
@@ -249,9 +276,10 @@ export class LocalBackend implements TrainingBackend {
   }
 }
 
-/** The worker's environment, less what a trainer must never see. */
-function trainerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of WITHHELD_ENV) delete env[name];
-  return env;
+/** The worker's environment, less what a trainer must never see, but with what tells its run (run-files.ts). */
+function supervisorEnv(): NodeJS.ProcessEnv {
+  return withheld(
+    process.env,
+    WITHHELD_FROM_TRAINERS.filter((name) => !SUPERVISOR_NEEDS.has(name)),
+  );
 }

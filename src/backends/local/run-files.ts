@@ -12,6 +12,44 @@ export interface LaunchSpec {
   /** Non-secret environment for the trainer (RETRAIN_*). Secrets come from the supervisor's own env. */
   env: Record<string, string>;
   createdAt: string;
+  /**
+   * The run to tell when the trainer exits (exit-notice.ts), and where Temporal is; TLS and the API key come from
+   * the supervisor's own environment (the worker's TEMPORAL_* variables), never from this file. Absent for runs
+   * launched before notices existed, or by a worker that was given no Temporal address.
+   */
+  notice?: ExitNoticeTarget;
+}
+
+export interface ExitNoticeTarget {
+  /** Temporal's address as the worker reached it. */
+  address: string;
+  namespace: string;
+  workflowId: string;
+  /** Stop trying to tell the run after this long (the run's periodic check notices the exit anyway). */
+  giveUpMs?: number;
+}
+
+/** Environment variables a trainer must never see, whatever the worker has. */
+export const WITHHELD_FROM_TRAINERS = [
+  'WEBHOOK_SECRET',
+  'ADMIN_TOKEN',
+  'RETRAIN_PAYLOAD_KEY',
+  // How the supervisor reaches Temporal to tell the run; a trainer has no business there.
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+];
+
+/** Of those, what the supervisor needs to tell the run; the rest it is never given either. */
+export const SUPERVISOR_NEEDS = new Set(WITHHELD_FROM_TRAINERS.filter((name) => name.startsWith('TEMPORAL_')));
+
+/** `env` less the variables in `withheld`. */
+export function withheld(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of names) delete out[name];
+  return out;
 }
 
 export interface SupervisorInfo {

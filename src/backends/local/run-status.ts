@@ -21,8 +21,10 @@ export function readRunStatus(runDir: string, job: JobRef, now = Date.now()): Tr
   const files = runFiles(runDir);
   const links = job.links;
   const exit = readJson<ExitInfo>(files.exit);
-  const logTail = readLogTail(files.log);
   const progress = readJson<ProgressInfo>(files.progress);
+  // The log is read when the run has ended (its last lines explain a failure); while it runs, only when someone
+  // looks (LocalBackend.logTail).
+  const logTail = exit ? readLogTail(files.log) : undefined;
   if (exit) {
     // The trainer's metrics.json is the result; progress metrics (loss per epoch...) only stand in without it.
     const fromFile = job.outputModel ? readMetricsFile(join(job.outputModel, 'metrics.json')) : {};
@@ -42,7 +44,7 @@ export function readRunStatus(runDir: string, job: JobRef, now = Date.now()): Tr
       };
     }
     const how = exit.error ?? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`);
-    const last = logTail.slice(-3).join(' | ');
+    const last = (logTail ?? []).slice(-3).join(' | ');
     return {
       state: 'failed',
       stage: 'exited',
@@ -90,7 +92,7 @@ export function readMetricsFile(path: string): Record<string, number> {
   );
 }
 
-function readLogTail(path: string, maxBytes = 16_384): string[] {
+export function readLogTail(path: string, maxBytes = 16_384): string[] {
   if (!existsSync(path)) return [];
   const size = statSync(path).size;
   const length = Math.min(size, maxBytes);

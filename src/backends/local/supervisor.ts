@@ -2,14 +2,24 @@
  * The detached supervisor of one local training run: `node supervisor.js <runDir>`.
  * It runs the trainer in its own process group, appends its output to log.txt, turns its JSON lines
  * ({"progress", "message", "metrics"}) into progress.json, touches heartbeat every second, kills the
- * trainer when a `cancel` file appears, and writes exit.json when the trainer ends. It outlives the
- * worker that started it.
+ * trainer when a `cancel` file appears, and writes exit.json when the trainer ends; then it tells the run
+ * waiting for it (exit-notice.ts), so the run moves on at once. It outlives the worker that started it.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
-import { readJson, runFiles, writeJsonAtomic, type ExitInfo, type LaunchSpec, type ProgressInfo } from './run-files';
+import type { tellRun as TellRun } from './exit-notice';
+import {
+  readJson,
+  runFiles,
+  withheld,
+  writeJsonAtomic,
+  WITHHELD_FROM_TRAINERS,
+  type ExitInfo,
+  type LaunchSpec,
+  type ProgressInfo,
+} from './run-files';
 
 const HEARTBEAT_MS = 1000;
 const KILL_GRACE_MS = 5000;
@@ -27,12 +37,16 @@ function main(): void {
     if (exited) return;
     exited = true;
     writeJsonAtomic(files.exit, { ...info, finishedAt: new Date().toISOString() } satisfies ExitInfo);
-    process.exit(0);
+    // A run that cancelled its trainer is not waiting for it any more: nobody to tell.
+    const notice = launch.notice && !info.cancelled ? launch.notice : undefined;
+    const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    const told = notice ? loadTellRun()(notice, log) : Promise.resolve(false);
+    void told.catch((err: unknown) => log(`notice failed: ${String(err)}`)).finally(() => process.exit(0));
   };
 
   const trainer = spawn(program!, args, {
     cwd: launch.cwd,
-    env: { ...process.env, ...launch.env },
+    env: { ...withheld(process.env, WITHHELD_FROM_TRAINERS), ...launch.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so cancel kills its children too
   });
@@ -75,6 +89,15 @@ function main(): void {
     clearInterval(tick);
     finish({ code, signal, cancelled });
   });
+}
+
+/**
+ * exit-notice.ts, loaded when the trainer has exited: while it trains, the supervisor carries no Temporal client
+ * (about 40 MB of memory per running trainer).
+ */
+function loadTellRun(): typeof TellRun {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./exit-notice') as typeof import('./exit-notice')).tellRun;
 }
 
 /** A trainer line is progress when it is a JSON object with any of progress, message, metrics. */
