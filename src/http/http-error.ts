@@ -15,10 +15,14 @@ export class HttpError extends Error {
     super(`${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}`);
   }
 
-  /** 408, 429 and 5xx may succeed later; any other 4xx will not. */
   get retryable(): boolean {
-    return this.status === 408 || this.status === 429 || this.status >= 500;
+    return isRetryableStatus(this.status);
   }
+}
+
+/** The one rule for HTTP answers: 408, 429 and 5xx may succeed later; any other 4xx will not. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
 }
 
 /** The service could not be reached or did not answer in time. Always retryable. */
@@ -68,6 +72,13 @@ export class MalformedResponseError extends Error {
   ) {
     super(`${method} ${url} answered with an unusable body: ${reason}`);
   }
+}
+
+/** The same request may succeed later: a retryable answer, a network failure, or an unusable body. */
+export function isTransient(err: unknown): boolean {
+  return (
+    (err instanceof HttpError && err.retryable) || err instanceof NetworkError || err instanceof MalformedResponseError
+  );
 }
 
 /** `Retry-After` (seconds or an HTTP date) or the Hub's `RateLimit: ...;t=<seconds>`, in milliseconds. */
