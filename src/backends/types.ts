@@ -58,6 +58,17 @@ export interface JobRef {
 
 export type TrainingState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/** A status carries at most this many of the job's last log lines, and a run keeps as many. */
+export const LOG_TAIL_LINES = 20;
+
+/** The last LOG_TAIL_LINES lines of a log's text, blank lines left out. */
+export function logTailOf(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-LOG_TAIL_LINES);
+}
+
 export interface TrainingStatus {
   state: TrainingState;
   /** The backend's own stage name (e.g. AutoTrain Space `BUILDING`). */
@@ -69,7 +80,7 @@ export interface TrainingStatus {
   links: Links;
   /** The produced model id, when one was pushed. */
   model?: string;
-  /** The last few log lines, newest last. */
+  /** The last LOG_TAIL_LINES log lines, newest last. */
   logTail?: string[];
 }
 

@@ -4,6 +4,7 @@ import { HttpError, MissingCredentialsError } from '../../http/http-error';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import type { HubClient, SpaceRuntime } from '../../hub/hub-client';
 import {
+  logTailOf,
   runNameSuffix,
   type DataRef,
   type JobRef,
@@ -19,7 +20,6 @@ import { stageRevision, stagingRepoId } from './stage-dataset';
 
 /** The public AutoTrain Advanced Space; point `backend.api_url` or AUTOTRAIN_API_URL at your own `autotrain app`. */
 export const DEFAULT_AUTOTRAIN_API_URL = 'https://autotrain-projects-autotrain-advanced.hf.space';
-const LOG_TAIL = 20;
 
 /** How hard a stop tries: pause requests, and runtime reads after each to see the Space paused. */
 export interface StopPolicy {
@@ -82,7 +82,7 @@ export class AutotrainBackend implements TrainingBackend {
   async addData(run: RunContext, project: ProjectRef): Promise<DataRef> {
     const options = this.options(run);
     const dataset = run.pipeline.input_dataset;
-    // Fails with the Hub's 404 RevisionNotFound when the commit does not exist (or is not visible to the token).
+    // A commit that does not exist (or that the token cannot see) is the Hub's 404: a non-retryable HttpClientError.
     const at = await this.deps.hub.datasetAt(dataset, run.revision);
     const dir = await this.snapshot(dataset, at.sha);
     const { mapping, from } = await chooseColumnMapping({
@@ -243,11 +243,7 @@ export class AutotrainBackend implements TrainingBackend {
   /** Logs are a convenience: a failure to read them never fails a poll. */
   private async logTail(run: RunContext, jobId: string): Promise<string[] | undefined> {
     try {
-      const text = await this.client(run).logs(jobId);
-      return text
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .slice(-LOG_TAIL);
+      return logTailOf(await this.client(run).logs(jobId));
     } catch {
       return undefined;
     }

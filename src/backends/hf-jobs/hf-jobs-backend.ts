@@ -1,15 +1,21 @@
 import type { HfJobsBackendOptions } from '../../config/backends';
-import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkError } from '../../http/http-error';
+import { isTransient, MissingCredentialsError } from '../../http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
 import type { HubClient } from '../../hub/hub-client';
 import { hubFetch } from '../../hub/hub-fetch';
-import type { DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import {
+  LOG_TAIL_LINES,
+  type DataRef,
+  type JobRef,
+  type ProjectRef,
+  type RunContext,
+  type TrainingBackend,
+  type TrainingStatus,
+} from '../types';
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
 import { readPushedModel } from './model-metrics';
-
-const LOG_TAIL_LINES = 20;
 
 export interface HfJobsBackendDeps {
   hub: HubClient;
@@ -46,7 +52,7 @@ export class HfJobsBackend implements TrainingBackend {
   }
 
   async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
-    // Fails with RevisionNotFound when the commit does not exist (or is not visible to the token).
+    // A commit that does not exist (or that the token cannot see) is the Hub's 404: a non-retryable HttpClientError.
     const sha = await this.deps.hub.datasetRevisionSha(run.pipeline.input_dataset, run.revision);
     return { dataset: run.pipeline.input_dataset, revision: sha };
   }
@@ -178,10 +184,4 @@ export class HfJobsBackend implements TrainingBackend {
     }
     return this.deps.token;
   }
-}
-
-function isTransient(err: unknown): boolean {
-  return (
-    (err instanceof HttpError && err.retryable) || err instanceof NetworkError || err instanceof MalformedResponseError
-  );
 }
