@@ -89,15 +89,16 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
   for (const middleware of commonMiddleware(deps)) app.use(middleware);
 
   const timeoutMs = deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
+  const endings = new RunEndings({ client: deps.client, timeoutMs });
   const reader = new StatusReader({
     client: deps.client,
     pipelines: deps.pipelines,
     ui: { temporalUiUrl: deps.temporalUiUrl, namespace: deps.client.options.namespace },
     timeoutMs,
     queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
+    endings,
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
-  const endings = new RunEndings({ client: deps.client, timeoutMs });
 
   app.use(webhookRouter(webhook));
   app.use(

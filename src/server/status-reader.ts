@@ -24,7 +24,7 @@ import {
   withVerdicts,
   type UiLinks,
 } from './run-views';
-import { RunVerdicts } from './run-verdicts';
+import type { RunEndings } from './run-endings';
 import { withinDeadline } from './temporal-call';
 import { pendingTrainingCheck } from './training-check';
 
@@ -36,16 +36,14 @@ export interface StatusReaderOptions {
   timeoutMs: number;
   /** Deadline of a query (which needs a worker); shorter, since there is a fallback. */
   queryTimeoutMs: number;
+  /** How finished runs ended: the verdicts of runs that succeeded. */
+  endings: RunEndings;
 }
 
 const NO_WORKER_NOTE = 'did not answer its query in time (is a worker running?)';
 
 export class StatusReader {
-  private readonly verdicts: RunVerdicts;
-
-  constructor(private readonly options: StatusReaderOptions) {
-    this.verdicts = new RunVerdicts(options.client, options.timeoutMs);
-  }
+  constructor(private readonly options: StatusReaderOptions) {}
 
   get pipelines(): readonly PipelineSpec[] {
     return this.options.pipelines;
@@ -75,7 +73,7 @@ export class StatusReader {
     }
     const view = pipelineFromState(spec, state, active, this.options.ui);
     const results = [...(view.lastResult ? [view.lastResult] : []), ...view.recent];
-    const verdicts = await this.verdicts.ofMany(
+    const verdicts = await this.options.endings.verdicts(
       results.map((r) => ({ workflowId: r.workflowId, succeeded: r.outcome === 'succeeded' })),
     );
     return withVerdicts(view, verdicts);
@@ -105,7 +103,7 @@ export class StatusReader {
       }
       return out;
     });
-    const verdicts = await this.verdicts.ofMany(
+    const verdicts = await this.options.endings.verdicts(
       listed.map((r) => ({ workflowId: r.workflowId, succeeded: r.status === 'succeeded' })),
     );
     const runs = listed.map((r) => {
@@ -125,7 +123,7 @@ export class StatusReader {
     const note = progress ? undefined : `the run ${NO_WORKER_NOTE}: from describe, memo and search attributes`;
     const view = runDetailFrom(info, progress, this.options.ui, note, check);
     if (progress?.promotion || view.status !== 'succeeded') return view;
-    const promotion = await this.verdicts.of(workflowId);
+    const promotion = await this.options.endings.verdict(workflowId);
     return promotion ? { ...view, promotion } : view;
   }
 

@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import type { ActivityDeps } from '../../src/activities';
 import { temporal } from '@temporalio/proto';
 import type { RunDetailView } from '../../src/server/api-schemas';
+import { RunEndings } from '../../src/server/run-endings';
 import { StatusReader } from '../../src/server/status-reader';
 import { pendingTrainingCheck } from '../../src/server/training-check';
 import { createRetrainWorker, type RetrainWorkerOptions } from '../../src/worker';
@@ -132,6 +133,7 @@ export function runView(client: Client, workflowId: string): Promise<RunDetailVi
     ui: { namespace: 'default' },
     timeoutMs: 10_000,
     queryTimeoutMs: 5_000,
+    endings: new RunEndings({ client, timeoutMs: 10_000 }),
   });
   return reader.run(workflowId);
 }
