@@ -273,7 +273,7 @@ async function serveReceiver(
     webhookSecret: secret.secret,
     port: env.PORT,
     logger,
-    signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
+    temporalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
     temporalUiUrl: uiUrl,
     adminToken: env.ADMIN_TOKEN,
     metrics,

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import type { Middleware } from './middleware';
 
-/** Each answer's CSP nonce (kept beside the response: the webhook fast path has no Express `res.locals`). */
-const nonces = new WeakMap<ServerResponse, string>();
-
-/** The nonce this answer's Content-Security-Policy allows inline script and style with. */
-export function cspNonce(res: ServerResponse): string {
-  return nonces.get(res) ?? '';
+/** The nonce this answer's Content-Security-Policy allows inline script and style with (in `res.locals`). */
+export function cspNonce(res: Response): string {
+  return res.locals.cspNonce ?? '';
 }
 
 /**
@@ -16,8 +13,9 @@ export function cspNonce(res: ServerResponse): string {
  * per-response nonce in its Content-Security-Policy; it may be framed by the Hub (a Docker Space shows the
  * app in an iframe on huggingface.co) and by itself, nothing else.
  */
-export function securityHeaders(): Middleware {
-  const nonce = (_req: unknown, res: ServerResponse) => `'nonce-${cspNonce(res)}'`;
+export function securityHeaders(): RequestHandler {
+  // helmet calls directive functions with the Node response, which Express has made its own.
+  const nonce = (_req: unknown, res: ServerResponse) => `'nonce-${cspNonce(res as Response)}'`;
   const headers = helmet({
     contentSecurityPolicy: {
       directives: {
@@ -35,7 +33,7 @@ export function securityHeaders(): Middleware {
     crossOriginEmbedderPolicy: false,
   });
   return (req, res, next) => {
-    nonces.set(res, randomBytes(16).toString('base64'));
+    res.locals.cspNonce = randomBytes(16).toString('base64');
     headers(req, res, next);
   };
 }
