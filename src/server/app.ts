@@ -11,7 +11,7 @@ import { writeRateLimit } from './write-rate-limit';
 import type { PipelineSpec } from '../config/config-schema';
 import { isMalformedPath, MALFORMED_PATH, sendError } from './api-errors';
 import { apiRouter } from './api-router';
-import { internalError } from './json-reply';
+import { internalError } from './internal-error';
 import type { UpdateRecorder } from './record-update';
 import { requestLog } from './request-log';
 import { RunActions } from './run-actions';

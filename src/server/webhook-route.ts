@@ -6,7 +6,7 @@ import { deliveryOutcome, type ReceiverMetrics } from '../observability/metrics'
 import type { Delivery } from '../workflows/definitions';
 import type { AppDeps } from './app';
 import { InFlight } from './in-flight';
-import { internalError } from './json-reply';
+import { internalError } from './internal-error';
 import { routeEvent } from './route-event';
 import { checkSecret } from './verify-secret';
 import { webhookPayloadSchema } from './webhook-payload';
