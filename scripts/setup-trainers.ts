@@ -23,7 +23,7 @@ function needed(): string | undefined {
   } catch {
     return undefined;
   }
-  const names = pipelines.filter((p) => p.backend.type === 'local' && trainerOf(p) === 'transformers');
+  const names = pipelines.filter((p) => p.backend.type === 'local' && trainerOf(p.backend) === 'transformers');
   return names.length > 0 ? `pipeline ${names.map((p) => p.name).join(', ')} fine-tunes with transformers` : undefined;
 }
 

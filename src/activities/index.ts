@@ -7,6 +7,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { createBackends } from '../backends';
 import {
   isTerminal,
+  type BackendDeps,
   type DataRef,
   type JobRef,
   type ProjectRef,
@@ -22,20 +23,18 @@ import { classifyFailures } from './failures';
 import { createOutcomeActivities } from './outcome-activities';
 import { STILL_TRAINING, type TrainingEnded } from '../workflows/definitions';
 
-export interface ActivityDeps {
+/**
+ * What the activities are configured with (worker.ts fills it from the validated environment once). The
+ * backends take it as it is, with the Hub client made from it (BackendDeps), and the outcome activities their
+ * Pick of it.
+ */
+export interface ActivityDeps extends Omit<BackendDeps, 'hub'> {
+  /** HF_ENDPOINT. */
   hubEndpoint: string;
-  hfToken?: string;
-  autotrainApiUrl?: string;
   temporalUiUrl?: string;
   publicUrl?: string;
+  /** The Temporal namespace, for links to runs. */
   namespace: string;
-  /** RETRAIN_STATE_DIR: local runs, dataset snapshots, the Hub cache. */
-  stateDir: string;
-  /** RETRAIN_MODELS_DIR: the model registry. */
-  modelsDir: string;
-  /** Overrides the default trainers' command (tests). */
-  defaultTrainerCommand?: string[];
-  fetch?: typeof fetch;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -53,15 +52,7 @@ export interface Posted {
 
 export function createActivities(deps: ActivityDeps) {
   const hub = new HubClient({ endpoint: deps.hubEndpoint, token: deps.hfToken, fetch: deps.fetch });
-  const backendFor = createBackends({
-    hub,
-    hfToken: deps.hfToken,
-    autotrainApiUrl: deps.autotrainApiUrl,
-    stateDir: deps.stateDir,
-    modelsDir: deps.modelsDir,
-    defaultTrainerCommand: deps.defaultTrainerCommand,
-    fetch: deps.fetch,
-  });
+  const backendFor = createBackends({ ...deps, hub });
   const context: AnnouncementContext = {
     hubUrl: deps.hubEndpoint,
     temporalUiUrl: deps.temporalUiUrl,
@@ -69,13 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
-  const outcomes = createOutcomeActivities({
-    registry: new ModelRegistry(deps.modelsDir),
-    hubEndpoint: deps.hubEndpoint,
-    hfToken: deps.hfToken,
-    context,
-    fetch: deps.fetch,
-  });
+  const outcomes = createOutcomeActivities({ ...deps, registry: new ModelRegistry(deps.modelsDir), context });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after

@@ -1,48 +1,25 @@
 import type { PipelineSpec } from '../config/config-schema';
-import type { HubClient } from '../hub/hub-client';
 import { AutotrainBackend } from './autotrain/autotrain-backend';
 import { HfJobsBackend } from './hf-jobs/hf-jobs-backend';
 import { LocalBackend } from './local/local-backend';
-import type { TrainingBackend } from './types';
+import { builtInTrainers } from './local/trainer-choice';
+import type { BackendDeps, TrainingBackend } from './types';
 
-export interface BackendDeps {
-  hub: HubClient;
-  hfToken?: string;
-  autotrainApiUrl?: string;
-  /** RETRAIN_STATE_DIR and the model registry folder, for the local backend. */
-  stateDir: string;
-  modelsDir: string;
-  /** Replaces the trainers of trainers/ for local pipelines that name no command (tests). */
-  defaultTrainerCommand?: string[];
-  fetch?: typeof fetch;
-}
-
-/** The backend a pipeline names. One instance per type; each call carries its own pipeline. */
+/**
+ * The backend a pipeline names, made for it: the pipeline's `backend` options, narrowed here by their type, go
+ * to the backend that reads them. A backend holds no state of its own between calls (what it must find again
+ * lives at the service, on disk or in the run's history), so one is made per call.
+ */
 export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => TrainingBackend {
-  const autotrain = new AutotrainBackend({
-    hub: deps.hub,
-    token: deps.hfToken,
-    defaultApiUrl: deps.autotrainApiUrl,
-    stateDir: deps.stateDir,
-    fetch: deps.fetch,
-  });
-  const hfJobs = new HfJobsBackend({ hub: deps.hub, token: deps.hfToken, fetch: deps.fetch });
-  let local: LocalBackend | undefined;
-  return (pipeline) => {
-    switch (pipeline.backend.type) {
+  let trainers: ReturnType<typeof builtInTrainers> | undefined;
+  return ({ backend }) => {
+    switch (backend.type) {
       case 'autotrain':
-        return autotrain;
+        return new AutotrainBackend(deps, backend);
       case 'hf-jobs':
-        return hfJobs;
+        return new HfJobsBackend(deps, backend);
       case 'local':
-        return (local ??= new LocalBackend({
-          stateDir: deps.stateDir,
-          modelsDir: deps.modelsDir,
-          hubEndpoint: deps.hub.endpoint,
-          token: deps.hfToken,
-          fetch: deps.fetch,
-          defaultCommand: deps.defaultTrainerCommand,
-        }));
+        return new LocalBackend({ ...deps, trainers: (trainers ??= builtInTrainers()) }, backend);
     }
   };
 }

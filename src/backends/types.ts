@@ -1,4 +1,25 @@
 import type { PipelineSpec } from '../config/config-schema';
+import type { HubClient } from '../hub/hub-client';
+
+/**
+ * What the backends may need of the worker's configuration: the activities' deps (ActivityDeps) with the Hub
+ * client made from them. Each backend takes the Pick of it it needs, under the same names, and its pipeline's
+ * `backend` options, already narrowed to its type.
+ */
+export interface BackendDeps {
+  hub: HubClient;
+  /** HF_TOKEN. */
+  hfToken?: string;
+  /** AUTOTRAIN_API_URL: the AutoTrain server of pipelines that name no `api_url`. */
+  autotrainApiUrl?: string;
+  /** RETRAIN_STATE_DIR: local runs, dataset snapshots, the Hub cache. */
+  stateDir: string;
+  /** RETRAIN_MODELS_DIR: the model registry. */
+  modelsDir: string;
+  /** Replaces the trainers of trainers/ for local pipelines that name no command, with no pre-flight check (tests). */
+  defaultTrainerCommand?: string[];
+  fetch?: typeof fetch;
+}
 
 /** Everything a backend needs to know about one run; deterministic, so every retry names the same things. */
 export interface RunContext {

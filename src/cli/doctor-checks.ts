@@ -143,7 +143,7 @@ export async function checkBackends(env: Env, pipelines: readonly PipelineSpec[]
     } else if (backend.command) {
       const command = backend.command;
       checks.set(`local ${command.join(' ')}`, async () => checkTrainerCommand(p.name, command));
-    } else if (trainerOf(p) === 'baseline') {
+    } else if (trainerOf(backend) === 'baseline') {
       checks.set('local baseline', async () => checkDefaultTrainers(p.name));
     } else {
       checks.set('local transformers', async () => checkTransformersTrainer(p.name));

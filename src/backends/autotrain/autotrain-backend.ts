@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import type { AutotrainBackendOptions } from '../../config/backends';
 import { HttpError, MissingCredentialsError } from '../../http/http-error';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
-import type { HubClient, SpaceRuntime } from '../../hub/hub-client';
+import type { SpaceRuntime } from '../../hub/hub-client';
 import {
   logTailOf,
+  type BackendDeps,
   runNameSuffix,
   type DataRef,
   type JobRef,
@@ -29,16 +30,10 @@ export interface StopPolicy {
 }
 const DEFAULT_STOP_POLICY: StopPolicy = { pauses: 3, checks: 10, checkEveryMs: 1000 };
 
-export interface AutotrainBackendDeps {
-  hub: HubClient;
-  token?: string;
-  /** AUTOTRAIN_API_URL, used when the pipeline names no `api_url`. */
-  defaultApiUrl?: string;
-  /** RETRAIN_STATE_DIR: datasets are downloaded into `<stateDir>/hub-cache` to be read and staged. */
-  stateDir: string;
-  fetch?: typeof fetch;
+/** `autotrainApiUrl` (AUTOTRAIN_API_URL) is used when the pipeline names no `api_url`; datasets are downloaded into `<stateDir>/hub-cache` to be read and staged. */
+export type AutotrainBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'autotrainApiUrl' | 'stateDir' | 'fetch'> & {
   stopPolicy?: StopPolicy;
-}
+};
 
 /** AutoTrain project names: letters, digits and "-", at most 50; unique per pipeline, revision and attempt. */
 export function autotrainProjectName(run: RunContext): string {
@@ -63,10 +58,14 @@ const DETAIL = {
 export class AutotrainBackend implements TrainingBackend {
   readonly type = 'autotrain';
 
-  constructor(private readonly deps: AutotrainBackendDeps) {}
+  constructor(
+    private readonly deps: AutotrainBackendDeps,
+    /** The pipeline's `backend` options. */
+    private readonly options: AutotrainBackendOptions,
+  ) {}
 
   async createProject(run: RunContext): Promise<ProjectRef> {
-    await this.client(run).version();
+    await this.client().version();
     const projectName = autotrainProjectName(run);
     const projectId = `${run.pipeline.target_namespace}/autotrain-${projectName}`;
     return {
@@ -80,7 +79,7 @@ export class AutotrainBackend implements TrainingBackend {
   }
 
   async addData(run: RunContext, project: ProjectRef): Promise<DataRef> {
-    const options = this.options(run);
+    const { options } = this;
     const dataset = run.pipeline.input_dataset;
     // A commit that does not exist (or that the token cannot see) is the Hub's 404: a non-retryable HttpClientError.
     const at = await this.deps.hub.datasetAt(dataset, run.revision);
@@ -106,7 +105,7 @@ export class AutotrainBackend implements TrainingBackend {
     const existing = await this.findJob(run, project);
     if (existing) return { ...existing, reused: true };
     const { jobId: projectId, links, outputModel } = this.jobRef(run, project);
-    const options = this.options(run);
+    const { options } = this;
     const staging = data.detail?.[DETAIL.staging] ?? stagingRepoId(run.pipeline.target_namespace, project.projectName);
     await stageRevision({
       hubUrl: this.deps.hub.endpoint,
@@ -119,7 +118,7 @@ export class AutotrainBackend implements TrainingBackend {
     });
     const mapping = data.detail?.[DETAIL.mapping];
     try {
-      const created = await this.client(run).createProject({
+      const created = await this.client().createProject({
         project_name: project.projectName,
         task: run.pipeline.task,
         base_model: run.pipeline.input_model,
@@ -166,7 +165,7 @@ export class AutotrainBackend implements TrainingBackend {
       message,
       links: job.links,
       model: state === 'succeeded' ? job.outputModel : undefined,
-      logTail: runtime ? await this.logTail(run, job.jobId) : undefined,
+      logTail: runtime ? await this.logTail(job.jobId) : undefined,
     };
   }
 
@@ -203,7 +202,7 @@ export class AutotrainBackend implements TrainingBackend {
 
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
     await this.deleteStaging(run, project.projectName);
-    if (!this.options(run).cleanup || !project.projectId) return;
+    if (!this.options.cleanup || !project.projectId) return;
     await this.deps.hub.deleteRepo({ type: 'space', name: project.projectId });
   }
 
@@ -234,39 +233,30 @@ export class AutotrainBackend implements TrainingBackend {
   private snapshot(dataset: string, sha: string): Promise<string> {
     return downloadHubSnapshot(dataset, sha, {
       hubUrl: this.deps.hub.endpoint,
-      token: this.deps.token,
+      token: this.deps.hfToken,
       cacheDir: this.cacheDir(),
       fetch: this.deps.fetch,
     });
   }
 
   /** Logs are a convenience: a failure to read them never fails a poll. */
-  private async logTail(run: RunContext, jobId: string): Promise<string[] | undefined> {
+  private async logTail(jobId: string): Promise<string[] | undefined> {
     try {
-      return logTailOf(await this.client(run).logs(jobId));
+      return logTailOf(await this.client().logs(jobId));
     } catch {
       return undefined;
     }
   }
 
-  private options(run: RunContext): AutotrainBackendOptions {
-    if (run.pipeline.backend.type !== 'autotrain')
-      throw new Error(`pipeline ${run.pipeline.name} is not an AutoTrain pipeline`);
-    return run.pipeline.backend;
-  }
-
   private token(): string {
-    if (!this.deps.token) {
+    if (!this.deps.hfToken) {
       throw new MissingCredentialsError('HF_TOKEN is not set: the AutoTrain backend needs a Hugging Face write token');
     }
-    return this.deps.token;
+    return this.deps.hfToken;
   }
 
-  private client(run: RunContext): AutotrainClient {
-    const apiUrl = (this.options(run).api_url ?? this.deps.defaultApiUrl ?? DEFAULT_AUTOTRAIN_API_URL).replace(
-      /\/+$/,
-      '',
-    );
+  private client(): AutotrainClient {
+    const apiUrl = (this.options.api_url ?? this.deps.autotrainApiUrl ?? DEFAULT_AUTOTRAIN_API_URL).replace(/\/+$/, '');
     return new AutotrainClient(apiUrl, this.token(), this.deps.fetch);
   }
 }

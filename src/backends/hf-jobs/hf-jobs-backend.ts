@@ -1,10 +1,10 @@
 import type { HfJobsBackendOptions } from '../../config/backends';
 import { isTransient, MissingCredentialsError } from '../../http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
-import type { HubClient } from '../../hub/hub-client';
 import { hubFetch } from '../../hub/hub-fetch';
 import {
   LOG_TAIL_LINES,
+  type BackendDeps,
   type DataRef,
   type JobRef,
   type ProjectRef,
@@ -17,15 +17,12 @@ import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
 import { readPushedModel } from './model-metrics';
 
-export interface HfJobsBackendDeps {
-  hub: HubClient;
-  token?: string;
-  fetch?: typeof fetch;
+export type HfJobsBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'fetch'> & {
   /** Per request to the Jobs API (default 30 s). */
   timeoutMs?: number;
   /** How long a cancel waits to see the job end: stage reads and the pause between them. */
   cancelPolicy?: { checks: number; checkEveryMs: number };
-}
+};
 
 const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
 
@@ -39,7 +36,11 @@ const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
 export class HfJobsBackend implements TrainingBackend {
   readonly type = 'hf-jobs';
 
-  constructor(private readonly deps: HfJobsBackendDeps) {}
+  constructor(
+    private readonly deps: HfJobsBackendDeps,
+    /** The pipeline's `backend` options. */
+    private readonly options: HfJobsBackendOptions,
+  ) {}
 
   async createProject(run: RunContext): Promise<ProjectRef> {
     const { client, namespace } = this.context(run);
@@ -58,7 +59,7 @@ export class HfJobsBackend implements TrainingBackend {
   }
 
   async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
-    const { client, namespace, options } = this.context(run);
+    const { client, namespace } = this.context(run);
     const adopt = (job: JobInfo, reused: boolean): JobRef => ({
       ...this.jobRef(run, project, job),
       ...(reused ? { reused } : {}),
@@ -66,7 +67,7 @@ export class HfJobsBackend implements TrainingBackend {
     const existing = await this.findRunJob(client, namespace, run);
     if (existing) return adopt(existing, true);
     try {
-      return adopt(await client.run(namespace, jobRequest(run, options, data, this.token())), false);
+      return adopt(await client.run(namespace, jobRequest(run, this.options, data, this.token())), false);
     } catch (err) {
       // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
       // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking
@@ -152,11 +153,11 @@ export class HfJobsBackend implements TrainingBackend {
   async cleanup(_run: RunContext, _project: ProjectRef): Promise<void> {}
 
   private jobRef(run: RunContext, project: ProjectRef, job: JobInfo): JobRef {
-    const { client, namespace, options } = this.context(run);
+    const { client, namespace } = this.context(run);
     return {
       jobId: job.id,
       links: { ...project.links, job: client.jobPage(job.owner?.name ?? namespace, job.id) },
-      outputModel: pushesToOutputRepo(options) ? outputRepo(run) : undefined,
+      outputModel: pushesToOutputRepo(this.options) ? outputRepo(run) : undefined,
     };
   }
 
@@ -166,22 +167,15 @@ export class HfJobsBackend implements TrainingBackend {
     return jobs.find((job) => countsAsStarted(job.status.stage));
   }
 
-  private context(run: RunContext): { client: JobsClient; namespace: string; options: HfJobsBackendOptions } {
-    const options = this.options(run);
+  private context(run: RunContext): { client: JobsClient; namespace: string } {
     const client = new JobsClient(this.deps.hub.endpoint, this.token(), this.deps.fetch, this.deps.timeoutMs);
-    return { client, namespace: jobNamespace(run, options), options };
-  }
-
-  private options(run: RunContext): HfJobsBackendOptions {
-    if (run.pipeline.backend.type !== 'hf-jobs')
-      throw new Error(`pipeline ${run.pipeline.name} is not a Hugging Face Jobs pipeline`);
-    return run.pipeline.backend;
+    return { client, namespace: jobNamespace(run, this.options) };
   }
 
   private token(): string {
-    if (!this.deps.token) {
+    if (!this.deps.hfToken) {
       throw new MissingCredentialsError('HF_TOKEN is not set: the hf-jobs backend needs a token that can run jobs');
     }
-    return this.deps.token;
+    return this.deps.hfToken;
   }
 }
