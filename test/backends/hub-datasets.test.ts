@@ -15,7 +15,7 @@ import { HubClient } from '../../src/hub/hub-client';
 import { scratchDirs, unique } from '../helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
-const PARQUET = join(ROOT, 'test', 'trainers', 'fixtures', 'hub-parquet');
+const PARQUET = join(ROOT, 'trainers', 'test', 'fixtures', 'hub-parquet');
 let hub: FakeHub;
 /** The backend for a run's pipeline, as createBackends makes it. */
 let backend: (run: RunContext) => LocalBackend;
