@@ -2,7 +2,7 @@
 import { log } from '@temporalio/activity';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
-import { MissingCredentialsError } from '../http/http-error';
+import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion';
@@ -68,11 +68,10 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     async publishModel(run: RunContext, registryDir: string): Promise<{ url: string; commit?: string }> {
       const publish = run.pipeline.publish;
       if (!publish) throw new Error(`pipeline ${run.pipeline.name} has no publish settings`);
-      if (!deps.hfToken)
-        throw new MissingCredentialsError('HF_TOKEN is not set: publishing a model needs a write token');
+      const token = requireHfToken(deps.hfToken, 'publishing a model needs a write token');
       const published = await publishModelFolder({
         hubUrl: deps.hubEndpoint,
-        token: deps.hfToken,
+        token,
         repo: publish.repo,
         folder: registryDir,
         private: publish.private,

@@ -132,6 +132,17 @@ export interface TrainingBackend {
   stillRunning?(run: RunContext, job: JobRef): Promise<string | undefined>;
 }
 
+/**
+ * A backend made for one pipeline (createBackends): the part of the worker's configuration it needs, and the
+ * pipeline's `backend` options, already narrowed to the backend's type.
+ */
+export abstract class PipelineBackend<Deps, Options> {
+  constructor(
+    protected readonly deps: Deps,
+    protected readonly options: Options,
+  ) {}
+}
+
 /** A backend problem that retrying the same step cannot fix (bad configuration, missing data). */
 export class PermanentBackendError extends Error {
   override readonly name: string = 'PermanentBackendError';

@@ -1,19 +1,10 @@
 import { resolve } from 'node:path';
 import type { AutotrainBackendOptions } from '../../config/backends';
-import { HttpError, MissingCredentialsError } from '../../http/http-error';
+import { HttpError, requireHfToken } from '../../http/http-error';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import type { SpaceRuntime } from '../../hub/hub-client';
-import {
-  logTailOf,
-  type BackendDeps,
-  runNameSuffix,
-  type DataRef,
-  type JobRef,
-  type ProjectRef,
-  type RunContext,
-  type TrainingBackend,
-  type TrainingStatus,
-} from '../types';
+import { logTailOf, PipelineBackend, runNameSuffix } from '../types';
+import type { BackendDeps, DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
 import { AutotrainClient } from './autotrain-client';
 import { chooseColumnMapping } from './column-mapping';
 import { autotrainState, needsStopping, outcomeMayBePosted } from './runtime-status';
@@ -55,14 +46,11 @@ const DETAIL = {
  * own staging dataset (what AutoTrain reads) and creates the project. Every step first looks for what an earlier
  * attempt made.
  */
-export class AutotrainBackend implements TrainingBackend {
+export class AutotrainBackend
+  extends PipelineBackend<AutotrainBackendDeps, AutotrainBackendOptions>
+  implements TrainingBackend
+{
   readonly type = 'autotrain';
-
-  constructor(
-    private readonly deps: AutotrainBackendDeps,
-    /** The pipeline's `backend` options. */
-    private readonly options: AutotrainBackendOptions,
-  ) {}
 
   async createProject(run: RunContext): Promise<ProjectRef> {
     await this.client().version();
@@ -249,10 +237,7 @@ export class AutotrainBackend implements TrainingBackend {
   }
 
   private token(): string {
-    if (!this.deps.hfToken) {
-      throw new MissingCredentialsError('HF_TOKEN is not set: the AutoTrain backend needs a Hugging Face write token');
-    }
-    return this.deps.hfToken;
+    return requireHfToken(this.deps.hfToken, 'the AutoTrain backend needs a Hugging Face write token');
   }
 
   private client(): AutotrainClient {

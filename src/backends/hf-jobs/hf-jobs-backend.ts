@@ -1,17 +1,9 @@
 import type { HfJobsBackendOptions } from '../../config/backends';
-import { isTransient, MissingCredentialsError } from '../../http/http-error';
+import { isTransient, requireHfToken } from '../../http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
 import { hubFetch } from '../../hub/hub-fetch';
-import {
-  LOG_TAIL_LINES,
-  type BackendDeps,
-  type DataRef,
-  type JobRef,
-  type ProjectRef,
-  type RunContext,
-  type TrainingBackend,
-  type TrainingStatus,
-} from '../types';
+import { LOG_TAIL_LINES, PipelineBackend } from '../types';
+import type { BackendDeps, DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
@@ -33,14 +25,8 @@ const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
  * job of this run that is still going (or completed) before it runs a new one, status follows the stage and
  * the log, cancel stops a job that has not ended.
  */
-export class HfJobsBackend implements TrainingBackend {
+export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBackendOptions> implements TrainingBackend {
   readonly type = 'hf-jobs';
-
-  constructor(
-    private readonly deps: HfJobsBackendDeps,
-    /** The pipeline's `backend` options. */
-    private readonly options: HfJobsBackendOptions,
-  ) {}
 
   async createProject(run: RunContext): Promise<ProjectRef> {
     const { client, namespace } = this.context(run);
@@ -173,9 +159,6 @@ export class HfJobsBackend implements TrainingBackend {
   }
 
   private token(): string {
-    if (!this.deps.hfToken) {
-      throw new MissingCredentialsError('HF_TOKEN is not set: the hf-jobs backend needs a token that can run jobs');
-    }
-    return this.deps.hfToken;
+    return requireHfToken(this.deps.hfToken, 'the hf-jobs backend needs a token that can run jobs');
   }
 }

@@ -11,17 +11,8 @@ import type { LocalBackendOptions } from '../../config/backends';
 import { isLocalDataset } from '../../config/config-schema';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import { snapshotLocalFolder } from '../../datasets/local-folder';
-import {
-  PermanentBackendError,
-  type BackendDeps,
-  runNameSuffix,
-  type DataRef,
-  type JobRef,
-  type ProjectRef,
-  type RunContext,
-  type TrainingBackend,
-  type TrainingStatus,
-} from '../types';
+import { PermanentBackendError, PipelineBackend, runNameSuffix } from '../types';
+import type { BackendDeps, DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
 import { preflightTransformers } from './preflight';
 import { readJson, runFiles, writeJsonAtomic, type ExitInfo, type LaunchSpec, type SupervisorInfo } from './run-files';
 import { LAUNCH_STALE_MS, readRunStatus } from './run-status';
@@ -54,18 +45,10 @@ export function localRunName(run: RunContext): string {
   return `${run.pipeline.name}${runNameSuffix(run)}`;
 }
 
-export class LocalBackend implements TrainingBackend {
+export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackendOptions> implements TrainingBackend {
   readonly type = 'local';
 
-  private readonly trainers: BuiltInTrainers;
-
-  constructor(
-    private readonly deps: LocalBackendDeps,
-    /** The pipeline's `backend` options. */
-    private readonly options: LocalBackendOptions,
-  ) {
-    this.trainers = deps.trainers ?? builtInTrainers();
-  }
+  private readonly trainers: BuiltInTrainers = this.deps.trainers ?? builtInTrainers();
 
   runDir(projectName: string): string {
     return resolve(this.deps.stateDir, 'local-runs', projectName);
