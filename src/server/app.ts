@@ -6,7 +6,7 @@ import { httpServerSpans } from '../observability/http-span';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { Drain } from './drain';
 import { metricsRoute } from './metrics-route';
-import { securityHeaders } from './security-headers';
+import { pageWithNonce, securityHeaders } from './security-headers';
 import { writeRateLimit } from './write-rate-limit';
 import type { PipelineSpec } from '../config/config-schema';
 import { isMalformedPath, MALFORMED_PATH, sendError } from './api-errors';
@@ -18,7 +18,7 @@ import { RunActions } from './run-actions';
 import { RunEndings } from './run-endings';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
-import { webhookRouter } from './webhook-route';
+import { addWebhookRoute } from './webhook-route';
 
 /**
  * What the receiver is configured with. main.ts fills it from the validated environment once; startReceiver
@@ -68,6 +68,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Answers are small and change between requests (the page says no-store): no ETag to hash for each.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
   app.use(securityHeaders());
   if (deps.drain) app.use(deps.drain.track());
@@ -85,7 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 
-  app.use(webhookRouter(deps));
+  addWebhookRoute(app, deps);
   app.use(
     apiRouter({
       reader,
@@ -113,6 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get(
     '/',
+    pageWithNonce(),
     statusPageHandler({
       reader,
       endings,

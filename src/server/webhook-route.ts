@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPath } from '../config/format-issues';
 import { inRequestContext } from '../observability/http-span';
@@ -34,22 +34,19 @@ interface DeliveryLocals {
  * Retry-After if it could not be). The secret is checked before the body is read, so a sender without it
  * cannot make the receiver parse a megabyte.
  */
-export function webhookRouter(deps: WebhookRouteDeps): Router {
+export function addWebhookRoute(app: Express, deps: WebhookRouteDeps): void {
   // Duplicates of a delivery that is being recorded share its record (in-flight.ts).
   const inFlight = new InFlight<string>();
-  const router = express.Router();
-  router.post(
+  app.post(
     '/webhook',
-    (_req: Request, res: Response<unknown, DeliveryLocals>, next: NextFunction) => {
+    (req: Request, res: Response<unknown, DeliveryLocals>, next: NextFunction) => {
       res.locals.pipelines = [];
-      res.locals.refusedWhileDraining = false;
+      res.locals.refusedWhileDraining = deps.drain?.draining ?? false;
       if (deps.metrics) measure(deps.metrics, res);
-      if (!deps.drain?.draining) return next();
-      res.locals.refusedWhileDraining = true;
-      retryLater(deps, res, 'shutting down; retry later');
-    },
-    (req: Request, res: Response, next: NextFunction) => {
-      const verdict = checkSecret(req.headers['x-webhook-secret'], req.query.secret, deps.webhookSecret);
+      if (res.locals.refusedWhileDraining) return retryLater(deps, res, 'shutting down; retry later');
+      // The header, else the `?secret=` query form (read only then).
+      const header = req.headers['x-webhook-secret'];
+      const verdict = checkSecret(header, header === undefined ? req.query.secret : undefined, deps.webhookSecret);
       if (verdict === 'missing') return void res.status(401).json({ error: 'missing X-Webhook-Secret header' });
       if (verdict === 'wrong') return void res.status(403).json({ error: 'wrong webhook secret' });
       // No body, or another type, is not JSON.
@@ -64,7 +61,6 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
       bodyError(deps, err, res);
     },
   );
-  return router;
 }
 
 async function handleDelivery(

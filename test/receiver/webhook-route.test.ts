@@ -265,7 +265,7 @@ describe.each([
     // Security headers on every answer.
     expect(answer.headers).toMatchObject({
       'x-content-type-options': 'nosniff',
-      'content-security-policy': expect.stringMatching(/script-src 'self' 'nonce-[^']+'/) as unknown,
+      'content-security-policy': expect.stringMatching(/script-src 'self'(;|$)/) as unknown,
     });
     if (draining) {
       expect(answer.headers.connection).toBe('close');
