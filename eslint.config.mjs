@@ -16,6 +16,8 @@ export default tseslint.config(
       'bench/.build/**',
       'bench/.work/**',
       'trainers/transformers/.venv/**',
+      'trainers/dist/**',
+      'trainers/node_modules/**',
     ],
   },
   js.configs.recommended,

@@ -2,7 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The trainers package's tests (trainers/test) run here too: one jest run, one set-up.
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/trainers/test/**/*.test.ts'],
   // The chaos suite has its own config and servers: `npm run test:chaos`.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
@@ -15,5 +16,6 @@ module.exports = {
     '<rootDir>/bench/.build',
     '<rootDir>/bench/.work',
     '<rootDir>/trainers/transformers/.venv',
+    '<rootDir>/trainers/dist',
   ],
 };

@@ -94,7 +94,15 @@ export async function runAll(
     const worker = await startWorkerParts(env, connection, logger, uiUrl, tracing);
     started.push(worker);
     throwIfAborted(signal);
-    const receiver = await startReceiverParts(env, pipelines, connection, secret, logger, uiUrl, false, tracing);
+    const receiver = await startReceiverParts(connection, {
+      env,
+      pipelines,
+      secret,
+      logger,
+      uiUrl,
+      lazy: false,
+      tracing,
+    });
     started.push(receiver);
     throwIfAborted(signal);
 
@@ -158,16 +166,15 @@ export async function runServer(env: Env, pipelines: PipelineSpec[], logger: Log
   const tracing = startTracing(env, 'hub-retrain-receiver');
   const connection = temporalConnectionOptions(env);
   const secret = resolveWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR, false);
-  const receiver = await startReceiverParts(
+  const receiver = await startReceiverParts(connection, {
     env,
     pipelines,
-    connection,
     secret,
     logger,
-    env.TEMPORAL_UI_URL,
-    true,
+    uiUrl: env.TEMPORAL_UI_URL,
+    lazy: true,
     tracing,
-  );
+  });
   logger.info(
     { port: receiver.receiver.port, address: describeConnection(connection), tracing: tracing?.endpoint ?? 'off' },
     'receiver listening',
@@ -221,34 +228,34 @@ async function startWorkerParts(
   };
 }
 
+/** What the receiver part starts with. */
+interface ReceiverPartOptions {
+  env: Env;
+  pipelines: PipelineSpec[];
+  secret: ResolvedSecret;
+  logger: Logger;
+  uiUrl: string | undefined;
+  /** `npm run server`: connect lazily (start even while Temporal is down) and register no search attributes. */
+  lazy: boolean;
+  tracing?: Tracing;
+}
+
 async function startReceiverParts(
-  env: Env,
-  pipelines: PipelineSpec[],
   options: TemporalConnectionOptions,
-  secret: ResolvedSecret,
-  logger: Logger,
-  uiUrl: string | undefined,
-  lazy: boolean,
-  tracing?: Tracing,
+  part: ReceiverPartOptions,
 ): Promise<Part & { receiver: Receiver }> {
-  const connection = await connectClient(options, lazy);
+  const connection = await connectClient(options, part.lazy);
   try {
-    return await serveReceiver(env, pipelines, connection, secret, logger, uiUrl, lazy, tracing);
+    return await serveReceiver(connection, part);
   } catch (err) {
     await connection.close();
-    throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? receiverPortTaken(env) : err;
+    throw (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? receiverPortTaken(part.env) : err;
   }
 }
 
 async function serveReceiver(
-  env: Env,
-  pipelines: PipelineSpec[],
   connection: Connection,
-  secret: ResolvedSecret,
-  logger: Logger,
-  uiUrl: string | undefined,
-  lazy: boolean,
-  tracing?: Tracing,
+  { env, pipelines, secret, logger, uiUrl, lazy, tracing }: ReceiverPartOptions,
 ): Promise<Part & { receiver: Receiver }> {
   if (!lazy) {
     const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
@@ -275,7 +282,7 @@ async function serveReceiver(
     webhookSecret: secret.secret,
     port: env.PORT,
     logger,
-    signalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
+    temporalTimeoutMs: env.SIGNAL_TIMEOUT_MS,
     temporalUiUrl: uiUrl,
     adminToken: env.ADMIN_TOKEN,
     metrics,

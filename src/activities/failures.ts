@@ -1,15 +1,21 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { HubApiError } from '@huggingface/hub';
 import { PermanentBackendError } from '../backends/types';
-import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkError } from '../http/http-error';
+import {
+  HttpError,
+  isRetryableStatus,
+  MalformedResponseError,
+  MissingCredentialsError,
+  NetworkError,
+} from '../http/http-error';
 
 /** Never wait longer than this for a single retry, whatever Retry-After says. */
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
 /**
- * Turns an error from a backend or the Hub into the failure Temporal should see: 4xx other than 408/429
- * is non-retryable; 408, 429, 5xx, network and unusable bodies are retryable, waiting `Retry-After` where
- * the service gave one. Everything else keeps the activity's retry policy.
+ * Turns an error from a backend or the Hub into the failure Temporal should see: an HTTP answer is retryable
+ * or not by isRetryableStatus (http-error.ts), waiting `Retry-After` where the service gave one; network
+ * failures and unusable bodies are retryable. Everything else keeps the activity's retry policy.
  */
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
@@ -25,7 +31,7 @@ export function toActivityFailure(err: unknown): unknown {
 }
 
 function httpFailure(message: string, status: number, retryAfterMs: number | undefined): ApplicationFailure {
-  const retryable = status === 408 || status === 429 || status >= 500;
+  const retryable = isRetryableStatus(status);
   return ApplicationFailure.create({
     message,
     type: retryable ? 'HttpRetryableError' : 'HttpClientError',

@@ -9,6 +9,7 @@ import { createBackends } from '../backends';
 import { JobsWatch } from '../backends/hf-jobs/jobs-watch';
 import {
   isTerminal,
+  type BackendDeps,
   type DataRef,
   type JobRef,
   type ProjectRef,
@@ -25,20 +26,18 @@ import { createOutcomeActivities } from './outcome-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
 
-export interface ActivityDeps {
+/**
+ * What the activities are configured with (worker.ts fills it from the validated environment once). The
+ * backends take it as it is, with the Hub client made from it (BackendDeps), and the outcome activities their
+ * Pick of it.
+ */
+export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
+  /** HF_ENDPOINT. */
   hubEndpoint: string;
-  hfToken?: string;
-  autotrainApiUrl?: string;
   temporalUiUrl?: string;
   publicUrl?: string;
+  /** The Temporal namespace, for links to runs. */
   namespace: string;
-  /** RETRAIN_STATE_DIR: local runs, dataset snapshots, the Hub cache. */
-  stateDir: string;
-  /** RETRAIN_MODELS_DIR: the model registry. */
-  modelsDir: string;
-  /** Overrides the default trainers' command (tests). */
-  defaultTrainerCommand?: string[];
-  fetch?: typeof fetch;
   /** Overrides when the periodic status checks of a waiting run come (tests make them rare). */
   checkSchedule?: CheckSchedule;
   /**
@@ -66,13 +65,8 @@ export interface Posted {
 export function createActivities(deps: ActivityDeps) {
   const hub = new HubClient({ endpoint: deps.hubEndpoint, token: deps.hfToken, fetch: deps.fetch });
   const backendFor = createBackends({
+    ...deps,
     hub,
-    hfToken: deps.hfToken,
-    autotrainApiUrl: deps.autotrainApiUrl,
-    stateDir: deps.stateDir,
-    modelsDir: deps.modelsDir,
-    defaultTrainerCommand: deps.defaultTrainerCommand,
-    fetch: deps.fetch,
     notices: {
       temporal: deps.temporal,
       receiverUrl: deps.publicUrl,
@@ -86,13 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
-  const outcomes = createOutcomeActivities({
-    registry: new ModelRegistry(deps.modelsDir),
-    hubEndpoint: deps.hubEndpoint,
-    hfToken: deps.hfToken,
-    context,
-    fetch: deps.fetch,
-  });
+  const outcomes = createOutcomeActivities({ ...deps, registry: new ModelRegistry(deps.modelsDir), context });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after

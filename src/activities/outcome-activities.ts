@@ -2,20 +2,18 @@
 import { log } from '@temporalio/activity';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
-import { MissingCredentialsError } from '../http/http-error';
+import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
+import type { ActivityDeps } from './index';
 import { postWebhook, webhookMessage } from './outgoing-webhook';
 
-export interface OutcomeDeps {
+export type OutcomeDeps = Pick<ActivityDeps, 'hubEndpoint' | 'hfToken' | 'fetch'> & {
   registry: ModelRegistry;
-  hubEndpoint: string;
-  hfToken?: string;
   context: AnnouncementContext;
-  fetch?: typeof fetch;
-}
+};
 
 export interface Evaluation {
   decision: PromotionDecision;
@@ -41,6 +39,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       result: { metrics: Record<string, number>; model?: string },
     ): Promise<Evaluation> {
       const { pipeline, revision } = run;
+      const local = pipeline.backend.type === 'local' ? pipeline.backend : undefined;
       const registryDir = deps.registry.record({
         pipeline: pipeline.name,
         dataset: pipeline.input_dataset,
@@ -49,10 +48,10 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         task: pipeline.task,
         backend: pipeline.backend.type,
         metrics: result.metrics,
-        model: pipeline.backend.type === 'local' ? undefined : (result.model ?? job.outputModel),
+        model: local ? undefined : (result.model ?? job.outputModel),
         trainedAt: new Date().toISOString(),
-        fromBaseModel: pipeline.backend.type !== 'local' || trainerOf(pipeline) !== 'baseline',
-        note: baselineNote(pipeline),
+        fromBaseModel: !local || trainerOf(local) !== 'baseline',
+        note: local && baselineNote(local, pipeline),
       });
       const current = deps.registry.current(pipeline.name);
       const decision =
@@ -61,7 +60,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
           : decidePromotion(pipeline.promotion, result.metrics, current);
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
       log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
-      const publishable = decision.promoted && pipeline.publish !== undefined && pipeline.backend.type === 'local';
+      const publishable = decision.promoted && pipeline.publish !== undefined && local !== undefined;
       return { decision, publishable, registryDir, metrics: result.metrics };
     },
 
@@ -69,11 +68,10 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     async publishModel(run: RunContext, registryDir: string): Promise<{ url: string; commit?: string }> {
       const publish = run.pipeline.publish;
       if (!publish) throw new Error(`pipeline ${run.pipeline.name} has no publish settings`);
-      if (!deps.hfToken)
-        throw new MissingCredentialsError('HF_TOKEN is not set: publishing a model needs a write token');
+      const token = requireHfToken(deps.hfToken, 'publishing a model needs a write token');
       const published = await publishModelFolder({
         hubUrl: deps.hubEndpoint,
-        token: deps.hfToken,
+        token,
         repo: publish.repo,
         folder: registryDir,
         private: publish.private,

@@ -1,73 +1,34 @@
 import type { PipelineSpec } from '../config/config-schema';
 import { DiscussionWebhookCheck } from '../hub/discussion-webhook';
-import type { HubClient } from '../hub/hub-client';
 import { HubWebhooks, receiverWebhookUrl } from '../hub/hub-webhooks';
 import { AutotrainBackend } from './autotrain/autotrain-backend';
 import { HfJobsBackend } from './hf-jobs/hf-jobs-backend';
-import type { JobsWatch } from './hf-jobs/jobs-watch';
 import { LocalBackend } from './local/local-backend';
-import type { TrainingBackend } from './types';
+import { builtInTrainers } from './local/trainer-choice';
+import type { BackendDeps, TrainingBackend } from './types';
 
-/** How the backends tell a waiting run that its training ended (each is optional). */
-export interface NoticeDeps {
-  /** Temporal as the worker reaches it, for local supervisors. */
-  temporal?: { address: string; namespace: string; giveUpMs?: number };
-  /** The worker's shared check of Hugging Face jobs. */
-  jobsWatch?: JobsWatch;
-  /** The receiver's public URL (PUBLIC_URL): AutoTrain's discussion webhook must send to it, when it is known. */
-  receiverUrl?: string;
-}
-
-export interface BackendDeps {
-  hub: HubClient;
-  hfToken?: string;
-  autotrainApiUrl?: string;
-  /** RETRAIN_STATE_DIR and the model registry folder, for the local backend. */
-  stateDir: string;
-  modelsDir: string;
-  /** Replaces the trainers of trainers/ for local pipelines that name no command (tests). */
-  defaultTrainerCommand?: string[];
-  fetch?: typeof fetch;
-  notices?: NoticeDeps;
-}
-
-/** The backend a pipeline names. One instance per type; each call carries its own pipeline. */
+/**
+ * The backend a pipeline names, made for it: the pipeline's `backend` options, narrowed here by their type, go
+ * to the backend that reads them. A backend holds no state of its own between calls (what it must find again
+ * lives at the service, on disk or in the run's history), so one is made per call; what is shared between runs
+ * (the check of a namespace's discussion webhook, the worker's Jobs watch) is made once, here or by the worker.
+ */
 export function createBackends(deps: BackendDeps): (pipeline: PipelineSpec) => TrainingBackend {
+  const receiverUrl = deps.notices?.receiverUrl;
   const webhooks = new DiscussionWebhookCheck(
     new HubWebhooks({ endpoint: deps.hub.endpoint, token: deps.hfToken, fetch: deps.fetch }),
-    deps.notices?.receiverUrl ? receiverWebhookUrl(deps.notices.receiverUrl) : undefined,
+    receiverUrl ? receiverWebhookUrl(receiverUrl) : undefined,
   );
-  const autotrain = new AutotrainBackend({
-    hub: deps.hub,
-    token: deps.hfToken,
-    defaultApiUrl: deps.autotrainApiUrl,
-    stateDir: deps.stateDir,
-    fetch: deps.fetch,
-    discussionWebhook: (namespace) => webhooks.isSetUp(namespace),
-  });
-  const hfJobs = new HfJobsBackend({
-    hub: deps.hub,
-    token: deps.hfToken,
-    fetch: deps.fetch,
-    watch: deps.notices?.jobsWatch,
-  });
-  let local: LocalBackend | undefined;
-  return (pipeline) => {
-    switch (pipeline.backend.type) {
+  const discussionWebhook = (namespace: string): Promise<boolean> => webhooks.isSetUp(namespace);
+  let trainers: ReturnType<typeof builtInTrainers> | undefined;
+  return ({ backend }) => {
+    switch (backend.type) {
       case 'autotrain':
-        return autotrain;
+        return new AutotrainBackend({ ...deps, discussionWebhook }, backend);
       case 'hf-jobs':
-        return hfJobs;
+        return new HfJobsBackend(deps, backend);
       case 'local':
-        return (local ??= new LocalBackend({
-          stateDir: deps.stateDir,
-          modelsDir: deps.modelsDir,
-          hubEndpoint: deps.hub.endpoint,
-          token: deps.hfToken,
-          fetch: deps.fetch,
-          defaultCommand: deps.defaultTrainerCommand,
-          notices: deps.notices?.temporal,
-        }));
+        return new LocalBackend({ ...deps, trainers: (trainers ??= builtInTrainers()) }, backend);
     }
   };
 }

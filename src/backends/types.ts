@@ -1,4 +1,41 @@
 import type { PipelineSpec } from '../config/config-schema';
+import type { HubClient } from '../hub/hub-client';
+import type { JobsWatch } from './hf-jobs/jobs-watch';
+
+/**
+ * What the backends may need of the worker's configuration: the activities' deps (ActivityDeps) with the Hub
+ * client made from them. Each backend takes the Pick of it it needs, under the same names, and its pipeline's
+ * `backend` options, already narrowed to its type.
+ */
+export interface BackendDeps {
+  hub: HubClient;
+  /** HF_TOKEN. */
+  hfToken?: string;
+  /** AUTOTRAIN_API_URL: the AutoTrain server of pipelines that name no `api_url`. */
+  autotrainApiUrl?: string;
+  /** RETRAIN_STATE_DIR: local runs, dataset snapshots, the Hub cache. */
+  stateDir: string;
+  /** RETRAIN_MODELS_DIR: the model registry. */
+  modelsDir: string;
+  /** Replaces the trainers of trainers/ for local pipelines that name no command, with no pre-flight check (tests). */
+  defaultTrainerCommand?: string[];
+  fetch?: typeof fetch;
+  /** How the backends tell a waiting run that its training ended (each is optional; without them runs only check). */
+  notices?: NoticeDeps;
+}
+
+/** What tells a waiting run that its training ended, per backend. */
+export interface NoticeDeps {
+  /**
+   * Where a local trainer's supervisor finds Temporal to tell its run that the trainer exited (the worker's address
+   * and namespace; TLS and the API key come from the TEMPORAL_* environment).
+   */
+  temporal?: { address: string; namespace: string; giveUpMs?: number };
+  /** The worker's shared check of Hugging Face jobs (hf-jobs/jobs-watch.ts). */
+  jobsWatch?: JobsWatch;
+  /** The receiver's public URL (PUBLIC_URL): AutoTrain's discussion webhook must send to it, when it is known. */
+  receiverUrl?: string;
+}
 
 /** Everything a backend needs to know about one run; deterministic, so every retry names the same things. */
 export interface RunContext {
@@ -58,6 +95,17 @@ export interface JobRef {
 
 export type TrainingState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/** A status carries at most this many of the job's last log lines, and a run keeps as many. */
+export const LOG_TAIL_LINES = 20;
+
+/** The last LOG_TAIL_LINES lines of a log's text, blank lines left out. */
+export function logTailOf(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-LOG_TAIL_LINES);
+}
+
 export interface TrainingStatus {
   state: TrainingState;
   /** The backend's own stage name (e.g. AutoTrain Space `BUILDING`). */
@@ -69,7 +117,7 @@ export interface TrainingStatus {
   links: Links;
   /** The produced model id, when one was pushed. */
   model?: string;
-  /** The last few log lines, newest last. */
+  /** The last LOG_TAIL_LINES log lines, newest last. */
   logTail?: string[];
 }
 
@@ -115,6 +163,17 @@ export interface TrainingBackend {
    * or undefined when it is stopped or gone. A failure notice states this instead of assuming the stop took.
    */
   stillRunning?(run: RunContext, job: JobRef): Promise<string | undefined>;
+}
+
+/**
+ * A backend made for one pipeline (createBackends): the part of the worker's configuration it needs, and the
+ * pipeline's `backend` options, already narrowed to the backend's type.
+ */
+export abstract class PipelineBackend<Deps, Options> {
+  constructor(
+    protected readonly deps: Deps,
+    protected readonly options: Options,
+  ) {}
 }
 
 /** A backend problem that retrying the same step cannot fix (bad configuration, missing data). */

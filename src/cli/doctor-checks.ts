@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { DEFAULT_AUTOTRAIN_API_URL } from '../backends/autotrain/autotrain-backend';
 import { projectRoot } from '../backends/local/default-trainer';
 import { trainerOf } from '../backends/local/trainer-choice';
+import { trainersCommand } from '../backends/trainer-process';
 import { SETUP_COMMAND, transformersTrainer } from '../backends/transformers-trainer';
 import type { PipelineSpec } from '../config/config-schema';
 import { isLocalDataset } from '../config/config-schema';
@@ -206,7 +207,7 @@ export async function checkBackends(env: Env, pipelines: readonly PipelineSpec[]
     } else if (backend.command) {
       const command = backend.command;
       checks.set(`local ${command.join(' ')}`, async () => checkTrainerCommand(p.name, command));
-    } else if (trainerOf(p) === 'baseline') {
+    } else if (trainerOf(backend) === 'baseline') {
       checks.set('local baseline', async () => checkDefaultTrainers(p.name));
     } else {
       checks.set('local transformers', async () => checkTransformersTrainer(p.name));
@@ -248,18 +249,18 @@ async function checkJobs(env: Env): Promise<CheckResult> {
   }
 }
 
-/** The default trainers run from their TypeScript sources in a checkout, or compiled in dist/ in an image. */
+/** The default trainers run from their TypeScript sources in a checkout, or compiled in trainers/dist/ in an image. */
 function checkDefaultTrainers(pipeline: string): CheckResult {
   const root = projectRoot();
-  const runnable = ['trainers/cli/train.ts', 'dist/trainers/cli/train.js'].find((f) => existsSync(join(root, f)));
+  const runnable = ['trainers/cli/train.ts', 'trainers/dist/cli/train.js'].find((f) => existsSync(join(root, f)));
   if (!runnable) {
     return fail(
       'backend local',
-      `pipeline ${pipeline}: the default trainers are not built (no dist/trainers/cli/train.js)`,
+      `pipeline ${pipeline}: the default trainers are not built (no trainers/dist/cli/train.js: npm run build)`,
       'run `npm run build`, or give backend.command in config.json',
     );
   }
-  return checkTrainerCommand(pipeline, [process.execPath, join(root, 'trainers', 'bin', 'train.js')]);
+  return checkTrainerCommand(pipeline, trainersCommand('train', root));
 }
 
 /** The transformers trainer's locked Python environment is installed (the base model is checked per run). */

@@ -15,19 +15,35 @@ export class HttpError extends Error {
     super(`${method} ${url} answered ${status}${detail ? `: ${detail}` : ''}`);
   }
 
-  /** 408, 429 and 5xx may succeed later; any other 4xx will not. */
   get retryable(): boolean {
-    return this.status === 408 || this.status === 429 || this.status >= 500;
+    return isRetryableStatus(this.status);
   }
 }
 
-/** The service could not be reached or did not answer in time. Always retryable. */
-export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
+/** The one rule for HTTP answers: 408, 429 and 5xx may succeed later; any other 4xx will not. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** A request that failed in a way the same request may not meet again: retryable. */
+abstract class TransientRequestError extends Error {
   readonly retryable = true;
   constructor(
     readonly method: string,
+    /** The URL without its query string (which may carry a secret). */
     readonly url: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The service could not be reached or did not answer in time. */
+export class NetworkError extends TransientRequestError {
+  override readonly name = 'NetworkError';
+  constructor(
+    method: string,
+    url: string,
     reason: string,
     /**
      * The request may have reached the service (it timed out, or the connection broke after it was sent), so
@@ -35,7 +51,7 @@ export class NetworkError extends Error {
      */
     readonly mayHaveArrived = true,
   ) {
-    super(`${method} ${url} failed: ${reason}`);
+    super(method, url, `${method} ${url} failed: ${reason}`);
   }
 }
 
@@ -57,17 +73,17 @@ export function networkError(method: string, url: string, err: unknown): Network
   return new NetworkError(method, safeUrl(url), reason, !(typeof code === 'string' && NOT_CONNECTED.has(code)));
 }
 
-/** The service answered 2xx with a body we cannot use (bad JSON, wrong shape). Retryable: proxies do this. */
-export class MalformedResponseError extends Error {
+/** The service answered 2xx with a body we cannot use (bad JSON, wrong shape). Proxies do this. */
+export class MalformedResponseError extends TransientRequestError {
   override readonly name = 'MalformedResponseError';
-  readonly retryable = true;
-  constructor(
-    readonly method: string,
-    readonly url: string,
-    reason: string,
-  ) {
-    super(`${method} ${url} answered with an unusable body: ${reason}`);
+  constructor(method: string, url: string, reason: string) {
+    super(method, url, `${method} ${url} answered with an unusable body: ${reason}`);
   }
+}
+
+/** The same request may succeed later: a retryable answer, a network failure, or an unusable body. */
+export function isTransient(err: unknown): boolean {
+  return (err instanceof HttpError && err.retryable) || err instanceof TransientRequestError;
 }
 
 /** `Retry-After` (seconds or an HTTP date) or the Hub's `RateLimit: ...;t=<seconds>`, in milliseconds. */
@@ -97,4 +113,10 @@ export function safeUrl(url: string): string {
 /** A required credential is not configured: retrying cannot help. */
 export class MissingCredentialsError extends Error {
   override readonly name = 'MissingCredentials';
+}
+
+/** The Hugging Face token, or a MissingCredentialsError saying what needs it (`needs`: "publishing a model needs ..."). */
+export function requireHfToken(token: string | undefined, needs: string): string {
+  if (!token) throw new MissingCredentialsError(`HF_TOKEN is not set: ${needs}`);
+  return token;
 }

@@ -1,6 +1,6 @@
 import { datasetInfo, deleteRepo, whoAmI, HubApiError } from '@huggingface/hub';
 import { PermanentBackendError } from '../backends/types';
-import { MissingCredentialsError } from '../http/http-error';
+import { requireHfToken } from '../http/http-error';
 import { requestJson, type JsonResponse } from '../http/request-json';
 import { findUnansweredWrite, outcomeUnknown } from '../http/unknown-outcome';
 import { hubFetch } from './hub-fetch';
@@ -266,8 +266,6 @@ export class HubClient {
   }
 
   private requireToken(): string {
-    if (!this.options.token)
-      throw new MissingCredentialsError('HF_TOKEN is not set: this step needs a Hugging Face token with write access');
-    return this.options.token;
+    return requireHfToken(this.options.token, 'this step needs a Hugging Face token with write access');
   }
 }

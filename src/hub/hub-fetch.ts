@@ -1,10 +1,10 @@
-import { HttpError, networkError, parseRetryAfter, safeUrl } from '../http/http-error';
+import { HttpError, isRetryableStatus, networkError, parseRetryAfter, safeUrl } from '../http/http-error';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * The fetch that @huggingface/hub calls go through: a timeout on every request, and transient answers
- * (408, 429, 5xx, connection failures) raised as our own retryable errors with Retry-After, which the
+ * (isRetryableStatus, and connection failures) raised as our own retryable errors with Retry-After, which the
  * library would otherwise flatten. Other answers pass through for the library to interpret.
  */
 export function hubFetch(base: typeof fetch = fetch, timeoutMs: number = DEFAULT_TIMEOUT_MS): typeof fetch {
@@ -17,7 +17,7 @@ export function hubFetch(base: typeof fetch = fetch, timeoutMs: number = DEFAULT
     } catch (err) {
       throw networkError(method, url, err);
     }
-    if (response.status === 408 || response.status === 429 || response.status >= 500) {
+    if (isRetryableStatus(response.status)) {
       const detail = (await response.text().catch(() => '')).slice(0, 300);
       throw new HttpError(method, safeUrl(url), response.status, detail, parseRetryAfter(response.headers));
     }

@@ -3,7 +3,7 @@
  * no webhook functions, so these are hand-written. A webhook belongs to the token's user.
  */
 import { z } from 'zod';
-import { MalformedResponseError, MissingCredentialsError } from '../http/http-error';
+import { MalformedResponseError, requireHfToken } from '../http/http-error';
 import { requestJson } from '../http/request-json';
 
 /**
@@ -70,10 +70,7 @@ export class HubWebhooks {
   }
 
   private token(): string {
-    if (!this.options.token) {
-      throw new MissingCredentialsError('HF_TOKEN is not set: managing Hub webhooks needs a token with write access');
-    }
-    return this.options.token;
+    return requireHfToken(this.options.token, 'managing Hub webhooks needs a token with write access');
   }
 
   private parse<T>(schema: z.ZodType<T>, body: unknown, method: string): T {

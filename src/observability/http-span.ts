@@ -1,24 +1,17 @@
 /**
  * The receiver's HTTP server span: one per request, a child of the caller's `traceparent` if it sent one.
- * The span's context is kept beside the response, because body parsing resumes handlers outside the request's
+ * The span's context is kept in `res.locals`, because body parsing resumes handlers outside the request's
  * async context; `inRequestContext` puts it back around the signalWithStart so the Temporal client
  * interceptor parents its span (and the workflow's) to this one.
  */
-import type { ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
-import type { Middleware } from '../server/middleware';
-import { pathOf } from '../server/request-log';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import type { RequestHandler, Response } from 'express';
 
-const contexts = new WeakMap<ServerResponse, Context>();
-
-export function httpServerSpans(tracer: Tracer): Middleware {
+export function httpServerSpans(tracer: Tracer): RequestHandler {
   return (req, res, next) => {
     const parent = propagation.extract(context.active(), req.headers);
     // The path only: a query string may carry the webhook secret (`?secret=`).
-    const path = pathOf(req.url);
-    const method = req.method ?? 'GET';
-    const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+    const { method, path, protocol: scheme } = req;
     const span = tracer.startSpan(
       `${method} ${path}`,
       {
@@ -28,7 +21,7 @@ export function httpServerSpans(tracer: Tracer): Middleware {
       parent,
     );
     const ctx = trace.setSpan(parent, span);
-    contexts.set(res, ctx);
+    res.locals.spanContext = ctx;
     res.once('close', () => {
       span.setAttribute('http.response.status_code', res.statusCode);
       if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -39,7 +32,7 @@ export function httpServerSpans(tracer: Tracer): Middleware {
 }
 
 /** Runs `fn` inside the request's span context (no-op when tracing is off). */
-export function inRequestContext<T>(res: ServerResponse, fn: () => T): T {
-  const ctx = contexts.get(res);
+export function inRequestContext<T>(res: Response, fn: () => T): T {
+  const ctx = res.locals.spanContext;
   return ctx ? context.with(ctx, fn) : fn();
 }

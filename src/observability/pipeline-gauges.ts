@@ -40,24 +40,21 @@ export function registerPipelineGauges(registry: Registry, read: () => Promise<P
     pending ??= read().finally(() => setImmediate(() => (pending = undefined)));
     return pending;
   };
-  new Gauge({
-    name: 'hub_retrain_pipeline_queue_depth',
-    help: 'Revisions waiting to train, per pipeline (0 or 1: a newer revision replaces a waiting one)',
-    labelNames: ['pipeline'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const load of await loads()) this.set({ pipeline: load.pipeline }, load.waiting);
-    },
-  });
-  new Gauge({
-    name: 'hub_retrain_pipeline_active_runs',
-    help: 'Retrain runs in progress, per pipeline (0 or 1)',
-    labelNames: ['pipeline'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const load of await loads()) this.set({ pipeline: load.pipeline }, load.active);
-    },
-  });
+  const gauge = (name: string, help: string, value: (load: PipelineLoad) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['pipeline'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const load of await loads()) this.set({ pipeline: load.pipeline }, value(load));
+      },
+    });
+  gauge(
+    'hub_retrain_pipeline_queue_depth',
+    'Revisions waiting to train, per pipeline (0 or 1: a newer revision replaces a waiting one)',
+    (load) => load.waiting,
+  );
+  gauge('hub_retrain_pipeline_active_runs', 'Retrain runs in progress, per pipeline (0 or 1)', (load) => load.active);
 }

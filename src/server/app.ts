@@ -6,14 +6,13 @@ import { httpServerSpans } from '../observability/http-span';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { Drain } from './drain';
 import { metricsRoute } from './metrics-route';
-import { securityHeaders } from './security-headers';
+import { pageWithNonce, securityHeaders } from './security-headers';
 import { writeRateLimit } from './write-rate-limit';
 import type { PipelineSpec } from '../config/config-schema';
 import { isMalformedPath, MALFORMED_PATH, sendError } from './api-errors';
 import { apiRouter } from './api-router';
-import { internalError } from './json-reply';
+import { internalError } from './internal-error';
 import type { LogTailReader } from './log-tails';
-import type { Handler, Middleware } from './middleware';
 import type { UpdateRecorder } from './record-update';
 import { requestLog } from './request-log';
 import { RunActions } from './run-actions';
@@ -21,91 +20,79 @@ import { RunEndings } from './run-endings';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
 import { TrainingNotices } from './training-notice';
-import { webhookHandler, webhookRouter } from './webhook-route';
+import { addWebhookRoute } from './webhook-route';
 
-export interface AppDeps {
+/**
+ * What the receiver is configured with. main.ts fills it from the validated environment once; startReceiver
+ * passes it on as it is, and each part takes the Pick of it it needs.
+ */
+export interface ReceiverConfig {
   pipelines: readonly PipelineSpec[];
   webhookSecret: string;
-  recorder: UpdateRecorder;
-  /** Temporal, for the status API and page (reads, cancel and signals). */
+  /** Temporal: where updates are recorded, and what the status API and page read. */
   client: Client;
   logger: Logger;
   /** Guards the write API; unset = the write API answers 403 "disabled". */
   adminToken?: string;
+  /** The webhook body limit (default 1 MiB). */
   bodyLimit?: string;
   /** Where the Temporal Web UI is, for links on the status page and in the API. */
   temporalUiUrl?: string;
-  /** Deadline of the status API's Temporal calls (describe, list, cancel, signal). */
+  /** Deadline of every Temporal call the receiver makes (SIGNAL_TIMEOUT_MS): a delivery's record, the status API's. */
   temporalTimeoutMs?: number;
   /** Deadline of a query (needs a worker; on timeout the API falls back to visibility, `live: false`). */
   queryTimeoutMs?: number;
+  /** Seconds a sender should wait before retrying a 503 delivery. */
+  retryAfterSeconds?: number;
   /** GET /metrics and delivery counts. */
   metrics?: ReceiverMetrics;
   /** An HTTP span per request (tracing on). */
   tracer?: Tracer;
-  /** Graceful shutdown: in-flight tracking, 503 while draining. */
-  drain?: Drain;
   /** Write API requests allowed per client address and minute (default 30). */
   writeRequestsPerMinute?: number;
   /** Reads a training run's log tail when its view is asked for (log-tails.ts). */
   logTails?: LogTailReader;
 }
 
-/** The webhook body limit (the design's 1 MiB). */
-export const DEFAULT_BODY_LIMIT = '1mb';
-const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
+export interface AppDeps extends ReceiverConfig {
+  recorder: UpdateRecorder;
+  /** Graceful shutdown: in-flight tracking, 503 while draining. */
+  drain?: Drain;
+}
+
+/** The default of `temporalTimeoutMs`. */
+export const DEFAULT_TEMPORAL_TIMEOUT_MS = 5000;
 const DEFAULT_QUERY_TIMEOUT_MS = 2000;
 
 /**
- * What every request goes through before its route: the request log, security headers, drain tracking and the
- * HTTP span. The Express app uses it, and so does the webhook fast path (serve.ts), which bypasses Express.
+ * The receiver: webhook intake, health and readiness, the status API and the status page. Every request goes
+ * through the request log, the security headers, drain tracking and (tracing on) an HTTP span first.
  */
-export function commonMiddleware(deps: AppDeps): Middleware[] {
-  return [
-    requestLog(deps.logger),
-    securityHeaders(),
-    ...(deps.drain ? [deps.drain.track()] : []),
-    ...(deps.tracer ? [httpServerSpans(deps.tracer)] : []),
-  ];
-}
-
-/** The POST /webhook handler (webhook-route.ts) these deps describe. */
-export function appWebhookHandler(deps: AppDeps): Handler {
-  return webhookHandler({
-    pipelines: deps.pipelines,
-    webhookSecret: deps.webhookSecret,
-    recorder: deps.recorder,
-    logger: deps.logger,
-    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    metrics: deps.metrics,
-    isDraining: () => deps.drain?.draining ?? false,
-    notices: new TrainingNotices(deps.client, deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS),
-  });
-}
-
-/**
- * The receiver: webhook intake, health and readiness, the status API and the status page. `webhook`: the
- * POST /webhook handler, when the caller shares it with a fast path (serve.ts).
- */
-export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(deps)): express.Express {
+export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  for (const middleware of commonMiddleware(deps)) app.use(middleware);
+  // Answers are small and change between requests (the page says no-store): no ETag to hash for each.
+  app.set('etag', false);
+  app.use(requestLog(deps.logger));
+  app.use(securityHeaders());
+  if (deps.drain) app.use(deps.drain.track());
+  if (deps.tracer) app.use(httpServerSpans(deps.tracer));
 
   const timeoutMs = deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
+  const endings = new RunEndings({ client: deps.client, timeoutMs });
   const reader = new StatusReader({
     client: deps.client,
     pipelines: deps.pipelines,
     ui: { temporalUiUrl: deps.temporalUiUrl, namespace: deps.client.options.namespace },
     timeoutMs,
     queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
+    endings,
     logTails: deps.logTails,
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
-  const endings = new RunEndings({ client: deps.client, timeoutMs });
 
-  app.use(webhookRouter(webhook));
+  addWebhookRoute(app, { ...deps, notices: new TrainingNotices(deps.client, timeoutMs) });
   app.use(
     apiRouter({
       reader,
@@ -133,6 +120,7 @@ export function createApp(deps: AppDeps, webhook: Handler = appWebhookHandler(de
   if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   app.get(
     '/',
+    pageWithNonce(),
     statusPageHandler({
       reader,
       endings,

@@ -4,7 +4,7 @@
  * every request already being handled runs to its answer. Then the listener closes (new connections are
  * refused) and the receiver waits, within the grace time, for the last in-flight request.
  */
-import type { Middleware } from './middleware';
+import type { RequestHandler } from 'express';
 
 export class Drain {
   private started = false;
@@ -24,7 +24,7 @@ export class Drain {
   }
 
   /** Counts requests from arrival to the end of their response; marks answers given while draining. */
-  track(): Middleware {
+  track(): RequestHandler {
     return (_req, res, next) => {
       this.inFlight += 1;
       res.once('close', () => {

@@ -4,8 +4,8 @@
  * folder for local runs, AutoTrain's logs API, the Jobs log stream). Answers are kept for a moment, so several
  * people watching one run, or `watch` every half second, read the backend once per moment.
  */
-import { createBackends, type BackendDeps } from '../backends';
-import type { JobRef } from '../backends/types';
+import { createBackends } from '../backends';
+import type { BackendDeps, JobRef } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 
 export type LogTailReader = (pipeline: PipelineSpec, job: JobRef) => Promise<string[] | undefined>;

@@ -7,8 +7,8 @@ import type { TrainingCheck } from './training-check';
 import { z } from 'zod';
 import type { PipelineSpec } from '../config/config-schema';
 import type { PromotionDecision } from '../registry/promotion';
+import { LOG_TAIL_LINES } from '../backends/types';
 import {
-  LOG_TAIL_LINES,
   pipelineWorkflowId,
   RetrainDataset,
   RetrainPipeline,

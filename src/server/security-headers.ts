@@ -1,41 +1,52 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import type { Middleware } from './middleware';
-
-/** Each answer's CSP nonce (kept beside the response: the webhook fast path has no Express `res.locals`). */
-const nonces = new WeakMap<ServerResponse, string>();
-
-/** The nonce this answer's Content-Security-Policy allows inline script and style with. */
-export function cspNonce(res: ServerResponse): string {
-  return nonces.get(res) ?? '';
-}
 
 /**
- * helmet's security headers on every answer. The status page's inline script and style run only with the
- * per-response nonce in its Content-Security-Policy; it may be framed by the Hub (a Docker Space shows the
- * app in an iframe on huggingface.co) and by itself, nothing else.
+ * The Content-Security-Policy of every answer: nothing but this origin, framed only by the Hub (a Docker Space
+ * shows the app in an iframe on huggingface.co) and by itself.
  */
-export function securityHeaders(): Middleware {
-  const nonce = (_req: unknown, res: ServerResponse) => `'nonce-${cspNonce(res)}'`;
-  const headers = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", nonce],
-        styleSrc: ["'self'", nonce],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'self'", 'https://huggingface.co', 'https://*.hf.space'],
-        formAction: ["'self'"],
-      },
-    },
-    // frame-ancestors above replaces X-Frame-Options, which cannot allow the Hub.
+const DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'self'", 'https://huggingface.co', 'https://*.hf.space'],
+  formAction: ["'self'"],
+};
+
+/**
+ * helmet's security headers on every answer, with the fixed CSP above: JSON answers run no script, so they need
+ * no nonce, and the header is computed once rather than per answer.
+ */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: { directives: DIRECTIVES },
+    // frame-ancestors replaces X-Frame-Options, which cannot allow the Hub.
     xFrameOptions: false,
     crossOriginEmbedderPolicy: false,
   });
+}
+
+/**
+ * For an HTML page with inline script and style (the status page): a fresh nonce per answer, in `res.locals`,
+ * and a CSP that lets them run with it and nothing else inline.
+ */
+export function pageWithNonce(): RequestHandler {
+  // helmet calls directive functions with the Node response, which Express has made its own.
+  const nonce = (_req: unknown, res: ServerResponse) => `'nonce-${cspNonce(res as Response)}'`;
+  const csp = helmet.contentSecurityPolicy({
+    directives: { ...DIRECTIVES, scriptSrc: ["'self'", nonce], styleSrc: ["'self'", nonce] },
+  });
   return (req, res, next) => {
-    nonces.set(res, randomBytes(16).toString('base64'));
-    headers(req, res, next);
+    res.locals.cspNonce = randomBytes(16).toString('base64');
+    csp(req, res, next);
   };
+}
+
+/** The nonce this answer's Content-Security-Policy allows inline script and style with. */
+export function cspNonce(res: Response): string {
+  return res.locals.cspNonce ?? '';
 }

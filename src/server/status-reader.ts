@@ -12,7 +12,6 @@ import {
 import type { QueryDefinition } from '@temporalio/common';
 import type { PipelineSpec } from '../config/config-schema';
 import {
-  LOG_TAIL_LINES,
   pipelineStateQuery,
   pipelineWorkflowId,
   progressQuery,
@@ -21,6 +20,7 @@ import {
 } from '../workflows/definitions';
 import type { PipelineView, RunDetailView, RunsQuery, RunSummaryView } from './api-schemas';
 import { NotFoundError } from './api-errors';
+import { LOG_TAIL_LINES } from '../backends/types';
 import type { LogTailReader } from './log-tails';
 import {
   pipelineFromState,
@@ -32,7 +32,7 @@ import {
   withVerdicts,
   type UiLinks,
 } from './run-views';
-import { RunVerdicts } from './run-verdicts';
+import type { RunEndings } from './run-endings';
 import { withinDeadline } from './temporal-call';
 import { pendingTrainingCheck } from './training-check';
 
@@ -44,6 +44,8 @@ export interface StatusReaderOptions {
   timeoutMs: number;
   /** Deadline of a query (which needs a worker); shorter, since there is a fallback. */
   queryTimeoutMs: number;
+  /** How finished runs ended: the verdicts of runs that succeeded. */
+  endings: RunEndings;
   /** Reads the log tail of a run that is training; without it the view shows what the run recorded. */
   logTails?: LogTailReader;
 }
@@ -51,11 +53,7 @@ export interface StatusReaderOptions {
 const NO_WORKER_NOTE = 'did not answer its query in time (is a worker running?)';
 
 export class StatusReader {
-  private readonly verdicts: RunVerdicts;
-
-  constructor(private readonly options: StatusReaderOptions) {
-    this.verdicts = new RunVerdicts(options.client, options.timeoutMs);
-  }
+  constructor(private readonly options: StatusReaderOptions) {}
 
   get pipelines(): readonly PipelineSpec[] {
     return this.options.pipelines;
@@ -85,7 +83,7 @@ export class StatusReader {
     }
     const view = pipelineFromState(spec, state, active, this.options.ui);
     const results = [...(view.lastResult ? [view.lastResult] : []), ...view.recent];
-    const verdicts = await this.verdicts.ofMany(
+    const verdicts = await this.options.endings.verdicts(
       results.map((r) => ({ workflowId: r.workflowId, succeeded: r.outcome === 'succeeded' })),
     );
     return withVerdicts(view, verdicts);
@@ -115,7 +113,7 @@ export class StatusReader {
       }
       return out;
     });
-    const verdicts = await this.verdicts.ofMany(
+    const verdicts = await this.options.endings.verdicts(
       listed.map((r) => ({ workflowId: r.workflowId, succeeded: r.status === 'succeeded' })),
     );
     const runs = listed.map((r) => {
@@ -137,7 +135,7 @@ export class StatusReader {
     const view = runDetailFrom(info, progress, this.options.ui, note, check);
     if (logTail) view.logTail = logTail.slice(-LOG_TAIL_LINES);
     if (progress?.promotion || view.status !== 'succeeded') return view;
-    const promotion = await this.verdicts.of(workflowId);
+    const promotion = await this.options.endings.verdict(workflowId);
     return promotion ? { ...view, promotion } : view;
   }
 

@@ -1,127 +1,93 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
-import express, { type Router } from 'express';
-import type { Logger } from 'pino';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPath } from '../config/format-issues';
 import { inRequestContext } from '../observability/http-span';
 import { deliveryOutcome, type ReceiverMetrics } from '../observability/metrics';
 import type { Delivery } from '../workflows/definitions';
+import type { AppDeps } from './app';
 import { InFlight } from './in-flight';
-import { internalError, reply } from './json-reply';
-import type { Handler, Middleware } from './middleware';
-import type { UpdateRecorder } from './record-update';
-import { pathOf } from './request-log';
+import { internalError } from './internal-error';
 import { routeEvent } from './route-event';
 import type { TrainingNotices } from './training-notice';
 import { checkSecret } from './verify-secret';
 import { webhookPayloadSchema } from './webhook-payload';
 
-export interface WebhookRouteDeps {
-  pipelines: readonly PipelineSpec[];
-  webhookSecret: string;
-  recorder: UpdateRecorder;
-  logger: Logger;
-  /** Body size limit, e.g. "1mb". */
-  bodyLimit: string;
-  /** Seconds a client should wait before retrying a 503. */
-  retryAfterSeconds?: number;
-  metrics?: ReceiverMetrics;
-  /** True once the receiver is shutting down: new deliveries get 503. */
-  isDraining?: () => boolean;
+export type WebhookRouteDeps = Pick<
+  AppDeps,
+  'pipelines' | 'webhookSecret' | 'recorder' | 'logger' | 'bodyLimit' | 'metrics' | 'drain' | 'retryAfterSeconds'
+> & {
   /** Tells waiting runs of AutoTrain's outcome discussions (training-notice.ts); without it they are ignored. */
   notices?: TrainingNotices;
-}
+};
 
-/** What the delivery metrics need to know about an answer besides its status. */
-interface Answer {
+/** The webhook body limit (the design's 1 MiB). */
+export const DEFAULT_BODY_LIMIT = '1mb';
+const DEFAULT_RETRY_AFTER_SECONDS = 10;
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** What the delivery metrics need to know about an answer besides its status (in `res.locals`). */
+interface DeliveryLocals {
   /** The pipelines the delivery was for (set once routed). */
   pipelines: string[];
   refusedWhileDraining: boolean;
 }
 
-const JSON_TYPES = ['application/json', 'application/*+json'];
-
 /**
- * POST /webhook: draining (503) -> secret (401/403) -> content type (415) -> body (413/400) -> payload (400)
- * -> route (200 not for us) -> record in Temporal (202 once recorded, 503 + Retry-After if it could not be).
- *
- * A plain Node handler: the receiver's server calls it before Express for POST /webhook, behind the same
- * common middleware as the app's (serve.ts; bench/RESULTS.md: Express's routing and response helpers cost more
- * than everything else an ignored event needs), and the Express app mounts the same handler (webhookRouter),
- * so both answer alike.
+ * POST /webhook, in the design's order: draining (503) -> secret (401/403) -> content type (415) -> body
+ * (413/400) -> payload (400) -> route (200 not for us) -> record in Temporal (202 once recorded, 503 +
+ * Retry-After if it could not be). The secret is checked before the body is read, so a sender without it
+ * cannot make the receiver parse a megabyte.
  */
-export function webhookHandler(deps: WebhookRouteDeps): Handler {
-  // body-parser's JSON reader, as express.json() is: limits, charsets, content encodings, strict JSON.
-  const parseJson = express.json({ limit: deps.bodyLimit, type: () => true, strict: true }) as unknown as Middleware;
-  const isJson = (req: IncomingMessage): boolean =>
-    // Express's own content-type test (type-is): no body, or another type, is not JSON.
-    Boolean(express.request.is.call(req as express.Request, JSON_TYPES));
-
+export function addWebhookRoute(app: Express, deps: WebhookRouteDeps): void {
+  // Duplicates of a delivery that is being recorded share its record (in-flight.ts).
   const inFlight = new InFlight<string>();
-
-  return (req, res) => {
-    const answer: Answer = { pipelines: [], refusedWhileDraining: false };
-    if (deps.metrics) measure(deps.metrics, res, answer);
-    if (deps.isDraining?.()) {
-      answer.refusedWhileDraining = true;
-      return retryLater(deps, res, 'shutting down; retry later');
-    }
-    const verdict = checkSecret(req.headers['x-webhook-secret'], querySecret(req.url), deps.webhookSecret);
-    if (verdict === 'missing') return reply(res, 401, { error: 'missing X-Webhook-Secret header' });
-    if (verdict === 'wrong') return reply(res, 403, { error: 'wrong webhook secret' });
-    if (!isJson(req)) return reply(res, 415, { error: 'expected Content-Type: application/json' });
-    parseJson(req, res, (err) => {
-      if (err !== undefined) return bodyError(deps, err, res);
-      const body = (req as IncomingMessage & { body?: unknown }).body;
-      handleDelivery(deps, inFlight, body, res, answer).catch((e: unknown) => internalError(deps.logger, e, res));
-    });
-  };
-}
-
-/** Whether a request is for the webhook route (as Express would match `/webhook`: any case, optional `/`). */
-export function isWebhookRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'POST' || !req.url) return false;
-  const path = pathOf(req.url).toLowerCase();
-  return path === '/webhook' || path === '/webhook/';
-}
-
-/** The same handler mounted on an Express app. */
-export function webhookRouter(handler: Handler): Router {
-  const router = express.Router();
-  router.post('/webhook', (req, res) => handler(req, res));
-  return router;
-}
-
-/** `?secret=` (the Hub's docs show it too); a repeated parameter is an array and never matches. */
-function querySecret(url: string | undefined): unknown {
-  const start = url?.indexOf('?') ?? -1;
-  if (start === -1) return undefined;
-  return parseQuery(url!.slice(start + 1)).secret;
+  app.post(
+    '/webhook',
+    (req: Request, res: Response<unknown, DeliveryLocals>, next: NextFunction) => {
+      res.locals.pipelines = [];
+      res.locals.refusedWhileDraining = deps.drain?.draining ?? false;
+      if (deps.metrics) measure(deps.metrics, res);
+      if (res.locals.refusedWhileDraining) return retryLater(deps, res, 'shutting down; retry later');
+      // The header, else the `?secret=` query form (read only then).
+      const header = req.headers['x-webhook-secret'];
+      const verdict = checkSecret(header, header === undefined ? req.query.secret : undefined, deps.webhookSecret);
+      if (verdict === 'missing') return void res.status(401).json({ error: 'missing X-Webhook-Secret header' });
+      if (verdict === 'wrong') return void res.status(403).json({ error: 'wrong webhook secret' });
+      // No body, or another type, is not JSON.
+      if (!req.is(JSON_TYPES)) return void res.status(415).json({ error: 'expected Content-Type: application/json' });
+      next();
+    },
+    express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, type: JSON_TYPES, strict: true }),
+    (req: Request, res: Response<unknown, DeliveryLocals>, next: NextFunction) => {
+      handleDelivery(deps, inFlight, req.body, res).catch(next);
+    },
+    (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      bodyError(deps, err, res);
+    },
+  );
 }
 
 async function handleDelivery(
   deps: WebhookRouteDeps,
   inFlight: InFlight<string>,
   body: unknown,
-  res: ServerResponse,
-  answer: Answer,
+  res: Response<unknown, DeliveryLocals>,
 ): Promise<void> {
   const parsed = webhookPayloadSchema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-    reply(res, 400, { error: 'invalid webhook payload', issues: issues.slice(0, 20) });
+    res.status(400).json({ error: 'invalid webhook payload', issues: issues.slice(0, 20) });
     return;
   }
   const payload = parsed.data;
   const decision = routeEvent(payload, deps.pipelines);
   if (decision.kind === 'ignored') {
     deps.logger.debug({ reason: decision.reason, repo: payload.repo.name }, 'webhook ignored');
-    reply(res, 200, { processed: false, reason: decision.reason });
+    res.status(200).json({ processed: false, reason: decision.reason });
     return;
   }
   if (decision.kind === 'training-ended') {
-    answer.pipelines = decision.runs.map((r) => r.pipeline.name);
+    res.locals.pipelines = decision.runs.map((r) => r.pipeline.name);
     return tellTrainingEnded(deps, decision.spaceId, decision.runs, res);
   }
   const delivery: Delivery = {
@@ -133,10 +99,9 @@ async function handleDelivery(
     newSha: decision.revision ?? null,
   };
   const names = decision.pipelines.map((p) => p.name);
-  answer.pipelines = names;
+  res.locals.pipelines = names;
   try {
     const revision = decision.revision;
-    // Duplicates of a delivery that is being recorded share its record (in-flight.ts).
     const record = (p: PipelineSpec) =>
       revision === undefined
         ? deps.recorder.record(p, revision, delivery)
@@ -146,7 +111,7 @@ async function handleDelivery(
       { event: 'update', pipelines: names, revision: decision.revision, dataset: payload.repo.name },
       'webhook recorded',
     );
-    reply(res, 202, { processed: true, pipelines: names, workflowIds, revision: decision.revision ?? null });
+    res.status(202).json({ processed: true, pipelines: names, workflowIds, revision: decision.revision ?? null });
   } catch (err) {
     deps.logger.error(
       { pipelines: names, err: { message: (err as Error).message } },
@@ -161,16 +126,19 @@ async function tellTrainingEnded(
   deps: WebhookRouteDeps,
   spaceId: string,
   runs: Parameters<TrainingNotices['tell']>[0],
-  res: ServerResponse,
+  res: Response,
 ): Promise<void> {
-  if (!deps.notices) return reply(res, 200, { processed: false, reason: 'training notices are not taken here' });
+  const notices = deps.notices;
+  if (!notices) return void res.status(200).json({ processed: false, reason: 'training notices are not taken here' });
   try {
-    const { workflowIds } = await inRequestContext(res, () => deps.notices!.tell(runs));
+    const { workflowIds } = await inRequestContext(res, () => notices.tell(runs));
     if (workflowIds.length === 0) {
-      return reply(res, 200, { processed: false, reason: `no run waits for the training Space "${spaceId}"` });
+      return void res
+        .status(200)
+        .json({ processed: false, reason: `no run waits for the training Space "${spaceId}"` });
     }
     deps.logger.info({ event: 'training-ended', space: spaceId, workflowIds }, 'training notice recorded');
-    reply(res, 202, { processed: true, notice: 'training-ended', space: spaceId, workflowIds });
+    res.status(202).json({ processed: true, notice: 'training-ended', space: spaceId, workflowIds });
   } catch (err) {
     deps.logger.error({ space: spaceId, err: { message: (err as Error).message } }, 'could not record the notice');
     retryLater(deps, res, 'Temporal could not record the notice; retry later');
@@ -178,28 +146,30 @@ async function tellTrainingEnded(
 }
 
 /** 503 with Retry-After: the Hub delivers again later. */
-function retryLater(deps: WebhookRouteDeps, res: ServerResponse, error: string): void {
-  res.setHeader('Retry-After', String(deps.retryAfterSeconds ?? 10));
-  reply(res, 503, { error });
+function retryLater(deps: WebhookRouteDeps, res: Response, error: string): void {
+  res.set('Retry-After', String(deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS));
+  res.status(503).json({ error });
 }
 
 /** Counts the delivery by how it was answered, with the pipelines it was for. */
-function measure(metrics: ReceiverMetrics, res: ServerResponse, answer: Answer): void {
+function measure(metrics: ReceiverMetrics, res: Response<unknown, DeliveryLocals>): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.delivery(deliveryOutcome(res.statusCode, answer.refusedWhileDraining), answer.pipelines, seconds);
+    const { pipelines, refusedWhileDraining } = res.locals;
+    metrics.delivery(deliveryOutcome(res.statusCode, refusedWhileDraining), pipelines, seconds);
   });
 }
 
-/** body-parser's errors, mapped to the documented codes. */
-function bodyError(deps: WebhookRouteDeps, err: unknown, res: ServerResponse): void {
-  if (res.headersSent) return;
+/** body-parser's errors, mapped to the documented codes; anything else is a logged 500. */
+function bodyError(deps: WebhookRouteDeps, err: unknown, res: Response): void {
   const type = (err as { type?: string }).type;
-  if (type === 'entity.too.large') return reply(res, 413, { error: 'payload too large' });
+  if (res.headersSent) return;
+  if (type === 'entity.too.large') return void res.status(413).json({ error: 'payload too large' });
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return reply(res, 415, { error: 'unsupported body encoding or charset' });
+    return void res.status(415).json({ error: 'unsupported body encoding or charset' });
   }
-  if (type !== undefined || err instanceof SyntaxError) return reply(res, 400, { error: 'malformed JSON body' });
+  if (type !== undefined || err instanceof SyntaxError)
+    return void res.status(400).json({ error: 'malformed JSON body' });
   internalError(deps.logger, err, res);
 }

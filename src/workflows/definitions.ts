@@ -90,8 +90,6 @@ export interface PipelineState {
   name: string;
   /** The configuration from the newest update (the receiver's config.json). */
   spec?: PipelineSpec;
-  dataset?: string;
-  policy?: { debounceSeconds: number; onNewRevision: 'queue' | 'cancel'; approval: 'none' | 'required' };
   active?: RunSummary & { cancelRequested?: boolean };
   waiting?: { revision?: string; delivery: Delivery; lastUpdateAt: string };
   /** Recently trained revisions (newest last), bounded. */
@@ -225,8 +223,6 @@ export const pipelineStateQuery = defineQuery<PipelineState>('state');
  */
 export const AWAIT_TRAINING_ACTIVITY = 'awaitTraining';
 export const STILL_TRAINING = 'StillTraining';
-/** A run keeps this many of the backend's last log lines. */
-export const LOG_TAIL_LINES = 20;
 
 /** What awaitTraining returns: the job's final status, and how many checks it took (its attempt number). */
 export interface TrainingEnded extends TrainingStatus {

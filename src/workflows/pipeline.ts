@@ -143,12 +143,6 @@ function emptyState(name: string): PipelineState {
 function onUpdate(state: PipelineState, update: DatasetUpdate): void {
   const spec = update.pipeline;
   state.spec = spec;
-  state.dataset = spec.input_dataset;
-  state.policy = {
-    debounceSeconds: spec.debounce_seconds,
-    onNewRevision: spec.on_new_revision,
-    approval: spec.approval,
-  };
   state.counters.updates += 1;
   const revision = update.revision;
   if (

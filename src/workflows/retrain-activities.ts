@@ -3,14 +3,15 @@ import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { RetrainActivities } from '../activities';
 
 /**
- * 429, 5xx and network errors are retried with exponential backoff (an activity may shorten or lengthen
- * the next wait from `Retry-After`); any other 4xx is raised as non-retryable by the activity itself.
+ * Retried with exponential backoff. Whether a failure may be retried at all is decided where it arises: the
+ * activities raise the ones retrying cannot fix (any 4xx but 408 and 429, missing credentials, a permanent
+ * backend problem) as non-retryable, and may shorten or lengthen the next wait from `Retry-After`
+ * (src/activities/failures.ts).
  */
 export const HTTP_RETRY: RetryPolicy = {
   initialInterval: '1s',
   backoffCoefficient: 2,
   maximumInterval: '2m',
-  nonRetryableErrorTypes: ['ConfigError', 'MissingCredentials'],
 };
 
 /** createProject, addData, startProcessing, evaluate, publish, notify: each call is short; keep retrying for half an hour. */
@@ -38,7 +39,6 @@ export function trainingWait(pollIntervalSeconds: number, withinMs: number) {
       initialInterval: Math.min(FIRST_CHECK_DELAY_MS, intervalMs),
       backoffCoefficient: 2,
       maximumInterval: intervalMs,
-      nonRetryableErrorTypes: HTTP_RETRY.nonRetryableErrorTypes,
     },
   });
 }

@@ -9,16 +9,21 @@ import { announcementFacts, describe } from './announcement';
 import type { RetrainInput, RetrainProgress } from './definitions';
 import { stepActivities } from './retrain-activities';
 
-/**
- * `critical`: a failure to post on the Hub is the run's failure (the approval request); otherwise it is
- * logged and recorded in the progress, and the run's outcome stands.
- */
+export interface AnnounceOptions {
+  /** The activity proxies to post with (compensations use their own); the steps' by default. */
+  activities?: Pick<typeof stepActivities, 'notify' | 'notifyWebhook'>;
+  /**
+   * A failure to post on the Hub is the run's failure (the approval request, which people must see to act);
+   * otherwise it is logged and recorded in the progress, and the run's outcome stands.
+   */
+  critical?: boolean;
+}
+
 export async function announce(
   input: RetrainInput,
   progress: RetrainProgress,
   kind: AnnouncementKind,
-  activities: Pick<typeof stepActivities, 'notify' | 'notifyWebhook'> = stepActivities,
-  critical = false,
+  { activities = stepActivities, critical = false }: AnnounceOptions = {},
 ): Promise<void> {
   const facts = { kind, ...announcementFacts(input, progress) };
   try {

@@ -42,7 +42,10 @@ export async function compensate(input: RetrainInput, carried: RetrainCarried): 
     }
   }
   const kind = progress.outcome === 'cancelled' ? 'cancelled' : progress.outcome === 'rejected' ? 'rejected' : 'failed';
-  steps.push(['post the failure notice', () => announce(input, progress, kind, compensationActivities)]);
+  steps.push([
+    'post the failure notice',
+    () => announce(input, progress, kind, { activities: compensationActivities }),
+  ]);
   for (const [what, step] of steps) {
     try {
       await step();

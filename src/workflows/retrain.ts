@@ -20,7 +20,6 @@ import {
 } from '@temporalio/workflow';
 import type { TrainingStatus } from '../backends/types';
 import {
-  LOG_TAIL_LINES,
   MAX_TRAINING_NOTICES,
   progressQuery,
   RetrainStage,
@@ -76,7 +75,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     if (pipeline.approval === 'required' && !carried.job) {
       enterStage('awaiting-approval');
       progress.approval = { requested: new Date().toISOString() };
-      await announce(input, progress, 'approval-request', stepActivities, true);
+      await announce(input, progress, 'approval-request', { critical: true });
       const decided = await approval.wait(pipeline.approval_timeout * 1000);
       if (decided?.decision !== 'approved') {
         progress.outcome = 'rejected';
@@ -222,7 +221,8 @@ function recordStatus(progress: RetrainProgress, status: TrainingStatus, checks:
   progress.status = status.stage ?? status.state;
   progress.progress = status.progress;
   progress.message = status.message;
-  if (status.logTail) progress.logTail = status.logTail.slice(-LOG_TAIL_LINES);
+  // At most LOG_TAIL_LINES (src/backends/types.ts): each backend keeps only that many.
+  if (status.logTail) progress.logTail = status.logTail;
   if (status.metrics) Object.assign(progress.metrics, status.metrics);
   Object.assign(progress.links, status.links);
 }

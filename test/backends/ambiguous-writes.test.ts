@@ -8,7 +8,7 @@ import type { RunContext } from '../../src/backends/types';
 import { HubClient } from '../../src/hub/hub-client';
 import type { FaultPlan } from '../fakes/faults';
 import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
-import { TEST_TOKEN } from '../helpers/stack';
+import { backendOptions, TEST_TOKEN } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 
 let fakes: JobsStack;
@@ -62,8 +62,11 @@ test('a discussion the Hub opens after our client gave up is found by the retry,
 
 test('a job Jobs creates after our client gave up is adopted by the retried start, not run twice', async () => {
   const hub = new HubClient({ endpoint: fakes.hub.url, token: TEST_TOKEN });
-  const backend = new HfJobsBackend({ hub, token: TEST_TOKEN, timeoutMs: TIMEOUT_MS });
   const run: RunContext = { pipeline: jobsPipeline(fakes), revision: fakes.hub.head(fakes.dataset), attempt: 1 };
+  const backend = new HfJobsBackend(
+    { hub, hfToken: TEST_TOKEN, timeoutMs: TIMEOUT_MS },
+    backendOptions(run.pipeline, 'hf-jobs'),
+  );
   const project = await backend.createProject(run);
   const data = await backend.addData(run, project);
   const held = answerAfterTheClientGaveUp(fakes.jobs.faults, 'POST', /^\/api\/jobs\/[^/]+$/);

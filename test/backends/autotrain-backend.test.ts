@@ -11,12 +11,13 @@ import { HubClient } from '../../src/hub/hub-client';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub, TINY_PNG } from '../fakes/fake-hub';
 import type { FileContent } from '../fakes/fake-repos';
-import { pipelineSpec, TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { backendOptions, pipelineSpec, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { eventually, scratchDirs, unique } from '../helpers/temporal';
 
 let hub: FakeHub;
 let autotrain: FakeAutotrain;
-let backend: AutotrainBackend;
+/** The backend for a run's pipeline, as createBackends makes it. */
+let backend: (run: RunContext) => AutotrainBackend;
 
 beforeAll(async () => {
   hub = await new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER }).start();
@@ -29,9 +30,13 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-function backendWith(token: string, stopPolicy = { pauses: 2, checks: 3, checkEveryMs: 50 }): AutotrainBackend {
-  const client = new HubClient({ endpoint: hub.url, token });
-  return new AutotrainBackend({ hub: client, token, defaultApiUrl: autotrain.url, stopPolicy, ...scratchDirs() });
+function backendWith(
+  token: string,
+  stopPolicy = { pauses: 2, checks: 3, checkEveryMs: 50 },
+): (run: RunContext) => AutotrainBackend {
+  const hubClient = new HubClient({ endpoint: hub.url, token });
+  const deps = { hub: hubClient, hfToken: token, autotrainApiUrl: autotrain.url, stopPolicy, ...scratchDirs() };
+  return (run) => new AutotrainBackend(deps, backendOptions(run.pipeline, 'autotrain'));
 }
 
 /** A run of a fresh pipeline on a fresh dataset holding `files`. */
@@ -43,14 +48,14 @@ function runOn(files?: Record<string, FileContent>, overrides: Record<string, un
 }
 
 async function prepare(run: RunContext, b = backend) {
-  const project = await b.createProject(run);
-  const data = await b.addData(run, project);
+  const project = await b(run).createProject(run);
+  const data = await b(run).addData(run, project);
   return { project, data };
 }
 
 async function startRun(run: RunContext, b = backend) {
   const { project, data } = await prepare(run, b);
-  return { project, data, job: await b.start(run, project, data) };
+  return { project, data, job: await b(run).start(run, project, data) };
 }
 
 const projectOf = (run: RunContext) => autotrain.projects.get(autotrainProjectName(run))!;
@@ -133,10 +138,10 @@ describe('AutoTrain trains exactly the run’s revision', () => {
 
     // A retried start stages nothing again.
     const commits = hub.repos.get('dataset', staging)!.commits.length;
-    await backend.start(run, (await prepare(run)).project, data);
+    await backend(run).start(run, (await prepare(run)).project, data);
     expect(hub.repos.get('dataset', staging)!.commits).toHaveLength(commits);
 
-    await eventually(async () => ((await backend.status(run, job)).state === 'succeeded' ? true : undefined));
+    await eventually(async () => ((await backend(run).status(run, job)).state === 'succeeded' ? true : undefined));
     expect(filesOf(projectOf(run).read!.files)).toEqual(filesOf(at.files));
     expect(hub.repos.has('dataset', staging)).toBe(false);
   });
@@ -146,9 +151,9 @@ describe('AutoTrain trains exactly the run’s revision', () => {
     const at = hub.repos.head('dataset', run.pipeline.input_dataset);
     const { project, data } = await prepare(run);
     hub.commitFiles('dataset', run.pipeline.input_dataset, { 'train/bird/0.png': TINY_PNG });
-    const job = await backend.start(run, project, data);
+    const job = await backend(run).start(run, project, data);
 
-    await eventually(async () => ((await backend.status(run, job)).state === 'succeeded' ? true : undefined));
+    await eventually(async () => ((await backend(run).status(run, job)).state === 'succeeded' ? true : undefined));
     expect(filesOf(projectOf(run).read!.files)).toEqual(filesOf(at.files));
     expect(data.revision).toBe(at.sha);
   });
@@ -159,8 +164,8 @@ test('a create whose answer was lost after the Space existed: the retried start 
   const { project, data } = await prepare(run);
   autotrain.loseCreateAnswers = 1;
 
-  await expect(backend.start(run, project, data)).rejects.toMatchObject({ name: 'NetworkError' });
-  const again = await backend.start(run, project, data); // what Temporal's retry does
+  await expect(backend(run).start(run, project, data)).rejects.toMatchObject({ name: 'NetworkError' });
+  const again = await backend(run).start(run, project, data); // what Temporal's retry does
   expect(again).toMatchObject({ jobId: projectOf(run).jobId, reused: true });
   expect(autotrain.projectsStartingWith(run.pipeline.autotrain_project_prefix)).toHaveLength(1);
 });
@@ -172,10 +177,10 @@ describe('stopping a training through the Hub', () => {
     const { job } = await startRun(run);
     await eventually(() => (hub.spaceStage(job.jobId) === 'RUNNING' ? true : undefined));
 
-    await backend.cancel(run, job);
+    await backend(run).cancel(run, job);
     expect(hub.spaceStage(job.jobId)).toBe('PAUSED');
     expect(autotrain.stopCalls).not.toContain(job.jobId);
-    expect(await backend.stillRunning(run, job)).toBeUndefined();
+    expect(await backend(run).stillRunning(run, job)).toBeUndefined();
   });
 
   test('a pause the Hub answers but does not carry out fails the stop (to be retried) and is reported', async () => {
@@ -185,12 +190,12 @@ describe('stopping a training through the Hub', () => {
     await eventually(() => (hub.spaceStage(job.jobId) === 'RUNNING' ? true : undefined));
     hub.pausesIgnored.add(job.jobId);
 
-    await expect(backend.cancel(run, job)).rejects.toMatchObject({ name: 'StopNotConfirmed' });
-    expect(await backend.stillRunning(run, job)).toMatch(
+    await expect(backend(run).cancel(run, job)).rejects.toMatchObject({ name: 'StopNotConfirmed' });
+    expect(await backend(run).stillRunning(run, job)).toMatch(
       /^the training Space .* is still RUNNING: it could not be paused/,
     );
     hub.pausesIgnored.delete(job.jobId);
-    await backend.cancel(run, job);
+    await backend(run).cancel(run, job);
     expect(hub.spaceStage(job.jobId)).toBe('PAUSED');
   });
 
@@ -200,7 +205,9 @@ describe('stopping a training through the Hub', () => {
     const { job } = await startRun(run);
     hub.faults.add({ method: 'POST', path: `/api/spaces/${job.jobId}/pause`, status: 403, times: 1 });
 
-    const failure = await backend.cancel(run, job).catch((e: unknown) => e);
+    const failure = await backend(run)
+      .cancel(run, job)
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(HttpError);
     expect(failure).toMatchObject({ status: 403 });
   });
@@ -212,7 +219,7 @@ describe('a training Space that is gone, or that the token cannot read', () => {
     const { job } = await startRun(run);
     hub.deleteSpace(job.jobId);
 
-    const status = await backend.status(run, job);
+    const status = await backend(run).status(run, job);
     expect(status).toMatchObject({ state: 'failed', stage: 'MISSING', message: 'the training Space no longer exists' });
   });
 
@@ -222,13 +229,13 @@ describe('a training Space that is gone, or that the token cannot read', () => {
     const stranger = `hf_stranger_token_${unique('x').replace('-', '')}`;
     hub.addToken(stranger, { name: 'someone-else' });
 
-    const failure = await backendWith(stranger)
+    const failure = await backendWith(stranger)(run)
       .status(run, job)
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(PermanentBackendError);
     expect((failure as Error).message).toContain(`the token cannot read the Space ${job.jobId}`);
 
-    const refused = await backendWith('hf_not_a_token_the_hub_knows_0000')
+    const refused = await backendWith('hf_not_a_token_the_hub_knows_0000')(run)
       .status(run, job)
       .catch((e: unknown) => e);
     expect((refused as Error).message).toMatch(/the token cannot read the Space .*401 Invalid credentials/);

@@ -10,18 +10,26 @@ import { LocalBackend } from '../../src/backends/local/local-backend';
 import type { RunContext } from '../../src/backends/types';
 import { parseConfig } from '../../src/config/load-config';
 import { FakeHub } from '../fakes/fake-hub';
-import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { backendOptions, TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { HubClient } from '../../src/hub/hub-client';
 import { scratchDirs, unique } from '../helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
-const PARQUET = join(ROOT, 'test', 'trainers', 'fixtures', 'hub-parquet');
+const PARQUET = join(ROOT, 'trainers', 'test', 'fixtures', 'hub-parquet');
 let hub: FakeHub;
-let backend: LocalBackend;
+/** The backend for a run's pipeline, as createBackends makes it. */
+let backend: (run: RunContext) => LocalBackend;
 const dirs = scratchDirs();
 
 beforeAll(async () => {
   hub = await new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER }).start();
-  backend = new LocalBackend({ ...dirs, hubEndpoint: hub.url, token: TEST_TOKEN, defaultCommand: ['true'] });
+  const deps = {
+    ...dirs,
+    hub: new HubClient({ endpoint: hub.url, token: TEST_TOKEN }),
+    hfToken: TEST_TOKEN,
+    defaultTrainerCommand: ['true'],
+  };
+  backend = (r) => new LocalBackend(deps, backendOptions(r.pipeline, 'local'));
 });
 
 afterAll(async () => {
@@ -45,7 +53,7 @@ function run(dataset: string, revision: string, task = 'text-classification'): R
 }
 
 async function download(r: RunContext): Promise<string> {
-  const data = await backend.addData(r, await backend.createProject(r));
+  const data = await backend(r).addData(r, await backend(r).createProject(r));
   return data.detail!.path!;
 }
 

@@ -84,7 +84,7 @@ async function receiver(spec: PipelineSpec, adminToken?: string): Promise<Receiv
     port: 0,
     host: '127.0.0.1',
     logger: createLogger('silent'),
-    signalTimeoutMs: 5000,
+    temporalTimeoutMs: 5000,
     temporalUiUrl: UI,
     adminToken,
   });

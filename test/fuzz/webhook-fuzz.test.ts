@@ -48,7 +48,7 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     logger: createLogger('silent'),
-    signalTimeoutMs: 5000,
+    temporalTimeoutMs: 5000,
     requestTimeoutMs: 2000,
   });
 });

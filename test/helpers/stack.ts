@@ -2,6 +2,7 @@
  * A test stack: the fake Hub and fake AutoTrain with a user, a token and a dataset, plus pipeline specs
  * built through the real config parser so defaults are the real ones.
  */
+import type { BackendOptions, BackendType } from '../../src/config/backends';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
 import type { ActivityDeps } from '../../src/activities';
@@ -47,6 +48,16 @@ export async function startFakes(): Promise<FakeStack> {
 }
 
 /** A pipeline on the stack's dataset, polling every second, through the real config schema. */
+/** A pipeline's `backend` options, narrowed to the backend a test constructs itself (createBackends does it in src/). */
+export function backendOptions<T extends BackendType>(
+  pipeline: PipelineSpec,
+  type: T,
+): Extract<BackendOptions, { type: T }> {
+  const options = pipeline.backend;
+  if (options.type !== type) throw new Error(`pipeline ${pipeline.name} has a ${options.type} backend, not ${type}`);
+  return options as Extract<BackendOptions, { type: T }>;
+}
+
 export function pipelineSpec(stack: Pick<FakeStack, 'dataset'>, overrides: Record<string, unknown> = {}): PipelineSpec {
   const name = typeof overrides.name === 'string' ? overrides.name : unique('p');
   const [spec] = parseConfig({

@@ -10,6 +10,7 @@ import type { RunDetailView } from '../../src/server/api-schemas';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { HubClient } from '../../src/hub/hub-client';
 import { backendLogTails } from '../../src/server/log-tails';
+import { RunEndings } from '../../src/server/run-endings';
 import { StatusReader } from '../../src/server/status-reader';
 import { pendingTrainingCheck } from '../../src/server/training-check';
 import { createRetrainWorker, type RetrainWorkerOptions } from '../../src/worker';
@@ -142,6 +143,7 @@ export function runView(
     ui: { namespace: 'default' },
     timeoutMs: 10_000,
     queryTimeoutMs: 5_000,
+    endings: new RunEndings({ client, timeoutMs: 10_000 }),
     logTails:
       logs &&
       backendLogTails({

@@ -8,16 +8,17 @@ import { trainerBundle } from '../../src/backends/transformers-trainer';
 import type { RunContext } from '../../src/backends/types';
 import { HubClient } from '../../src/hub/hub-client';
 import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
-import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { backendOptions, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
 
 let fakes: JobsStack;
-let backend: HfJobsBackend;
+/** The backend for a run's pipeline, as createBackends makes it. */
+let backend: (run: RunContext) => HfJobsBackend;
 
 beforeAll(async () => {
   fakes = await startJobsFakes();
   const hub = new HubClient({ endpoint: fakes.hub.url, token: TEST_TOKEN });
-  backend = new HfJobsBackend({ hub, token: TEST_TOKEN });
+  backend = (run) => new HfJobsBackend({ hub, hfToken: TEST_TOKEN }, backendOptions(run.pipeline, 'hf-jobs'));
 });
 
 afterAll(async () => {
@@ -30,9 +31,9 @@ function runOf(overrides: Record<string, unknown> = {}, options: Record<string, 
 }
 
 async function startRun(run: RunContext) {
-  const project = await backend.createProject(run);
-  const data = await backend.addData(run, project);
-  return backend.start(run, project, data);
+  const project = await backend(run).createProject(run);
+  const data = await backend(run).addData(run, project);
+  return backend(run).start(run, project, data);
 }
 
 /** The default command: this project's transformers trainer, packed, then the run's values (job-request.ts). */
@@ -190,12 +191,12 @@ test('status follows the stage and reports the error message; the log tail is re
   const run = runOf({ name });
   const job = await startRun(run);
 
-  expect(await backend.status(run, job)).toMatchObject({ state: 'queued', stage: 'SCHEDULING' });
+  expect(await backend(run).status(run, job)).toMatchObject({ state: 'queued', stage: 'SCHEDULING' });
   await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'ERROR');
-  const status = await backend.status(run, job);
+  const status = await backend(run).status(run, job);
   expect(status).toMatchObject({ state: 'failed', stage: 'ERROR', message: 'CUDA out of memory' });
   expect(status.logTail).toBeUndefined();
-  expect(await backend.logTail(run, job)).toEqual(['loading', 'epoch 1']);
+  expect(await backend(run).logTail(run, job)).toEqual(['loading', 'epoch 1']);
   expect(status.model).toBeUndefined();
 });
 
@@ -210,7 +211,7 @@ test('after COMPLETED the metrics come from the evaluation results the job pushe
   const job = await startRun(run);
   await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'COMPLETED');
 
-  const status = await backend.status(run, job);
+  const status = await backend(run).status(run, job);
   expect(status).toMatchObject({ state: 'succeeded', stage: 'COMPLETED', model: repo });
   expect(status.metrics).toEqual({ eval_accuracy: 0.93, eval_loss: 0.21 }); // eval_results.json, not all_results
 });
@@ -225,7 +226,7 @@ test('a model repo that did not change since the job started is not taken for it
   const job = await startRun(run);
   await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'COMPLETED');
 
-  const status = await backend.status(run, job);
+  const status = await backend(run).status(run, job);
   expect(status.state).toBe('succeeded');
   expect(status.model).toBeUndefined();
   expect(status.metrics).toBeUndefined();
@@ -262,9 +263,9 @@ test("cancel does not read the answer's body and waits until the job's stage say
     const job = await startRun(run);
     await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'RUNNING');
 
-    await backend.cancel(run, job);
+    await backend(run).cancel(run, job);
     expect(fakes.jobs.job(job.jobId)?.stage).toBe('CANCELED');
-    expect(await backend.stillRunning(run, job)).toBeUndefined();
+    expect(await backend(run).stillRunning(run, job)).toBeUndefined();
   } finally {
     fakes.jobs.cancelLagMs = 0;
   }
@@ -275,12 +276,15 @@ test('a job that will not stop fails the cancel (to be retried) and is named by 
   fakes.jobs.scriptFor = (req) =>
     req.labels?.['retrain-pipeline'] === name ? { outcome: 'hang', schedulingMs: 10 } : undefined;
   const hub = new HubClient({ endpoint: fakes.hub.url, token: TEST_TOKEN });
-  const impatient = new HfJobsBackend({ hub, token: TEST_TOKEN, cancelPolicy: { checks: 3, checkEveryMs: 50 } });
   fakes.jobs.cancelLagMs = 60_000;
   try {
     const run = runOf({ name });
     const job = await startRun(run);
     await waitFor(() => fakes.jobs.job(job.jobId)?.stage === 'RUNNING');
+    const impatient = new HfJobsBackend(
+      { hub, hfToken: TEST_TOKEN, cancelPolicy: { checks: 3, checkEveryMs: 50 } },
+      backendOptions(run.pipeline, 'hf-jobs'),
+    );
 
     await expect(impatient.cancel(run, job)).rejects.toThrow(/still RUNNING/);
     expect(await impatient.stillRunning(run, job)).toContain(`the job ${job.jobId} is still RUNNING`);
@@ -294,19 +298,20 @@ test('cancel stops a job that is still running and does nothing for one that end
   fakes.jobs.scriptFor = (req) =>
     req.labels?.['retrain-pipeline'] === name ? { outcome: 'hang', schedulingMs: 10 } : undefined;
   const running = await startRun(runOf({ name }));
-  await backend.cancel(runOf({ name }), running);
+  await backend(runOf({ name })).cancel(runOf({ name }), running);
   expect(fakes.jobs.cancelCalls).toContain(running.jobId);
   expect(fakes.jobs.job(running.jobId)?.stage).toBe('CANCELED');
 
   const calls = fakes.jobs.cancelCalls.length;
-  await backend.cancel(runOf({ name }), running);
+  await backend(runOf({ name })).cancel(runOf({ name }), running);
   expect(fakes.jobs.cancelCalls).toHaveLength(calls);
 });
 
 test('without a token the backend fails fast with MissingCredentials', async () => {
   const hub = new HubClient({ endpoint: fakes.hub.url });
-  const tokenless = new HfJobsBackend({ hub });
-  await expect(tokenless.createProject(runOf())).rejects.toMatchObject({ name: 'MissingCredentials' });
+  const run = runOf();
+  const tokenless = new HfJobsBackend({ hub }, backendOptions(run.pipeline, 'hf-jobs'));
+  await expect(tokenless.createProject(run)).rejects.toMatchObject({ name: 'MissingCredentials' });
 });
 
 async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {

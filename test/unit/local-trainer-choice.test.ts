@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { LocalBackend } from '../../src/backends/local/local-backend';
 import { chooseTrainer, baselineNote } from '../../src/backends/local/trainer-choice';
 import { PermanentBackendError } from '../../src/backends/types';
+import type { LocalBackendOptions } from '../../src/config/backends';
+import type { PipelineSpec } from '../../src/config/config-schema';
 import { ConfigError, parseConfig } from '../../src/config/load-config';
+import { HubClient } from '../../src/hub/hub-client';
 
 const BUILT_IN = {
   transformers: ['py', 'train.py'],
@@ -24,6 +27,12 @@ function pipeline(fields: Record<string, unknown>) {
   return spec!;
 }
 
+/** A local pipeline's backend options. */
+function localOf(spec: PipelineSpec): LocalBackendOptions {
+  if (spec.backend.type !== 'local') throw new Error(`${spec.name} is not a local pipeline`);
+  return spec.backend;
+}
+
 function issuesOf(fields: Record<string, unknown>): string[] {
   try {
     pipeline(fields);
@@ -36,25 +45,25 @@ function issuesOf(fields: Record<string, unknown>): string[] {
 
 test('a local pipeline that names a base model fine-tunes it with the transformers trainer by default', () => {
   const spec = pipeline({ backend: { type: 'local' } });
-  expect(chooseTrainer(spec, BUILT_IN)).toEqual({ kind: 'transformers', command: BUILT_IN.transformers });
-  expect(baselineNote(spec)).toBeUndefined();
+  expect(chooseTrainer(localOf(spec), BUILT_IN)).toEqual({ kind: 'transformers', command: BUILT_IN.transformers });
+  expect(baselineNote(localOf(spec), spec)).toBeUndefined();
 });
 
 test('the baseline is chosen explicitly, and a named base model it does not train is reported', () => {
   const spec = pipeline({ backend: { type: 'local', trainer: 'baseline' } });
-  expect(chooseTrainer(spec, BUILT_IN)).toEqual({ kind: 'baseline', command: BUILT_IN.baseline });
-  expect(baselineNote(spec)).toBe(
+  expect(chooseTrainer(localOf(spec), BUILT_IN)).toEqual({ kind: 'baseline', command: BUILT_IN.baseline });
+  expect(baselineNote(localOf(spec), spec)).toBe(
     'base model distilbert/distilbert-base-uncased not trained: backend.trainer is "baseline", so the TypeScript ' +
       'TF-IDF + softmax regression baseline was trained from scratch instead (remove backend.trainer to fine-tune ' +
       'distilbert/distilbert-base-uncased)',
   );
   const named = pipeline({ input_model: 'tfidf-softmax-regression', backend: { type: 'local', trainer: 'baseline' } });
-  expect(baselineNote(named)).toBeUndefined(); // it names the baseline itself
+  expect(baselineNote(localOf(named), named)).toBeUndefined(); // it names the baseline itself
 });
 
 test("a pipeline's own command runs instead of either trainer", () => {
   const spec = pipeline({ backend: { type: 'local', command: ['python3', 'mine.py'] } });
-  expect(chooseTrainer(spec, BUILT_IN)).toEqual({ kind: 'command', command: ['python3', 'mine.py'] });
+  expect(chooseTrainer(localOf(spec), BUILT_IN)).toEqual({ kind: 'command', command: ['python3', 'mine.py'] });
 });
 
 test('the config refuses the baseline name without the baseline, and a trainer together with a command', () => {
@@ -73,13 +82,17 @@ test('the config refuses the baseline name without the baseline, and a trainer t
 test('without its Python environment the transformers trainer fails at createProject and says how to install it', async () => {
   const root = mkdtempSync(join(tmpdir(), 'no-venv-'));
   const missing = join(root, '.venv', 'bin', 'python');
-  const backend = new LocalBackend({
-    stateDir: join(root, 'state'),
-    modelsDir: join(root, 'models'),
-    hubEndpoint: 'http://127.0.0.1:9',
-    trainers: { ...BUILT_IN, transformers: [missing, 'train.py'], transformersPreflight: [missing, 'preflight.py'] },
-  });
-  const run = { pipeline: pipeline({ backend: { type: 'local' } }), revision: 'a'.repeat(40), attempt: 1 };
+  const spec = pipeline({ backend: { type: 'local' } });
+  const backend = new LocalBackend(
+    {
+      stateDir: join(root, 'state'),
+      modelsDir: join(root, 'models'),
+      hub: new HubClient({ endpoint: 'http://127.0.0.1:9' }),
+      trainers: { ...BUILT_IN, transformers: [missing, 'train.py'], transformersPreflight: [missing, 'preflight.py'] },
+    },
+    localOf(spec),
+  );
+  const run = { pipeline: spec, revision: 'a'.repeat(40), attempt: 1 };
   const failure = await backend.createProject(run).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(PermanentBackendError);
   expect((failure as Error).message).toBe(

@@ -44,7 +44,7 @@ test.each(Object.keys(configs))('%s: the set-up installs the trainer exactly whe
   const path = join(dir, name.replace(/[^\w.-]/g, '_'));
   writeFileSync(path, JSON.stringify(configs[name]));
   const pipelines = parseConfig(configs[name], name, ROOT);
-  const runsTransformers = pipelines.some((p) => p.backend.type === 'local' && trainerOf(p) === 'transformers');
+  const runsTransformers = pipelines.some((p) => p.backend.type === 'local' && trainerOf(p.backend) === 'transformers');
   expect(transformersNeeded('start', path) !== undefined).toBe(runsTransformers);
 });
 

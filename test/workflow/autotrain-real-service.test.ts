@@ -45,7 +45,7 @@ test('the original four-key config.json: a Hub delivery trains on AutoTrain with
     port: 0,
     host: '127.0.0.1',
     logger: createLogger('silent'),
-    signalTimeoutMs: 5000,
+    temporalTimeoutMs: 5000,
   });
   try {
     const delivery = JSON.parse(

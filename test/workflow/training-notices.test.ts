@@ -219,7 +219,7 @@ describe('AutoTrain: the outcome discussion reaches the receiver through the Hub
       port: 0,
       host: '127.0.0.1',
       logger: createLogger('silent'),
-      signalTimeoutMs: 5_000,
+      temporalTimeoutMs: 5_000,
     });
     // What `hub-retrain hub-webhook create` sets up for an AutoTrain pipeline: the namespace's discussions.
     fakes.hub.addWebhook(TEST_USER, {

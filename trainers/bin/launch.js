@@ -8,6 +8,6 @@ module.exports = function launch(command) {
     require('tsx/cjs');
     require(source);
   } else {
-    require(join(__dirname, '..', '..', 'dist', 'trainers', 'cli', `${command}.js`));
+    require(join(__dirname, '..', 'dist', 'cli', `${command}.js`));
   }
 };

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { flattenIssues } from '../../src/config/format-issues';
 import { TrainerInputError } from './errors';
 import { TASKS, trainerParamsSchema, type Task, type TrainerParams } from './params';
 
@@ -54,11 +53,28 @@ export function parseParams(json: string): TrainerParams {
   return params.data;
 }
 
+/**
+ * "RETRAIN_PARAMS.epoch: unknown key; RETRAIN_PARAMS.seed: expected number": every issue at its key path (an
+ * unknown key at its own, a union's at the branch that got furthest), never the value received.
+ */
 function describeIssues(error: z.ZodError, prefix: string): string {
-  return flattenIssues(error)
-    .map(
-      ({ path, message }) =>
-        `${prefix && path === '(top level)' ? prefix : [prefix, path].filter(Boolean).join('.')}: ${message}`,
-    )
-    .join('; ');
+  const lines = (issues: readonly z.core.$ZodIssue[], at: readonly PropertyKey[] = []): string[] =>
+    issues.flatMap((issue) => {
+      const path = [...at, ...issue.path];
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => `${where(prefix, [...path, key])}: unknown key`);
+      if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+        return lines([...issue.errors].sort((a, b) => b.length - a.length)[0]!, path);
+      }
+      return [`${where(prefix, path)}: ${issue.message}`];
+    });
+  return lines(error.issues).join('; ');
+}
+
+/** `RETRAIN_PARAMS.text_column[0]`; the prefix alone (or "(top level)") for the whole value. */
+function where(prefix: string, path: readonly PropertyKey[]): string {
+  const keys = path.map((part, i) =>
+    typeof part === 'number' ? `[${part}]` : i === 0 && !prefix ? String(part) : `.${String(part)}`,
+  );
+  return `${prefix}${keys.join('')}` || '(top level)';
 }

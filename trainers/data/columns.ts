@@ -37,7 +37,8 @@ export const IMAGE_COLUMNS = [
   'file',
 ];
 
-function find(columns: readonly string[], wanted: string): string | undefined {
+/** The column named `wanted`, in any case. */
+export function findColumn(columns: readonly string[], wanted: string): string | undefined {
   return columns.find((c) => c.toLowerCase() === wanted.toLowerCase());
 }
 
@@ -56,11 +57,11 @@ export function requireColumn(table: Table, column: string, param: string): stri
 export function chooseLabelColumn(table: Table, override: string | undefined): string {
   if (override !== undefined) return requireColumn(table, override, 'label_column');
   for (const wanted of LABEL_COLUMNS) {
-    const column = find(table.columns, wanted);
+    const column = findColumn(table.columns, wanted);
     if (column === undefined) continue;
     // Integer codes next to their names (`label` + `label_text`): train on the names.
     if (!table.classLabels[column]) {
-      const named = find(table.columns, `${column}_text`) ?? find(table.columns, `${column}_name`);
+      const named = findColumn(table.columns, `${column}_text`) ?? findColumn(table.columns, `${column}_name`);
       if (named !== undefined) return named;
     }
     return column;
@@ -77,14 +78,17 @@ export function chooseTextColumns(table: Table, label: string, override: string 
     return (Array.isArray(override) ? override : [override]).map((c) => requireColumn(table, c, 'text_column'));
   }
   for (const wanted of TEXT_COLUMNS) {
-    const column = find(table.columns, wanted);
+    const column = findColumn(table.columns, wanted);
     if (column !== undefined && column !== label) return [column];
   }
   for (const pair of TEXT_PAIRS) {
-    const columns = pair.map((wanted) => find(table.columns, wanted));
+    const columns = pair.map((wanted) => findColumn(table.columns, wanted));
     if (columns.every((c): c is string => c !== undefined)) return columns;
   }
-  const longest = longestStringColumn(table, label);
+  const longest = longestStringColumn(
+    table,
+    table.columns.filter((c) => c !== label),
+  );
   if (longest !== undefined) return [longest];
   throw new TrainerInputError(
     `${table.file.relativePath}: no text column found; columns are ${listColumns(table)}. ` +
@@ -92,13 +96,12 @@ export function chooseTextColumns(table: Table, label: string, override: string 
   );
 }
 
-/** Unknown schema: the string column with the longest values is the text far more often than not. */
-function longestStringColumn(table: Table, label: string): string | undefined {
+/** Unknown schema: among `columns`, the string column with the longest values is the text far more often than not. */
+export function longestStringColumn(table: Table, columns: readonly string[]): string | undefined {
   const sample = table.rows.slice(0, 200);
   let best: string | undefined;
   let bestLength = 0;
-  for (const column of table.columns) {
-    if (column === label) continue;
+  for (const column of columns) {
     const values = sample.map((row) => row[column]);
     if (!values.every((v) => typeof v === 'string' || v === null || v === undefined)) continue;
     const length = values.reduce<number>((sum, v) => sum + (typeof v === 'string' ? v.length : 0), 0);
@@ -110,7 +113,7 @@ function longestStringColumn(table: Table, label: string): string | undefined {
 export function chooseImageColumn(table: Table, label: string, override: string | undefined): string {
   if (override !== undefined) return requireColumn(table, override, 'image_column');
   for (const wanted of IMAGE_COLUMNS) {
-    const column = find(table.columns, wanted);
+    const column = findColumn(table.columns, wanted);
     if (column !== undefined && column !== label) return column;
   }
   // The Hub's Image feature is a struct {bytes, path}, whatever the column is called.

@@ -1,16 +1,10 @@
 import { resolve } from 'node:path';
 import type { AutotrainBackendOptions } from '../../config/backends';
-import { HttpError, MissingCredentialsError } from '../../http/http-error';
+import { HttpError, requireHfToken } from '../../http/http-error';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
-import type { HubClient, SpaceRuntime } from '../../hub/hub-client';
-import {
-  type DataRef,
-  type JobRef,
-  type ProjectRef,
-  type RunContext,
-  type TrainingBackend,
-  type TrainingStatus,
-} from '../types';
+import type { SpaceRuntime } from '../../hub/hub-client';
+import { logTailOf, PipelineBackend } from '../types';
+import type { BackendDeps, DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
 import { AutotrainClient } from './autotrain-client';
 import { chooseColumnMapping } from './column-mapping';
 import { autotrainState, needsStopping, outcomeMayBePosted } from './runtime-status';
@@ -19,7 +13,6 @@ import { autotrainProjectName, trainingSpaceId } from './training-space';
 
 /** The public AutoTrain Advanced Space; point `backend.api_url` or AUTOTRAIN_API_URL at your own `autotrain app`. */
 export const DEFAULT_AUTOTRAIN_API_URL = 'https://autotrain-projects-autotrain-advanced.hf.space';
-const LOG_TAIL = 20;
 
 /** How hard a stop tries: pause requests, and runtime reads after each to see the Space paused. */
 export interface StopPolicy {
@@ -29,21 +22,15 @@ export interface StopPolicy {
 }
 const DEFAULT_STOP_POLICY: StopPolicy = { pauses: 3, checks: 10, checkEveryMs: 1000 };
 
-export interface AutotrainBackendDeps {
-  hub: HubClient;
-  token?: string;
-  /** AUTOTRAIN_API_URL, used when the pipeline names no `api_url`. */
-  defaultApiUrl?: string;
-  /** RETRAIN_STATE_DIR: datasets are downloaded into `<stateDir>/hub-cache` to be read and staged. */
-  stateDir: string;
-  fetch?: typeof fetch;
+/** `autotrainApiUrl` (AUTOTRAIN_API_URL) is used when the pipeline names no `api_url`; datasets are downloaded into `<stateDir>/hub-cache` to be read and staged. */
+export type AutotrainBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'autotrainApiUrl' | 'stateDir' | 'fetch'> & {
   stopPolicy?: StopPolicy;
   /**
    * Whether a Hub webhook delivers the discussions of a namespace's Spaces to the receiver, which then tells the
    * waiting run that AutoTrain posted its outcome (src/server/training-notice.ts). Unset: never assumed.
    */
   discussionWebhook?: (namespace: string) => Promise<boolean>;
-}
+};
 
 export { autotrainProjectName } from './training-space';
 
@@ -61,13 +48,14 @@ const DETAIL = {
  * own staging dataset (what AutoTrain reads) and creates the project. Every step first looks for what an earlier
  * attempt made.
  */
-export class AutotrainBackend implements TrainingBackend {
+export class AutotrainBackend
+  extends PipelineBackend<AutotrainBackendDeps, AutotrainBackendOptions>
+  implements TrainingBackend
+{
   readonly type = 'autotrain';
 
-  constructor(private readonly deps: AutotrainBackendDeps) {}
-
   async createProject(run: RunContext): Promise<ProjectRef> {
-    await this.client(run).version();
+    await this.client().version();
     const projectName = autotrainProjectName(run);
     const projectId = trainingSpaceId(run.pipeline.target_namespace, projectName);
     return {
@@ -81,9 +69,9 @@ export class AutotrainBackend implements TrainingBackend {
   }
 
   async addData(run: RunContext, project: ProjectRef): Promise<DataRef> {
-    const options = this.options(run);
+    const { options } = this;
     const dataset = run.pipeline.input_dataset;
-    // Fails with the Hub's 404 RevisionNotFound when the commit does not exist (or is not visible to the token).
+    // A commit that does not exist (or that the token cannot see) is the Hub's 404: a non-retryable HttpClientError.
     const at = await this.deps.hub.datasetAt(dataset, run.revision);
     const dir = await this.snapshot(dataset, at.sha);
     const { mapping, from } = await chooseColumnMapping({
@@ -107,7 +95,7 @@ export class AutotrainBackend implements TrainingBackend {
     const existing = await this.findJob(run, project);
     if (existing) return { ...existing, reused: true };
     const { jobId: projectId, links, outputModel } = this.jobRef(run, project);
-    const options = this.options(run);
+    const { options } = this;
     const staging = data.detail?.[DETAIL.staging] ?? stagingRepoId(run.pipeline.target_namespace, project.projectName);
     await stageRevision({
       hubUrl: this.deps.hub.endpoint,
@@ -120,7 +108,7 @@ export class AutotrainBackend implements TrainingBackend {
     });
     const mapping = data.detail?.[DETAIL.mapping];
     try {
-      const created = await this.client(run).createProject({
+      const created = await this.client().createProject({
         project_name: project.projectName,
         task: run.pipeline.task,
         base_model: run.pipeline.input_model,
@@ -211,7 +199,7 @@ export class AutotrainBackend implements TrainingBackend {
 
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
     await this.deleteStaging(run, project.projectName);
-    if (!this.options(run).cleanup || !project.projectId) return;
+    if (!this.options.cleanup || !project.projectId) return;
     await this.deps.hub.deleteRepo({ type: 'space', name: project.projectId });
   }
 
@@ -242,43 +230,27 @@ export class AutotrainBackend implements TrainingBackend {
   private snapshot(dataset: string, sha: string): Promise<string> {
     return downloadHubSnapshot(dataset, sha, {
       hubUrl: this.deps.hub.endpoint,
-      token: this.deps.token,
+      token: this.deps.hfToken,
       cacheDir: this.cacheDir(),
       fetch: this.deps.fetch,
     });
   }
 
   /** Logs are a convenience: a failure to read them is no answer, never an error. */
-  async logTail(run: RunContext, job: JobRef): Promise<string[] | undefined> {
+  async logTail(_run: RunContext, job: JobRef): Promise<string[] | undefined> {
     try {
-      const text = await this.client(run).logs(job.jobId);
-      return text
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .slice(-LOG_TAIL);
+      return logTailOf(await this.client().logs(job.jobId));
     } catch {
       return undefined;
     }
   }
 
-  private options(run: RunContext): AutotrainBackendOptions {
-    if (run.pipeline.backend.type !== 'autotrain')
-      throw new Error(`pipeline ${run.pipeline.name} is not an AutoTrain pipeline`);
-    return run.pipeline.backend;
-  }
-
   private token(): string {
-    if (!this.deps.token) {
-      throw new MissingCredentialsError('HF_TOKEN is not set: the AutoTrain backend needs a Hugging Face write token');
-    }
-    return this.deps.token;
+    return requireHfToken(this.deps.hfToken, 'the AutoTrain backend needs a Hugging Face write token');
   }
 
-  private client(run: RunContext): AutotrainClient {
-    const apiUrl = (this.options(run).api_url ?? this.deps.defaultApiUrl ?? DEFAULT_AUTOTRAIN_API_URL).replace(
-      /\/+$/,
-      '',
-    );
+  private client(): AutotrainClient {
+    const apiUrl = (this.options.api_url ?? this.deps.autotrainApiUrl ?? DEFAULT_AUTOTRAIN_API_URL).replace(/\/+$/, '');
     return new AutotrainClient(apiUrl, this.token(), this.deps.fetch);
   }
 }

@@ -3,13 +3,11 @@
  * `APICreateProjectModel.validate_column_mapping`: no server-side defaults). A pipeline may name it in
  * `backend.column_mapping`; otherwise it is read from the dataset at the run's revision, the way `datasets` sees
  * its columns (the card's `dataset_info.features`, else the first data file's columns, else `image` and `label`
- * for images in `<split>/<label>/` folders), and chosen with the same column names as the trainers in
- * trainers/ (trainers/data/columns.ts).
+ * for images in `<split>/<label>/` folders), and chosen with the same column names as the trainers: the trainers'
+ * `columns` command reads and picks them (trainers/data/dataset-columns.ts).
  */
-import { IMAGE_COLUMNS, LABEL_COLUMNS, TEXT_COLUMNS } from '../../../trainers/data/columns';
-import { readTable, type Table } from '../../../trainers/data/read-table';
-import { scanDataset } from '../../../trainers/data/scan';
 import { AUTOTRAIN_COLUMN_MAPPING_KEYS } from '../../config/backends';
+import { lastJsonLine, runTrainerCommand, trainersCommand } from '../trainer-process';
 import { PermanentBackendError } from '../types';
 
 export type ColumnMapping = Record<string, string | string[]>;
@@ -25,9 +23,14 @@ interface FoundColumns {
   /** Columns that hold images (an `Image` feature, or `{bytes, path}` cells). */
   imageColumns: string[];
   from: string;
-  /** The table the columns were read from, when there was one (to find the text column by its values). */
-  table?: Table;
 }
+
+/** What the trainers' `columns` command prints. */
+interface DatasetColumns extends FoundColumns {
+  picked: { label?: string; image?: string; text?: string };
+}
+
+const COLUMNS_TIMEOUT_MS = 120_000;
 
 export interface ColumnMappingInput {
   task: string;
@@ -41,7 +44,7 @@ export interface ColumnMappingInput {
 }
 
 export async function chooseColumnMapping(input: ColumnMappingInput): Promise<ColumnMappingChoice> {
-  const found = await findColumns(input.dir, input.cardData);
+  const found = await datasetColumns(input.dir, declaredFeatures(input.cardData));
   const listed = found.columns.length > 0 ? found.columns.map((c) => `"${c}"`).join(', ') : 'none';
   const keys = AUTOTRAIN_COLUMN_MAPPING_KEYS[input.task] ?? [];
   if (input.configured) {
@@ -59,17 +62,11 @@ export async function chooseColumnMapping(input: ColumnMappingInput): Promise<Co
     }
     return { mapping: input.configured, from: 'backend.column_mapping' };
   }
-  const target = pick(found.columns, LABEL_COLUMNS);
-  const others = found.columns.filter((c) => c !== target);
+  const { label, image, text } = found.picked;
   const mapping: ColumnMapping = {};
-  if (target) mapping.target_column = target;
-  if (input.task === 'image-classification') {
-    const image = pick(others, IMAGE_COLUMNS) ?? found.imageColumns.find((c) => c !== target);
-    if (image) mapping.image_column = image;
-  } else if (input.task === 'text-classification') {
-    const text = pick(others, TEXT_COLUMNS) ?? longestText(found.table, others);
-    if (text) mapping.text_column = text;
-  }
+  if (label) mapping.target_column = label;
+  if (input.task === 'image-classification' && image) mapping.image_column = image;
+  else if (input.task === 'text-classification' && text) mapping.text_column = text;
   const unmapped = keys.filter((k) => mapping[k] === undefined);
   if (keys.length === 0 || unmapped.length > 0) {
     const needed = keys.length > 0 ? keys : ['...'];
@@ -83,55 +80,18 @@ export async function chooseColumnMapping(input: ColumnMappingInput): Promise<Co
   return { mapping, from: found.from };
 }
 
-/** The first column whose name (any case) is in `names`, in the order of `names`. */
-function pick(columns: readonly string[], names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const column = columns.find((c) => c.toLowerCase() === name.toLowerCase());
-    if (column !== undefined) return column;
+/** The dataset's columns and the trainers' picks among them, from the trainers' `columns` command. */
+async function datasetColumns(dir: string, declared: FoundColumns | undefined): Promise<DatasetColumns> {
+  const args = declared ? [dir, '--declared', JSON.stringify(declared)] : [dir];
+  const stdout = await runTrainerCommand([...trainersCommand('columns'), ...args], {
+    what: "reading the dataset's columns",
+    timeoutMs: COLUMNS_TIMEOUT_MS,
+  });
+  const found = lastJsonLine(stdout) as DatasetColumns | undefined;
+  if (!found || !Array.isArray(found.columns) || typeof found.picked !== 'object') {
+    throw new Error(`reading the dataset's columns printed no answer: ${stdout.slice(0, 200)}`);
   }
-  return undefined;
-}
-
-/** Unknown schema: the string column with the longest values (the trainers' rule). */
-function longestText(table: Table | undefined, columns: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestLength = 0;
-  for (const column of columns) {
-    const values = (table?.rows ?? []).slice(0, 200).map((row) => row[column]);
-    if (!values.every((v) => typeof v === 'string' || v === null || v === undefined)) continue;
-    const length = values.reduce<number>((sum, v) => sum + (typeof v === 'string' ? v.length : 0), 0);
-    if (length > bestLength) [best, bestLength] = [column, length];
-  }
-  return best;
-}
-
-async function findColumns(dir: string, cardData: Record<string, unknown> | undefined): Promise<FoundColumns> {
-  const declared = declaredFeatures(cardData);
-  if (declared) return declared;
-  const scanned = await scanDataset(dir);
-  // An imagefolder's metadata file (metadata.csv/jsonl next to the images) adds columns; `file_name` becomes `image`.
-  const metadata =
-    scanned.images.length > 0 ? scanned.tables.find((t) => /(^|\/)metadata\.[^/]+$/.test(t.relativePath)) : undefined;
-  if (metadata) {
-    const table = await readTable(metadata);
-    const columns = ['image', ...table.columns.filter((c) => c !== 'file_name')];
-    return { columns, imageColumns: ['image'], from: `${metadata.relativePath} and the images`, table };
-  }
-  const first = scanned.tables[0];
-  if (first) {
-    const table = await readTable(first);
-    const row = table.rows[0] ?? {};
-    const imageColumns = table.columns.filter((c) => {
-      const value = row[c];
-      return ArrayBuffer.isView(value) || (typeof value === 'object' && value !== null && 'bytes' in value);
-    });
-    return { columns: table.columns, imageColumns, from: first.relativePath, table };
-  }
-  if (scanned.images.length > 0) {
-    return { columns: ['image', 'label'], imageColumns: ['image'], from: 'image folders (<split>/<label>/<image>)' };
-  }
-  const files = scanned.other.slice(0, 8).join(', ') || 'no files';
-  return { columns: [], imageColumns: [], from: `no data files (found ${files})` };
+  return found;
 }
 
 /** `dataset_info.features` of the card (one config, or the first of several): names, and which are images. */

@@ -1,28 +1,30 @@
 import type { HfJobsBackendOptions } from '../../config/backends';
-import { HttpError, MalformedResponseError, MissingCredentialsError, NetworkError } from '../../http/http-error';
+import { isTransient, requireHfToken } from '../../http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
-import type { HubClient } from '../../hub/hub-client';
 import { hubFetch } from '../../hub/hub-fetch';
-import type { DataRef, JobRef, NoticeTarget, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import { LOG_TAIL_LINES, PipelineBackend } from '../types';
+import type {
+  BackendDeps,
+  DataRef,
+  JobRef,
+  NoticeTarget,
+  ProjectRef,
+  RunContext,
+  TrainingBackend,
+  TrainingStatus,
+} from '../types';
 import { JobsClient, type JobInfo } from './jobs-client';
-import type { JobsWatch } from './jobs-watch';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
 import { readPushedModel } from './model-metrics';
 
-const LOG_TAIL_LINES = 20;
-
-export interface HfJobsBackendDeps {
-  hub: HubClient;
-  token?: string;
-  fetch?: typeof fetch;
+/** `notices.jobsWatch`: the worker's shared check of waiting jobs (jobs-watch.ts); without it each run checks its own job. */
+export type HfJobsBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'fetch' | 'notices'> & {
   /** Per request to the Jobs API (default 30 s). */
   timeoutMs?: number;
   /** How long a cancel waits to see the job end: stage reads and the pause between them. */
   cancelPolicy?: { checks: number; checkEveryMs: number };
-  /** The worker's shared check of waiting jobs (jobs-watch.ts); without it each run checks its own job. */
-  watch?: JobsWatch;
-}
+};
 
 const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
 
@@ -33,10 +35,8 @@ const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
  * job of this run that is still going (or completed) before it runs a new one, status follows the stage and
  * the log, cancel stops a job that has not ended.
  */
-export class HfJobsBackend implements TrainingBackend {
+export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBackendOptions> implements TrainingBackend {
   readonly type = 'hf-jobs';
-
-  constructor(private readonly deps: HfJobsBackendDeps) {}
 
   async createProject(run: RunContext): Promise<ProjectRef> {
     const { client, namespace } = this.context(run);
@@ -49,13 +49,13 @@ export class HfJobsBackend implements TrainingBackend {
   }
 
   async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
-    // Fails with RevisionNotFound when the commit does not exist (or is not visible to the token).
+    // A commit that does not exist (or that the token cannot see) is the Hub's 404: a non-retryable HttpClientError.
     const sha = await this.deps.hub.datasetRevisionSha(run.pipeline.input_dataset, run.revision);
     return { dataset: run.pipeline.input_dataset, revision: sha };
   }
 
   async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
-    const { client, namespace, options } = this.context(run);
+    const { client, namespace } = this.context(run);
     const adopt = (job: JobInfo, reused: boolean): JobRef => ({
       ...this.jobRef(run, project, job),
       ...(reused ? { reused } : {}),
@@ -63,7 +63,7 @@ export class HfJobsBackend implements TrainingBackend {
     const existing = await this.findRunJob(client, namespace, run);
     if (existing) return adopt(existing, true);
     try {
-      return adopt(await client.run(namespace, jobRequest(run, options, data, this.token())), false);
+      return adopt(await client.run(namespace, jobRequest(run, this.options, data, this.token())), false);
     } catch (err) {
       // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
       // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking
@@ -86,7 +86,7 @@ export class HfJobsBackend implements TrainingBackend {
   /** The watch's shared answer while it lists the job as running; the job itself otherwise. */
   async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
     const { client, namespace } = this.context(run);
-    const info = this.deps.watch?.answer(namespace, job.jobId) ?? (await client.get(namespace, job.jobId));
+    const info = this.deps.notices?.jobsWatch?.answer(namespace, job.jobId) ?? (await client.get(namespace, job.jobId));
     if (!info) return { state: 'failed', stage: 'MISSING', message: 'the job no longer exists', links: job.links };
     const { state, message } = jobState(info.status);
     const status: TrainingStatus = { state, stage: info.status.stage, message, links: job.links };
@@ -116,10 +116,11 @@ export class HfJobsBackend implements TrainingBackend {
 
   /** With the worker's watch: the job is watched from now on, and its run told when it ends. */
   async tellsWhenDone(run: RunContext, job: JobRef, notify: NoticeTarget): Promise<boolean> {
-    if (!this.deps.watch) return false;
+    const watch = this.deps.notices?.jobsWatch;
+    if (!watch) return false;
     const { client, namespace } = this.context(run);
     const withinMs = notify.withinMs ?? run.pipeline.poll_interval_seconds * 1000;
-    this.deps.watch.register(client, namespace, job.jobId, notify.workflowId, withinMs);
+    watch.register(client, namespace, job.jobId, notify.workflowId, withinMs);
     return true;
   }
 
@@ -163,11 +164,11 @@ export class HfJobsBackend implements TrainingBackend {
   async cleanup(_run: RunContext, _project: ProjectRef): Promise<void> {}
 
   private jobRef(run: RunContext, project: ProjectRef, job: JobInfo): JobRef {
-    const { client, namespace, options } = this.context(run);
+    const { client, namespace } = this.context(run);
     return {
       jobId: job.id,
       links: { ...project.links, job: client.jobPage(job.owner?.name ?? namespace, job.id) },
-      outputModel: pushesToOutputRepo(options) ? outputRepo(run) : undefined,
+      outputModel: pushesToOutputRepo(this.options) ? outputRepo(run) : undefined,
     };
   }
 
@@ -177,28 +178,12 @@ export class HfJobsBackend implements TrainingBackend {
     return jobs.find((job) => countsAsStarted(job.status.stage));
   }
 
-  private context(run: RunContext): { client: JobsClient; namespace: string; options: HfJobsBackendOptions } {
-    const options = this.options(run);
+  private context(run: RunContext): { client: JobsClient; namespace: string } {
     const client = new JobsClient(this.deps.hub.endpoint, this.token(), this.deps.fetch, this.deps.timeoutMs);
-    return { client, namespace: jobNamespace(run, options), options };
-  }
-
-  private options(run: RunContext): HfJobsBackendOptions {
-    if (run.pipeline.backend.type !== 'hf-jobs')
-      throw new Error(`pipeline ${run.pipeline.name} is not a Hugging Face Jobs pipeline`);
-    return run.pipeline.backend;
+    return { client, namespace: jobNamespace(run, this.options) };
   }
 
   private token(): string {
-    if (!this.deps.token) {
-      throw new MissingCredentialsError('HF_TOKEN is not set: the hf-jobs backend needs a token that can run jobs');
-    }
-    return this.deps.token;
+    return requireHfToken(this.deps.hfToken, 'the hf-jobs backend needs a token that can run jobs');
   }
-}
-
-function isTransient(err: unknown): boolean {
-  return (
-    (err instanceof HttpError && err.retryable) || err instanceof NetworkError || err instanceof MalformedResponseError
-  );
 }

@@ -13,9 +13,8 @@ import {
   type HF_JOBS_PLACEHOLDERS,
   type HfJobsBackendOptions,
 } from '../../config/backends';
-import { ConfigError } from '../../config/load-config';
 import { trainerBundle } from '../transformers-trainer';
-import type { DataRef, RunContext } from '../types';
+import { PermanentBackendError, type DataRef, type RunContext } from '../types';
 
 /** The body of `POST /api/jobs/{namespace}` (spec/hf-jobs.md). */
 export interface JobRequest {
@@ -101,9 +100,10 @@ function fitting(labels: Record<string, string>): Record<string, string> {
 export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data: DataRef, token: string): JobRequest {
   const template = options.command ?? defaultCommand(run.pipeline.task);
   if (!template) {
-    throw new ConfigError(`pipeline ${run.pipeline.name}`, [
-      { path: 'backend.command', message: `no default command for task "${run.pipeline.task}": give a command` },
-    ]);
+    // The config's schema refuses such a pipeline; a run started under an older config still ends clearly.
+    throw new PermanentBackendError(
+      `pipeline ${run.pipeline.name}: backend.command: no default command for task "${run.pipeline.task}": give a command`,
+    );
   }
   const values: Record<Placeholder, string> = {
     dataset: data.dataset,
@@ -138,8 +138,8 @@ export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data:
 function assertTokenOnlyInSecrets(request: JobRequest, token: string): void {
   const echoed = JSON.stringify([request.command, request.environment, request.labels, request.dockerImage]);
   if (echoed.includes(token)) {
-    throw new ConfigError('hf-jobs', [
-      { path: 'backend', message: 'the Hugging Face token appears in the command, env or labels; remove it' },
-    ]);
+    throw new PermanentBackendError(
+      "hf-jobs: the Hugging Face token appears in the backend's command, env or labels; remove it",
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { trainersCommand } from '../trainer-process';
 
 /** The project's root folder (where package.json names hub-retrain), from source or from dist/. */
 export function projectRoot(start = __dirname): string {
@@ -17,5 +18,5 @@ export function projectRoot(start = __dirname): string {
 
 /** The command that runs the default trainers in trainers/ (chosen by RETRAIN_TASK). */
 export function defaultTrainerCommand(): string[] {
-  return [process.execPath, join(projectRoot(), 'trainers', 'bin', 'train.js')];
+  return trainersCommand('train');
 }

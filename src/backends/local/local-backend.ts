@@ -7,19 +7,20 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { LocalBackendOptions } from '../../config/backends';
 import { isLocalDataset } from '../../config/config-schema';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import { snapshotLocalFolder } from '../../datasets/local-folder';
-import {
-  PermanentBackendError,
-  runNameSuffix,
-  type DataRef,
-  type JobRef,
-  type NoticeTarget,
-  type ProjectRef,
-  type RunContext,
-  type TrainingBackend,
-  type TrainingStatus,
+import { PermanentBackendError, PipelineBackend, runNameSuffix } from '../types';
+import type {
+  BackendDeps,
+  DataRef,
+  JobRef,
+  NoticeTarget,
+  ProjectRef,
+  RunContext,
+  TrainingBackend,
+  TrainingStatus,
 } from '../types';
 import { preflightTransformers } from './preflight';
 import {
@@ -38,29 +39,22 @@ import {
   baselineNote,
   builtInTrainers,
   chooseTrainer,
-  localOptions,
   type BuiltInTrainers,
   type TrainerChoice,
 } from './trainer-choice';
 
-export interface LocalBackendDeps {
-  /** RETRAIN_STATE_DIR: runs, dataset snapshots and the Hub cache live under it. */
-  stateDir: string;
-  /** Where each run writes its model: `<modelsDir>/<pipeline>/<revision>/`. */
-  modelsDir: string;
-  hubEndpoint: string;
-  token?: string;
-  fetch?: typeof fetch;
+/**
+ * Runs, dataset snapshots and the Hub cache live under `stateDir`; each run writes its model to
+ * `<modelsDir>/<pipeline>/<revision>/`.
+ */
+export type LocalBackendDeps = Pick<
+  BackendDeps,
+  'hub' | 'hfToken' | 'stateDir' | 'modelsDir' | 'defaultTrainerCommand' | 'fetch' | 'notices'
+> & {
   /** The trainers of trainers/ (the transformers trainer with its pre-flight check, the TypeScript baseline). */
   trainers?: BuiltInTrainers;
-  /** Replaces both trainers of trainers/ for pipelines that name no command, with no pre-flight check (tests). */
-  defaultCommand?: string[];
-  /**
-   * Where the supervisor finds Temporal to tell a run that its trainer exited (the worker's address and
-   * namespace; TLS and the API key come from the environment). Without it, runs notice the exit by checking.
-   */
-  notices?: { address: string; namespace: string; giveUpMs?: number };
-}
+};
+
 const SUPERVISOR_START_TIMEOUT_MS = 15_000;
 const CANCEL_WAIT_MS = 10_000;
 
@@ -68,14 +62,10 @@ export function localRunName(run: RunContext): string {
   return `${run.pipeline.name}${runNameSuffix(run)}`;
 }
 
-export class LocalBackend implements TrainingBackend {
+export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackendOptions> implements TrainingBackend {
   readonly type = 'local';
 
-  private readonly trainers: BuiltInTrainers;
-
-  constructor(private readonly deps: LocalBackendDeps) {
-    this.trainers = deps.trainers ?? builtInTrainers();
-  }
+  private readonly trainers: BuiltInTrainers = this.deps.trainers ?? builtInTrainers();
 
   runDir(projectName: string): string {
     return resolve(this.deps.stateDir, 'local-runs', projectName);
@@ -86,15 +76,15 @@ export class LocalBackend implements TrainingBackend {
   }
 
   async createProject(run: RunContext): Promise<ProjectRef> {
-    const trainer = this.trainer(run);
+    const trainer = this.trainer();
     const command = trainer.command;
     if (trainer.kind === 'transformers') {
       // Before anything else: a base model that cannot be loaded fails the run here, in seconds.
       await preflightTransformers({
         command: this.trainers.transformersPreflight,
         baseModel: run.pipeline.input_model,
-        hubEndpoint: this.deps.hubEndpoint,
-        token: this.deps.token,
+        hubEndpoint: this.deps.hub.endpoint,
+        token: this.deps.hfToken,
         cwd: process.cwd(),
         env: withheld(process.env, WITHHELD_FROM_TRAINERS),
       });
@@ -115,8 +105,8 @@ export class LocalBackend implements TrainingBackend {
       path = await snapshotLocalFolder(folder, revision, resolve(this.deps.stateDir, 'datasets'));
     } else {
       path = await downloadHubSnapshot(pipeline.input_dataset, revision, {
-        hubUrl: this.deps.hubEndpoint,
-        token: this.deps.token,
+        hubUrl: this.deps.hub.endpoint,
+        token: this.deps.hfToken,
         cacheDir: resolve(this.deps.stateDir, 'hub-cache'),
         fetch: this.deps.fetch,
       });
@@ -138,22 +128,24 @@ export class LocalBackend implements TrainingBackend {
     rmSync(outputDir, { recursive: true, force: true }); // a fresh attempt starts from an empty model folder
     mkdirSync(outputDir, { recursive: true });
     const launch: LaunchSpec = {
-      command: this.trainer(run).command,
+      command: this.trainer().command,
       cwd: process.cwd(), // so a command's relative paths are the project's, as the user wrote them
       env: {
         RETRAIN_DATA_DIR: dataDir,
         RETRAIN_OUTPUT_DIR: outputDir,
         RETRAIN_BASE_MODEL: run.pipeline.input_model,
         RETRAIN_TASK: run.pipeline.task,
-        RETRAIN_PARAMS: JSON.stringify(localOptions(run.pipeline).params),
+        RETRAIN_PARAMS: JSON.stringify(this.options.params),
         RETRAIN_PIPELINE: run.pipeline.name,
         RETRAIN_REVISION: run.revision,
         RETRAIN_DATASET: run.pipeline.input_dataset,
         // Where a Hub base model is downloaded from (the token comes from the worker's own environment).
-        HF_ENDPOINT: this.deps.hubEndpoint,
+        HF_ENDPOINT: this.deps.hub.endpoint,
       },
       createdAt: new Date().toISOString(),
-      ...(notify && this.deps.notices ? { notice: { ...this.deps.notices, workflowId: notify.workflowId } } : {}),
+      ...(notify && this.deps.notices?.temporal
+        ? { notice: { ...this.deps.notices.temporal, workflowId: notify.workflowId } }
+        : {}),
     };
     writeJsonAtomic(files.launch, launch);
     this.spawnSupervisor(dir);
@@ -169,7 +161,7 @@ export class LocalBackend implements TrainingBackend {
   async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
     const status = readRunStatus(this.runDir(job.jobId), job);
     // A baseline run of a pipeline that names a base model says so in every message, the last one included.
-    const note = baselineNote(run.pipeline);
+    const note = baselineNote(this.options, run.pipeline);
     if (note) status.message = status.message ? `${status.message} (${note})` : note;
     return status;
   }
@@ -213,7 +205,7 @@ export class LocalBackend implements TrainingBackend {
   }
 
   async cleanup(run: RunContext, project: ProjectRef): Promise<void> {
-    if (localOptions(run.pipeline).cleanup) rmSync(this.runDir(project.projectName), { recursive: true, force: true });
+    if (this.options.cleanup) rmSync(this.runDir(project.projectName), { recursive: true, force: true });
   }
 
   private jobRef(run: RunContext, project: ProjectRef): JobRef {
@@ -268,10 +260,10 @@ export class LocalBackend implements TrainingBackend {
     }
   }
 
-  private trainer(run: RunContext): TrainerChoice {
-    const choice = chooseTrainer(run.pipeline, this.trainers);
-    if (choice.kind !== 'command' && this.deps.defaultCommand)
-      return { kind: 'command', command: this.deps.defaultCommand };
+  private trainer(): TrainerChoice {
+    const choice = chooseTrainer(this.options, this.trainers);
+    if (choice.kind !== 'command' && this.deps.defaultTrainerCommand)
+      return { kind: 'command', command: this.deps.defaultTrainerCommand };
     return choice;
   }
 }

@@ -6,12 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { EXIT_INPUT_ERROR } from '../trainer-process';
 import { SETUP_COMMAND } from '../transformers-trainer';
 import { PermanentBackendError } from '../types';
 
 const PREFLIGHT_TIMEOUT_MS = 60_000;
-/** Exit code of the trainer commands for bad input (trainers/README.md). */
-const EXIT_INPUT_ERROR = 2;
 
 export interface PreflightInput {
   /** The venv's interpreter and the check's script. */

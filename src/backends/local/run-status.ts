@@ -1,7 +1,7 @@
 /** Reads a local run's files into a TrainingStatus. Pure file reads: any worker on the machine can poll. */
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobRef, TrainingStatus } from '../types';
+import { logTailOf, type JobRef, type TrainingStatus } from '../types';
 import {
   readJson,
   runFiles,
@@ -15,7 +15,6 @@ import {
 export const HEARTBEAT_STALE_MS = 15_000;
 /** A launch that has not produced a supervisor in this long never started. */
 export const LAUNCH_STALE_MS = 60_000;
-const LOG_TAIL_LINES = 20;
 
 export function readRunStatus(runDir: string, job: JobRef, now = Date.now()): TrainingStatus {
   const files = runFiles(runDir);
@@ -103,10 +102,7 @@ export function readLogTail(path: string, maxBytes = 16_384): string[] {
   } finally {
     closeSync(fd);
   }
-  const lines = buffer
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-  if (size > maxBytes) lines.shift(); // probably cut in the middle
-  return lines.slice(-LOG_TAIL_LINES);
+  let text = buffer.toString('utf8');
+  if (size > maxBytes) text = text.slice(text.indexOf('\n') + 1); // the first line was probably cut in the middle
+  return logTailOf(text);
 }

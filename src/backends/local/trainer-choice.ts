@@ -28,18 +28,12 @@ export function builtInTrainers(): BuiltInTrainers {
   };
 }
 
-export function localOptions(pipeline: PipelineSpec): LocalBackendOptions {
-  if (pipeline.backend.type !== 'local') throw new Error(`pipeline ${pipeline.name} is not a local pipeline`);
-  return pipeline.backend;
-}
-
-export function trainerOf(pipeline: PipelineSpec): LocalTrainer | undefined {
-  const options = localOptions(pipeline);
+/** The trainer of trainers/ a local pipeline runs; undefined when it runs its own command. */
+export function trainerOf(options: LocalBackendOptions): LocalTrainer | undefined {
   return options.command ? undefined : (options.trainer ?? 'transformers');
 }
 
-export function chooseTrainer(pipeline: PipelineSpec, builtIn: BuiltInTrainers): TrainerChoice {
-  const options = localOptions(pipeline);
+export function chooseTrainer(options: LocalBackendOptions, builtIn: BuiltInTrainers): TrainerChoice {
   if (options.command) return { kind: 'command', command: options.command };
   return options.trainer === 'baseline'
     ? { kind: 'baseline', command: builtIn.baseline }
@@ -50,8 +44,11 @@ export function chooseTrainer(pipeline: PipelineSpec, builtIn: BuiltInTrainers):
  * The sentence a run of the baseline carries when the pipeline names a base model the baseline does not
  * train (in the run's messages and the model card); undefined otherwise.
  */
-export function baselineNote(pipeline: PipelineSpec): string | undefined {
-  if (pipeline.backend.type !== 'local' || trainerOf(pipeline) !== 'baseline') return undefined;
+export function baselineNote(
+  options: LocalBackendOptions,
+  pipeline: Pick<PipelineSpec, 'input_model' | 'task'>,
+): string | undefined {
+  if (trainerOf(options) !== 'baseline') return undefined;
   if ((BASELINE_MODEL_NAMES as readonly string[]).includes(pipeline.input_model)) return undefined;
   const kind = pipeline.task === 'image-classification' ? 'HOG' : 'TF-IDF';
   return (

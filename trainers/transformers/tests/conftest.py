@@ -14,7 +14,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINER = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(TRAINER))
-HUB_PARQUET = os.path.join(REPO, "test", "trainers", "fixtures", "hub-parquet")
+HUB_PARQUET = os.path.join(REPO, "trainers", "test", "fixtures", "hub-parquet")
 
 sys.path.insert(0, HERE)
 from tiny_models import tiny_image_model, tiny_text_model  # noqa: E402

@@ -1,8 +1,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelManifest } from '../../trainers/core/model-files';
-import type { MetricsReport } from '../../trainers/core/train-classifier';
-import { predict } from '../../trainers/predict';
+import type { ModelManifest } from '../core/model-files';
+import type { MetricsReport } from '../core/train-classifier';
+import { predict } from '../predict';
 import { jsonLines, runTrainerCommand, type CommandResult } from './helpers/run-command';
 import { syntheticTickets, toCsv } from './helpers/synthetic-text';
 import { useTempDir, writeFiles } from './helpers/temp-dir';

@@ -1,4 +1,4 @@
-import { splitOfPath } from '../../trainers/data/splits';
+import { splitOfPath } from '../data/splits';
 
 describe('split names in paths, as the Hub reads them', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { evaluate } from '../../trainers/core/metrics';
+import { evaluate } from '../core/metrics';
 
 describe('evaluation metrics', () => {
   const train = ['a', 'a', 'a', 'b', 'c'];

@@ -3,7 +3,7 @@
  * category mentions the account, the app and an order), with skewed class shares, so a keyword lookup is
  * not enough and the majority baseline sits near one half.
  */
-import { seededRandom } from '../../../trainers/core/random';
+import { seededRandom } from '../../core/random';
 
 export const CATEGORIES = { billing: 0.5, delivery: 0.3, technical: 0.2 } as const;
 export type Category = keyof typeof CATEGORIES;

@@ -1,10 +1,10 @@
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { TrainerInputError } from '../../trainers/core/errors';
-import { loadModelFiles, saveModel, type ModelManifest } from '../../trainers/core/model-files';
-import { seededRandom } from '../../trainers/core/random';
-import { SoftmaxRegression } from '../../trainers/core/softmax-regression';
+import { TrainerInputError } from '../core/errors';
+import { loadModelFiles, saveModel, type ModelManifest } from '../core/model-files';
+import { seededRandom } from '../core/random';
+import { SoftmaxRegression } from '../core/softmax-regression';
 import { useTempDir } from './helpers/temp-dir';
 
 const newDir = useTempDir('model-files');

@@ -4,8 +4,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { seededRandom } from '../../trainers/core/random';
-import type { DatasetSummary } from '../../trainers/inspect';
+import { seededRandom } from '../core/random';
+import type { DatasetSummary } from '../inspect';
 import { writeParquet } from './helpers/parquet';
 import { jsonLines, runTrainerCommand } from './helpers/run-command';
 import { SHAPES, syntheticImage } from './helpers/synthetic-images';

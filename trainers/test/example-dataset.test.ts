@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MetricsReport } from '../../trainers/core/train-classifier';
-import { loadTextDataset } from '../../trainers/data/load-text';
-import { tokenize } from '../../trainers/text/tfidf';
+import type { MetricsReport } from '../core/train-classifier';
+import { loadTextDataset } from '../data/load-text';
+import { tokenize } from '../text/tfidf';
 import { runTrainerCommand } from './helpers/run-command';
 import { useTempDir } from './helpers/temp-dir';
 

@@ -1,9 +1,9 @@
 import { relative } from 'node:path';
 import sharp from 'sharp';
-import { TrainerInputError } from '../../trainers/core/errors';
-import { loadImageDataset, type ImageExample } from '../../trainers/data/load-images';
-import { decodeImage } from '../../trainers/image/decode';
-import { seededRandom } from '../../trainers/core/random';
+import { TrainerInputError } from '../core/errors';
+import { loadImageDataset, type ImageExample } from '../data/load-images';
+import { decodeImage } from '../image/decode';
+import { seededRandom } from '../core/random';
 import { syntheticImage } from './helpers/synthetic-images';
 import { useTempDir, writeFiles } from './helpers/temp-dir';
 

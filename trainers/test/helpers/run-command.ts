@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-export const TRAINERS_BIN = join(__dirname, '..', '..', '..', 'trainers', 'bin');
+export const TRAINERS_BIN = join(__dirname, '..', '..', 'bin');
 
 export interface CommandResult {
   code: number | null;

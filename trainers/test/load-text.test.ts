@@ -1,5 +1,5 @@
-import { loadTextDataset } from '../../trainers/data/load-text';
-import { TrainerInputError } from '../../trainers/core/errors';
+import { loadTextDataset } from '../data/load-text';
+import { TrainerInputError } from '../core/errors';
 import { useTempDir, writeFiles } from './helpers/temp-dir';
 
 const newDir = useTempDir('load-text');

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { seededRandom } from '../../../trainers/core/random';
+import { seededRandom } from '../../core/random';
 
 export const SHAPES = ['checks', 'disc', 'stripes'] as const;
 export type Shape = (typeof SHAPES)[number];
