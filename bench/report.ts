@@ -27,6 +27,12 @@ import {
 } from './waiting-scale.bench';
 import type { WorkflowMemoryResults } from './workflow-memory.bench';
 
+/**
+ * Ignored and rejected deliveries against the original Space's FastAPI stack: at least this many times its
+ * throughput, with a lower p99 (issue 17, once POST /webhook became an ordinary Express route; it was 2× before).
+ */
+const PEER_THROUGHPUT_TARGET = 1.5;
+
 export interface RunInfo {
   machine: Machine;
   end?: Machine;
@@ -213,8 +219,8 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
           ours: int(spread(ours.map((r) => r.rps))),
           theirs: int(spread(theirs.map((r) => r.rps))),
           ratio: formatRatio(thr),
-          target: targeted ? '≥ 2×' : '',
-          met: targeted ? thr.median >= 2 : undefined,
+          target: targeted ? `≥ ${PEER_THROUGHPUT_TARGET}×` : '',
+          met: targeted ? thr.median >= PEER_THROUGHPUT_TARGET : undefined,
         });
         ratioRows.push({
           label: `${CASE_LABELS[kind]}: p99 (theirs ÷ ours)`,
@@ -239,9 +245,9 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
         if (targeted) {
           targets.push({
             name: `${CASE_LABELS[kind]} vs FastAPI`,
-            goal: '≥ 2× throughput, lower p99',
+            goal: `≥ ${PEER_THROUGHPUT_TARGET}× throughput, lower p99`,
             measured: `${formatRatio(thr)} throughput; p99 ${ms(spread(ours.map((r) => r.latency.p99)))} vs ${ms(spread(theirs.map((r) => r.latency.p99)))} ms`,
-            met: thr.median >= 2 && p99.median > 1,
+            met: thr.median >= PEER_THROUGHPUT_TARGET && p99.median > 1,
             whyMissed:
               'A profile of this case (`tsx bench/profile-receiver.ts ' +
               kind +
