@@ -4,7 +4,7 @@
  * of the project's manifest in a folder of its own, with a PATH that has Node and nothing else.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, ROOT, runCli } from '../helpers/service-process';
@@ -44,6 +44,14 @@ function setup(dir: string, args: string[], env: Record<string, string | undefin
 }
 
 test('with everything installed, the set-up does nothing and says nothing', () => {
+  // This runs the set-up in the checkout the tests run from: it must never npm ci there under a running jest.
+  // npm test's own set-up (pretest) has installed first; jest alone after a lock change stops here instead.
+  const installed = statSync(join(ROOT, 'node_modules', '.package-lock.json')).mtimeMs;
+  if (installed < statSync(join(ROOT, 'package-lock.json')).mtimeMs) {
+    throw new Error(
+      'node_modules is older than package-lock.json: run npm test (its set-up runs npm ci), not jest alone',
+    );
+  }
   const ran = spawnSync(process.execPath, [SETUP, '--for', 'test'], { cwd: ROOT, encoding: 'utf8' });
   expect(ran.status).toBe(0);
   expect(ran.stdout).not.toContain('installing');
