@@ -11,16 +11,18 @@ import type { LocalBackendOptions } from '../../config/backends';
 import { isLocalDataset } from '../../config/config-schema';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import { snapshotLocalFolder } from '../../datasets/local-folder';
-import { PermanentBackendError, PipelineBackend, runNameSuffix } from '../types';
-import type {
-  BackendDeps,
-  DataRef,
-  JobRef,
-  NoticeTarget,
-  ProjectRef,
-  RunContext,
-  TrainingBackend,
-  TrainingStatus,
+import {
+  PermanentBackendError,
+  PipelineBackend,
+  runNameSuffix,
+  type BackendDeps,
+  type DataRef,
+  type JobRef,
+  type NoticeTarget,
+  type ProjectRef,
+  type RunContext,
+  type TrainingBackend,
+  type TrainingStatus,
 } from '../types';
 import { preflightTransformers } from './preflight';
 import {
