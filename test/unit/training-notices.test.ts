@@ -194,7 +194,15 @@ describe("a worker's shared check of Hugging Face jobs", () => {
     const started = await Promise.all(Array.from({ length: 10 }, () => run(managed)));
     const unlabelled = await run({ 'retrain-pipeline': 'from-before-the-label' });
     const told: string[] = [];
-    const watch = new JobsWatch({ tell: async (id) => void told.push(id) });
+    // What a told run's check reads at once (HfJobsBackend.status): the shared answer must no longer show the
+    // job running, or the run waits for its next periodic check.
+    const answeredWhenTold: unknown[] = [];
+    const watch = new JobsWatch({
+      tell: async (id) => {
+        told.push(id);
+        answeredWhenTold.push(watch.answer(TEST_USER, id.slice('retrain:p:'.length)));
+      },
+    });
     const lists = jobs.listRequests;
     const reads = jobs.getRequests;
     try {
@@ -216,6 +224,7 @@ describe("a worker's shared check of Hugging Face jobs", () => {
           .map((j) => `retrain:p:${j.id}`)
           .sort(),
       );
+      expect(answeredWhenTold).toEqual([undefined, undefined, undefined]);
       expect(watch.size).toBe(8);
       expect(watch.answer(TEST_USER, started[0]!.id)).toBeUndefined();
       // Each list asked for the label and the running stages, and the strict fake took it.
