@@ -17,11 +17,10 @@ import { folderRevision } from '../../src/datasets/local-folder';
 import { createLogger } from '../../src/logging';
 import { startReceiver, type Receiver } from '../../src/server/serve';
 import { pendingTrainingCheck, type TrainingCheck } from '../../src/server/training-check';
-import { progressQuery, RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
-import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import { progressQuery } from '../../src/workflows/definitions';
 import { expectSecretAbsentFromHistories } from '../helpers/history';
 import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
-import { pipelineSpec, startFakes, TEST_USER, type FakeStack } from '../helpers/stack';
+import { pipelineSpec, startFakes, startRetrainRun, TEST_USER, type FakeStack } from '../helpers/stack';
 import {
   eventually,
   scratchDirs,
@@ -53,18 +52,6 @@ async function worker(deps: ActivityDeps): Promise<RunningWorker> {
   const started = await startWorker(unique('notices'), deps);
   workers.push(started);
   return started;
-}
-
-function start(
-  taskQueue: string,
-  pipeline: PipelineSpec,
-  revision: string,
-): Promise<WorkflowHandle<typeof RetrainWorkflow>> {
-  return client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
-    workflowId: retrainWorkflowId(pipeline.name, revision),
-    taskQueue,
-    args: [{ pipeline, revision, attempt: 1 }],
-  });
 }
 
 /** Once the run has checked its job and waits for the next check: when that check is due. */
@@ -142,7 +129,7 @@ describe('local: the supervisor tells the run when its trainer exits', () => {
         },
       ],
     });
-    const handle = await start(queue, pipeline!, await folderRevision(folder));
+    const handle = await startRetrainRun(client, queue, pipeline!, await folderRevision(folder));
 
     const waiting = await waitingForNextCheck(handle);
     writeFileSync(release, '');
@@ -183,7 +170,7 @@ describe('local: the supervisor tells the run when its trainer exits', () => {
         },
       ],
     });
-    const handle = await start(unreachable.taskQueue, pipeline!, await folderRevision(folder));
+    const handle = await startRetrainRun(client, unreachable.taskQueue, pipeline!, await folderRevision(folder));
     expect(((await handle.result()) as { outcome: string }).outcome).toBe('succeeded');
     const progress = await handle.query(progressQuery);
     expect(progress.notices).toBeUndefined();
@@ -236,7 +223,7 @@ describe('AutoTrain: the outcome discussion reaches the receiver through the Hub
   });
 
   test('the run moves on when AutoTrain posts its outcome, long before its next periodic check', async () => {
-    const handle = await start(queue, pipeline, fakes.hub.head(fakes.dataset));
+    const handle = await startRetrainRun(client, queue, pipeline, fakes.hub.head(fakes.dataset));
     const waiting = await waitingForNextCheck(handle);
     const { jobId } = await handle.query(progressQuery);
     await eventually(async () => (fakes.hub.spaceStage(jobId!) === 'RUNNING' ? true : undefined));
@@ -279,7 +266,7 @@ describe("Hugging Face Jobs: the worker's shared check tells the run whose job e
 
   test('the run moves on within one shared check of its job ending, long before its own next check', async () => {
     const pipeline = jobsPipeline(fakes, { name: unique('told'), poll_interval_seconds: 1 });
-    const handle = await start(queue, pipeline, fakes.hub.head(fakes.dataset));
+    const handle = await startRetrainRun(client, queue, pipeline, fakes.hub.head(fakes.dataset));
     const waiting = await waitingForNextCheck(handle);
     const [job] = fakes.jobs.jobsLabelled({ 'retrain-pipeline': pipeline.name });
     await eventually(async () => (fakes.jobs.job(job!.id)?.stage === 'RUNNING' ? true : undefined));
