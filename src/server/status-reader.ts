@@ -20,7 +20,6 @@ import {
 } from '../workflows/definitions';
 import type { PipelineView, RunDetailView, RunsQuery, RunSummaryView } from './api-schemas';
 import { NotFoundError } from './api-errors';
-import { LOG_TAIL_LINES } from '../backends/types';
 import type { LogTailReader } from './log-tails';
 import {
   pipelineFromState,
@@ -133,7 +132,7 @@ export class StatusReader {
     const note = progress ? undefined : `the run ${NO_WORKER_NOTE}: from describe, memo and search attributes`;
     const logTail = check && progress ? await this.logTail(progress) : undefined;
     const view = runDetailFrom(info, progress, this.options.ui, note, check);
-    if (logTail) view.logTail = logTail.slice(-LOG_TAIL_LINES);
+    if (logTail) view.logTail = logTail; // each backend keeps the last LOG_TAIL_LINES (logTailOf)
     if (progress?.promotion || view.status !== 'succeeded') return view;
     const promotion = await this.options.endings.verdict(workflowId);
     return promotion ? { ...view, promotion } : view;
