@@ -1,6 +1,8 @@
 import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import type { PromotionDecision } from '../registry/promotion';
+import type { RunBudget, RunCost } from '../workflows/definitions';
+import { budgetLine, costLine } from './cost-lines';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
 
@@ -16,6 +18,10 @@ export interface AnnouncementFacts {
   stage: string;
   /** The promotion gate's verdict, once the model was evaluated. */
   promotion?: PromotionDecision;
+  /** What the run cost, once its training ended. */
+  cost?: RunCost;
+  /** Its budget check (the figures of an over-budget approval request). */
+  budget?: RunBudget;
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -88,6 +94,10 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
         `- \`POST ${ctx.publicUrl ?? '<receiver>'}/api/runs/${encodeURIComponent(a.workflowId)}/approve\` with \`Authorization: Bearer $ADMIN_TOKEN\``,
       );
       add('- the Temporal Web UI: open the run, **Send a Signal**, `approve` or `reject`');
+      if (a.budget?.decision === 'over-budget') {
+        add();
+        add(`**Over budget:** ${budgetLine(a.budget)}`);
+      }
       break;
   }
   add();
@@ -100,6 +110,8 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   if (a.jobId) add(`| Training job | ${a.links.job ? `[\`${a.jobId}\`](${a.links.job})` : `\`${a.jobId}\``} |`);
   if (a.kind === 'succeeded' && a.links.model) add(`| Model | ${a.links.model} |`);
   if (a.kind === 'succeeded' && a.promotion) add(`| Promotion | ${a.promotion.reason} |`);
+  if (a.cost) add(`| Cost | ${costLine(a.cost)} |`);
+  if (a.budget?.stopped) add(`| Budget | ${a.budget.stopped} |`);
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`
     : `\`${a.workflowId}\``;

@@ -1,3 +1,4 @@
+import type { Price } from '../budget/cost-math';
 import type { PipelineSpec } from '../config/config-schema';
 import type { HubClient } from '../hub/hub-client';
 import type { JobsWatch } from './hf-jobs/jobs-watch';
@@ -163,6 +164,10 @@ export interface TrainingBackend {
    * or undefined when it is stopped or gone. A failure notice states this instead of assuming the stop took.
    */
   stillRunning?(run: RunContext, job: JobRef): Promise<string | undefined>;
+  /** What an hour of the run's machine costs, where the backend bills (src/budget/run-price.ts has the others). */
+  price?(run: RunContext): Promise<Price>;
+  /** The seconds the job ran as the service bills them, where it says (otherwise the run's own clock counts). */
+  runSeconds?(run: RunContext, job: JobRef): Promise<number | undefined>;
 }
 
 /**

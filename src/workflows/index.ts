@@ -1,2 +1,3 @@
 export { PipelineWorkflow } from './pipeline';
 export { RetrainWorkflow } from './retrain';
+export { BudgetWorkflow } from './budget';

@@ -26,8 +26,13 @@ export class ApprovalGate {
 
   constructor(
     private readonly progress: RetrainProgress,
-    private readonly required: boolean,
+    private required: boolean,
   ) {}
+
+  /** The run needs a decision after all (its estimate is over budget): signals decide it too from now on. */
+  require(): void {
+    this.required = true;
+  }
 
   /** Registers the Update and the signal handlers; call before the run's first wait. */
   listen(): void {

@@ -35,7 +35,14 @@ import {
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ApprovalGate } from './retrain-approval';
-import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
+import {
+  ACTIVITIES_DECIDE,
+  COST_AND_BUDGET,
+  EVALUATE_AND_PROMOTE,
+  POLL_BY_RETRY,
+  TRAINING_NOTICE,
+} from './retrain-patches';
+import { checkBudget, heldToPerRun, reserveApproved, settleCost, type BudgetCheck } from './retrain-budget';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
 import { stepActivities, trainingWait } from './retrain-activities';
 
@@ -61,6 +68,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     log.info(`stage: ${stage}`, { event: 'stage', stage });
   };
 
+  let budget: BudgetCheck | undefined;
   try {
     if (!carried.project) {
       enterStage('created');
@@ -72,7 +80,9 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       carried.data = await step(() => stepActivities.addData(run, carried.project!));
       enterStage('data-added');
     }
-    if (pipeline.approval === 'required' && !carried.job) {
+    if (!carried.job && patched(COST_AND_BUDGET)) budget = await checkBudget(input, progress);
+    if (budget?.hold) approval.require();
+    if ((pipeline.approval === 'required' || budget?.hold) && !carried.job) {
       enterStage('awaiting-approval');
       progress.approval = { requested: new Date().toISOString() };
       await announce(input, progress, 'approval-request', { critical: true });
@@ -84,6 +94,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
           'Rejected',
         );
       }
+      if (budget?.hold) await reserveApproved(input, progress, budget.price);
     }
     if (!carried.job) {
       // From here a job may exist before startProcessing answers (or without it ever answering): the
@@ -97,7 +108,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     }
 
     deprecatePatch(POLL_BY_RETRY);
-    const final = await awaitTraining(input, carried);
+    const final = budget
+      ? await heldToPerRun(input, progress, budget.price, () => awaitTraining(input, carried))
+      : await awaitTraining(input, carried);
+    if (budget) await settleCost(input, progress, budget.price, carried.job);
     if (final.state !== 'succeeded') {
       progress.outcome = final.state === 'cancelled' ? 'cancelled' : 'failed';
       throw ApplicationFailure.nonRetryable(
@@ -131,6 +145,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     progress.error = describe(err);
     enterStage(outcome === 'cancelled' ? 'cancelled' : 'failed');
     await CancellationScope.nonCancellable(() => compensate(input, carried));
+    const check = budget;
+    if (check && !progress.cost) {
+      await CancellationScope.nonCancellable(() => settleCost(input, progress, check.price, carried.job));
+    }
     enterStage('compensated');
     upsertMemo({ outcome, error: progress.error });
     if (isCancellation(err)) throw err;

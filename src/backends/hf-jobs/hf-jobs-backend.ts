@@ -2,7 +2,9 @@ import type { HfJobsBackendOptions } from '../../config/backends';
 import { isTransient, requireHfToken } from '../../http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
 import { hubFetch } from '../../hub/hub-fetch';
-import { LOG_TAIL_LINES, PipelineBackend } from '../types';
+import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../budget/hardware-prices';
+import type { Price } from '../../budget/cost-math';
+import { LOG_TAIL_LINES, PermanentBackendError, PipelineBackend } from '../types';
 import type {
   BackendDeps,
   DataRef,
@@ -158,6 +160,29 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     if (!info || isTerminalStage(info.status.stage)) return undefined;
     const page = client.jobPage(info.owner?.name ?? namespace, job.jobId);
     return `the job ${job.jobId} is still ${info.status.stage}: it could not be cancelled; cancel it with \`hf jobs cancel ${job.jobId}\` or at ${page}`;
+  }
+
+  /** The flavor's price, from the Hub's list; from the dated table when the list does not name it. */
+  async price(run: RunContext): Promise<Price> {
+    const flavor = this.options.flavor;
+    const fromHub = priceFromJobsList(await this.context(run).client.hardware(), flavor);
+    const price = fromHub ?? priceFromTable(flavor, 60);
+    if (!price) {
+      throw new PermanentBackendError(
+        `pipeline ${run.pipeline.name}: backend.flavor: no price for the Jobs flavor "${flavor}" (not in the Hub's list at /api/jobs/hardware, nor in the price table of ${PRICE_TABLE_DATE})`,
+      );
+    }
+    return price;
+  }
+
+  /** The seconds the job ran, as the service counted them (undefined before it ran, or when it is gone). */
+  async runSeconds(run: RunContext, job: JobRef): Promise<number | undefined> {
+    const { client, namespace } = this.context(run);
+    const info = await client.get(namespace, job.jobId);
+    if (!info?.startedAt) return info ? 0 : undefined;
+    if (typeof info.durations?.runningSecs === 'number') return info.durations.runningSecs;
+    const end = info.finishedAt ? Date.parse(info.finishedAt) : Date.now();
+    return Math.max(0, (end - Date.parse(info.startedAt)) / 1000);
   }
 
   /** Jobs leave nothing to clean up: the container is gone when the job ends, the model repo is the product. */

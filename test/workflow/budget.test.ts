@@ -1,0 +1,167 @@
+/**
+ * What runs cost and the budgets they are held to, on a real Temporal dev server with the fake Hub and the fake Jobs
+ * API: the spend ledger (BudgetWorkflow) keeps the month's spend, a run reserves its estimate before its job starts,
+ * and a training that would pass per_run_usd is stopped. The fake's a10g-small costs $1/h, billed per started minute:
+ * a run with timeout_seconds 60 is estimated at one minute ($0.016667), and a short fake job is billed one minute.
+ */
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PipelineSpec } from '../../src/config/config-schema';
+import { budgetViewQuery, budgetWorkflowId } from '../../src/workflows/budget-definitions';
+import { decideUpdate, progressQuery } from '../../src/workflows/definitions';
+import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
+import { startRetrainRun } from '../helpers/stack';
+import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+
+const MINUTE_OF_A10G = 0.016667;
+
+let fakes: JobsStack;
+let client: Client;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  fakes = await startJobsFakes();
+  client = await testClient();
+  worker = await startWorker(unique('budget'), fakes.activityDeps);
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+  await fakes?.stop();
+});
+
+const budgeted = (budget: Record<string, unknown>): PipelineSpec =>
+  jobsPipeline(fakes, { name: unique('budget'), budget }, { flavor: 'a10g-small', timeout_seconds: 60 });
+
+/** A run of the pipeline on a new commit of the dataset (each run trains its own revision). */
+const run = (pipeline: PipelineSpec, queue = worker.taskQueue): Promise<WorkflowHandle<typeof RetrainWorkflow>> =>
+  startRetrainRun(client, queue, pipeline, fakes.hub.pushCommit(fakes.dataset));
+
+const failureOf = async (handle: WorkflowHandle): Promise<ApplicationFailure> => {
+  const err: unknown = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+};
+
+const jobsOf = (pipeline: PipelineSpec) => fakes.jobs.jobsLabelled({ 'retrain-pipeline': pipeline.name });
+
+test('a pipeline whose monthly_usd allows two runs of its flavor runs two, and holds the third for approval with the figures', async () => {
+  const pipeline = budgeted({ monthly_usd: 0.04 });
+  for (let i = 0; i < 2; i++) {
+    const handle = await run(pipeline);
+    await expect(handle.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+    const progress = await handle.query(progressQuery);
+    expect(progress.cost).toEqual({
+      usd: MINUTE_OF_A10G,
+      seconds: expect.any(Number) as number,
+      hardware: 'a10g-small',
+      pricePerHour: 1,
+      priceSource: 'hub:/api/jobs/hardware',
+    });
+    expect(progress.budget).toMatchObject({ decision: 'reserved', estimateUsd: MINUTE_OF_A10G, basis: 'timeout' });
+  }
+
+  const third = await run(pipeline);
+  const held = await eventually(async () => {
+    const p = await third.query(progressQuery);
+    return p.stage === 'awaiting-approval' && p.links.discussion ? p : undefined;
+  });
+  expect(jobsOf(pipeline)).toHaveLength(2);
+  expect(held.budget).toMatchObject({
+    decision: 'over-budget',
+    estimateUsd: MINUTE_OF_A10G,
+    pipeline: { spentUsd: 2 * MINUTE_OF_A10G, reservedUsd: 0, limitUsd: 0.04, leftUsd: 0.006666 },
+  });
+  expect(held.budget?.reason).toContain("the pipeline's monthly_usd");
+  const request = fakes.hub
+    .discussionsOf('dataset', fakes.dataset)
+    .find((d) => d.title.includes(`approve retraining ${pipeline.name}`));
+  expect(request?.description).toContain('**Over budget:** estimate $0.0167');
+  expect(request?.description).toContain('$0.0333 spent');
+
+  await third.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'finance' }] });
+  await expect(third.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  expect((await third.query(progressQuery)).budget).toMatchObject({ decision: 'approved-over-budget' });
+  expect(jobsOf(pipeline)).toHaveLength(3);
+});
+
+test('two runs that start at once with room for one: exactly one starts its job, the other fails over budget', async () => {
+  const pipeline = budgeted({ monthly_usd: 0.02, over: 'fail' });
+  fakes.jobs.scriptFor = (request) =>
+    request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
+  try {
+    const handles = await Promise.all([run(pipeline), run(pipeline)]);
+    const failed = await eventually(async () => {
+      for (const h of handles) {
+        const p = await h.query(progressQuery);
+        if (p.stage === 'compensated') return h;
+      }
+      return undefined;
+    });
+    const started = handles.find((h) => h !== failed)!;
+    const failure = await failureOf(failed);
+    expect(failure.type).toBe('OverBudget');
+    expect(failure.message).toContain('$0.0167 reserved');
+    const job = await eventually(() => jobsOf(pipeline)[0]);
+    expect(jobsOf(pipeline)).toHaveLength(1);
+    expect((await started.query(progressQuery)).stage).toBe('training');
+    fakes.jobs.end(job.id);
+    await expect(started.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  } finally {
+    fakes.jobs.scriptFor = () => undefined;
+  }
+});
+
+test('a training that would pass per_run_usd at its rate is cancelled at the backend and compensated', async () => {
+  // $0.002 at $1/h: 7.2 s of training.
+  const pipeline = budgeted({ per_run_usd: 0.002 });
+  fakes.jobs.scriptFor = (request) =>
+    request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
+  try {
+    const handle = await run(pipeline);
+    const failure = await failureOf(handle);
+    expect(failure.type).toBe('OverBudget');
+    expect(failure.message).toContain('budget.per_run_usd ($0.002)');
+    const [job] = jobsOf(pipeline);
+    expect(fakes.jobs.cancelCalls).toContain(job!.id);
+    expect(job!.stage).toBe('CANCELED');
+    const progress = await handle.query(progressQuery);
+    expect(progress.stage).toBe('compensated');
+    expect(progress.budget?.stopped).toContain('stopped after 7s');
+    expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G });
+  } finally {
+    fakes.jobs.scriptFor = () => undefined;
+  }
+});
+
+test("the month's spend survives a worker restart: a new worker holds the run the old one's spend leaves no room for", async () => {
+  const queue = unique('budget-restart');
+  const pipeline = budgeted({ monthly_usd: 0.03, over: 'fail' });
+  const first = await startWorker(queue, fakes.activityDeps);
+  try {
+    await expect((await run(pipeline, queue)).result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  } finally {
+    await first.stop();
+  }
+  const second = await startWorker(queue, fakes.activityDeps);
+  try {
+    const view = await client.workflow.getHandle(budgetWorkflowId(queue)).query(budgetViewQuery);
+    expect(view.months).toEqual([
+      expect.objectContaining({ pipeline: pipeline.name, spentUsd: MINUTE_OF_A10G, reservedUsd: 0, runs: 1 }),
+    ]);
+    expect(view.totals).toEqual([{ pipeline: pipeline.name, backend: 'hf-jobs', usd: MINUTE_OF_A10G }]);
+    const failure = await failureOf(await run(pipeline, queue));
+    expect(failure.type).toBe('OverBudget');
+    expect(failure.message).toContain('$0.0167 spent');
+    expect(jobsOf(pipeline)).toHaveLength(1);
+  } finally {
+    await second.stop();
+  }
+});
