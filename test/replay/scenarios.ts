@@ -4,6 +4,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { UpdateRecorder } from '../../src/server/record-update';
+import { budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import {
   approveSignal,
   datasetUpdatedSignal,
@@ -324,5 +325,21 @@ export const SCENARIOS: Record<string, Scenario> = {
     await pipelineIdle(ctx, spec.name, 1);
     // Export the first run of the chain: it is the one that continued as new.
     return `${handle.workflowId}#${handle.signaledRunId}`;
+  },
+  // Issue 26 (patch 'cost-and-budget'): an AutoTrain run (spaces-a10g-small, $1/h from the dated table) estimated
+  // at max_training_time (24 h, $24) against monthly_usd 1: held for approval, approved, reserved over budget,
+  // held to per_run_usd while it trains (a timer, cancelled when it ends), its cost settled in the ledger.
+  'v5-retrain-over-budget-approved': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 1, per_run_usd: 100 } });
+    await stageReached(handle, 'awaiting-approval', true);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'finance' }] });
+    await handle.result();
+    return handle.workflowId;
+  },
+  // The spend ledger of the task queue, after a run within budget reserved and settled through it.
+  'v5-budget-ledger': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 100 } });
+    await handle.result();
+    return budgetWorkflowId(ctx.taskQueue);
   },
 };
