@@ -165,3 +165,14 @@ test("the month's spend survives a worker restart: a new worker holds the run th
     await second.stop();
   }
 });
+
+test('a budgeted pipeline whose flavor has no price fails before any job starts, naming backend.flavor', async () => {
+  const pipeline = jobsPipeline(
+    fakes,
+    { name: unique('budget'), budget: { monthly_usd: 5 } },
+    { flavor: 'quantum-xl' },
+  );
+  const failure = await failureOf(await run(pipeline));
+  expect(failure.message).toContain('backend.flavor: no price for the Jobs flavor "quantum-xl"');
+  expect(jobsOf(pipeline)).toHaveLength(0);
+});
