@@ -48,6 +48,8 @@ export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
   temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
   tellRun?: (workflowId: string) => Promise<void>;
+  /** WEBHOOK_SECRET: with publicUrl, each Jobs run's job posts its end to the receiver (hf-jobs/end-notice.ts). */
+  webhookSecret?: string;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -71,6 +73,7 @@ export function createActivities(deps: ActivityDeps) {
     notices: {
       temporal: deps.temporal,
       receiverUrl: deps.publicUrl,
+      webhookSecret: deps.webhookSecret,
       jobsWatch: deps.tellRun && new JobsWatch({ tell: deps.tellRun, onError: warnJobsWatch }),
     },
   });
@@ -145,7 +148,8 @@ export function createActivities(deps: ActivityDeps) {
     async awaitTraining(run: RunContext, job: JobRef, wait?: TrainingWait): Promise<TrainingEnded> {
       const backend = backendFor(run.pipeline);
       const info = Context.current().info;
-      const status = await backend.status(run, job);
+      // A first attempt (the run's first check, or the one it makes at once when told of the end) asks the service.
+      const status = await backend.status(run, job, { fresh: info.attempt === 1 });
       if (isTerminal(status.state)) {
         const logTail = status.logTail ?? (await backend.logTail(run, job).catch(() => undefined));
         return { ...status, ...(logTail ? { logTail } : {}), checks: info.attempt };

@@ -21,6 +21,7 @@ import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
 import { TrainingNotices } from './training-notice';
 import { addWebhookRoute } from './webhook-route';
+import { addJobNoticeRoute } from './job-notice-route';
 
 /**
  * What the receiver is configured with. main.ts fills it from the validated environment once; startReceiver
@@ -92,7 +93,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 
-  addWebhookRoute(app, { ...deps, notices: new TrainingNotices(deps.client, timeoutMs) });
+  const notices = new TrainingNotices(deps.client, timeoutMs);
+  addWebhookRoute(app, { ...deps, notices });
+  addJobNoticeRoute(app, { ...deps, notices });
   app.use(
     apiRouter({
       reader,

@@ -15,6 +15,7 @@ import type {
   TrainingBackend,
   TrainingStatus,
 } from '../types';
+import { withEndNotice, type EndNotice } from './end-notice';
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
@@ -56,7 +57,7 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return { dataset: run.pipeline.input_dataset, revision: sha };
   }
 
-  async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
+  async start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef> {
     const { client, namespace } = this.context(run);
     const adopt = (job: JobInfo, reused: boolean): JobRef => ({
       ...this.jobRef(run, project, job),
@@ -65,7 +66,7 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     const existing = await this.findRunJob(client, namespace, run);
     if (existing) return adopt(existing, true);
     try {
-      return adopt(await client.run(namespace, jobRequest(run, this.options, data, this.token())), false);
+      return adopt(await client.run(namespace, this.request(run, data, notify)), false);
     } catch (err) {
       // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
       // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking
@@ -85,10 +86,11 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return job && this.jobRef(run, project, job);
   }
 
-  /** The watch's shared answer while it lists the job as running; the job itself otherwise. */
-  async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
+  /** The watch's shared answer while it lists the job as running (unless `fresh`); the job itself otherwise. */
+  async status(run: RunContext, job: JobRef, options: { fresh?: boolean } = {}): Promise<TrainingStatus> {
     const { client, namespace } = this.context(run);
-    const info = this.deps.notices?.jobsWatch?.answer(namespace, job.jobId) ?? (await client.get(namespace, job.jobId));
+    const shared = options.fresh ? undefined : this.deps.notices?.jobsWatch?.answer(namespace, job.jobId);
+    const info = shared ?? (await client.get(namespace, job.jobId));
     if (!info) return { state: 'failed', stage: 'MISSING', message: 'the job no longer exists', links: job.links };
     const { state, message } = jobState(info.status);
     const status: TrainingStatus = { state, stage: info.status.stage, message, links: job.links };
@@ -116,10 +118,13 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
   }
 
-  /** With the worker's watch: the job is watched from now on, and its run told when it ends. */
+  /**
+   * The job posts its end to the receiver (when one is known: end-notice.ts); with the worker's watch, it is also
+   * watched from now on, and its run told when it ends (the safety net for a notice that is lost).
+   */
   async tellsWhenDone(run: RunContext, job: JobRef, notify: NoticeTarget): Promise<boolean> {
     const watch = this.deps.notices?.jobsWatch;
-    if (!watch) return false;
+    if (!watch) return this.endNotice(notify) !== undefined;
     const { client, namespace } = this.context(run);
     const withinMs = notify.withinMs ?? run.pipeline.poll_interval_seconds * 1000;
     watch.register(client, namespace, job.jobId, notify.workflowId, withinMs);
@@ -187,6 +192,19 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
 
   /** Jobs leave nothing to clean up: the container is gone when the job ends, the model repo is the product. */
   async cleanup(_run: RunContext, _project: ProjectRef): Promise<void> {}
+
+  /** The run's job request; with a receiver to tell, its command posts the end notice as it exits. */
+  private request(run: RunContext, data: DataRef, notify: NoticeTarget | undefined) {
+    const request = jobRequest(run, this.options, data, this.token());
+    const notice = this.endNotice(notify);
+    return notice ? withEndNotice(request, notice) : request;
+  }
+
+  private endNotice(notify: NoticeTarget | undefined): EndNotice | undefined {
+    const { receiverUrl, webhookSecret } = this.deps.notices ?? {};
+    if (!notify || !receiverUrl || !webhookSecret) return undefined;
+    return { receiverUrl, webhookSecret, workflowId: notify.workflowId };
+  }
 
   private jobRef(run: RunContext, project: ProjectRef, job: JobInfo): JobRef {
     const { client, namespace } = this.context(run);
