@@ -63,9 +63,11 @@ async function runUntilRunning(queue: string, pollIntervalSeconds: number) {
   const pipeline = jobsPipeline(fakes, { name: unique('told'), poll_interval_seconds: pollIntervalSeconds });
   const handle = await startRetrainRun(client, queue, pipeline, fakes.hub.head(fakes.dataset));
   const job = await eventually(() => fakes.jobs.jobsLabelled({ 'retrain-pipeline': pipeline.name })[0]);
-  await eventually(async () =>
-    job.stage === 'RUNNING' && (await handle.query(progressQuery)).polls === 0 ? true : undefined,
-  );
+  // Running, and its run has checked it once and waits for the next check: only a notice ends that wait soon.
+  await eventually(async () => {
+    const checks = await trainingChecks(client, handle.workflowId);
+    return job.stage === 'RUNNING' && checks && checks.checks >= 1 && checks.betweenChecks ? true : undefined;
+  });
   return { pipeline, handle, job };
 }
 
