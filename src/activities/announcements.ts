@@ -2,7 +2,7 @@ import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import type { PromotionDecision } from '../registry/promotion';
 import type { RunBudget, RunCost } from '../workflows/definitions';
-import { budgetLine, costLine } from './cost-lines';
+import { budgetLine, costLine } from '../budget/cost-lines';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
 

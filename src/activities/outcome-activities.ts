@@ -1,5 +1,6 @@
 /** After training: evaluate and promote (the registry), publish, and announce beyond the Hub. */
 import { log } from '@temporalio/activity';
+import type { RunCost } from '../workflows/definitions';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
@@ -36,7 +37,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     async evaluateModel(
       run: RunContext,
       job: JobRef,
-      result: { metrics: Record<string, number>; model?: string },
+      result: { metrics: Record<string, number>; model?: string; cost?: RunCost },
     ): Promise<Evaluation> {
       const { pipeline, revision } = run;
       const local = pipeline.backend.type === 'local' ? pipeline.backend : undefined;
@@ -52,6 +53,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         trainedAt: new Date().toISOString(),
         fromBaseModel: !local || trainerOf(local) !== 'baseline',
         note: local && baselineNote(local, pipeline),
+        ...(result.cost ? { cost: result.cost } : {}),
       });
       const current = deps.registry.current(pipeline.name);
       const decision =

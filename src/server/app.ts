@@ -19,6 +19,7 @@ import { RunActions } from './run-actions';
 import { RunEndings } from './run-endings';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
+import { SpendReader } from './spend-reader';
 import { TrainingNotices } from './training-notice';
 import { addWebhookRoute } from './webhook-route';
 import { addJobNoticeRoute } from './job-notice-route';
@@ -53,6 +54,8 @@ export interface ReceiverConfig {
   writeRequestsPerMinute?: number;
   /** Reads a training run's log tail when its view is asked for (log-tails.ts). */
   logTails?: LogTailReader;
+  /** The workers' task queue: the spend ledger (`budget:<taskQueue>`) the page reads each pipeline's month from. */
+  taskQueue?: string;
 }
 
 export interface AppDeps extends ReceiverConfig {
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
     queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
     endings,
     logTails: deps.logTails,
+    spend: deps.taskQueue ? new SpendReader(deps.client, deps.taskQueue, timeoutMs) : undefined,
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 

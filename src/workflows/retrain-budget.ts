@@ -5,7 +5,15 @@
  * While it trains, a training that would pass `per_run_usd` at its machine's rate is stopped (the compensation
  * cancels the job). When the training ends, however it ends, what it cost is settled in the ledger.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, log, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Price } from '../budget/cost-math';
 import type { ReserveAnswer } from './budget-definitions';
 import type { JobRef } from '../backends/types';
@@ -115,6 +123,7 @@ export async function settleCost(
       trainingSeconds: Math.max(0, (Date.now() - started) / 1000),
     });
     progress.cost = settled.cost;
+    upsertMemo({ cost: settled.cost }); // the runs list shows it without a worker
     if (progress.budget) progress.budget.pipeline = { ...progress.budget.pipeline, ...settled.ledger.pipeline };
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -126,6 +126,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     const evaluation = await stepActivities.evaluateModel(run, carried.job, {
       metrics: progress.metrics,
       model: final.model,
+      ...(progress.cost ? { cost: progress.cost } : {}),
     });
     progress.promotion = evaluation.decision;
     enterStage('publishing');

@@ -1,4 +1,4 @@
-import { budgetLine, costLine } from '../../src/activities/cost-lines';
+import { budgetLine, costLine } from '../../src/budget/cost-lines';
 import { costOf } from '../../src/budget/cost-math';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../src/budget/hardware-prices';
 import { ConfigError, parseConfig } from '../../src/config/load-config';

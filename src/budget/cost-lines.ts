@@ -1,7 +1,15 @@
 /** A run's cost and budget in one line each: for announcements, the model card, the CLI. */
 import type { RunBudget, RunCost } from '../workflows/definitions';
 
-const dollars = (usd: number): string => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
+/** A pipeline's month, as the status page and the CLI show it. */
+export interface MonthSpend {
+  spentUsd: number;
+  reservedUsd: number;
+  runs: number;
+  monthlyUsd?: number;
+}
+
+export const dollars = (usd: number): string => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
 
 /** "$0.0167: 60 s of a10g-small at $1/h (hub:/api/jobs/hardware)". */
 export function costLine(cost: RunCost): string {
@@ -22,4 +30,11 @@ export function budgetLine(budget: RunBudget): string {
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+/** "$0.0333 in 2 runs, $0.0167 reserved, of $0.04 (monthly_usd)". */
+export function spendLine(spend: MonthSpend): string {
+  const reserved = spend.reservedUsd > 0 ? `, ${dollars(spend.reservedUsd)} reserved` : '';
+  const limit = spend.monthlyUsd !== undefined ? `, of ${dollars(spend.monthlyUsd)} (monthly_usd)` : '';
+  return `${dollars(spend.spentUsd)} in ${spend.runs} run${spend.runs === 1 ? '' : 's'}${reserved}${limit}`;
 }
