@@ -10,9 +10,17 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { budgetViewQuery, budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import { decideUpdate, progressQuery } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import { Registry } from 'prom-client';
+import { registerSpendCounter } from '../../src/observability/spend-counter';
+import { RunEndings } from '../../src/server/run-endings';
+import { runSummaryFrom } from '../../src/server/run-views';
+import { SpendReader } from '../../src/server/spend-reader';
+import { renderStatusPage } from '../../src/server/status-page';
+import { StatusReader } from '../../src/server/status-reader';
+import { monthOf } from '../../src/workflows/budget-ledger';
 import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
 import { startRetrainRun } from '../helpers/stack';
-import { eventually, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { eventually, runView, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
 const MINUTE_OF_A10G = 0.016667;
 
@@ -175,4 +183,54 @@ test('a budgeted pipeline whose flavor has no price fails before any job starts,
   const failure = await failureOf(await run(pipeline));
   expect(failure.message).toContain('backend.flavor: no price for the Jobs flavor "quantum-xl"');
   expect(jobsOf(pipeline)).toHaveLength(0);
+});
+
+test("what a run cost and its pipeline's month show in the run view, the runs list, the status page and /metrics", async () => {
+  const pipeline = budgeted({ monthly_usd: 1 });
+  const handle = await run(pipeline);
+  await handle.result();
+  const detail = await runView(client, handle.workflowId);
+  expect(detail.cost).toMatchObject({
+    usd: MINUTE_OF_A10G,
+    hardware: 'a10g-small',
+    priceSource: 'hub:/api/jobs/hardware',
+  });
+  expect(detail.budget).toMatchObject({ decision: 'reserved', pipeline: { limitUsd: 1 } });
+
+  const spend = new SpendReader(client, worker.taskQueue, 5_000);
+  const reader = new StatusReader({
+    client,
+    pipelines: [pipeline],
+    ui: { namespace: 'default' },
+    timeoutMs: 10_000,
+    queryTimeoutMs: 5_000,
+    endings: new RunEndings({ client, timeoutMs: 10_000 }),
+    spend,
+  });
+  const [view] = await reader.listPipelines();
+  expect(view!.spend).toEqual({
+    month: monthOf(new Date()),
+    spentUsd: MINUTE_OF_A10G,
+    reservedUsd: 0,
+    runs: 1,
+    monthlyUsd: 1,
+  });
+  // The runs list reads the memo (no worker needed); this run was started without the pipeline's search attributes.
+  const runs = [runSummaryFrom(await handle.describe(), { namespace: 'default' })];
+  expect(runs[0]!.cost?.usd).toBe(MINUTE_OF_A10G);
+  const html = renderStatusPage({
+    pipelines: [{ view: view!, runs, endings: new Map(), approvals: [] }],
+    writeApi: false,
+    generatedAt: new Date().toISOString(),
+  });
+  expect(html).toContain(`<dd class="spend">$0.0167 in 1 run, of $1.00 (monthly_usd)</dd>`);
+  expect(html).toMatch(
+    /<td class="cost" title="\$0\.0167: \d+ s of a10g-small at \$1\/h \(hub:\/api\/jobs\/hardware\)">\$0\.0167<\/td>/,
+  );
+
+  const registry = new Registry();
+  registerSpendCounter(registry, () => spend.view());
+  expect(await registry.metrics()).toContain(
+    `hub_retrain_spend_usd_total{pipeline="${pipeline.name}",backend="hf-jobs"} ${MINUTE_OF_A10G}`,
+  );
 });
