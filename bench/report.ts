@@ -26,6 +26,7 @@ import {
   type ScaleResults,
 } from './waiting-scale.bench';
 import type { WorkflowMemoryResults } from './workflow-memory.bench';
+import { jobsEndNoticeSection } from './report-jobs-end-notice';
 
 /**
  * Ignored and rejected deliveries against the original Space's FastAPI stack: at least this many times its
@@ -502,6 +503,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
+  out.push(...jobsEndNoticeSection(quick, targets));
 
   // ---------------------------------------------------------------- targets
   const summary = [

@@ -7,7 +7,8 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { FakeHub } from '../fakes/fake-hub';
 import { FakeJobs, type JobScript } from '../fakes/fake-jobs';
 import { pipelineSpec, TEST_TOKEN, TEST_USER } from './stack';
-import { scratchDirs, unique } from './temporal';
+import type { Client } from '@temporalio/client';
+import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from './temporal';
 
 export interface JobsStack {
   hub: FakeHub;
@@ -62,4 +63,26 @@ export function trainingThatPushes(repo: string, metrics: Record<string, number>
     ...extra,
   };
   return script;
+}
+
+export interface JobsWorkerStack {
+  fakes: JobsStack;
+  client: Client;
+  worker: RunningWorker;
+}
+
+/** For a test file: the Jobs fakes, a client and a worker on a fresh task queue, started before and stopped after. */
+export function useJobsWorkerStack(queuePrefix: string): JobsWorkerStack {
+  const stack = {} as JobsWorkerStack;
+  beforeAll(async () => {
+    stack.fakes = await startJobsFakes();
+    stack.client = await testClient();
+    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps);
+  });
+  afterAll(async () => {
+    await stack.worker?.stop();
+    await stack.client?.connection.close();
+    await stack.fakes?.stop();
+  });
+  return stack;
 }

@@ -1,7 +1,8 @@
 import { budgetLine, costLine } from '../../src/budget/cost-lines';
 import { costOf } from '../../src/budget/cost-math';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../src/budget/hardware-prices';
-import { ConfigError, parseConfig } from '../../src/config/load-config';
+import { parseConfig } from '../../src/config/load-config';
+import { issuesOf } from '../helpers/config-issues';
 import { emptyLedger, Ledger } from '../../src/workflows/budget-ledger';
 import type { ReserveRequest } from '../../src/workflows/budget-definitions';
 
@@ -12,16 +13,6 @@ const PIPELINE = {
   input_model: 'microsoft/resnet-50',
   backend: { type: 'hf-jobs', flavor: 'a10g-small' },
 };
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('budget in config.json', () => {
   test('a pipeline budget and a global one are read, with their defaults', () => {

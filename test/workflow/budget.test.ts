@@ -4,7 +4,7 @@
  * and a training that would pass per_run_usd is stopped. The fake's a10g-small costs $1/h, billed per started minute:
  * a run with timeout_seconds 60 is estimated at one minute ($0.016667), and a short fake job is billed one minute.
  */
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { budgetViewQuery, budgetWorkflowId } from '../../src/workflows/budget-definitions';
@@ -18,34 +18,20 @@ import { SpendReader } from '../../src/server/spend-reader';
 import { renderStatusPage } from '../../src/server/status-page';
 import { StatusReader } from '../../src/server/status-reader';
 import { monthOf } from '../../src/workflows/budget-ledger';
-import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
+import { jobsPipeline, useJobsWorkerStack } from '../helpers/jobs-stack';
 import { startRetrainRun } from '../helpers/stack';
-import { eventually, runView, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+import { eventually, runView, startWorker, unique } from '../helpers/temporal';
 
 const MINUTE_OF_A10G = 0.016667;
 
-let fakes: JobsStack;
-let client: Client;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  fakes = await startJobsFakes();
-  client = await testClient();
-  worker = await startWorker(unique('budget'), fakes.activityDeps);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await fakes?.stop();
-});
+const stack = useJobsWorkerStack('budget');
 
 const budgeted = (budget: Record<string, unknown>): PipelineSpec =>
-  jobsPipeline(fakes, { name: unique('budget'), budget }, { flavor: 'a10g-small', timeout_seconds: 60 });
+  jobsPipeline(stack.fakes, { name: unique('budget'), budget }, { flavor: 'a10g-small', timeout_seconds: 60 });
 
 /** A run of the pipeline on a new commit of the dataset (each run trains its own revision). */
-const run = (pipeline: PipelineSpec, queue = worker.taskQueue): Promise<WorkflowHandle<typeof RetrainWorkflow>> =>
-  startRetrainRun(client, queue, pipeline, fakes.hub.pushCommit(fakes.dataset));
+const run = (pipeline: PipelineSpec, queue = stack.worker.taskQueue): Promise<WorkflowHandle<typeof RetrainWorkflow>> =>
+  startRetrainRun(stack.client, queue, pipeline, stack.fakes.hub.pushCommit(stack.fakes.dataset));
 
 const failureOf = async (handle: WorkflowHandle): Promise<ApplicationFailure> => {
   const err: unknown = await handle.result().then(
@@ -58,7 +44,7 @@ const failureOf = async (handle: WorkflowHandle): Promise<ApplicationFailure> =>
   return cause as ApplicationFailure;
 };
 
-const jobsOf = (pipeline: PipelineSpec) => fakes.jobs.jobsLabelled({ 'retrain-pipeline': pipeline.name });
+const jobsOf = (pipeline: PipelineSpec) => stack.fakes.jobs.jobsLabelled({ 'retrain-pipeline': pipeline.name });
 
 test('a pipeline whose monthly_usd allows two runs of its flavor runs two, and holds the third for approval with the figures', async () => {
   const pipeline = budgeted({ monthly_usd: 0.04 });
@@ -88,8 +74,8 @@ test('a pipeline whose monthly_usd allows two runs of its flavor runs two, and h
     pipeline: { spentUsd: 2 * MINUTE_OF_A10G, reservedUsd: 0, limitUsd: 0.04, leftUsd: 0.006666 },
   });
   expect(held.budget?.reason).toContain("the pipeline's monthly_usd");
-  const request = fakes.hub
-    .discussionsOf('dataset', fakes.dataset)
+  const request = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`approve retraining ${pipeline.name}`));
   expect(request?.description).toContain('**Over budget:** estimate $0.0167');
   expect(request?.description).toContain('$0.0333 spent');
@@ -102,7 +88,7 @@ test('a pipeline whose monthly_usd allows two runs of its flavor runs two, and h
 
 test('two runs that start at once with room for one: exactly one starts its job, the other fails over budget', async () => {
   const pipeline = budgeted({ monthly_usd: 0.02, over: 'fail' });
-  fakes.jobs.scriptFor = (request) =>
+  stack.fakes.jobs.scriptFor = (request) =>
     request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
   try {
     const handles = await Promise.all([run(pipeline), run(pipeline)]);
@@ -120,17 +106,17 @@ test('two runs that start at once with room for one: exactly one starts its job,
     const job = await eventually(() => jobsOf(pipeline)[0]);
     expect(jobsOf(pipeline)).toHaveLength(1);
     expect((await started.query(progressQuery)).stage).toBe('training');
-    fakes.jobs.end(job.id);
+    stack.fakes.jobs.end(job.id);
     await expect(started.result()).resolves.toMatchObject({ outcome: 'succeeded' });
   } finally {
-    fakes.jobs.scriptFor = () => undefined;
+    stack.fakes.jobs.scriptFor = () => undefined;
   }
 });
 
 test('a training that would pass per_run_usd at its rate is cancelled at the backend and compensated', async () => {
   // $0.002 at $1/h: 7.2 s of training.
   const pipeline = budgeted({ per_run_usd: 0.002 });
-  fakes.jobs.scriptFor = (request) =>
+  stack.fakes.jobs.scriptFor = (request) =>
     request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
   try {
     const handle = await run(pipeline);
@@ -138,29 +124,29 @@ test('a training that would pass per_run_usd at its rate is cancelled at the bac
     expect(failure.type).toBe('OverBudget');
     expect(failure.message).toContain('budget.per_run_usd ($0.002)');
     const [job] = jobsOf(pipeline);
-    expect(fakes.jobs.cancelCalls).toContain(job!.id);
+    expect(stack.fakes.jobs.cancelCalls).toContain(job!.id);
     expect(job!.stage).toBe('CANCELED');
     const progress = await handle.query(progressQuery);
     expect(progress.stage).toBe('compensated');
     expect(progress.budget?.stopped).toContain('stopped after 7s');
     expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G });
   } finally {
-    fakes.jobs.scriptFor = () => undefined;
+    stack.fakes.jobs.scriptFor = () => undefined;
   }
 });
 
 test("the month's spend survives a worker restart: a new worker holds the run the old one's spend leaves no room for", async () => {
   const queue = unique('budget-restart');
   const pipeline = budgeted({ monthly_usd: 0.03, over: 'fail' });
-  const first = await startWorker(queue, fakes.activityDeps);
+  const first = await startWorker(queue, stack.fakes.activityDeps);
   try {
     await expect((await run(pipeline, queue)).result()).resolves.toMatchObject({ outcome: 'succeeded' });
   } finally {
     await first.stop();
   }
-  const second = await startWorker(queue, fakes.activityDeps);
+  const second = await startWorker(queue, stack.fakes.activityDeps);
   try {
-    const view = await client.workflow.getHandle(budgetWorkflowId(queue)).query(budgetViewQuery);
+    const view = await stack.client.workflow.getHandle(budgetWorkflowId(queue)).query(budgetViewQuery);
     expect(view.months).toEqual([
       expect.objectContaining({ pipeline: pipeline.name, spentUsd: MINUTE_OF_A10G, reservedUsd: 0, runs: 1 }),
     ]);
@@ -176,7 +162,7 @@ test("the month's spend survives a worker restart: a new worker holds the run th
 
 test('a budgeted pipeline whose flavor has no price fails before any job starts, naming backend.flavor', async () => {
   const pipeline = jobsPipeline(
-    fakes,
+    stack.fakes,
     { name: unique('budget'), budget: { monthly_usd: 5 } },
     { flavor: 'quantum-xl' },
   );
@@ -189,7 +175,7 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
   const pipeline = budgeted({ monthly_usd: 1 });
   const handle = await run(pipeline);
   await handle.result();
-  const detail = await runView(client, handle.workflowId);
+  const detail = await runView(stack.client, handle.workflowId);
   expect(detail.cost).toMatchObject({
     usd: MINUTE_OF_A10G,
     hardware: 'a10g-small',
@@ -197,14 +183,14 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
   });
   expect(detail.budget).toMatchObject({ decision: 'reserved', pipeline: { limitUsd: 1 } });
 
-  const spend = new SpendReader(client, worker.taskQueue, 5_000);
+  const spend = new SpendReader(stack.client, stack.worker.taskQueue, 5_000);
   const reader = new StatusReader({
-    client,
+    client: stack.client,
     pipelines: [pipeline],
     ui: { namespace: 'default' },
     timeoutMs: 10_000,
     queryTimeoutMs: 5_000,
-    endings: new RunEndings({ client, timeoutMs: 10_000 }),
+    endings: new RunEndings({ client: stack.client, timeoutMs: 10_000 }),
     spend,
   });
   const [view] = await reader.listPipelines();
