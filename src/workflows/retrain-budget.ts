@@ -18,7 +18,7 @@ import type { Price } from '../budget/cost-math';
 import type { ReserveAnswer } from './budget-definitions';
 import type { JobRef } from '../backends/types';
 import type { RetrainInput, RetrainProgress, RunBudget } from './definitions';
-import { stepActivities } from './retrain-activities';
+import { priceActivities, stepActivities } from './retrain-activities';
 
 export const OVER_BUDGET = 'OverBudget';
 
@@ -37,14 +37,14 @@ const runOf = (input: RetrainInput) => ({ pipeline: input.pipeline, revision: in
 export async function checkBudget(input: RetrainInput, progress: RetrainProgress): Promise<BudgetCheck | undefined> {
   if (!budgeted(input)) {
     try {
-      return { price: await stepActivities.priceRun(runOf(input)), hold: false };
+      return { price: await priceActivities.priceRun(runOf(input)), hold: false };
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.warn('no price for the run: its cost is not recorded', { error: (err as Error).message });
       return undefined;
     }
   }
-  const price = await stepActivities.priceRun(runOf(input));
+  const price = await priceActivities.priceRun(runOf(input));
   const answer = await reserve(input, price, false);
   progress.budget = budgetView(input, price, answer, answer.granted ? 'reserved' : 'over-budget');
   if (answer.granted) return { price, hold: false };

@@ -220,3 +220,20 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
     `hub_retrain_spend_usd_total{pipeline="${pipeline.name}",backend="hf-jobs"} ${MINUTE_OF_A10G}`,
   );
 });
+
+test('a global monthly_usd holds over every pipeline: the second pipeline that would pass it fails, naming it', async () => {
+  const queue = unique('budget-global');
+  const global = { global_budget: { monthly_usd: 0.02 } };
+  const first = { ...budgeted({ per_run_usd: 1, over: 'fail' }), ...global };
+  const second = { ...budgeted({ per_run_usd: 1, over: 'fail' }), ...global };
+  const own = await startWorker(queue, stack.fakes.activityDeps);
+  try {
+    await expect((await run(first, queue)).result()).resolves.toMatchObject({ outcome: 'succeeded' });
+    const failure = await failureOf(await run(second, queue));
+    expect(failure.type).toBe('OverBudget');
+    expect(failure.message).toContain('the global monthly_usd ($0.0033 of $0.02: $0.0167 spent');
+    expect(jobsOf(second)).toHaveLength(0);
+  } finally {
+    await own.stop();
+  }
+});
