@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Price } from '../budget/cost-math';
-import { costOf } from '../budget/cost-math';
+import { costOf, round } from '../budget/cost-math';
 import { priceOfRun } from '../budget/run-price';
 import type { JobRef, RunContext, TrainingBackend } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
@@ -46,7 +46,7 @@ export function createBudgetActivities(backendFor: (pipeline: PipelineSpec) => T
     async settleRunCost(input: SettleInput): Promise<{ cost: RunCost; ledger: SettleAnswer }> {
       const backend = backendFor(input.run.pipeline);
       const counted = input.job && backend.runSeconds ? await backend.runSeconds(input.run, input.job) : undefined;
-      const seconds = Math.round(counted ?? (input.job ? input.trainingSeconds : 0));
+      const seconds = round(counted ?? (input.job ? input.trainingSeconds : 0), 2);
       const { price } = input;
       const cost: RunCost = {
         usd: costOf(price, seconds),

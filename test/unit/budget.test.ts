@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { childrenCpuSeconds } from '../../src/backends/local/supervisor';
 import { budgetLine, costLine } from '../../src/budget/cost-lines';
 import { costOf } from '../../src/budget/cost-math';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../src/budget/hardware-prices';
@@ -178,4 +182,14 @@ test('the cost and the budget figures read in one line each', () => {
   expect(line).toBe(
     'estimate $2.00 (7200 s of a10g-small at $1/h, timeout; hub:/api/jobs/hardware); pipeline 2026-12: $9.00 spent, $0.0000 reserved, $1.00 left of $10.00; over',
   );
+});
+
+test("a local run's CPU seconds are its supervisor's children's user and system time (proc(5) cutime and cstime)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stat-'));
+  const stat = join(dir, 'stat');
+  // pid (comm with a space) state ppid ... utime stime cutime cstime ...
+  writeFileSync(stat, '4242 (node super) S 1 4242 4242 0 -1 4194560 100 0 0 0 12 3 250 75 20 0 1 0 100 0 0\n');
+  expect(childrenCpuSeconds(stat)).toBe(3.25);
+  expect(childrenCpuSeconds(join(dir, 'missing'))).toBeUndefined();
+  expect(childrenCpuSeconds()).toEqual(expect.any(Number)); // this machine's own (Linux)
 });
