@@ -336,6 +336,14 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.result();
     return handle.workflowId;
   },
+  // A training that would pass per_run_usd ($0.002 at $1/h: 7.2 s): the timer wins, the job is stopped, compensated.
+  'v5-retrain-stopped-at-per-run': async (ctx) => {
+    const name = unique('capped');
+    ctx.fakes.autotrain.scripts.set(name, { outcome: 'hang', buildMs: 50 });
+    const handle = await startRetrain(ctx, { name, budget: { per_run_usd: 0.002 } });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
   // The spend ledger of the task queue, after a run within budget reserved and settled through it.
   'v5-budget-ledger': async (ctx) => {
     const handle = await startRetrain(ctx, { budget: { monthly_usd: 100 } });
