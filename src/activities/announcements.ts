@@ -1,6 +1,8 @@
 import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import type { PromotionDecision } from '../registry/promotion';
+import type { Deployment } from '../workflows/definitions';
+import { deploymentLines } from './deployment-announcement';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
 
@@ -16,6 +18,8 @@ export interface AnnouncementFacts {
   stage: string;
   /** The promotion gate's verdict, once the model was evaluated. */
   promotion?: PromotionDecision;
+  /** The deploy of the promoted model, when the pipeline has one (README, "Serving"). */
+  deployment?: Deployment;
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -65,7 +69,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       );
       add();
       add(`**What failed:** ${a.error ?? 'unknown error'} (stage \`${a.stage}\`).`);
-      add(a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.');
+      if (a.deployment) deploymentLines(a.deployment).forEach((line) => add(line));
+      else
+        add(
+          a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.',
+        );
       break;
     case 'cancelled':
       add(
@@ -100,6 +108,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   if (a.jobId) add(`| Training job | ${a.links.job ? `[\`${a.jobId}\`](${a.links.job})` : `\`${a.jobId}\``} |`);
   if (a.kind === 'succeeded' && a.links.model) add(`| Model | ${a.links.model} |`);
   if (a.kind === 'succeeded' && a.promotion) add(`| Promotion | ${a.promotion.reason} |`);
+  if (a.kind === 'succeeded' && a.deployment?.health === 'healthy') {
+    add(
+      `| In service | ${a.deployment.target}${a.deployment.modelRevision ? ` at \`${a.deployment.modelRevision}\`` : ''} |`,
+    );
+  }
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`
     : `\`${a.workflowId}\``;

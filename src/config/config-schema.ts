@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { deploySchema } from './deploy-schema';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -60,6 +61,8 @@ export const pipelineInputSchema = z.strictObject({
   poll_interval_seconds: z.number().min(1).max(86_400).default(60),
   notify: notifySchema.prefault({}),
   publish: publishSchema.optional(),
+  /** Where a promoted model is put in service (deploy-schema.ts; README, "Serving"). */
+  deploy: deploySchema.optional(),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */
@@ -98,6 +101,22 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       code: 'custom',
       path: ['backend', 'trainer'],
       message: `input_model "${p.input_model}" is the TypeScript baseline, not a model to fine-tune: set backend.trainer to "baseline", or name a transformers model`,
+    });
+  }
+  // A local model reaches a Hub target only through publish.repo (AutoTrain and Jobs push theirs).
+  const deploy = p.deploy;
+  if (deploy && deploy.type !== 'local' && p.backend.type === 'local' && !p.publish && !deploy.repository) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deploy', 'repository'],
+      message: `a ${deploy.type} serves a model from the Hub: set publish.repo (or deploy.repository) for a local backend`,
+    });
+  }
+  if (deploy?.type === 'local' && p.backend.type !== 'local') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deploy', 'type'],
+      message: `"local" serves a model trained on this machine; a ${p.backend.type} model is on the Hub: deploy it to an "endpoint" or a "space"`,
     });
   }
   if (p.backend.type === 'autotrain') {
