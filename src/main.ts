@@ -292,6 +292,7 @@ async function serveReceiver(
     tracer: tracing?.tracer,
     drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
     graceMs: env.SHUTDOWN_GRACE_MS,
+    modelsDir: resolve(env.RETRAIN_MODELS_DIR),
     logTails: backendLogTails({
       hub: new HubClient({ endpoint: env.HF_ENDPOINT, token: env.hfToken }),
       hfToken: env.hfToken,

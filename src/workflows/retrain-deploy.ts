@@ -86,12 +86,7 @@ export async function deployRevision(request: DeployRequest): Promise<Deployment
     });
     changed();
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      type: 'DeployFailed',
-      message: `deploy failed: ${deployment.error}; ${rollbackSummary(deployment)}`,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
-    });
+    throw deployFailed(deployment);
   }
   Object.assign(deployment, { repository: plan.model.repository, modelRevision: plan.model.modelRevision });
   if (plan.previous) deployment.previous = plan.previous;
@@ -114,13 +109,19 @@ export async function deployRevision(request: DeployRequest): Promise<Deployment
     deployment.endedAt = new Date().toISOString();
     changed();
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      type: 'DeployFailed',
-      message: `deploy failed: ${deployment.error}; ${rollbackSummary(deployment)}`,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
-    });
+    throw deployFailed(deployment);
   }
+}
+
+/**
+ * The deploy's failure: what failed and what became of the model in service, in one message (no cause chain, so the
+ * run's error, which is its innermost message, says both; the original is in the deployment's `error`).
+ */
+function deployFailed(deployment: Deployment): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `deploy failed: ${deployment.error}; ${rollbackSummary(deployment)}`,
+    'DeployFailed',
+  );
 }
 
 /** "rolled back to abc1234", "could not roll back: ...", or "nothing served before it". */
