@@ -11,7 +11,7 @@ import { requestJson } from '../http/request-json';
 import { readJson } from '../backends/local/run-files';
 import { PermanentBackendError } from '../backends/types';
 import type { ModelRegistry } from '../registry/model-registry';
-import { ServingRecord, type ServedModel, type ServingEntry } from '../registry/serving';
+import { servedModelSchema, ServingRecord, type ServedModel, type ServingEntry } from '../registry/serving';
 import type { SmokeResult } from '../deploy/smoke';
 import { join } from 'node:path';
 
@@ -35,7 +35,7 @@ export function createDeployActivities(deps: DeployDeps) {
   /** The Hub repo and exact commit of a registry revision's model, for a Hub target. */
   async function hubModel(pipeline: PipelineSpec, revision: string): Promise<ServedModel> {
     const served = serving.served(pipeline.name, revision);
-    if (served?.repository && served.modelRevision) return served;
+    if (served?.repository && served.modelRevision) return servedModelSchema.parse(served);
     const deploy = pipeline.deploy!;
     const pointer = readJson<{ model?: string }>(join(deps.registry.runDir(pipeline.name, revision), 'model.json'));
     const repository =
@@ -65,7 +65,7 @@ export function createDeployActivities(deps: DeployDeps) {
       const live = await t.serving();
       const recorded = serving.current(pipeline.name);
       let previous: ServedModel | undefined;
-      if (recorded && recorded.revision !== revision) previous = recorded;
+      if (recorded && recorded.revision !== revision) previous = servedModelSchema.parse(recorded);
       else if (t.type === 'local') {
         const before = deps.registry.previous(pipeline.name);
         if (before && before !== revision) previous = { revision: before };

@@ -68,3 +68,7 @@ export const rollbackViewSchema = named(
     error: z.string().optional(),
   }),
 );
+
+export type ServingView = z.output<typeof servingViewSchema>;
+export type RollbackAccepted = z.output<typeof rollbackAcceptedSchema>;
+export type RollbackView = z.output<typeof rollbackViewSchema>;

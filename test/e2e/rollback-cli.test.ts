@@ -1,0 +1,133 @@
+/**
+ * `hub-retrain rollback` as a user types it, against a real receiver and worker on the dev server, with an
+ * Inference Endpoint on the fake Endpoints API: it restores an earlier revision and says which model serves. The
+ * serving API's answers are checked against the OpenAPI document.
+ */
+import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logging';
+import { openApiDocument } from '../../src/server/openapi';
+import { startReceiver, type Receiver } from '../../src/server/serve';
+import { progressQuery, type RetrainProgress } from '../../src/workflows/definitions';
+import { FakeEndpoints } from '../fakes/fake-endpoints';
+import { OpenApiChecker, type OpenApiDoc } from '../helpers/openapi';
+import { CLI } from '../helpers/service-process';
+import { pipelineSpec, TEST_USER, useWorkerStack } from '../helpers/stack';
+import { unique } from '../helpers/temporal';
+
+const ADMIN = 'admin-token-for-rollback-0123456789';
+const stack = useWorkerStack('rollback-cli');
+let endpoints: FakeEndpoints;
+let receiver: Receiver;
+const endpointName = unique('ep');
+const overrides = {
+  name: unique('served'),
+  deploy: { type: 'endpoint', name: endpointName, api_url: '', smoke: { inputs: ['a cat'] } },
+};
+const checker = new OpenApiChecker(openApiDocument() as unknown as OpenApiDoc);
+
+beforeAll(async () => {
+  endpoints = await new FakeEndpoints(stack.fakes.hub).start();
+  endpoints.updateMs = 100;
+  overrides.deploy.api_url = endpoints.url;
+  const before = `${TEST_USER}/${unique('before')}`;
+  endpoints.addEndpoint({
+    namespace: TEST_USER,
+    name: endpointName,
+    repository: before,
+    revision: stack.fakes.hub.putFile('model', before, 'README.md', '# before\n'),
+  });
+  receiver = await startReceiver({
+    client: stack.client,
+    taskQueue: stack.worker.taskQueue,
+    pipelines: [pipelineSpec(stack.fakes, overrides)],
+    webhookSecret: 'secret-for-rollback-tests',
+    port: 0,
+    host: '127.0.0.1',
+    adminToken: ADMIN,
+    logger: createLogger('error', 'test', new Writable({ write: (_c, _e, done) => done() })),
+    modelsDir: stack.fakes.activityDeps.modelsDir,
+  });
+});
+afterAll(async () => {
+  await receiver?.close();
+  await endpoints?.stop();
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args, '--url', `http://127.0.0.1:${receiver.port}`], {
+    env: { ...process.env, ADMIN_TOKEN: ADMIN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function get(path: string): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${receiver.port}${path}`);
+  const body: unknown = await res.json();
+  checker.check('GET', path, {
+    status: res.status,
+    headers: { 'content-type': res.headers.get('content-type') ?? '' },
+    body,
+  });
+  return body;
+}
+
+async function deployedRun(revision?: string): Promise<RetrainProgress> {
+  const handle = await stack.startRetrain(overrides, revision);
+  await handle.result();
+  return handle.query(progressQuery);
+}
+
+test('rollback restores the earlier revision, says which model serves, and the API shows who put it there', async () => {
+  const first = await deployedRun();
+  const second = await deployedRun(stack.fakes.hub.pushCommit(stack.fakes.dataset));
+  const id = `${TEST_USER}/${endpointName}`;
+  expect(endpoints.get(id)?.revision).toBe(second.deployment?.modelRevision);
+  const runView = (await get(`/api/runs/${encodeURIComponent(`retrain:${second.pipeline}:${second.revision}`)}`)) as {
+    deployment?: { health: string; rolledBack: boolean };
+  };
+  expect(runView.deployment).toMatchObject({ health: 'healthy', rolledBack: false });
+
+  const ran = await cli(['rollback', first.pipeline, '--by', 'alice']);
+  expect(ran.stderr).toBe('');
+  expect(ran.code).toBe(0);
+  expect(ran.stdout).toContain(
+    `(revision ${first.revision.slice(0, 7)}) serves again on the endpoint, put there by alice`,
+  );
+  expect(endpoints.get(id)?.revision).toBe(first.deployment?.modelRevision);
+  const serving = (await get(`/api/pipelines/${first.pipeline}/serving`)) as {
+    current: { revision: string; by: string; reason: string; since: string };
+    history: Array<{ revision: string }>;
+  };
+  expect(serving.current).toMatchObject({ revision: first.revision, by: 'alice', reason: 'manual-rollback' });
+  expect(serving.history[0]?.revision).toBe(second.revision);
+
+  // --to puts a given revision back; one the registry does not have is refused, and nothing changes.
+  expect((await cli(['rollback', first.pipeline, '--to', second.revision])).code).toBe(0);
+  expect(endpoints.get(id)?.revision).toBe(second.deployment?.modelRevision);
+  const refused = await cli(['rollback', first.pipeline, '--to', 'f00dfeed']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toContain('the registry has no model of');
+  expect(endpoints.get(id)?.revision).toBe(second.deployment?.modelRevision);
+});
+
+test('rollback needs the admin token', async () => {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'rollback', overrides.name, '--url', `http://127.0.0.1:${receiver.port}`],
+    {
+      env: { ...process.env, ADMIN_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  expect(code).not.toBe(0);
+  expect(stderr).toContain('needs the admin token');
+});
