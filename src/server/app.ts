@@ -142,6 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
       temporalUiUrl: deps.temporalUiUrl,
       writeApi: deps.adminToken !== undefined && deps.adminToken !== '',
+      modelsDir: deps.modelsDir,
     }),
   );
 

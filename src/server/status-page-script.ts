@@ -177,7 +177,36 @@ export function statusPageScript(refreshMs: number): string {
     });
   }
 
+  // ---- rolling back (the pipeline's serving panel) ----
+  function rollBack(button) {
+    var pipeline = button.getAttribute('data-rollback');
+    withToken(function (token) {
+      var body = {};
+      var name = byId('decider');
+      if (name && name.value.trim()) body.by = name.value.trim().slice(0, 100);
+      button.disabled = true;
+      say('pending', 'Rolling back ' + pipeline);
+      fetch('/api/pipelines/' + encodeURIComponent(pipeline) + '/rollback', {
+        method: 'POST',
+        credentials: 'omit',
+        cache: 'no-store',
+        headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body)
+      })
+        .then(function (res) {
+          return res.json().catch(function () { return {}; }).then(function (answer) {
+            if (res.ok) return say('ok', 'Roll-back of ' + pipeline + ' started: ' + answer.workflowId);
+            if (res.status === 401 || (res.status === 403 && !/disabled/.test(answer.error || ''))) put(TOKEN_KEY, null);
+            say('error', 'Roll back ' + pipeline + ': HTTP ' + res.status + ', ' + (answer.error || res.statusText));
+          });
+        }, function (err) { say('error', 'The receiver could not be reached: ' + err.message); })
+        .then(function () { button.disabled = false; refreshSoon(); });
+    });
+  }
+
   document.addEventListener('click', function (event) {
+    var rollback = event.target instanceof Element ? event.target.closest('button[data-rollback]') : null;
+    if (rollback && !rollback.disabled) return rollBack(rollback);
     var button = event.target instanceof Element ? event.target.closest('button[data-decide]') : null;
     if (!button || button.disabled) return;
     decide(button.getAttribute('data-decide'), button.getAttribute('data-workflow-id'));

@@ -106,6 +106,11 @@ test('rollback restores the earlier revision, says which model serves, and the A
   };
   expect(serving.current).toMatchObject({ revision: first.revision, by: 'alice', reason: 'manual-rollback' });
   expect(serving.history[0]?.revision).toBe(second.revision);
+  // The status page says the same, with the button that rolls back again.
+  const page = await (await fetch(`http://127.0.0.1:${receiver.port}/`)).text();
+  expect(page).toContain(`revision <code>${first.revision.slice(0, 7)}</code>) since`);
+  expect(page).toContain('rolled back by hand by <code>alice</code>');
+  expect(page).toContain(`data-rollback="${first.pipeline}">Roll back to ${second.revision.slice(0, 7)}</button>`);
 
   // --to puts a given revision back; one the registry does not have is refused, and nothing changes.
   expect((await cli(['rollback', first.pipeline, '--to', second.revision])).code).toBe(0);
