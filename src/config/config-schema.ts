@@ -109,7 +109,7 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
     ctx.addIssue({
       code: 'custom',
       path: ['deploy', 'repository'],
-      message: `a ${deploy.type} serves a model from the Hub: set publish.repo (or deploy.repository) for a local backend`,
+      message: `"${deploy.type}" serves a model from the Hub: set publish.repo (or deploy.repository) for a local backend`,
     });
   }
   if (deploy?.type === 'local' && p.backend.type !== 'local') {
