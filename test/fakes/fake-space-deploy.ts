@@ -18,8 +18,8 @@ export class FakeSpaceDeploy {
   readonly restarts: string[] = [];
   /** Tokens that may read but not change Spaces. */
   readonly readOnlyTokens = new Set<string>();
-  /** Revisions whose Space fails to start (the runtime ends in RUNTIME_ERROR). */
-  readonly crashingRevisions = new Set<string>();
+  /** Whether the Space's app fails to start with this model revision (its runtime then ends in RUNTIME_ERROR). */
+  crashes: (revision: string | undefined) => boolean = () => false;
   restartMs = 300;
 
   constructor(private readonly hub: FakeHub) {
@@ -88,16 +88,27 @@ export class FakeSpaceDeploy {
       if (!id) return;
       this.restarts.push(id);
       this.hub.setSpaceStage(id, 'BUILDING');
-      const revision = this.variable(id, 'MODEL_REVISION');
+      const crashes = this.crashes(this.variable(id, 'MODEL_REVISION'));
       this.timers.later(this.restartMs, () =>
-        this.hub.setSpaceStage(
-          id,
-          revision && this.crashingRevisions.has(revision) ? 'RUNTIME_ERROR' : 'RUNNING',
-          revision && this.crashingRevisions.has(revision) ? 'the app exited' : undefined,
-        ),
+        this.hub.setSpaceStage(id, crashes ? 'RUNTIME_ERROR' : 'RUNNING', crashes ? 'the app exited' : undefined),
       );
       res.json({ stage: 'BUILDING', hardware: { current: null, requested: 'cpu-basic' } });
     });
+
+    // The Space's own app (not a Hub API: what a Space that serves the model answers at its smoke URL), here at
+    // `/space-app/{owner}/{name}/predict`: `{"inputs"}` -> `[{label, score}]` while it runs, 503 otherwise.
+    router.post('/space-app/:owner/:name/predict', (req, res) => {
+      const id = `${String(req.params.owner)}/${String(req.params.name)}`;
+      if (this.hub.spaceStage(id) !== 'RUNNING') return hubError(res, 503, 'the Space is not running');
+      const inputs = (req.body as { inputs?: unknown }).inputs;
+      if (typeof inputs !== 'string') return hubError(res, 400, 'inputs must be a string');
+      res.json([{ label: 'LABEL_0', score: 0.9, revision: this.variable(id, 'MODEL_REVISION') }]);
+    });
     return router;
+  }
+
+  /** The smoke URL of a Space's app on this fake Hub. */
+  appUrl(space: string): string {
+    return `${this.hub.url}/space-app/${space}/predict`;
   }
 }
