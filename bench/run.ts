@@ -23,6 +23,7 @@ const BENCHES = [
   'workflow-memory',
   'replay',
   'trainers',
+  'serving-swap',
 ];
 
 async function main(): Promise<void> {
