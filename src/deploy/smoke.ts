@@ -26,8 +26,9 @@ export function topLabel(body: unknown): string | undefined {
   if (typeof body === 'object' && body !== null && 'predictions' in body) list = body.predictions;
   if (Array.isArray(list) && Array.isArray(list[0])) list = list[0];
   if (!Array.isArray(list) || list.length === 0) return undefined;
-  const scored = list.filter(
-    (e): e is { label: string; score?: number } => typeof e === 'object' && e !== null && typeof e.label === 'string',
+  const scored = (list as unknown[]).filter(
+    (e): e is { label: string; score?: number } =>
+      typeof e === 'object' && e !== null && 'label' in e && typeof e.label === 'string',
   );
   const best = scored.reduce<{ label: string; score?: number } | undefined>(
     (top, e) => (top === undefined || (e.score ?? 0) > (top.score ?? 0) ? e : top),

@@ -9,11 +9,11 @@ import type { FakeHub } from './fake-hub';
 import { hubError } from './hub-error';
 import { Timers } from './listen';
 
+type SpaceVariable = { value: string; description?: string; updatedAt: string };
+type SpaceVariables = Map<string, SpaceVariable>;
+
 export class FakeSpaceDeploy {
-  private readonly variables = new Map<
-    string,
-    Map<string, { value: string; description?: string; updatedAt: string }>
-  >();
+  private readonly variables = new Map<string, SpaceVariables>();
   private readonly timers = new Timers();
   readonly restarts: string[] = [];
   /** Tokens that may read but not change Spaces. */
@@ -72,7 +72,7 @@ export class FakeSpaceDeploy {
       if (typeof key !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || typeof value !== 'string') {
         return hubError(res, 400, 'key must be a variable name and value a string');
       }
-      const vars = this.variables.get(id) ?? new Map();
+      const vars: SpaceVariables = this.variables.get(id) ?? new Map<string, SpaceVariable>();
       vars.set(key, {
         value,
         description: typeof description === 'string' ? description : undefined,
