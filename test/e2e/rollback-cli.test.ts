@@ -3,7 +3,6 @@
  * Inference Endpoint on the fake Endpoints API: it restores an earlier revision and says which model serves. The
  * serving API's answers are checked against the OpenAPI document.
  */
-import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logging';
 import { openApiDocument } from '../../src/server/openapi';
@@ -11,7 +10,7 @@ import { startReceiver, type Receiver } from '../../src/server/serve';
 import { progressQuery, type RetrainProgress } from '../../src/workflows/definitions';
 import { FakeEndpoints } from '../fakes/fake-endpoints';
 import { OpenApiChecker, type OpenApiDoc } from '../helpers/openapi';
-import { CLI } from '../helpers/service-process';
+import { runCli } from '../helpers/service-process';
 import { pipelineSpec, TEST_USER, useWorkerStack } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
 
@@ -54,17 +53,8 @@ afterAll(async () => {
   await endpoints?.stop();
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args, '--url', `http://127.0.0.1:${receiver.port}`], {
-    env: { ...process.env, ADMIN_TOKEN: ADMIN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], adminToken = ADMIN) =>
+  runCli([...args, '--url', `http://127.0.0.1:${receiver.port}`], { ADMIN_TOKEN: adminToken });
 
 async function get(path: string): Promise<unknown> {
   const res = await fetch(`http://127.0.0.1:${receiver.port}${path}`);
@@ -122,17 +112,7 @@ test('rollback restores the earlier revision, says which model serves, and the A
 });
 
 test('rollback needs the admin token', async () => {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'rollback', overrides.name, '--url', `http://127.0.0.1:${receiver.port}`],
-    {
-      env: { ...process.env, ADMIN_TOKEN: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise((resolve) => child.once('close', resolve));
-  expect(code).not.toBe(0);
-  expect(stderr).toContain('needs the admin token');
+  const ran = await cli(['rollback', overrides.name], '');
+  expect(ran.code).not.toBe(0);
+  expect(ran.stderr).toContain('needs the admin token');
 });

@@ -1,6 +1,7 @@
 /** `deploy` in config.json: each target's keys, and wrong values named by their key path. */
-import { ConfigError, parseConfig } from '../../src/config/load-config';
+import { parseConfig } from '../../src/config/load-config';
 import { ENDPOINTS_API_URL } from '../../src/config/deploy-schema';
+import { issuesOf } from '../helpers/config-issues';
 
 const BASE = {
   name: 'shop',
@@ -8,16 +9,6 @@ const BASE = {
   input_dataset: 'acme/product-images',
   input_model: 'microsoft/resnet-50',
 };
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 test('an Inference Endpoint target gets its defaults: the Endpoints API, 30 minutes to serve, 60 s per smoke input', () => {
   const [spec] = parseConfig({
