@@ -2,9 +2,9 @@ import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import type { PromotionDecision } from '../registry/promotion';
 import type { Deployment } from '../workflows/definitions';
-import { deploymentLines } from './deployment-announcement';
+import { deploymentLines, rollbackLines } from './deployment-announcement';
 
-export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
+export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request' | 'rolled-back';
 
 /** What the workflow knows when it announces; plain JSON, no secrets. */
 export interface AnnouncementFacts {
@@ -44,6 +44,7 @@ const HEADLINE: Record<AnnouncementKind, (name: string, sha: string) => string> 
   cancelled: (name, sha) => `⏹️ [hub-retrain] ${name} retraining on ${sha} was cancelled`,
   rejected: (name, sha) => `🚫 [hub-retrain] ${name} was not retrained on ${sha} (not approved)`,
   'approval-request': (name, sha) => `⏸️ [hub-retrain] approve retraining ${name} on ${sha}?`,
+  'rolled-back': (name, sha) => `↩️ [hub-retrain] ${name} rolled back to ${sha}`,
 };
 
 /**
@@ -84,6 +85,9 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       add(
         `Retraining **${a.pipeline.name}** on revision [\`${sha}\`](${datasetUrl}/commit/${a.revision}) was not approved: ${a.error ?? 'rejected'}.`,
       );
+      break;
+    case 'rolled-back':
+      rollbackLines(a, datasetUrl).forEach((line) => add(line));
       break;
     case 'approval-request':
       add(

@@ -151,6 +151,11 @@ test('rollback by hand puts the earlier model back, and --to puts a given one ba
   const back: Deployment = await rollback();
   expect(back).toMatchObject({ health: 'healthy', revision: first.progress.revision, by: 'alice' });
   expect(endpoints.get(endpoint)?.revision).toBe(first.deployment.modelRevision);
+  const announced = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
+    .find((d) => d.title === `↩️ [hub-retrain] ${pipeline.name} rolled back to ${first.progress.revision.slice(0, 7)}`);
+  expect(announced?.description).toContain('**alice** rolled the');
+  expect(announced?.description).toContain(`It serves again on the endpoint at \`${first.deployment.modelRevision}\``);
   expect(serving().current(pipeline.name)).toMatchObject({
     revision: first.progress.revision,
     by: 'alice',
@@ -160,6 +165,18 @@ test('rollback by hand puts the earlier model back, and --to puts a given one ba
   await rollback(second.progress.revision);
   expect(endpoints.get(endpoint)?.revision).toBe(second.deployment.modelRevision);
   expect(registryCurrent(pipeline.name)).toBe(second.progress.revision);
+});
+
+test('an endpoint that scales to zero serves the new revision once the smoke check wakes it (its 503s retried)', async () => {
+  const { endpoint, overrides } = endpointPipeline();
+  endpoints.get(endpoint)!.scaleToZero = true;
+  const { failure, deployment } = await runToEnd(overrides);
+  expect(failure).toBeUndefined();
+  expect(deployment).toMatchObject({ health: 'healthy', state: 'scaledToZero' });
+  const answered = endpoints.inferences.filter((i) => i.endpoint === endpoint).map((i) => i.status);
+  expect(answered[0]).toBe(503); // woken by the first smoke request
+  expect(answered.filter((status) => status === 200)).toHaveLength(2);
+  expect(endpoints.get(endpoint)?.state).toBe('running');
 });
 
 test('an endpoint that does not exist fails the deploy before anything changes', async () => {
