@@ -262,7 +262,7 @@ function servingPaths(): Json {
           400: err('an invalid body'),
           ...adminErrors,
           404: err('no pipeline of that name'),
-          409: err('the pipeline has no `deploy`'),
+          409: err('the pipeline has no `deploy`, or a roll-back of it is already running'),
           503: unavailable,
         },
       },
@@ -270,7 +270,7 @@ function servingPaths(): Json {
     '/api/rollbacks/{workflowId}': {
       get: {
         summary: 'A roll-back by hand: running (its deployment so far), completed or failed',
-        parameters: [{ ...workflowIdParam, description: 'a RollbackWorkflow id, `rollback:<pipeline>:<ms>`' }],
+        parameters: [{ ...workflowIdParam, description: 'a RollbackWorkflow id, `rollback:<pipeline>`' }],
         responses: {
           200: answer('its state', ref('Rollback')),
           400: badPath,

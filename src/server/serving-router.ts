@@ -3,7 +3,12 @@
  * serves a pipeline (`GET /api/pipelines/:name/serving`), and a roll-back by hand (`POST
  * /api/pipelines/:name/rollback`, admin token; `GET /api/rollbacks/:workflowId` for how it went).
  */
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -13,7 +18,7 @@ import { NoModelError, type ModelServer } from '../serving/model-server';
 import { PredictionInputError } from '../serving/predictor-process';
 import { deploymentQuery, ROLLBACK_WORKFLOW, rollbackWorkflowId, type Deployment } from '../workflows/definitions';
 import type { RollbackWorkflow } from '../workflows/rollback';
-import { NotFoundError, sendApiError, sendError, sendValidationError } from './api-errors';
+import { ConflictError, NotFoundError, sendApiError, sendError, sendValidationError } from './api-errors';
 import { requireAdmin } from './require-admin';
 import { withinDeadline } from './temporal-call';
 
@@ -108,14 +113,19 @@ export function servingRouter(deps: ServingRouterDeps): Router {
         return sendError(res, 409, { error: `pipeline "${spec.name}" has no deploy settings: nothing to roll back` });
       }
       if (!deps.taskQueue) return sendError(res, 503, { error: 'this receiver cannot start workflows' });
-      const workflowId = rollbackWorkflowId(spec.name, Date.now());
+      const workflowId = rollbackWorkflowId(spec.name);
       await withinDeadline(deps.client, deps.timeoutMs, () =>
         deps.client.workflow.start<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {
           workflowId,
           taskQueue: deps.taskQueue!,
           args: [{ pipeline: spec, to: body.data.to, by: body.data.by ?? 'admin (API)' }],
         }),
-      );
+      ).catch((err: unknown) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new ConflictError(`a roll-back of "${spec.name}" is already running (${workflowId}): wait for it`);
+        }
+        throw err;
+      });
       res.status(202).json({ accepted: true, pipeline: spec.name, workflowId, to: body.data.to ?? null });
     }),
   );

@@ -220,8 +220,8 @@ export interface Deployment {
 }
 
 export const ROLLBACK_WORKFLOW = 'RollbackWorkflow';
-/** One roll-back by hand at a time per pipeline: the id is the pipeline's, with the caller's request time. */
-export const rollbackWorkflowId = (pipeline: string, at: number): string => `rollback:${pipeline}:${at}`;
+/** One roll-back by hand at a time per pipeline: a second one while the first runs is refused by its id. */
+export const rollbackWorkflowId = (pipeline: string): string => `rollback:${pipeline}`;
 
 export interface RollbackInput {
   pipeline: PipelineSpec;

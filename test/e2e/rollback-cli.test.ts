@@ -12,7 +12,7 @@ import { FakeEndpoints } from '../fakes/fake-endpoints';
 import { OpenApiChecker, type OpenApiDoc } from '../helpers/openapi';
 import { runCli } from '../helpers/service-process';
 import { pipelineSpec, TEST_USER, useWorkerStack } from '../helpers/stack';
-import { unique } from '../helpers/temporal';
+import { eventually, unique } from '../helpers/temporal';
 
 const ADMIN = 'admin-token-for-rollback-0123456789';
 const stack = useWorkerStack('rollback-cli');
@@ -109,6 +109,34 @@ test('rollback restores the earlier revision, says which model serves, and the A
   expect(refused.code).toBe(1);
   expect(refused.stdout).toContain('the registry has no model of');
   expect(endpoints.get(id)?.revision).toBe(second.deployment?.modelRevision);
+});
+
+test('one roll-back of a pipeline at a time: a second one while the first runs is refused (409)', async () => {
+  const post = () =>
+    fetch(`http://127.0.0.1:${receiver.port}/api/pipelines/${overrides.name}/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'bob' }),
+    });
+  const first = await post();
+  const second = await post();
+  const answers = [
+    { status: first.status, body: (await first.json()) as { workflowId?: string; error?: string } },
+    { status: second.status, body: (await second.json()) as { workflowId?: string; error?: string } },
+  ];
+  for (const a of answers)
+    checker.check('POST', `/api/pipelines/${overrides.name}/rollback`, {
+      ...a,
+      headers: { 'content-type': 'application/json' },
+    });
+  expect(answers.map((a) => a.status)).toEqual([202, 409]);
+  expect(answers[1]!.body.error).toMatch(/already running/);
+  await eventually(async () => {
+    const state = (await get(`/api/rollbacks/${encodeURIComponent(answers[0]!.body.workflowId!)}`)) as {
+      status: string;
+    };
+    return state.status === 'running' ? undefined : state;
+  });
 });
 
 test('rollback needs the admin token', async () => {

@@ -65,7 +65,7 @@ export const DEPLOY_SCENARIOS = {
       await run(ctx.fakes.hub.pushCommit(ctx.fakes.dataset));
       const pipeline = pipelineSpec(ctx.fakes, overrides);
       const handle = await ctx.client.workflow.start<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {
-        workflowId: rollbackWorkflowId(pipeline.name, Date.now()),
+        workflowId: rollbackWorkflowId(pipeline.name),
         taskQueue: ctx.taskQueue,
         args: [{ pipeline, by: 'alice' }],
       });

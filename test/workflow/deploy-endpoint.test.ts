@@ -144,7 +144,7 @@ test('rollback by hand puts the earlier model back, and --to puts a given one ba
 
   const rollback = (to?: string) =>
     stack.client.workflow.execute<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {
-      workflowId: rollbackWorkflowId(pipeline.name, Date.now()),
+      workflowId: rollbackWorkflowId(pipeline.name),
       taskQueue: stack.worker.taskQueue,
       args: [{ pipeline, to, by: 'alice' }],
     });
