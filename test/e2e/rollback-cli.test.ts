@@ -11,6 +11,7 @@ import { progressQuery, type RetrainProgress } from '../../src/workflows/definit
 import { FakeEndpoints } from '../fakes/fake-endpoints';
 import { OpenApiChecker, type OpenApiDoc } from '../helpers/openapi';
 import { runCli } from '../helpers/service-process';
+import { launchChromium } from '../helpers/chromium';
 import { pipelineSpec, TEST_USER, useWorkerStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 
@@ -137,6 +138,33 @@ test('one roll-back of a pipeline at a time: a second one while the first runs i
     };
     return state.status === 'running' ? undefined : state;
   });
+});
+
+test("the status page's Roll back button puts the model that served before back, with the admin token", async () => {
+  const before = (await get(`/api/pipelines/${overrides.name}/serving`)) as {
+    current: { revision: string };
+    history: Array<{ revision: string; modelRevision?: string }>;
+  };
+  const target = before.history.find((e) => e.revision !== before.current.revision)!;
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${receiver.port}/`);
+    const button = page.locator(`button[data-rollback="${overrides.name}"]`);
+    expect(await button.textContent()).toBe(`Roll back to ${target.revision.slice(0, 7)}`);
+    await button.click();
+    const input = page.locator('#token-dialog #token-input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(ADMIN);
+    await page.keyboard.press('Enter');
+    await page.locator('#decision-result', { hasText: `Roll-back of ${overrides.name} started` }).waitFor();
+    await eventually(() =>
+      endpoints.get(`${TEST_USER}/${endpointName}`)?.revision === target.modelRevision ? true : undefined,
+    );
+    await page.locator(`[data-serving="${overrides.name}"]`, { hasText: 'rolled back by hand' }).waitFor();
+  } finally {
+    await browser.close();
+  }
 });
 
 test('rollback needs the admin token', async () => {
