@@ -127,7 +127,11 @@ function deployFailed(deployment: Deployment): ApplicationFailure {
 /** "rolled back to abc1234", "could not roll back: ...", or "nothing served before it". */
 export function rollbackSummary(d: Deployment): string {
   if (d.unchanged) return 'nothing was changed: the model in service still serves';
-  if (d.rolledBack && d.previous) return `rolled back to ${d.previous.revision.slice(0, 7)}`;
+  if (d.rolledBack && d.previous) {
+    const back = d.previous.revision;
+    // A sha or content hash as git shows it; `external` (what served before hub-retrain deployed) as it is.
+    return `rolled back to ${/^[0-9a-f]{12,}$/.test(back) ? back.slice(0, 7) : `the model that served before (${back})`}`;
+  }
   if (d.rollbackError) return `could not roll back: ${d.rollbackError}`;
   return 'nothing served before it to roll back to';
 }

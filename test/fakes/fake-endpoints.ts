@@ -32,6 +32,8 @@ export interface ModelBehaviour {
   status?: number;
   /** The update to this revision ends in `updateFailed` (huggingface_hub `wait()` raises on it). */
   updateFails?: boolean;
+  /** Answer only after this long (a model that hangs). */
+  delayMs?: number;
 }
 
 export class FakeEndpoints {
@@ -167,7 +169,7 @@ export class FakeEndpoints {
       res.json(this.view(e));
     });
 
-    app.post('/inference/:namespace/:name', (req, res) => {
+    app.post('/inference/:namespace/:name', async (req, res) => {
       const e = this.endpoints.get(`${String(req.params.namespace)}/${String(req.params.name)}`);
       if (!e) return hubError(res, 404, 'Not Found');
       const answered = (status: number) =>
@@ -193,6 +195,8 @@ export class FakeEndpoints {
       }
       const labels = this.labelsOf(e.repository, e.revision);
       const top = behaviour.answer ?? labels[inputs.length % labels.length]!;
+      if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
+      if (res.destroyed) return answered(0);
       answered(200);
       // The text-classification answer: a list of {label, score}, best first.
       res.json([

@@ -179,6 +179,20 @@ test('an endpoint that scales to zero serves the new revision once the smoke che
   expect(endpoints.get(endpoint)?.state).toBe('running');
 });
 
+test('a smoke check that times out rolls the endpoint back, within the smoke check time', async () => {
+  const { endpoint, before, overrides } = endpointPipeline({ timeout: 1 });
+  const smokeOneInput = { ...overrides, deploy: { ...overrides.deploy, smoke: { inputs: ['a cat'], timeout: 1 } } };
+  endpoints.defaultBehaviour = { delayMs: 5_000 };
+  const { failure, deployment } = await runToEnd(smokeOneInput);
+  const message = ((failure as WorkflowFailedError).cause as ApplicationFailure).message;
+  expect(message).toMatch(/^deploy failed: smokeCheckDeployment: .*(timeout|aborted)/i);
+  expect(message).toContain('rolled back to the model that served before (external)');
+  expect(deployment).toMatchObject({ health: 'failed', rolledBack: true });
+  // Each attempt gave up after the smoke timeout (1 s), not the model's 5 s; the endpoint serves what it served.
+  expect(endpoints.inferences.filter((i) => i.endpoint === endpoint && i.status === 200)).toHaveLength(0);
+  expect(endpoints.get(endpoint)).toMatchObject(before);
+});
+
 test('an endpoint that does not exist fails the deploy before anything changes', async () => {
   const { overrides } = endpointPipeline();
   const missing = { ...overrides, deploy: { ...overrides.deploy, name: unique('nowhere') } };
