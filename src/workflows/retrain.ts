@@ -35,13 +35,8 @@ import {
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ApprovalGate } from './retrain-approval';
-import {
-  ACTIVITIES_DECIDE,
-  DEPLOY_AFTER_PROMOTION,
-  EVALUATE_AND_PROMOTE,
-  POLL_BY_RETRY,
-  TRAINING_NOTICE,
-} from './retrain-patches';
+import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
+import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
 import { stepActivities, trainingWait } from './retrain-activities';
