@@ -4,6 +4,7 @@ import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
+import { readComparison } from '../registry/comparison-file';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
@@ -57,8 +58,9 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       const decision =
         current?.revision === revision
           ? { promoted: true, reason: 'promoted (already in service)', metric: pipeline.promotion?.metric }
-          : decidePromotion(pipeline.promotion, result.metrics, current);
+          : decidePromotion(pipeline.promotion, result.metrics, current, readComparison(registryDir));
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
+      deps.registry.recordVerdict(pipeline.name, revision, decision);
       log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
       const publishable = decision.promoted && pipeline.publish !== undefined && local !== undefined;
       return { decision, publishable, registryDir, metrics: result.metrics };

@@ -3,9 +3,11 @@
  * pointer to it, plus metrics.json and a model card README.md), and `<root>/<pipeline>/current`, a
  * symlink to the promoted run, switched atomically.
  */
-import { existsSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readJson } from '../backends/local/run-files';
+import { withVerdictSection } from './model-card-verdict';
+import type { PromotionDecision } from './promotion';
 
 export interface CardFacts {
   pipeline: string;
@@ -64,6 +66,13 @@ export class ModelRegistry {
     if (facts.model) writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: facts.model }, null, 2));
     if (!existsSync(join(dir, 'README.md'))) writeFileSync(join(dir, 'README.md'), modelCard(facts));
     return dir;
+  }
+
+  /** Adds (or replaces) the gate's verdict in the run's model card. */
+  recordVerdict(pipeline: string, revision: string, decision: PromotionDecision): void {
+    const dir = this.runDir(pipeline, revision);
+    const card = join(dir, 'README.md');
+    if (existsSync(card)) writeFileSync(card, withVerdictSection(readFileSync(card, 'utf8'), decision));
   }
 
   /** Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. */
