@@ -10,6 +10,7 @@
  * A model in service that is missing or corrupt, or rows with a label neither model knows, promote nothing.
  */
 import type { Comparison, MeasuredCurrent } from './comparison-file';
+import { formatPValue } from './p-value';
 import { pairedTest, type PairedResult } from './paired-test';
 import { classRecalls, isRowMetric, rowMetric, codeRows } from './row-metrics';
 
@@ -218,7 +219,7 @@ function worstClassDrop(
 
 function statistics(test: PairedResult): string {
   const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(4)}`;
-  const p = test.pValue >= 0.001 ? test.pValue.toFixed(3) : test.pValue.toExponential(1);
+  const p = formatPValue(test.pValue);
   return `difference ${signed(test.difference)} (95% interval ${signed(test.interval[0])} to ${signed(test.interval[1])}), p = ${p} (${test.test})`;
 }
 
