@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { isRowMetric, ROW_METRICS } from '../registry/row-metrics';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -24,15 +25,27 @@ const originalKeys = {
     .optional(),
 };
 
-const promotionSchema = z.strictObject({
-  metric: z.string().min(1),
-  direction: z.enum(['max', 'min']).default('max'),
-  min_delta: z.number().min(0).default(0),
-  /** A paired test on both models' per-row results must reject "no better" at this level (e.g. 0.05). */
-  significance: z.number().gt(0).lt(1, { message: 'expected a level between 0 and 1, e.g. 0.05' }).optional(),
-  /** No class may lose more than this much recall (0..1). */
-  max_class_drop: z.number().min(0).max(1, { message: 'expected a recall difference between 0 and 1' }).optional(),
-});
+const promotionSchema = z
+  .strictObject({
+    metric: z.string().min(1),
+    direction: z.enum(['max', 'min']).default('max'),
+    min_delta: z.number().min(0).default(0),
+    /** A paired test on both models' per-row results must reject "no better" at this level (e.g. 0.05). */
+    significance: z.number().gt(0).lt(1, { message: 'expected a level between 0 and 1, e.g. 0.05' }).optional(),
+    /** No class may lose more than this much recall (0..1). */
+    max_class_drop: z.number().min(0).max(1, { message: 'expected a recall difference between 0 and 1' }).optional(),
+  })
+  .superRefine((p, ctx) => {
+    // The paired test and per-class recall come from per-row results: a metric like eval_loss has none.
+    for (const key of ['significance', 'max_class_drop'] as const) {
+      if (p[key] !== undefined && !isRowMetric(p.metric))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `needs a metric computed from each row's result (${ROW_METRICS.join(', ')}); "${p.metric}" is not one`,
+        });
+    }
+  });
 
 const SHA = /^[0-9a-f]{40}$/;
 
