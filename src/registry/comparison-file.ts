@@ -38,6 +38,8 @@ export const comparisonSchema = z
     candidate: predictionsSchema,
     /** Null: no model was in service when the run started. */
     current: currentSchema.nullable(),
+    /** Wall time of predicting the rows with each model (benchmarks: what measuring the model in service adds). */
+    seconds: z.strictObject({ candidate: z.number(), current: z.number().nullable() }).optional(),
   })
   .superRefine((c, ctx) => {
     const lengths = [

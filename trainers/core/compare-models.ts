@@ -32,6 +32,8 @@ export interface Comparison {
   truth: string[];
   candidate: { labels: string[]; predicted: string[] };
   current: Current | null;
+  /** Wall time of predicting the rows with each model. */
+  seconds: { candidate: number; current: number | null };
 }
 
 export interface DecisionRows<T> {
@@ -75,14 +77,19 @@ export async function writeComparison<T extends { label: string }>(input: {
   report: Reporter;
 }): Promise<Comparison> {
   const { env, decision, inputOf } = input;
+  const started = performance.now();
   const candidate = await predictAll(env.outputDir, decision.rows, inputOf);
+  const candidateSeconds = (performance.now() - started) / 1000;
   let current: Current | null = null;
+  let currentSeconds: number | null = null;
   if (env.currentModelDir) {
     input.report({
       progress: 0.95,
       message: `measuring the model in service on the same ${decision.rows.length} ${decision.split} rows`,
     });
+    const from = performance.now();
     current = await measureCurrent(env.currentModelDir, env.task, decision.rows, inputOf);
+    currentSeconds = (performance.now() - from) / 1000;
   }
   const comparison: Comparison = {
     version: 1,
@@ -92,6 +99,7 @@ export async function writeComparison<T extends { label: string }>(input: {
     truth: decision.rows.map((row) => row.label),
     candidate,
     current,
+    seconds: { candidate: round(candidateSeconds), current: currentSeconds === null ? null : round(currentSeconds) },
   };
   await writeJsonAtomically(join(env.outputDir, COMPARISON_FILE), comparison);
   return comparison;
@@ -136,3 +144,5 @@ async function measureCurrent<T>(
     };
   }
 }
+
+const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;

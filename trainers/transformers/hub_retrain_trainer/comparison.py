@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,14 +55,18 @@ def decision_rows(env: TrainerEnv, dataset: LoadedDataset, split: EvalSplit) -> 
 def write_comparison(
     env: TrainerEnv, decision: DecisionRows, selected_on: str, device: Any, report: Reporter
 ) -> dict[str, Any]:
+    started = time.perf_counter()
     candidate = predict_folder(env.task, env.output_dir, decision.rows, env.params, device)
+    seconds: dict[str, float | None] = {"candidate": round(time.perf_counter() - started, 3), "current": None}
     current: dict[str, Any] | None = None
     if env.current_model_dir:
         report(
             progress=0.96,
             message=f"measuring the model in service on the same {len(decision.rows)} {decision.split} rows",
         )
+        started = time.perf_counter()
         current = measure_current(env.task, env.current_model_dir, decision.rows, env.params, device)
+        seconds["current"] = round(time.perf_counter() - started, 3)
     comparison = {
         "version": 1,
         "split": decision.split,
@@ -70,6 +75,7 @@ def write_comparison(
         "truth": [row.label for row in decision.rows],
         "candidate": candidate,
         "current": current,
+        "seconds": seconds,
     }
     path = os.path.join(env.output_dir, COMPARISON_FILE)
     with open(f"{path}.tmp", "w", encoding="utf-8") as handle:
