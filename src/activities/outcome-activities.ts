@@ -1,10 +1,13 @@
 /** After training: evaluate and promote (the registry), publish, and announce beyond the Hub. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { log } from '@temporalio/activity';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
-import { readComparison } from '../registry/comparison-file';
+import { COMPARISON_FILE, readComparison } from '../registry/comparison-file';
+import { readPushedComparison } from '../hub/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
@@ -41,6 +44,16 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     ): Promise<Evaluation> {
       const { pipeline, revision } = run;
       const local = pipeline.backend.type === 'local' ? pipeline.backend : undefined;
+      const model = local ? undefined : (result.model ?? job.outputModel);
+      // A Jobs run pushes comparison.json with its model: both models measured on the same rows in the job.
+      const pushed =
+        pipeline.backend.type === 'hf-jobs' && model
+          ? await readPushedComparison(model, {
+              hubUrl: deps.hubEndpoint,
+              accessToken: deps.hfToken,
+              fetch: deps.fetch,
+            })
+          : undefined;
       const registryDir = deps.registry.record({
         pipeline: pipeline.name,
         dataset: pipeline.input_dataset,
@@ -49,11 +62,13 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         task: pipeline.task,
         backend: pipeline.backend.type,
         metrics: result.metrics,
-        model: local ? undefined : (result.model ?? job.outputModel),
+        model,
+        modelRevision: pushed?.revision,
         trainedAt: new Date().toISOString(),
         fromBaseModel: !local || trainerOf(local) !== 'baseline',
         note: local && baselineNote(local, pipeline),
       });
+      if (pushed?.comparison) writeFileSync(join(registryDir, COMPARISON_FILE), pushed.comparison);
       const current = deps.registry.current(pipeline.name);
       const decision =
         current?.revision === revision

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
-import { isRowMetric, ROW_METRICS } from '../registry/row-metrics';
+import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -38,7 +38,7 @@ const promotionSchema = z
   .superRefine((p, ctx) => {
     // The paired test and per-class recall come from per-row results: a metric like eval_loss has none.
     for (const key of ['significance', 'max_class_drop'] as const) {
-      if (p[key] !== undefined && !isRowMetric(p.metric))
+      if (p[key] !== undefined && !rowMetricOf(p.metric))
         ctx.addIssue({
           code: 'custom',
           path: [key],
@@ -144,6 +144,14 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       code: 'custom',
       path: ['backend', 'trainer'],
       message: `input_model "${p.input_model}" is the TypeScript baseline, not a model to fine-tune: set backend.trainer to "baseline", or name a transformers model`,
+    });
+  }
+  // A Job or an AutoTrain Space cannot read a folder on this machine: a pinned set for them is a Hub dataset.
+  if (p.evaluation?.dataset.startsWith(LOCAL_DATASET_PREFIX) && p.backend.type !== 'local') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['evaluation', 'dataset'],
+      message: `a "file:" evaluation set is read on this machine, which a ${p.backend.type} run cannot: give a Hub dataset and its revision`,
     });
   }
   if (p.backend.type === 'autotrain') {

@@ -12,7 +12,7 @@
 import type { Comparison, MeasuredCurrent } from './comparison-file';
 import { formatPValue } from './p-value';
 import { pairedTest, type PairedResult } from './paired-test';
-import { classRecalls, isRowMetric, rowMetric, codeRows } from './row-metrics';
+import { classRecalls, codeRows, rowMetric, rowMetricOf, type RowMetric } from './row-metrics';
 
 export interface PromotionRule {
   metric: string;
@@ -56,7 +56,8 @@ export function decidePromotion(
 ): PromotionDecision {
   if (!rule) return { promoted: true, reason: 'no promotion gate: the newest model is promoted' };
   const comparison = 'comparison' in evidence ? evidence.comparison : undefined;
-  const rowsValue = comparison && isRowMetric(rule.metric) ? measured(rule.metric, comparison) : undefined;
+  const metric = rowMetricOf(rule.metric);
+  const rowsValue = comparison && metric ? measured(metric, comparison) : undefined;
   const value = rowsValue?.value ?? candidate[rule.metric];
   if (value === undefined) {
     return { promoted: false, metric: rule.metric, reason: `not promoted: the run reported no "${rule.metric}"` };
@@ -75,16 +76,15 @@ export function decidePromotion(
         reason: `not promoted: the model in service (${short(current.revision)}) could not be measured on these rows (${measuredCurrent.error}); no comparison was made`,
       };
     }
-    if ('predicted' in measuredCurrent && comparison && isRowMetric(rule.metric)) {
-      return pairedVerdict(rule, held, comparison, measuredCurrent);
+    if ('predicted' in measuredCurrent && comparison && metric) {
+      return pairedVerdict(rule, metric, held, comparison, measuredCurrent);
     }
   }
   const why = fallbackReason(rule, evidence, measuredCurrent, current.revision);
   return recordedVerdict(rule, held, current, why);
 }
 
-function measured(metric: string, c: Comparison): { value: number; rows: number; split: string } | undefined {
-  if (!isRowMetric(metric)) return undefined;
+function measured(metric: RowMetric, c: Comparison): { value: number; rows: number; split: string } {
   const labels = [...new Set([...c.truth, ...c.candidate.predicted])].sort();
   const all = Int32Array.from({ length: c.truth.length }, (_, i) => i);
   return {
@@ -96,6 +96,7 @@ function measured(metric: string, c: Comparison): { value: number; rows: number;
 
 function pairedVerdict(
   rule: PromotionRule,
+  metric: RowMetric,
   held: PromotionDecision,
   c: Comparison,
   current: MeasuredCurrent,
@@ -110,7 +111,6 @@ function pairedVerdict(
       reason: `not promoted: the evaluation rows hold ${unknown} that neither model knows; no comparison was made`,
     };
   }
-  const metric = rule.metric as Parameters<typeof pairedTest>[0];
   const test = pairedTest(metric, c.truth, c.candidate.predicted, current.predicted);
   const decision: PromotionDecision = {
     ...held,
@@ -185,7 +185,7 @@ function fallbackReason(
   revision: string,
 ): string {
   if ('missing' in evidence) return evidence.missing;
-  if (!isRowMetric(rule.metric)) return `${rule.metric} is not computed from per-row results`;
+  if (!rowMetricOf(rule.metric)) return `${rule.metric} is not computed from per-row results`;
   if (!measuredCurrent) return 'no model was in service when the run started';
   if (basename(measuredCurrent.dir) !== revision)
     return `the run measured ${basename(measuredCurrent.dir).slice(0, 7)}, no longer in service`;

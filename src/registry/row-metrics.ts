@@ -7,8 +7,13 @@
 export const ROW_METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall'] as const;
 export type RowMetric = (typeof ROW_METRICS)[number];
 
-export function isRowMetric(name: string): name is RowMetric {
-  return (ROW_METRICS as readonly string[]).includes(name);
+/**
+ * The per-row metric a promotion metric names: `accuracy`, or as the transformers Trainer names it for the Jobs
+ * backend, `eval_accuracy`; undefined for one the rows cannot give (`eval_loss`).
+ */
+export function rowMetricOf(name: string): RowMetric | undefined {
+  const bare = name.startsWith('eval_') ? name.slice(5) : name;
+  return (ROW_METRICS as readonly string[]).includes(bare) ? (bare as RowMetric) : undefined;
 }
 
 /** Labels as small integers, so resampling touches arrays of numbers only. */
