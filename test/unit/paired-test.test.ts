@@ -118,11 +118,15 @@ describe('the gate on the same rows', () => {
   });
 
   test('max_class_drop: a better model that loses a class is not promoted, and the class is named', () => {
-    const truth = [...Array(100).fill('a'), ...Array(100).fill('b'), ...Array(20).fill('c')];
+    const many = (label: string, n: number): string[] => Array.from({ length: n }, () => label);
+    const truth = [...many('a', 100), ...many('b', 100), ...many('c', 20)];
     const current = truth.map((t, i) => (i < 50 ? 'b' : t)); // half of "a" wrong, all of "c" right
     const candidate = truth.map((t, i) => (i >= 200 && i < 210 ? 'a' : t)); // half of "c" wrong
-    const c = comparison(truth, candidate, current);
-    c.candidate.labels = c.current && 'labels' in c.current ? (c.current.labels = ['a', 'b', 'c']) : ['a', 'b', 'c'];
+    const labels = ['a', 'b', 'c'];
+    const c = comparison(truth, candidate, null, {
+      candidate: { labels, predicted: candidate },
+      current: { dir: `/models/p/${'c'.repeat(40)}`, labels, predicted: current },
+    });
     const d = decidePromotion({ ...rule, max_class_drop: 0.2 }, {}, inService(), { comparison: c });
     expect(d.promoted).toBe(false);
     expect(d.reason).toContain('class "c" recall 0.5000 vs 1 drops by more than max_class_drop 0.2');
