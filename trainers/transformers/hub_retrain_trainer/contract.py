@@ -216,9 +216,13 @@ def read_env(source: dict[str, str] | os._Environ[str] = os.environ) -> TrainerE
         revision=get("RETRAIN_REVISION") or None,
         pipeline=get("RETRAIN_PIPELINE") or None,
         # A missing model in service is not an input error: the comparison says it could not be measured.
-        current_model_dir=os.path.abspath(get("RETRAIN_CURRENT_MODEL_DIR")) if get("RETRAIN_CURRENT_MODEL_DIR") else None,
-        eval_data_dir=os.path.abspath(get("RETRAIN_EVAL_DATA_DIR")) if get("RETRAIN_EVAL_DATA_DIR") else None,
+        current_model_dir=_folder(get("RETRAIN_CURRENT_MODEL_DIR")),
+        eval_data_dir=_folder(get("RETRAIN_EVAL_DATA_DIR")),
     )
+
+
+def _folder(path: str) -> str | None:
+    return os.path.abspath(path) if path else None
 
 
 def run_entry(main: Callable[[Reporter], None]) -> None:

@@ -46,7 +46,8 @@ def test_the_model_in_service_is_measured_on_the_same_rows_by_the_same_code(tmp_
 
     run = train(data, text_model, second, RETRAIN_CURRENT_MODEL_DIR=first)
     assert run.code == 0, run.stderr
-    assert any("measuring the model in service on the same 8 validation rows" in line.get("message", "") for line in run.lines)
+    messages = [line.get("message", "") for line in run.lines]
+    assert "measuring the model in service on the same 8 validation rows" in messages
     paired = comparison(second)
     assert paired["truth"] == alone["truth"]
     # The same model, the same rows, the same code: the same predictions as when it was the candidate.
