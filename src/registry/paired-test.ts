@@ -119,7 +119,10 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[at]!;
 }
 
-/** A small seeded generator (Mulberry32): the same seed, the same resamples, the same verdict. */
+/**
+ * A small seeded generator (Mulberry32): the same seed, the same resamples, the same verdict. The trainers have the
+ * same one (trainers/core/random.ts), but the service never imports the trainers' package (package-boundaries test).
+ */
 function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

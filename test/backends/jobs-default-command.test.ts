@@ -31,6 +31,38 @@ async function uvProgram(): Promise<string> {
   return stdout.trim();
 }
 
+/** Runs a job request's command with bash and uv as the job image would, offline, from the cache in `hfHome`. */
+async function runJob(
+  request: Pick<ReturnType<typeof jobRequest>, 'command' | 'environment' | 'secrets'>,
+  hfHome: string,
+  work: string,
+): Promise<string> {
+  const uv = await uvProgram();
+  const [program, ...args] = request.command;
+  const child = spawn(program!, args, {
+    env: {
+      PATH: `${dirname(uv)}:${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? tmpdir(),
+      ...request.environment,
+      ...request.secrets,
+      HF_HUB_OFFLINE: '1',
+      HF_HOME: hfHome,
+      OMP_NUM_THREADS: '1', // the suite shares two cores
+      RETRAIN_WORK_DIR: work,
+      // The locked environment `npm run setup:transformers` made, instead of a second copy of torch.
+      UV_PROJECT_ENVIRONMENT: join(trainer.folder, '.venv'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+  return stdout;
+}
+
 function request(baseModel: string) {
   const [pipeline] = parseConfig({
     pipelines: [
@@ -81,31 +113,7 @@ test('the default command downloads the revision, fine-tunes the base model and 
   mkdirSync(dirname(snapshot), { recursive: true });
   cpSync(reviewsFolder(), snapshot, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'job-'));
-  const uv = await uvProgram();
-
-  const [program, ...args] = command;
-  const child = spawn(program!, args, {
-    env: {
-      PATH: `${dirname(uv)}:${process.env.PATH ?? ''}`,
-      HOME: process.env.HOME ?? tmpdir(),
-      ...environment,
-      ...secrets,
-      HF_HUB_OFFLINE: '1',
-      HF_HOME: hfHome,
-      OMP_NUM_THREADS: '1', // the suite shares two cores
-      RETRAIN_WORK_DIR: work,
-      // The locked environment `npm run setup:transformers` made, instead of a second copy of torch.
-      UV_PROJECT_ENVIRONMENT: join(trainer.folder, '.venv'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-
-  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+  const stdout = await runJob({ command, environment, secrets }, hfHome, work);
   const lines = stdout
     .trim()
     .split('\n')
@@ -171,27 +179,7 @@ test('with a model in service and a pinned evaluation set, the job measures both
   cpSync(reviewsFolder(12, 6, 11), cached('datasets', evalSet.dataset, evalSet.revision), { recursive: true });
   cpSync(model, cached('models', inService.model, inService.revision), { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'job-'));
-  const uv = await uvProgram();
-  const [program, ...args] = command;
-  const child = spawn(program!, args, {
-    env: {
-      PATH: `${dirname(uv)}:${process.env.PATH ?? ''}`,
-      HOME: process.env.HOME ?? tmpdir(),
-      ...environment,
-      ...secrets,
-      HF_HUB_OFFLINE: '1',
-      HF_HOME: hfHome,
-      OMP_NUM_THREADS: '1',
-      RETRAIN_WORK_DIR: work,
-      UV_PROJECT_ENVIRONMENT: join(trainer.folder, '.venv'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.resume();
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+  await runJob({ command, environment, secrets }, hfHome, work);
 
   const comparison = JSON.parse(readFileSync(join(work, 'model', 'comparison.json'), 'utf8')) as {
     source: string;
