@@ -253,7 +253,8 @@ export function verdict(p: PromotionView): string {
       const p1 = p.pValue === undefined ? '' : `; p = ${formatPValue(p.pValue)}`;
       return `${head} (${numbers} for the model in service on the same ${p.rows} rows${p1})`;
     }
-    return `${head} (${numbers} in service${p.sameData === false ? ', measured on other data' : ''})`;
+    // As recorded (sameData false, or a run from before the same-rows gate): `show` gives the whole reason.
+    return `${head} (${numbers} in service)`;
   }
   if (p.metric && p.candidate !== undefined) return `${head} (${p.metric} ${figure(p.candidate)})`;
   return head;

@@ -166,7 +166,7 @@ function recordedVerdict(
   }
   const gain = rule.direction === 'max' ? held.candidate! - recorded : recorded - held.candidate!;
   const promoted = gain > rule.min_delta; // "beats": strictly better by more than min_delta
-  const comparison = `${rule.metric} ${fmt(held.candidate!)} vs ${fmt(recorded)} recorded for the model in service (${short(current.revision)}), measured on other data: ${why}`;
+  const comparison = `${rule.metric} ${fmt(held.candidate!)} vs ${fmt(recorded)} for the model in service (${short(current.revision)}), as recorded when it was trained: measured on other data (${why})`;
   return {
     ...held,
     current: recorded,

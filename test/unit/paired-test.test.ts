@@ -162,7 +162,7 @@ describe('the gate on the same rows', () => {
     const d = decidePromotion(rule, { accuracy: 0.9 }, inService(), { comparison: c });
     expect(d).toMatchObject({ promoted: true, candidate: 1, current: 0.83, sameData: false, rows: 50 });
     expect(d.reason).toContain(
-      'recorded for the model in service (ccccccc), measured on other data: a transformers model',
+      'for the model in service (ccccccc), as recorded when it was trained: measured on other data (a transformers model)',
     );
     const none = decidePromotion(rule, { accuracy: 0.8 }, inService(), {
       missing: 'the trainer wrote no comparison.json',

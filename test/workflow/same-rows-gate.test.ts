@@ -231,7 +231,7 @@ describe('the transformers trainer (a tiny offline model)', () => {
     const second = await train(transformers);
     expect(second.promotion).toMatchObject({ sameData: false, rows: 8 });
     expect(second.promotion!.reason).toContain(
-      'measured on other data: a TypeScript baseline model, which the transformers trainer does not load',
+      'measured on other data (a TypeScript baseline model, which the transformers trainer does not load)',
     );
   });
 });
