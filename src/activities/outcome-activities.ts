@@ -9,7 +9,7 @@ import { publishModelFolder } from '../hub/publish-model';
 import { COMPARISON_FILE, readComparison } from '../registry/comparison-file';
 import { readPushedComparison } from '../hub/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
-import { decidePromotion, type PromotionDecision } from '../registry/promotion';
+import { decidePromotion, type Evidence, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import type { ActivityDeps } from './index';
 import { postWebhook, webhookMessage } from './outgoing-webhook';
@@ -73,7 +73,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       const decision =
         current?.revision === revision
           ? { promoted: true, reason: 'promoted (already in service)', metric: pipeline.promotion?.metric }
-          : decidePromotion(pipeline.promotion, result.metrics, current, readComparison(registryDir));
+          : decidePromotion(pipeline.promotion, result.metrics, current, evidence(pipeline.backend.type, registryDir));
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
       deps.registry.recordVerdict(pipeline.name, revision, decision);
       log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
@@ -110,4 +110,11 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       return { status };
     },
   };
+}
+
+/** What the trainer measured; AutoTrain trains with its own code, which measures no model in service. */
+function evidence(backend: string, registryDir: string): Evidence {
+  return backend === 'autotrain'
+    ? { missing: 'AutoTrain does not measure the model in service on the same rows' }
+    : readComparison(registryDir);
 }
