@@ -151,7 +151,7 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
     ctx.addIssue({
       code: 'custom',
       path: ['evaluation', 'dataset'],
-      message: `a "file:" evaluation set is read on this machine, which a ${p.backend.type} run cannot: give a Hub dataset and its revision`,
+      message: `a "file:" evaluation set is read on this machine, which ${p.backend.type === 'autotrain' ? 'an AutoTrain' : 'a Hugging Face Jobs'} run cannot: give a Hub dataset and its revision`,
     });
   }
   if (p.backend.type === 'autotrain') {

@@ -237,7 +237,16 @@ describe('the promotion gate and the pinned evaluation set (issue 23)', () => {
     );
     const [hubSet] = parseConfig(withGate({}, { evaluation: { dataset: 'acme/eval', revision: 'a'.repeat(40) } }));
     expect(hubSet!.evaluation).toEqual({ dataset: 'acme/eval', revision: 'a'.repeat(40) });
-    const [folder] = parseConfig(withGate({}, { evaluation: { dataset: 'file:eval' } }), 'config.json', '/srv/cfg');
+    const local = { backend: { type: 'local', command: ['./train.sh'] } };
+    const [folder] = parseConfig(
+      withGate({}, { ...local, evaluation: { dataset: 'file:eval' } }),
+      'config.json',
+      '/srv/cfg',
+    );
     expect(folder!.evaluation_path).toBe('/srv/cfg/eval');
+    // A Job or an AutoTrain Space cannot read a folder on this machine.
+    expect(issuesOf(withGate({}, { evaluation: { dataset: 'file:eval' } }))).toContain(
+      'pipelines[0].evaluation.dataset: a "file:" evaluation set is read on this machine, which an AutoTrain run cannot: give a Hub dataset and its revision',
+    );
   });
 });
