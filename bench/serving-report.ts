@@ -1,4 +1,4 @@
-/** Section 9 of bench/RESULTS.md: the local predict endpoint during a swap (bench/serving-swap.bench.ts). */
+/** Section 10 of bench/RESULTS.md: the local predict endpoint during a swap (bench/serving-swap.bench.ts). */
 import { markdownTable } from './lib/markdown';
 import { readResults } from './lib/results';
 import { formatNumber, spread, formatSpread } from './lib/stats';
@@ -21,7 +21,7 @@ export function servingSection(quick: boolean): string[] {
   };
   const failed = r.reps.reduce((n, rep) => n + rep.before.failed + rep.swap.failed + rep.after.failed, 0);
   return [
-    '## 9. The local predict endpoint during a swap',
+    '## 10. The local predict endpoint during a swap',
     '',
     `A real receiver serves a baseline text model of the bundled reviews; ${s.clients} clients send one-input ` +
       `\`POST /api/pipelines/:name/predict\` back to back; after ${s.steadySeconds} s the registry's \`current\` is switched ` +

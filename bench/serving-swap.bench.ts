@@ -1,5 +1,5 @@
 /**
- * Benchmark 9: the local predict endpoint during a swap. A real receiver (startReceiver, the Express app of `npm
+ * Benchmark 10: the local predict endpoint during a swap. A real receiver (startReceiver, the Express app of `npm
  * start`) serves a baseline text model of the bundled product reviews from a model registry; `clients` concurrent
  * clients send one-input predictions back to back; midway, `current` is switched to a second model (what a
  * promotion or a roll-back does) and the receiver loads it beside the first and swaps. Measured per phase:
