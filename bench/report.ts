@@ -11,11 +11,14 @@ import type { Machine } from './lib/machine';
 import { markdownTable, ratioTable, verdict, type RatioRow } from './lib/markdown';
 import { CASE_LABELS, CASES, type CaseName } from './lib/payloads';
 import { isQuick, readResults, resultsDir } from './lib/results';
+import { servingSection } from './serving-report';
 import { BENCH } from './lib/stack';
 import { formatNumber, formatRatio, formatSpread, pairedRatio, spread, type Spread } from './lib/stats';
 import { lineChart, type Series } from './lib/svg-plot';
 import type { ReceiverResults, ReceiverRun, StackName } from './receiver.bench';
 import type { ReplayResults } from './replay.bench';
+import { sameRowsSection } from './same-rows-section';
+import type { SameRowsResults } from './same-rows.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
 import {
@@ -503,6 +506,8 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
+  out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
+  out.push(...servingSection(quick));
   out.push(...jobsEndNoticeSection(quick, targets));
 
   // ---------------------------------------------------------------- targets

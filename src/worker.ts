@@ -130,7 +130,7 @@ export function installRuntimeLogger(logger: Logger, metrics: { port?: number } 
 
 export function activityDepsFromEnv(
   env: Env,
-  extra: { temporalUiUrl?: string; temporalAddress?: string } = {},
+  extra: { temporalUiUrl?: string; temporalAddress?: string; receiverUrl?: string } = {},
 ): ActivityDeps {
   return {
     hubEndpoint: env.HF_ENDPOINT,
@@ -140,6 +140,7 @@ export function activityDepsFromEnv(
     publicUrl: env.PUBLIC_URL,
     // Jobs post their end to the receiver with a token derived from it (hf-jobs/end-notice.ts); it stays here.
     webhookSecret: existingWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR),
+    receiverUrl: extra.receiverUrl,
     namespace: env.TEMPORAL_NAMESPACE,
     stateDir: resolve(env.RETRAIN_STATE_DIR),
     modelsDir: resolve(env.RETRAIN_MODELS_DIR),

@@ -22,6 +22,7 @@ import { HubClient } from '../hub/hub-client';
 import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
+import { createDeployActivities } from './deploy-activities';
 import { createOutcomeActivities } from './outcome-activities';
 import { createBudgetActivities } from './budget-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
@@ -50,6 +51,8 @@ export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
   tellRun?: (workflowId: string) => Promise<void>;
   /** WEBHOOK_SECRET: with publicUrl, each Jobs run's job posts its end to the receiver (hf-jobs/end-notice.ts). */
   webhookSecret?: string;
+  /** The receiver as this worker reaches it, for the local deploy target (default: publicUrl). */
+  receiverUrl?: string;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -84,7 +87,9 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
-  const outcomes = createOutcomeActivities({ ...deps, registry: new ModelRegistry(deps.modelsDir), context });
+  const registry = new ModelRegistry(deps.modelsDir);
+  const outcomes = createOutcomeActivities({ ...deps, registry, context });
+  const deploys = createDeployActivities({ ...deps, registry, receiverUrl: deps.receiverUrl ?? deps.publicUrl });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
@@ -105,6 +110,7 @@ export function createActivities(deps: ActivityDeps) {
   return classifyFailures({
     ...outcomes,
     ...createBudgetActivities(backendFor),
+    ...deploys,
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls

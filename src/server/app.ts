@@ -23,6 +23,8 @@ import { SpendReader } from './spend-reader';
 import { TrainingNotices } from './training-notice';
 import { addWebhookRoute } from './webhook-route';
 import { addJobNoticeRoute } from './job-notice-route';
+import { servingRouter } from './serving-router';
+import type { ModelServer } from '../serving/model-server';
 
 /**
  * What the receiver is configured with. main.ts fills it from the validated environment once; startReceiver
@@ -54,7 +56,12 @@ export interface ReceiverConfig {
   writeRequestsPerMinute?: number;
   /** Reads a training run's log tail when its view is asked for (log-tails.ts). */
   logTails?: LogTailReader;
-  /** The workers' task queue: the spend ledger (`budget:<taskQueue>`) the page reads each pipeline's month from. */
+  /** The model registry (RETRAIN_MODELS_DIR): which model serves, for the API and the page. */
+  modelsDir?: string;
+  /**
+   * The task queue workflows start on (a roll-back by hand), and the spend ledger's (`budget:<taskQueue>`), which the
+   * page reads each pipeline's month from.
+   */
   taskQueue?: string;
 }
 
@@ -62,6 +69,8 @@ export interface AppDeps extends ReceiverConfig {
   recorder: UpdateRecorder;
   /** Graceful shutdown: in-flight tracking, 503 while draining. */
   drain?: Drain;
+  /** The local predict endpoint's models (serve.ts makes it when modelsDir is set). */
+  models?: ModelServer;
 }
 
 /** The default of `temporalTimeoutMs`. */
@@ -110,6 +119,13 @@ export function createApp(deps: AppDeps): express.Express {
       writeLimit: writeRateLimit(deps.writeRequestsPerMinute),
     }),
   );
+  app.use(
+    servingRouter({
+      ...deps,
+      timeoutMs,
+      writeLimit: writeRateLimit(deps.writeRequestsPerMinute),
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -134,6 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
       temporalUiUrl: deps.temporalUiUrl,
       writeApi: deps.adminToken !== undefined && deps.adminToken !== '',
+      modelsDir: deps.modelsDir,
     }),
   );
 

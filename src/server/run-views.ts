@@ -165,6 +165,11 @@ export function promotionView(p: PromotionDecision): PromotionView {
     candidate: p.candidate,
     current: p.current,
     currentRevision: p.currentRevision,
+    rows: p.rows,
+    sameData: p.sameData,
+    interval: p.interval,
+    pValue: p.pValue,
+    split: p.split,
   };
 }
 
@@ -252,6 +257,7 @@ function runDetail(
     polls: progress.polls,
     cost: progress.cost ? { ...progress.cost } : summary.cost,
     budget: progress.budget && structuredClone(progress.budget),
+    ...(progress.deployment ? { deployment: { ...progress.deployment } } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     promotion: progress.promotion,
     ...(progress.cost ? { cost: progress.cost } : {}),
     ...(progress.budget ? { budget: progress.budget } : {}),
+    ...(progress.deployment ? { deployment: progress.deployment } : {}),
   };
 }
 

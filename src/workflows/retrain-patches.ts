@@ -31,6 +31,13 @@ export const ACTIVITIES_DECIDE = 'activities-decide';
 export const TRAINING_NOTICE = 'training-notice';
 
 /**
+ * Step 1 (both branches): a run whose model was promoted, of a pipeline with `deploy`, puts it in service in the
+ * `deploying` stage (retrain-deploy.ts): apply, wait until the target serves it, smoke-check it, and on a failure
+ * roll back to what served before. Runs started before end after publishing as they did.
+ */
+export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
+
+/**
  * Step 1 (both branches): before its job starts a run prices its machine (priceRun) and, with a budget, reserves its
  * estimate in the spend ledger (BudgetWorkflow, reserveBudget); over budget it waits for approval or fails; a training
  * that would pass per_run_usd is stopped; when the training ends what the run cost is settled (settleRunCost).

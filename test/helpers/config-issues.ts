@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig } from '../../src/config/load-config';
 
-/** The `path: message` lines of the ConfigError a config raises (fails the test if it raises none). */
+/** The issues parseConfig reports for a config, as `path: message` lines (throws if it parses). */
 export function issuesOf(raw: unknown): string[] {
   try {
     parseConfig(raw);

@@ -31,6 +31,7 @@ import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
+import { DEPLOY_SCENARIOS } from './deploy-scenarios';
 
 export interface ScenarioContext {
   client: Client;
@@ -350,4 +351,5 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.result();
     return budgetWorkflowId(ctx.taskQueue);
   },
+  ...DEPLOY_SCENARIOS,
 };

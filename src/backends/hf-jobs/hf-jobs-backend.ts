@@ -19,10 +19,13 @@ import { withEndNotice, type EndNotice } from './end-notice';
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
+import { ModelRegistry } from '../../registry/model-registry';
 import { readPushedModel } from './model-metrics';
 
 /** `notices.jobsWatch`: the worker's shared check of waiting jobs (jobs-watch.ts); without it each run checks its own job. */
 export type HfJobsBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'fetch' | 'notices'> & {
+  /** The model registry's folder: where the job learns which model is in service (measured on the same rows). */
+  modelsDir?: string;
   /** Per request to the Jobs API (default 30 s). */
   timeoutMs?: number;
   /** How long a cancel waits to see the job end: stage reads and the pause between them. */
@@ -195,7 +198,10 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
 
   /** The run's job request; with a receiver to tell, its command posts the end notice as it exits. */
   private request(run: RunContext, data: DataRef, notify: NoticeTarget | undefined) {
-    const request = jobRequest(run, this.options, data, this.token());
+    const inService = this.deps.modelsDir
+      ? new ModelRegistry(this.deps.modelsDir).currentPointer(run.pipeline.name)
+      : undefined;
+    const request = jobRequest(run, this.options, data, this.token(), inService);
     const notice = this.endNotice(notify);
     return notice ? withEndNotice(request, notice) : request;
   }
