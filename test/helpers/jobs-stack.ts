@@ -7,8 +7,7 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { FakeHub } from '../fakes/fake-hub';
 import { FakeJobs, type JobScript } from '../fakes/fake-jobs';
 import { pipelineSpec, TEST_TOKEN, TEST_USER } from './stack';
-import type { Client } from '@temporalio/client';
-import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from './temporal';
+import { scratchDirs, unique, useFakesAndWorker, type FakesAndWorker } from './temporal';
 
 export interface JobsStack {
   hub: FakeHub;
@@ -65,24 +64,11 @@ export function trainingThatPushes(repo: string, metrics: Record<string, number>
   return script;
 }
 
-export interface JobsWorkerStack {
-  fakes: JobsStack;
-  client: Client;
-  worker: RunningWorker;
-}
+export type JobsWorkerStack = FakesAndWorker<JobsStack>;
 
 /** For a test file: the Jobs fakes, a client and a worker on a fresh task queue, started before and stopped after. */
 export function useJobsWorkerStack(queuePrefix: string): JobsWorkerStack {
   const stack = {} as JobsWorkerStack;
-  beforeAll(async () => {
-    stack.fakes = await startJobsFakes();
-    stack.client = await testClient();
-    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps);
-  });
-  afterAll(async () => {
-    await stack.worker?.stop();
-    await stack.client?.connection.close();
-    await stack.fakes?.stop();
-  });
+  useFakesAndWorker(stack, startJobsFakes, queuePrefix);
   return stack;
 }
