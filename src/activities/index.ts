@@ -23,6 +23,7 @@ import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
 import { createOutcomeActivities } from './outcome-activities';
+import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
 
@@ -100,6 +101,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return classifyFailures({
     ...outcomes,
+    ...createSameRowsActivities(deps),
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls

@@ -19,6 +19,8 @@ export interface TransformersTrainer {
   train: string[];
   predict: string[];
   preflight: string[];
+  /** AutoTrain's evaluation step: both models on the same rows (compare.py). */
+  compare: string[];
 }
 
 export function transformersTrainer(root = projectRoot()): TransformersTrainer {
@@ -31,6 +33,7 @@ export function transformersTrainer(root = projectRoot()): TransformersTrainer {
     train: script('train.py'),
     predict: script('predict.py'),
     preflight: script('preflight.py'),
+    compare: script('compare.py'),
   };
 }
 

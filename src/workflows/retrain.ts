@@ -37,6 +37,7 @@ import { announce } from './retrain-announce';
 import { ApprovalGate } from './retrain-approval';
 import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
+import { autotrainSameRows } from './retrain-same-rows';
 import { stepActivities, trainingWait } from './retrain-activities';
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
@@ -109,9 +110,11 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     deprecatePatch(EVALUATE_AND_PROMOTE);
     const activitiesDecide = patched(ACTIVITIES_DECIDE);
     enterStage('evaluating');
+    const sameRows = await autotrainSameRows(run, carried.job, carried.data, final.model);
     const evaluation = await stepActivities.evaluateModel(run, carried.job, {
       metrics: progress.metrics,
       model: final.model,
+      ...(sameRows ? { sameRows } : {}),
     });
     progress.promotion = evaluation.decision;
     enterStage('publishing');
