@@ -22,6 +22,7 @@ import { HubClient } from '../hub/hub-client';
 import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
+import { createDeployActivities } from './deploy-activities';
 import { createOutcomeActivities } from './outcome-activities';
 import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
@@ -48,6 +49,8 @@ export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
   temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
   tellRun?: (workflowId: string) => Promise<void>;
+  /** The receiver as this worker reaches it, for the local deploy target (default: publicUrl). */
+  receiverUrl?: string;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -81,7 +84,9 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
-  const outcomes = createOutcomeActivities({ ...deps, registry: new ModelRegistry(deps.modelsDir), context });
+  const registry = new ModelRegistry(deps.modelsDir);
+  const outcomes = createOutcomeActivities({ ...deps, registry, context });
+  const deploys = createDeployActivities({ ...deps, registry, receiverUrl: deps.receiverUrl ?? deps.publicUrl });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
@@ -101,6 +106,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return classifyFailures({
     ...outcomes,
+    ...deploys,
     ...createSameRowsActivities(deps),
 
     /**

@@ -30,6 +30,7 @@ import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
+import { DEPLOY_SCENARIOS } from './deploy-scenarios';
 
 export interface ScenarioContext {
   client: Client;
@@ -333,4 +334,5 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.result();
     return handle.workflowId;
   },
+  ...DEPLOY_SCENARIOS,
 };
