@@ -4,7 +4,7 @@
  * service at its recorded commit, and measures both on the run's revision's validation split with the transformers
  * trainer's compare.py; the gate decides on those rows.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipelineSpec, startRetrainRun, TEST_USER, useWorkerStack } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
@@ -135,4 +135,23 @@ test('a model in service that cannot be downloaded is said so, and nothing is pr
     `the model in service (${first.revision.slice(0, 7)}) could not be measured on these rows (cannot download ${firstRepo} at`,
   );
   expect(second.promotion!.reason).toContain('no comparison was made');
+}, 300_000);
+
+test('a model in service recorded without its commit falls back to its recorded number, said so', async () => {
+  const dataset = reviewsDataset(8);
+  const spec = pipeline(dataset);
+  const first = await run(spec, dataset);
+  const firstRepo = `${TEST_USER}/${spec.name}-${first.revision.slice(0, 12)}`;
+  // As a run recorded before the pushed commit was: a pointer without `revision`, and the number it was trained with.
+  const dir = join(stack.fakes.activityDeps.modelsDir, spec.name, first.revision);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: firstRepo }));
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ accuracy: 0.99 }));
+
+  addHardRows(dataset);
+  const second = await run(spec, dataset);
+  // Four rows repeat others with the opposite label: no model scores above 8 of 12, below the 0.99 recorded.
+  expect(second.promotion).toMatchObject({ promoted: false, sameData: false, current: 0.99, rows: 12 });
+  expect(second.promotion!.reason).toContain(
+    `for the model in service (${first.revision.slice(0, 7)}), as recorded when it was trained: measured on other data (the model in service ${firstRepo} was recorded without the commit its run pushed`,
+  );
 }, 300_000);
