@@ -25,6 +25,7 @@ import { classifyFailures } from './failures';
 import { createDeployActivities } from './deploy-activities';
 import { createOutcomeActivities } from './outcome-activities';
 import { createBudgetActivities } from './budget-activities';
+import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
 
@@ -111,6 +112,7 @@ export function createActivities(deps: ActivityDeps) {
     ...outcomes,
     ...createBudgetActivities(backendFor),
     ...deploys,
+    ...createSameRowsActivities(deps),
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls

@@ -38,6 +38,14 @@ export const TRAINING_NOTICE = 'training-notice';
 export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
 
 /**
+ * Step 1 (both branches): an AutoTrain run with a `promotion` rule whose training succeeded measures both models on the same rows before
+ * the gate (measureOnSameRows: the candidate AutoTrain pushed and the model in service at its recorded commit,
+ * downloaded, evaluated by the transformers trainer's compare.py on the run's revision), and evaluateModel gets
+ * its answer. Runs started before compare the numbers as recorded.
+ */
+export const AUTOTRAIN_SAME_ROWS = 'autotrain-same-rows';
+
+/**
  * Step 1 (both branches): before its job starts a run prices its machine (priceRun) and, with a budget, reserves its
  * estimate in the spend ledger (BudgetWorkflow, reserveBudget); over budget it waits for approval or fails; a training
  * that would pass per_run_usd is stopped; when the training ends what the run cost is settled (settleRunCost).

@@ -41,6 +41,7 @@ import { COST_AND_BUDGET } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { checkBudget, heldToPerRun, reserveApproved, settleCost, type BudgetCheck } from './retrain-budget';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
+import { autotrainSameRows } from './retrain-same-rows';
 import { stepActivities, trainingWait } from './retrain-activities';
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
@@ -120,10 +121,12 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     deprecatePatch(EVALUATE_AND_PROMOTE);
     const activitiesDecide = patched(ACTIVITIES_DECIDE);
     enterStage('evaluating');
+    const sameRows = await autotrainSameRows(run, carried.job, carried.data, final.model);
     const evaluation = await stepActivities.evaluateModel(run, carried.job, {
       metrics: progress.metrics,
       model: final.model,
       ...(progress.cost ? { cost: progress.cost } : {}),
+      ...(sameRows ? { sameRows } : {}),
     });
     progress.promotion = evaluation.decision;
     enterStage('publishing');

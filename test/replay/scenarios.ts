@@ -351,5 +351,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     await handle.result();
     return budgetWorkflowId(ctx.taskQueue);
   },
+  // Patch 'autotrain-same-rows': an AutoTrain run with a promotion rule runs its evaluation step before the gate.
+  'retrain-autotrain-same-rows': async (ctx) => {
+    const handle = await startRetrain(ctx, {
+      promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
+    });
+    await handle.result();
+    return handle.workflowId;
+  },
   ...DEPLOY_SCENARIOS,
 };
