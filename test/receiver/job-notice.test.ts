@@ -87,7 +87,7 @@ test('a notice for a run that has ended is answered 409 and changes nothing; a m
   await client.workflow.getHandle(id).terminate('ended for the test');
   const res = await post(id, noticeToken(SECRET, id));
   expect(res.status).toBe(409);
-  expect(res.body.error).toContain('is not running');
+  expect((res.body as { error: string }).error).toContain('is not running');
   expect(await signalsOf(id)).toEqual([]);
   const bad = 'pipeline:beans';
   expect((await post(bad, noticeToken(SECRET, bad))).status).toBe(400);
