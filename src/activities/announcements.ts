@@ -1,6 +1,8 @@
 import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import type { PromotionDecision } from '../registry/promotion';
+import type { DataCheckResult } from '../datasets/data-report';
+import { dataChecksSection } from './data-check-notes';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
 
@@ -16,6 +18,8 @@ export interface AnnouncementFacts {
   stage: string;
   /** The promotion gate's verdict, once the model was evaluated. */
   promotion?: PromotionDecision;
+  /** The data checks that found something (warn or fail). */
+  dataChecks?: DataCheckResult[];
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -113,6 +117,7 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
     add('| --- | --- |');
     for (const [k, v] of metrics) add(`| ${k} | ${Number.isInteger(v) ? v : v.toFixed(4)} |`);
   }
+  lines.push(...dataChecksSection(a.dataChecks));
   if (a.kind === 'failed' || a.kind === 'cancelled') {
     add();
     add(

@@ -22,6 +22,7 @@ import { HubClient } from '../hub/hub-client';
 import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
+import { createDataCheckActivities } from './data-checks';
 import { createOutcomeActivities } from './outcome-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
@@ -80,7 +81,15 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
-  const outcomes = createOutcomeActivities({ ...deps, registry: new ModelRegistry(deps.modelsDir), context });
+  const registry = new ModelRegistry(deps.modelsDir);
+  const outcomes = createOutcomeActivities({ ...deps, registry, context });
+  const dataChecks = createDataCheckActivities({
+    stateDir: deps.stateDir,
+    hubUrl: deps.hubEndpoint,
+    token: deps.hfToken,
+    fetch: deps.fetch,
+    registry,
+  });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
@@ -100,6 +109,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return classifyFailures({
     ...outcomes,
+    ...dataChecks,
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls

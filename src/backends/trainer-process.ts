@@ -13,7 +13,10 @@ import { PermanentBackendError } from './types';
 export const EXIT_INPUT_ERROR = 2;
 
 /** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `inspect`, `columns`. */
-export function trainersCommand(name: 'train' | 'predict' | 'inspect' | 'columns', root = projectRoot()): string[] {
+export function trainersCommand(
+  name: 'train' | 'predict' | 'inspect' | 'columns' | 'check-data',
+  root = projectRoot(),
+): string[] {
   return [process.execPath, join(root, 'trainers', 'bin', `${name}.js`)];
 }
 

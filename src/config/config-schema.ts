@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { dataChecksSchema } from './data-checks';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -60,6 +61,8 @@ export const pipelineInputSchema = z.strictObject({
   poll_interval_seconds: z.number().min(1).max(86_400).default(60),
   notify: notifySchema.prefault({}),
   publish: publishSchema.optional(),
+  /** What each data check does when it finds something (src/config/data-checks.ts). */
+  data_checks: dataChecksSchema.prefault({}),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */

@@ -29,3 +29,11 @@ export const ACTIVITIES_DECIDE = 'activities-decide';
  * backend tells of the end. Runs started before wait as they did (every `poll_interval_seconds`).
  */
 export const TRAINING_NOTICE = 'training-notice';
+
+/**
+ * Step 1 (both branches): a run first checks the data of its revision (stage `checking-data`, activity checkData,
+ * before createProject): a finding whose policy is `fail` ends the run before anything is created; one whose policy
+ * is `approve` waits for a person (the approval gate, stage `awaiting-approval`), who then approves the whole run.
+ * Runs started before go straight to createProject.
+ */
+export const DATA_CHECKS = 'data-checks';
