@@ -94,10 +94,17 @@ async function openTables(
   const first = await streamRows(firstFile);
   const sample: LocatedRow[] = [];
   const iterator = first.rows[Symbol.asyncIterator]();
-  while (sample.length < SAMPLE_ROWS) {
-    const next = await iterator.next();
-    if (next.done) break;
-    sample.push(next.value);
+  // A file that breaks within the sample still names its columns; the break is met where it is, in the walk.
+  let broken: TrainerInputError | undefined;
+  try {
+    while (sample.length < SAMPLE_ROWS) {
+      const next = await iterator.next();
+      if (next.done) break;
+      sample.push(next.value);
+    }
+  } catch (err) {
+    if (!(err instanceof TrainerInputError) || first.columns.length === 0) throw err;
+    broken = err;
   }
   const table: Table = {
     file: firstFile,
@@ -116,7 +123,7 @@ async function openTables(
     for (const split of splits) {
       for (const file of bySplit[split] ?? []) {
         const stream =
-          file === firstFile ? { ...first, rows: resumed(sample, iterator) } : await streamRows(file, wanted);
+          file === firstFile ? { ...first, rows: resumed(sample, iterator, broken) } : await streamRows(file, wanted);
         const missing = inputs.filter((c) => !stream.columns.includes(c));
         if (missing.length > 0) {
           problem(
@@ -137,8 +144,13 @@ async function openTables(
   return { columns: { label, inputs }, rows: rows() };
 }
 
-async function* resumed(sample: LocatedRow[], rest: AsyncIterator<LocatedRow>): AsyncGenerator<LocatedRow> {
+async function* resumed(
+  sample: LocatedRow[],
+  rest: AsyncIterator<LocatedRow>,
+  broken: TrainerInputError | undefined,
+): AsyncGenerator<LocatedRow> {
   yield* sample;
+  if (broken) throw broken;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
