@@ -37,8 +37,9 @@ export const DEFAULT_DATA_CHECK_POLICIES: Record<DataCheckName, DataCheckPolicy>
   small_classes: 'warn',
   // A class the model is evaluated on but never trained on: the model cannot predict it, the metrics are wrong.
   unseen_labels: 'fail',
-  // The new model can no longer answer a class the model in service answers: whoever relies on it must agree.
-  vanished_labels: 'approve',
+  // Often on purpose (a class retired or renamed); the announcement names them and the promotion gate still decides.
+  // Not `approve` by default: an unattended pipeline would stop, and queue every newer revision, until someone looks.
+  vanished_labels: 'warn',
   // The reported metrics are too good; the model itself is still sound, so it trains, with the warning.
   leakage: 'warn',
   // Common and mostly harmless (weights those rows more); the count shows a bad export.
