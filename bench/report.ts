@@ -18,6 +18,8 @@ import type { ReceiverResults, ReceiverRun, StackName } from './receiver.bench';
 import type { ReplayResults } from './replay.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
+import { dataChecksSection } from './data-checks-report';
+import type { DataChecksResults } from './data-checks.bench';
 import {
   TUNED,
   type NoticeBackend,
@@ -502,6 +504,8 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
+  const dataChecks = readResults<DataChecksResults>('data-checks', quick);
+  if (dataChecks) out.push(...dataChecksSection(dataChecks));
 
   // ---------------------------------------------------------------- targets
   const summary = [

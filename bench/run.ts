@@ -23,6 +23,7 @@ const BENCHES = [
   'workflow-memory',
   'replay',
   'trainers',
+  'data-checks',
 ];
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@ import type { SplitName } from '../data/splits';
 import { decodeImage } from '../image/decode';
 import { openRows, type CheckedTask, type ColumnChoice, type ColumnParams, type DataRow } from './data-rows';
 import { CHECK_NAMES, snippet, Tally, type CheckName, type Finding } from './findings';
-import { KeyTable, keyOf, LabelIds, textKey, type Key } from './key-table';
+import { KeyTable, keyOf, LabelIds, textFacts, type Key } from './key-table';
 import { compareRevisions, readPrevious } from './previous-revision';
 
 export interface CheckOptions extends ColumnParams {
@@ -163,10 +163,10 @@ class Walk {
 
   private text(row: DataRow): Key | 'missing' {
     if (row.text === undefined) return 'missing';
-    const words = row.text.split(/\s+/).filter((w) => w !== '').length;
+    const { key, words } = textFacts(row.text);
     const tokens = Math.ceil(Math.max(words * TOKENS_PER_WORD, row.text.length / CHARS_PER_TOKEN));
     if (tokens > this.options.max_length) this.tallies.too_long.add(`${row.where}: about ${tokens} tokens`);
-    return textKey(row.text);
+    return key;
   }
 
   private async image(row: DataRow): Promise<Key | 'missing' | 'unreadable'> {

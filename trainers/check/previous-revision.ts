@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { SplitName } from '../data/splits';
 import { openRows, type CheckedTask, type ColumnChoice, type ColumnParams } from './data-rows';
 import { distribution, type Tally } from './findings';
-import { KeyTable, keyOf, textKey, type Key, type LabelIds } from './key-table';
+import { KeyTable, keyOf, textFacts, type Key, type LabelIds } from './key-table';
 
 export interface PreviousRevision {
   revision: string;
@@ -43,7 +43,7 @@ export async function readPrevious(
   for await (const row of opened.rows) {
     if (row.label === undefined) continue;
     let key: Key | undefined;
-    if (row.text !== undefined) key = textKey(row.text);
+    if (row.text !== undefined) key = textFacts(row.text).key;
     else {
       const bytes = row.image ?? (row.imagePath ? await readFile(row.imagePath).catch(() => undefined) : undefined);
       if (bytes !== undefined) key = keyOf(bytes);
