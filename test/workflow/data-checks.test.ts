@@ -195,6 +195,30 @@ test('leakage set to "approve": the run waits with the report in its request, th
   expect(progress.approval).toMatchObject({ decision: 'approved', by: 'reviewer', checks: ['leakage'] });
 });
 
+test('the next revision is compared with the one the model in service was trained on: vanished labels and changes', async () => {
+  const dataset = addDataset();
+  const p = pipeline(dataset);
+  expect((await (await start(p)).result()).promotion?.promoted).toBe(true);
+
+  // The next commit drops every "account" row and relabels two "billing" rows as "delivery".
+  const next = trainRows
+    .filter(([, label]) => label !== 'account')
+    .map(([text, label], i) => [text!, i < 2 ? 'delivery' : label!]);
+  hub.commitFiles('dataset', dataset, { 'train.csv': csv(next), 'validation.csv': csv([['a new ticket', 'billing']]) });
+  const handle = await start(p);
+  expect((await handle.result()).outcome).toBe('succeeded');
+  const checks = (await runView(client, handle.workflowId)).dataChecks ?? [];
+  expect(checks.find((c) => c.check === 'vanished_labels')).toMatchObject({
+    status: 'warn',
+    count: 1,
+    examples: ['account'],
+  });
+  const changes = checks.find((c) => c.check === 'changes');
+  expect(changes).toMatchObject({ status: 'warn', count: 2, examples: ['billing -> delivery: 2 rows'] });
+  expect(changes?.detail).toMatch(/\(the model in service\): 1 rows added, 30 removed, 2 relabelled/);
+  expect(changes?.detail).toContain('train labels then: account: 20, billing: 20, delivery: 20, returns: 20');
+});
+
 describe('AutoTrain, on the revision it stages', () => {
   const autotrainPipeline = (dataset: string) =>
     pipeline(dataset, {
