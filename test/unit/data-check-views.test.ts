@@ -4,7 +4,9 @@
  */
 import { renderAnnouncement, type Announcement } from '../../src/activities/announcements';
 import { formatRun } from '../../src/cli/format';
+import { DATA_CHECK_NAMES } from '../../src/config/data-checks';
 import { ConfigError, parseConfig } from '../../src/config/load-config';
+import { CHECK_NAMES } from '../../trainers/check/findings';
 import { judge, verdict, type DataCheckResult } from '../../src/datasets/data-report';
 import type { RunDetailView } from '../../src/server/api-schemas';
 import { renderDataReport } from '../../src/server/data-checks-panel';
@@ -58,6 +60,10 @@ test('data_checks: every check has a default policy; a wrong policy or an unknow
   expect(issues({ ...ORIGINAL, data_checks: { leakge: 'warn' } })).toEqual([
     'data_checks.leakge: unknown key; did you mean "leakage"?',
   ]);
+});
+
+test("the service's check names are the checker's (two packages: the service cannot import the trainers)", () => {
+  expect([...DATA_CHECK_NAMES]).toEqual([...CHECK_NAMES]);
 });
 
 test('a policy turns a finding into pass, warn or fail; a check that could not run is treated by its policy too', () => {
