@@ -50,11 +50,19 @@ export function createDataCheckActivities(deps: DataCheckDeps) {
           skipped: `the data checks know ${CHECKED_TASKS.join(' and ')}, not ${pipeline.task}`,
         };
       }
-      // A revision that cannot be fetched fails here as addData would (retried while the Hub may recover).
-      const dir = await revisionFiles(pipeline, revision, deps);
-      const previous = await previousRevision(pipeline, revision, deps);
-      const options = { task: pipeline.task, ...checkerColumns(pipeline), ...previous.options };
-      const answer = await runChecker(dir, options);
+      // Downloads and a long check alike: the heartbeat says the worker is alive, and brings a cancellation.
+      const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_MS);
+      let answer: CheckerAnswer & { error?: string };
+      let previous: Awaited<ReturnType<typeof previousRevision>>;
+      try {
+        // A revision that cannot be fetched fails here as addData would (retried while the Hub may recover).
+        const dir = await revisionFiles(pipeline, revision, deps);
+        previous = await previousRevision(pipeline, revision, deps);
+        const options = { task: pipeline.task, ...checkerColumns(pipeline), ...previous.options };
+        answer = await runChecker(dir, options, Context.current().cancellationSignal);
+      } finally {
+        clearInterval(heartbeat);
+      }
       const findings = new Map(answer.checks.map((f) => [f.check, f]));
       const report: DataReport = {
         ...base,
@@ -80,25 +88,22 @@ export function createDataCheckActivities(deps: DataCheckDeps) {
 }
 
 /** The checker's answer; a checker that crashed or timed out is every check's error (each then by its policy). */
-async function runChecker(dir: string, options: object): Promise<CheckerAnswer & { error?: string }> {
-  const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_MS);
+async function runChecker(
+  dir: string,
+  options: object,
+  signal: AbortSignal,
+): Promise<CheckerAnswer & { error?: string }> {
   try {
-    const stdout = await runTrainerCommand(
-      [...trainersCommand('check-data'), dir, '--options', JSON.stringify(options)],
-      {
-        what: 'the data checks',
-        timeoutMs: CHECK_TIMEOUT_MS,
-      },
-    );
+    const argv = [...trainersCommand('check-data'), dir, '--options', JSON.stringify(options)];
+    const stdout = await runTrainerCommand(argv, { what: 'the data checks', timeoutMs: CHECK_TIMEOUT_MS, signal });
     const answer = lastJsonLine(stdout) as CheckerAnswer | undefined;
     if (!answer || !Array.isArray(answer.checks)) return { checks: [], error: `the data checks printed no answer` };
     return answer;
   } catch (err) {
+    if (signal.aborted) throw err; // cancelled: not a finding
     const error = `the data checks could not run: ${(err as Error).message}`;
     log.warn(error);
     return { checks: [], error };
-  } finally {
-    clearInterval(heartbeat);
   }
 }
 

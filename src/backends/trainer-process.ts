@@ -28,6 +28,8 @@ export interface TrainerProcessOptions {
   timeoutMs?: number;
   /** Written to the command's stdin, which is then closed. */
   input?: Buffer | string;
+  /** Kills the command when aborted (a cancelled activity). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,7 +43,13 @@ export function runTrainerCommand(argv: readonly string[], options: TrainerProce
     const child = execFile(
       program!,
       args,
-      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: options.cwd,
+        env: options.env,
+        timeout: options.timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        signal: options.signal,
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const error = stderr.split('\n').find((line) => line.startsWith('error: '));

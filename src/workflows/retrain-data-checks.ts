@@ -5,7 +5,7 @@
  * report in the request (the run view, the approval announcement); `warn` findings are recorded, and the run's
  * announcements carry them.
  */
-import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { RetrainActivities } from '../activities';
 import { findingLine, verdict } from '../datasets/data-report';
 import type { RetrainInput, RetrainProgress, Stage } from './definitions';
@@ -32,7 +32,8 @@ export async function checkRevisionData(
 ): Promise<{ approved: boolean }> {
   const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
   enterStage('checking-data');
-  const report = await CancellationScope.nonCancellable(() => dataCheckActivities.checkData(run));
+  // Cancellable: nothing exists yet that a compensation would need to know of.
+  const report = await dataCheckActivities.checkData(run);
   progress.dataChecks = report.checks;
   if (report.skipped) progress.dataChecksSkipped = report.skipped;
   const { failed, toApprove } = verdict(report.checks);
