@@ -9,6 +9,7 @@ import { ConfigError, parseConfig } from '../../src/config/load-config';
 import { CHECK_NAMES } from '../../trainers/check/findings';
 import { judge, verdict, type DataCheckResult } from '../../src/datasets/data-report';
 import type { RunDetailView } from '../../src/server/api-schemas';
+import { approvalRequest, renderApproval } from '../../src/server/approval-panel';
 import { renderDataReport } from '../../src/server/data-checks-panel';
 
 const ORIGINAL = {
@@ -137,4 +138,15 @@ test("the status page's panel shows every check, escaped", () => {
   expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
   expect(html).not.toContain('<script>x');
   expect(html).toMatch(/<tr class="check-fail"><th scope="row"><code>unseen_labels<\/code>/);
+});
+
+test("a run waiting because of its data shows, in the page's approval panel, the checks that asked", () => {
+  const [spec] = parseConfig(ORIGINAL);
+  const waiting = { ...run, approval: { requested: '2026-12-04T10:00:01.000Z', checks: ['leakage'] } };
+  const request = approvalRequest(waiting, spec);
+  expect(request.dataChecks?.map((c) => c.check)).toEqual(['leakage']);
+  const html = renderApproval(request, true, Date.parse('2026-12-04T10:05:00Z'));
+  expect(html).toContain('The data checks ask a person to look first');
+  expect(html).toMatch(/<code>leakage<\/code><\/th><td>⏸ approve<\/td><td>30<\/td>/);
+  expect(renderApproval(approvalRequest({ ...run, approval: undefined }, spec), true, 0)).not.toContain('data checks');
 });
