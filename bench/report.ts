@@ -79,6 +79,7 @@ export interface Headline {
   waiting?: string;
   cachedWorkflow?: string;
   trainers?: string;
+  dataChecks?: string;
 }
 
 export function buildReport(quick: boolean, headline: Headline = { peerRatios: [] }): string {
@@ -505,7 +506,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
   const dataChecks = readResults<DataChecksResults>('data-checks', quick);
-  if (dataChecks) out.push(...dataChecksSection(dataChecks));
+  if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
 
   // ---------------------------------------------------------------- targets
   const summary = [
@@ -914,6 +915,7 @@ export function readmeSection(h: Headline): string {
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
     `- **The worker's cache**: ${h.cachedWorkflow ?? 'n/a'} (the OpenTelemetry workflow interceptors are loaded only when tracing is on).`,
     `- **Training** (section 8): ${h.trainers ?? 'n/a'}. What to expect for your own data: the table under "The local backend".`,
+    ...(h.dataChecks ? [`- **Data checks** (section 9): ${h.dataChecks}.`] : []),
     '',
   ].join('\n');
 }
