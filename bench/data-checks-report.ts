@@ -36,7 +36,7 @@ export function dataChecksSection(r: DataChecksResults, headline: { dataChecks?:
     `at most ${formatNumber(Math.max(...ratios), 2)}× the TypeScript baseline's training on the same data (the cheapest training; a ` +
     'transformers fine-tune takes 20 to 40 times as long)';
   return [
-    '## 9. Data checks (stage checking-data)',
+    '## 11. Data checks (stage checking-data)',
     '',
     "The trainers' `check-data` command as the worker runs it before a run creates anything, under GNU time (wall " +
       'time, peak resident set of the process), then the TypeScript baseline trained on the same data, the cheapest ' +

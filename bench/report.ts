@@ -11,11 +11,14 @@ import type { Machine } from './lib/machine';
 import { markdownTable, ratioTable, verdict, type RatioRow } from './lib/markdown';
 import { CASE_LABELS, CASES, type CaseName } from './lib/payloads';
 import { isQuick, readResults, resultsDir } from './lib/results';
+import { servingSection } from './serving-report';
 import { BENCH } from './lib/stack';
 import { formatNumber, formatRatio, formatSpread, pairedRatio, spread, type Spread } from './lib/stats';
 import { lineChart, type Series } from './lib/svg-plot';
 import type { ReceiverResults, ReceiverRun, StackName } from './receiver.bench';
 import type { ReplayResults } from './replay.bench';
+import { sameRowsSection } from './same-rows-section';
+import type { SameRowsResults } from './same-rows.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
 import { dataChecksSection } from './data-checks-report';
@@ -505,6 +508,8 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
+  out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
+  out.push(...servingSection(quick));
   const dataChecks = readResults<DataChecksResults>('data-checks', quick);
   if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
 
@@ -915,7 +920,7 @@ export function readmeSection(h: Headline): string {
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
     `- **The worker's cache**: ${h.cachedWorkflow ?? 'n/a'} (the OpenTelemetry workflow interceptors are loaded only when tracing is on).`,
     `- **Training** (section 8): ${h.trainers ?? 'n/a'}. What to expect for your own data: the table under "The local backend".`,
-    ...(h.dataChecks ? [`- **Data checks** (section 9): ${h.dataChecks}.`] : []),
+    ...(h.dataChecks ? [`- **Data checks** (section 11): ${h.dataChecks}.`] : []),
     '',
   ].join('\n');
 }

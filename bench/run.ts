@@ -23,6 +23,8 @@ const BENCHES = [
   'workflow-memory',
   'replay',
   'trainers',
+  'same-rows',
+  'serving-swap',
   'data-checks',
 ];
 

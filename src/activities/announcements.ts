@@ -1,10 +1,13 @@
 import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
+import { formatPValue } from '../registry/p-value';
 import type { PromotionDecision } from '../registry/promotion';
+import type { Deployment } from '../workflows/definitions';
+import { deploymentLines, rollbackLines } from './deployment-announcement';
 import type { DataCheckResult } from '../datasets/data-report';
 import { dataChecksSection } from './data-check-notes';
 
-export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
+export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request' | 'rolled-back';
 
 /** What the workflow knows when it announces; plain JSON, no secrets. */
 export interface AnnouncementFacts {
@@ -18,6 +21,8 @@ export interface AnnouncementFacts {
   stage: string;
   /** The promotion gate's verdict, once the model was evaluated. */
   promotion?: PromotionDecision;
+  /** The deploy of the promoted model, when the pipeline has one (README, "Serving"). */
+  deployment?: Deployment;
   /** The data checks that found something (warn or fail). */
   dataChecks?: DataCheckResult[];
 }
@@ -44,6 +49,7 @@ const HEADLINE: Record<AnnouncementKind, (name: string, sha: string) => string> 
   cancelled: (name, sha) => `⏹️ [hub-retrain] ${name} retraining on ${sha} was cancelled`,
   rejected: (name, sha) => `🚫 [hub-retrain] ${name} was not retrained on ${sha} (not approved)`,
   'approval-request': (name, sha) => `⏸️ [hub-retrain] approve retraining ${name} on ${sha}?`,
+  'rolled-back': (name, sha) => `↩️ [hub-retrain] ${name} rolled back to ${sha}`,
 };
 
 /**
@@ -69,7 +75,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       );
       add();
       add(`**What failed:** ${a.error ?? 'unknown error'} (stage \`${a.stage}\`).`);
-      add(a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.');
+      if (a.deployment) deploymentLines(a.deployment).forEach((line) => add(line));
+      else
+        add(
+          a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.',
+        );
       break;
     case 'cancelled':
       add(
@@ -80,6 +90,9 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       add(
         `Retraining **${a.pipeline.name}** on revision [\`${sha}\`](${datasetUrl}/commit/${a.revision}) was not approved: ${a.error ?? 'rejected'}.`,
       );
+      break;
+    case 'rolled-back':
+      rollbackLines(a, datasetUrl).forEach((line) => add(line));
       break;
     case 'approval-request':
       add(
@@ -103,7 +116,16 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   add(`| Backend | \`${a.pipeline.backend.type}\` |`);
   if (a.jobId) add(`| Training job | ${a.links.job ? `[\`${a.jobId}\`](${a.links.job})` : `\`${a.jobId}\``} |`);
   if (a.kind === 'succeeded' && a.links.model) add(`| Model | ${a.links.model} |`);
-  if (a.kind === 'succeeded' && a.promotion) add(`| Promotion | ${a.promotion.reason} |`);
+  if (a.kind === 'succeeded' && a.promotion) {
+    add(`| Promotion | ${a.promotion.reason} |`);
+    const measured = measuredOn(a.promotion);
+    if (measured) add(`| Compared on | ${measured} |`);
+  }
+  if (a.kind === 'succeeded' && a.deployment?.health === 'healthy') {
+    add(
+      `| In service | ${a.deployment.target}${a.deployment.modelRevision ? ` at \`${a.deployment.modelRevision}\`` : ''} |`,
+    );
+  }
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`
     : `\`${a.workflowId}\``;
@@ -127,4 +149,19 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   add();
   add('<sub>Posted by hub-retrain.</sub>');
   return { title, description: lines.join('\n') };
+}
+
+/** Both models' numbers, the rows, whether they were the same rows, the interval and p (a table cell). */
+function measuredOn(p: PromotionDecision): string | undefined {
+  if (p.rows === undefined && p.sameData === undefined) return undefined;
+  const value = (n: number | undefined) => (n === undefined ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(4));
+  const parts = [
+    `this model ${value(p.candidate)}`,
+    `in service ${value(p.current)}${p.sameData === false ? ' (recorded, on other data)' : ''}`,
+  ];
+  if (p.rows !== undefined)
+    parts.push(`${p.rows}${p.split ? ` ${p.split}` : ''} rows${p.sameData ? ', the same for both' : ''}`);
+  if (p.interval) parts.push(`difference 95% interval ${value(p.interval[0])} to ${value(p.interval[1])}`);
+  if (p.pValue !== undefined) parts.push(`p = ${formatPValue(p.pValue)}`);
+  return parts.join('; ');
 }

@@ -22,6 +22,7 @@ import { HubClient } from '../hub/hub-client';
 import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
+import { createDeployActivities } from './deploy-activities';
 import { createDataCheckActivities } from './data-checks';
 import { createOutcomeActivities } from './outcome-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
@@ -48,6 +49,8 @@ export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
   temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
   tellRun?: (workflowId: string) => Promise<void>;
+  /** The receiver as this worker reaches it, for the local deploy target (default: publicUrl). */
+  receiverUrl?: string;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -83,6 +86,7 @@ export function createActivities(deps: ActivityDeps) {
 
   const registry = new ModelRegistry(deps.modelsDir);
   const outcomes = createOutcomeActivities({ ...deps, registry, context });
+  const deploys = createDeployActivities({ ...deps, registry, receiverUrl: deps.receiverUrl ?? deps.publicUrl });
   const dataChecks = createDataCheckActivities({
     stateDir: deps.stateDir,
     hubUrl: deps.hubEndpoint,
@@ -109,6 +113,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return classifyFailures({
     ...outcomes,
+    ...deploys,
     ...dataChecks,
 
     /**

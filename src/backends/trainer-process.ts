@@ -12,9 +12,9 @@ import { PermanentBackendError } from './types';
 /** Exit code of the trainer commands for bad input. */
 export const EXIT_INPUT_ERROR = 2;
 
-/** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `inspect`, `columns`. */
+/** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `serve`, `inspect`, `columns`, `check-data`. */
 export function trainersCommand(
-  name: 'train' | 'predict' | 'inspect' | 'columns' | 'check-data',
+  name: 'train' | 'predict' | 'serve' | 'inspect' | 'columns' | 'check-data',
   root = projectRoot(),
 ): string[] {
   return [process.execPath, join(root, 'trainers', 'bin', `${name}.js`)];

@@ -18,6 +18,8 @@ export interface TransformersTrainer {
   python: string;
   train: string[];
   predict: string[];
+  /** Loads a model once and answers predictions as JSON lines (the local predict endpoint). */
+  serve: string[];
   preflight: string[];
 }
 
@@ -30,6 +32,7 @@ export function transformersTrainer(root = projectRoot()): TransformersTrainer {
     python,
     train: script('train.py'),
     predict: script('predict.py'),
+    serve: script('serve.py'),
     preflight: script('preflight.py'),
   };
 }

@@ -5,6 +5,7 @@
  * (ESC[2J clearing the screen, an OSC sequence setting the title, a \r overwriting a status line). The lint
  * configuration forbids writing to stdout/stderr anywhere else in the CLI.
  */
+import { formatPValue } from '../registry/p-value';
 import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
 import type { PipelineDecision } from './pipeline-decision';
 import { dataCheckLines } from './format-data-checks';
@@ -225,6 +226,7 @@ export function formatRun(r: RunDetailView): string {
       r.promotion &&
         `${r.promotion.promoted ? 'put in service' : 'not put in service'}: ${r.promotion.reason.replace(/^(not )?promoted(: )?/, '') || (r.promotion.promoted ? 'promoted' : 'not promoted')}`,
     ],
+    ['deployment', r.deployment && deploymentLine(r.deployment)],
     ['error', r.error],
   ];
   const out = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(11)} ${v}`);
@@ -239,16 +241,31 @@ export function formatRun(r: RunDetailView): string {
   return out.join('\n');
 }
 
+/** "endpoint acme/m@1a2b3c4: healthy", "...: failed, rolled back to 9f8e7d6". */
+function deploymentLine(d: NonNullable<RunDetailView['deployment']>): string {
+  const what = d.repository ? `${d.repository}@${short(d.modelRevision ?? 'main')}` : short(d.revision);
+  const back =
+    d.rolledBack && d.previous ? `, rolled back to ${short(d.previous.modelRevision ?? d.previous.revision)}` : '';
+  return `${d.target} ${what}: ${d.health}${back}${d.rollbackError ? `, roll-back failed: ${d.rollbackError}` : ''}`;
+}
+
 const figure = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(4));
 
 /**
  * The promotion verdict in a few words, with both numbers when there are two: "not put in service (accuracy
- * 0.8100 vs 0.8300 in service)".
+ * 0.8100 vs 0.8300 for the model in service on the same 280 rows; p = 0.912)", or "... in service, measured on
+ * other data" when the number in service could not be re-measured.
  */
 export function verdict(p: PromotionView): string {
   const head = p.promoted ? 'put in service' : 'not put in service';
   if (p.metric && p.candidate !== undefined && p.current !== undefined) {
-    return `${head} (${p.metric} ${figure(p.candidate)} vs ${figure(p.current)} in service)`;
+    const numbers = `${p.metric} ${figure(p.candidate)} vs ${figure(p.current)}`;
+    if (p.sameData && p.rows !== undefined) {
+      const p1 = p.pValue === undefined ? '' : `; p = ${formatPValue(p.pValue)}`;
+      return `${head} (${numbers} for the model in service on the same ${p.rows} rows${p1})`;
+    }
+    // As recorded (sameData false, or a run from before the same-rows gate): `show` gives the whole reason.
+    return `${head} (${numbers} in service)`;
   }
   if (p.metric && p.candidate !== undefined) return `${head} (${p.metric} ${figure(p.candidate)})`;
   return head;

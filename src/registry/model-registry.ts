@@ -3,9 +3,11 @@
  * pointer to it, plus metrics.json and a model card README.md), and `<root>/<pipeline>/current`, a
  * symlink to the promoted run, switched atomically.
  */
-import { existsSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readJson } from '../backends/local/run-files';
+import { withVerdictSection } from './model-card-verdict';
+import type { PromotionDecision } from './promotion';
 
 export interface CardFacts {
   pipeline: string;
@@ -17,11 +19,22 @@ export interface CardFacts {
   metrics: Record<string, number>;
   /** Where the model lives when it is not in this folder (a Hub repo). */
   model?: string;
+  /** The commit of that repo the run pushed: the model in service is measured at it (issue 23). */
+  modelRevision?: string;
   trainedAt: string;
   /** False when the model starts from no base model (the local TypeScript baseline): the card claims no `base_model`. */
   fromBaseModel?: boolean;
   /** A warning the card shows first (the pipeline names a base model that the baseline did not train). */
   note?: string;
+}
+
+export interface InServicePointer {
+  /** The dataset revision of the run that made it (its folder in the registry). */
+  run: string;
+  /** The Hub model repo. */
+  model: string;
+  /** The commit the run pushed, when it was recorded. */
+  revision?: string;
 }
 
 export class ModelRegistry {
@@ -53,6 +66,22 @@ export class ModelRegistry {
   }
 
   /**
+   * The model in service when it lives in a Hub repo (the pointer an AutoTrain or Jobs run recorded): the run that
+   * made it, the repo and the commit. Undefined when none is in service, or when it is a folder here.
+   */
+  currentPointer(pipeline: string): InServicePointer | undefined {
+    const current = this.current(pipeline);
+    if (!current) return undefined;
+    const pointer = readJson<Record<string, unknown>>(join(this.runDir(pipeline, current.revision), 'model.json'));
+    if (!pointer || pointer.format !== undefined || typeof pointer.model !== 'string') return undefined;
+    return {
+      run: current.revision,
+      model: pointer.model,
+      revision: typeof pointer.revision === 'string' ? pointer.revision : undefined,
+    };
+  }
+
+  /**
    * Records a finished run: metrics.json and a model card (unless the trainer wrote them: the transformers
    * trainer's card knows its parameters and per-class results), and a pointer for remote models.
    */
@@ -61,14 +90,56 @@ export class ModelRegistry {
     mkdirSync(dir, { recursive: true });
     if (!existsSync(join(dir, 'metrics.json')))
       writeFileSync(join(dir, 'metrics.json'), JSON.stringify(facts.metrics, null, 2));
-    if (facts.model) writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: facts.model }, null, 2));
+    if (facts.model)
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify(
+          { model: facts.model, ...(facts.modelRevision ? { revision: facts.modelRevision } : {}) },
+          null,
+          2,
+        ),
+      );
     if (!existsSync(join(dir, 'README.md'))) writeFileSync(join(dir, 'README.md'), modelCard(facts));
     return dir;
   }
 
-  /** Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. */
+  /** Adds (or replaces) the gate's verdict in the run's model card. */
+  recordVerdict(pipeline: string, revision: string, decision: PromotionDecision): void {
+    const dir = this.runDir(pipeline, revision);
+    const card = join(dir, 'README.md');
+    if (existsSync(card)) writeFileSync(card, withVerdictSection(readFileSync(card, 'utf8'), decision));
+  }
+
+  /**
+   * Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. The
+   * revision it pointed at before is kept as `previous` (what a failed deploy rolls back to).
+   */
   promote(pipeline: string, revision: string): void {
-    const link = this.currentDir(pipeline);
+    const before = this.linkOf(pipeline, 'current');
+    if (before && before !== revision) this.relink(pipeline, 'previous', before);
+    this.relink(pipeline, 'current', revision);
+  }
+
+  /** The revision `current` pointed at before the last promotion, if any. */
+  previous(pipeline: string): string | undefined {
+    return this.linkOf(pipeline, 'previous');
+  }
+
+  /** Whether the registry holds a run of this revision. */
+  has(pipeline: string, revision: string): boolean {
+    return existsSync(join(this.runDir(pipeline, revision), 'metrics.json'));
+  }
+
+  private linkOf(pipeline: string, name: string): string | undefined {
+    try {
+      return readlinkSync(resolve(this.root, pipeline, name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private relink(pipeline: string, name: string, revision: string): void {
+    const link = resolve(this.root, pipeline, name);
     const staging = `${link}.${process.pid}.${Date.now()}`;
     symlinkSync(revision, staging);
     renameSync(staging, link);

@@ -89,6 +89,27 @@ const promotionSchema = named(
       candidate: z.number().optional().describe("this run's model's value of the metric"),
       current: z.number().optional().describe('the value of the model that was in service when it was judged'),
       currentRevision: z.string().optional().describe('the revision of that model'),
+      rows: z.number().optional().describe('how many rows the numbers come from (both models, when sameData)'),
+      sameData: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: both models were measured on the same rows in this run; false: `current` is the number recorded when that model was trained, on other data',
+        ),
+      interval: z
+        .tuple([z.number(), z.number()])
+        .optional()
+        .describe('95% interval of candidate - current (paired bootstrap on the same rows)'),
+      pValue: z
+        .number()
+        .optional()
+        .describe(
+          'one-sided p-value of "the new model is no better" (exact McNemar for accuracy, else paired bootstrap)',
+        ),
+      split: z
+        .string()
+        .optional()
+        .describe("the split the numbers come from: test, validation, or the pinned evaluation set's"),
     })
     .describe(
       "the promotion gate's verdict on a run that succeeded: whether its model was put in service, and why " +
@@ -113,6 +134,32 @@ export const runSummarySchema = named(
     jobId: z.string().optional(),
     links: linksSchema,
     promotion: promotionSchema.optional(),
+  }),
+);
+
+/** A run's deploy of its promoted model (README, "Serving"). */
+export const servedModelFields = {
+  revision: z.string().describe("the registry's revision: the dataset revision the model was trained on"),
+  repository: z.string().optional().describe('the Hub model repo (an Inference Endpoint or a Space)'),
+  modelRevision: z.string().optional().describe("the repo's exact commit the target serves"),
+};
+
+export const deploymentSchema = named(
+  'Deployment',
+  z.strictObject({
+    target: z.enum(['endpoint', 'space', 'local']),
+    ...servedModelFields,
+    health: z.enum(['deploying', 'healthy', 'failed']),
+    state: z.string().optional().describe("the target's last state seen (running, updating, RUNNING, ...)"),
+    smoke: z.array(z.strictObject({ input: z.string(), label: z.string() })).optional(),
+    error: z.string().optional(),
+    previous: z.strictObject(servedModelFields).optional().describe('what served before, the roll-back target'),
+    rolledBack: z.boolean().describe('true: the deploy failed and what served before serves again'),
+    rollbackError: z.string().optional(),
+    unchanged: z.boolean().optional().describe('the deploy failed before it changed anything'),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    by: z.string().describe("who asked for it: a run's workflow id, or the person of a roll-back by hand"),
   }),
 );
 
@@ -167,6 +214,7 @@ export const runDetailSchema = named(
       .optional()
       .describe('announcements or uploads that failed without failing the run'),
     polls: z.number().optional().describe("the backend's status checks so far"),
+    deployment: deploymentSchema.optional().describe('the deploy of the promoted model, for pipelines with `deploy`'),
     nextCheckAt: z.string().optional().describe('when the running job is checked next (ISO time)'),
     lastCheckError: z
       .string()
@@ -329,6 +377,14 @@ const metricPointSchema = named(
       .optional()
       .describe('what the model in service scored when the gate compared them (absent for the first model)'),
     baselineRevision: z.string().optional().describe('the revision of that model in service'),
+    sameData: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: `value` and `baseline` were measured on the same rows in that run; false: baseline is a recorded number',
+      ),
+    rows: z.number().optional().describe('how many rows `value` (and `baseline`, when sameData) come from'),
+    pValue: z.number().optional().describe('the paired test\'s p-value of "no better"'),
     verdict: z
       .enum(VERDICTS)
       .describe("the promotion gate's verdict; not-evaluated = the run ended before the gate existed"),

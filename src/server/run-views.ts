@@ -153,6 +153,11 @@ export function promotionView(p: PromotionDecision): PromotionView {
     candidate: p.candidate,
     current: p.current,
     currentRevision: p.currentRevision,
+    rows: p.rows,
+    sameData: p.sameData,
+    interval: p.interval,
+    pValue: p.pValue,
+    split: p.split,
   };
 }
 
@@ -243,6 +248,7 @@ function runDetail(
     announcementErrors: progress.announcementErrors,
     promotion: progress.promotion ? promotionView(progress.promotion) : summary.promotion,
     polls: progress.polls,
+    ...(progress.deployment ? { deployment: { ...progress.deployment } } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RunSummaryView } from './api-schemas';
 import { renderApproval } from './approval-panel';
+import { renderServing } from './serving-panel';
 import { renderDataReport } from './data-checks-panel';
 import { link, short, text, time } from './html';
 import { renderMetricChart } from './metric-chart';
@@ -31,6 +32,7 @@ export interface StatusPageDeps {
   temporalUiUrl?: string;
   /** ADMIN_TOKEN is set: the approval buttons work. */
   writeApi: boolean;
+  modelsDir?: string;
 }
 
 export function statusPageHandler(deps: StatusPageDeps) {
@@ -105,6 +107,7 @@ function pipelineSection(p: PipelinePage, writeApi: boolean, now: number): strin
   const { view } = p;
   const policy = view.policy;
   const metric = p.series?.metric ?? 'accuracy';
+  const deployTarget = p.deployTarget;
   const active = view.active
     ? `<a class="run-id" href="/api/runs/${text(encodeURIComponent(view.active.workflowId))}">${text(view.active.workflowId)}</a>
        stage <span class="stage">${text(view.active.stage ?? 'starting')}</span>${view.active.cancelRequested ? ' (cancel requested)' : ''}
@@ -134,6 +137,7 @@ function pipelineSection(p: PipelinePage, writeApi: boolean, now: number): strin
 <p class="config">${text(view.dataset)} → ${text(view.model)} · ${text(view.backend)} · ${text(view.task)} · on new revision: ${text(policy.onNewRevision)} · approval: ${text(policy.approval)} · debounce ${text(policy.debounceSeconds)} s</p>
 ${view.note ? `<p class="note">${text(view.note)}</p>` : ''}
 ${p.approvals.map((a) => renderApproval(a, writeApi, now)).join('\n')}
+${deployTarget ? renderServing(view.name, deployTarget, p.serving, writeApi) : ''}
 <dl>
 <dt>Active</dt><dd class="active">${active}</dd>
 <dt>Waiting</dt><dd class="waiting">${waiting}</dd>
@@ -202,6 +206,9 @@ figure.chart{margin:0}figcaption{margin-bottom:.3rem}
 .chart-svg .in-service-label{fill:#1d4ed8;font-size:12px;font-weight:600}
 .chart-svg .threshold{fill:none;stroke:#6b21a8;stroke-width:1.5;stroke-dasharray:6 4}
 .chart-svg .threshold-label{fill:#6b21a8;font-size:11px}
+.chart-svg .current-line{fill:none;stroke:#1d4ed8;stroke-width:1;stroke-dasharray:2 3}
+.chart-svg .current-remeasured{fill:none;stroke:#1d4ed8;stroke-width:1.5}
+.key-current{color:#1d4ed8}
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem;font-size:.9em}
 .key-promoted{color:#17803d}.key-not-promoted{color:#b45309}.key-in-service{color:#1d4ed8}.key-threshold{color:#6b21a8}
 .scroll{max-height:14rem;overflow:auto;border:1px solid #eee;margin-bottom:1rem}

@@ -31,6 +31,13 @@ export const ACTIVITIES_DECIDE = 'activities-decide';
 export const TRAINING_NOTICE = 'training-notice';
 
 /**
+ * Step 1 (both branches): a run whose model was promoted, of a pipeline with `deploy`, puts it in service in the
+ * `deploying` stage (retrain-deploy.ts): apply, wait until the target serves it, smoke-check it, and on a failure
+ * roll back to what served before. Runs started before end after publishing as they did.
+ */
+export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
+
+/**
  * Step 1 (both branches): a run first checks the data of its revision (stage `checking-data`, activity checkData,
  * before createProject): a finding whose policy is `fail` ends the run before anything is created; one whose policy
  * is `approve` waits for a person (the approval gate, stage `awaiting-approval`), who then approves the whole run.

@@ -36,13 +36,10 @@ import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ApprovalGate, awaitApproval } from './retrain-approval';
 import { checkRevisionData } from './retrain-data-checks';
-import {
-  ACTIVITIES_DECIDE,
-  DATA_CHECKS,
-  EVALUATE_AND_PROMOTE,
-  POLL_BY_RETRY,
-  TRAINING_NOTICE,
-} from './retrain-patches';
+import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
+import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
+import { DATA_CHECKS } from './retrain-patches';
+import { deployPromoted } from './retrain-deploy';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
 import { stepActivities, trainingWait } from './retrain-activities';
 
@@ -121,6 +118,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       ? evaluation.publishable
       : evaluation.decision.promoted && pipeline.publish && pipeline.backend.type === 'local';
     if (publishable) await publish(input, progress, evaluation.registryDir);
+    if (pipeline.deploy && evaluation.decision.promoted && patched(DEPLOY_AFTER_PROMOTION)) {
+      enterStage('deploying');
+      await deployPromoted(pipeline, revision, progress);
+    }
     progress.outcome = 'succeeded';
     await announce(input, progress, 'succeeded');
     enterStage('succeeded');

@@ -31,6 +31,7 @@ import { folderRevision } from '../../src/datasets/local-folder';
 import { TINY_PNG } from '../fakes/fake-hub';
 import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
+import { DEPLOY_SCENARIOS } from './deploy-scenarios';
 
 export interface ScenarioContext {
   client: Client;
@@ -339,6 +340,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     // Export the first run of the chain: it is the one that continued as new.
     return `${handle.workflowId}#${handle.signaledRunId}`;
   },
+  ...DEPLOY_SCENARIOS,
   // Issue 24 (patch 'data-checks'): the stage checking-data before createProject.
   'retrain-data-checks-warned': async (ctx) => {
     // The stack's image dataset: two rows a class (small_classes) and four identical images (duplicates): warnings.

@@ -23,6 +23,7 @@ import {
   type TrainingBackend,
   type TrainingStatus,
 } from '../types';
+import { currentModelDir, pinnedEvaluationSet } from './evaluation-inputs';
 import { preflightTransformers } from './preflight';
 import {
   readJson,
@@ -98,13 +99,19 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
   }
 
   async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
-    const path = await revisionFiles(run.pipeline, run.revision, {
+    const { pipeline, revision } = run;
+    const path = await revisionFiles(pipeline, revision, {
       stateDir: this.deps.stateDir,
       hubUrl: this.deps.hub.endpoint,
       token: this.deps.hfToken,
       fetch: this.deps.fetch,
     });
-    return { dataset: run.pipeline.input_dataset, revision: run.revision, detail: { path } };
+    const evalPath = await pinnedEvaluationSet(pipeline, this.deps.stateDir, {
+      hubUrl: this.deps.hub.endpoint,
+      token: this.deps.hfToken,
+      fetch: this.deps.fetch,
+    });
+    return { dataset: pipeline.input_dataset, revision, detail: { path, ...(evalPath ? { evalPath } : {}) } };
   }
 
   async start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef> {
@@ -118,8 +125,8 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
     }
     const dataDir = data.detail?.path;
     if (!dataDir) throw new PermanentBackendError('addData did not report where the dataset is');
+    const current = currentModelDir(this.deps.modelsDir, run.pipeline.name);
     emptyModelFolder(outputDir); // a fresh attempt starts from an empty model folder
-
     const launch: LaunchSpec = {
       command: this.trainer().command,
       cwd: process.cwd(), // so a command's relative paths are the project's, as the user wrote them
@@ -132,6 +139,9 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
         RETRAIN_PIPELINE: run.pipeline.name,
         RETRAIN_REVISION: run.revision,
         RETRAIN_DATASET: run.pipeline.input_dataset,
+        // Both models are measured on the same rows by the trainer (comparison.json; issue 23).
+        ...optionalEnv('RETRAIN_CURRENT_MODEL_DIR', current === outputDir ? undefined : current),
+        ...optionalEnv('RETRAIN_EVAL_DATA_DIR', data.detail?.evalPath),
         // Where a Hub base model is downloaded from (the token comes from the worker's own environment).
         HF_ENDPOINT: this.deps.hub.endpoint,
       },
@@ -268,6 +278,9 @@ function emptyModelFolder(dir: string): void {
     if (name !== DATA_REPORT_FILE) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
+
+const optionalEnv = (name: string, value: string | undefined): Record<string, string> =>
+  value === undefined ? {} : { [name]: value };
 
 /** The worker's environment, less what a trainer must never see, but with what tells its run (run-files.ts). */
 function supervisorEnv(): NodeJS.ProcessEnv {

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from .base_model import locate_base_model
+from .comparison import decision_rows, write_comparison
 from .contract import InputError, Reporter, TrainerEnv
 from .data import Example, load_dataset_for
 from .evaluation import accuracy, choose_eval_split, class_labels, evaluate, macro_f1
@@ -33,6 +34,8 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     dataset = load_dataset_for(env.task, env.data_dir, params)
     split = choose_eval_split(dataset, params["eval_fraction"], params["seed"])
     labels = class_labels([row.label for row in split.train])
+    # Before training: a pinned evaluation set that cannot be read fails the run now, not after the work.
+    decision = decision_rows(env, dataset, split)
     report(
         progress=0.02,
         message=f"{len(split.train)} training rows, {len(split.eval)} evaluation rows ({split.source}), "
@@ -108,6 +111,8 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     os.makedirs(env.output_dir, exist_ok=True)
     trainer.model.save_pretrained(env.output_dir, safe_serialization=True)
     processor.save_pretrained(env.output_dir)
+    # Both models on the same rows, by the same code (the service's gate reads comparison.json).
+    write_comparison(env, decision, split.source, args.device, report)
     hyperparameters = {k: params[k] for k in _HYPERPARAMETERS if params.get(k) is not None}
     metrics: dict[str, Any] = {
         "task": env.task,
