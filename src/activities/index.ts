@@ -25,6 +25,7 @@ import { classifyFailures } from './failures';
 import { createDeployActivities } from './deploy-activities';
 import { createDataCheckActivities } from './data-checks';
 import { createOutcomeActivities } from './outcome-activities';
+import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
 
@@ -114,6 +115,7 @@ export function createActivities(deps: ActivityDeps) {
   return classifyFailures({
     ...outcomes,
     ...deploys,
+    ...createSameRowsActivities(deps),
     ...dataChecks,
 
     /**

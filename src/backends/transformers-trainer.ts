@@ -21,6 +21,8 @@ export interface TransformersTrainer {
   /** Loads a model once and answers predictions as JSON lines (the local predict endpoint). */
   serve: string[];
   preflight: string[];
+  /** AutoTrain's evaluation step: both models on the same rows (compare.py). */
+  compare: string[];
 }
 
 export function transformersTrainer(root = projectRoot()): TransformersTrainer {
@@ -34,6 +36,7 @@ export function transformersTrainer(root = projectRoot()): TransformersTrainer {
     predict: script('predict.py'),
     serve: script('serve.py'),
     preflight: script('preflight.py'),
+    compare: script('compare.py'),
   };
 }
 

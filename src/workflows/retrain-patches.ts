@@ -38,6 +38,14 @@ export const TRAINING_NOTICE = 'training-notice';
 export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
 
 /**
+ * Step 1 (both branches): an AutoTrain run with a `promotion` rule whose training succeeded measures both models on the same rows before
+ * the gate (measureOnSameRows: the candidate AutoTrain pushed and the model in service at its recorded commit,
+ * downloaded, evaluated by the transformers trainer's compare.py on the run's revision), and evaluateModel gets
+ * its answer. Runs started before compare the numbers as recorded.
+ */
+export const AUTOTRAIN_SAME_ROWS = 'autotrain-same-rows';
+
+/**
  * Step 1 (both branches): a run first checks the data of its revision (stage `checking-data`, activity checkData,
  * before createProject): a finding whose policy is `fail` ends the run before anything is created; one whose policy
  * is `approve` waits for a person (the approval gate, stage `awaiting-approval`), who then approves the whole run.

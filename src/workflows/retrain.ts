@@ -41,6 +41,7 @@ import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
 import { DATA_CHECKS } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
+import { autotrainSameRows } from './retrain-same-rows';
 import { stepActivities, trainingWait } from './retrain-activities';
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
@@ -108,9 +109,11 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     deprecatePatch(EVALUATE_AND_PROMOTE);
     const activitiesDecide = patched(ACTIVITIES_DECIDE);
     enterStage('evaluating');
+    const sameRows = await autotrainSameRows(run, carried.job, carried.data, final.model);
     const evaluation = await stepActivities.evaluateModel(run, carried.job, {
       metrics: progress.metrics,
       model: final.model,
+      ...(sameRows ? { sameRows } : {}),
     });
     progress.promotion = evaluation.decision;
     enterStage('publishing');

@@ -340,6 +340,14 @@ export const SCENARIOS: Record<string, Scenario> = {
     // Export the first run of the chain: it is the one that continued as new.
     return `${handle.workflowId}#${handle.signaledRunId}`;
   },
+  // Patch 'autotrain-same-rows': an AutoTrain run with a promotion rule runs its evaluation step before the gate.
+  'retrain-autotrain-same-rows': async (ctx) => {
+    const handle = await startRetrain(ctx, {
+      promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
+    });
+    await handle.result();
+    return handle.workflowId;
+  },
   ...DEPLOY_SCENARIOS,
   // Issue 24 (patch 'data-checks'): the stage checking-data before createProject.
   'retrain-data-checks-warned': async (ctx) => {
