@@ -30,7 +30,7 @@ export function jobsEndNoticeSection(quick: boolean, targets: TargetRow[]): stri
       'the job posts its end notice when its command exits; look for the receiver or Temporal being slow to signal',
   });
   return [
-    "## 11. Hugging Face Jobs: a job's end to its run's next stage",
+    "## 12. Hugging Face Jobs: a job's end to its run's next stage",
     '',
     `On ${r.machine.date.slice(0, 10)}, ${r.machine.cores} cores, load average ${r.conditions.start.loadavg.join(', ')} at the ` +
       `start and ${r.conditions.end?.loadavg.join(', ') ?? 'n/a'} at the end (other helpers' tests were running). ` +

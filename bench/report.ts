@@ -21,6 +21,8 @@ import { sameRowsSection } from './same-rows-section';
 import type { SameRowsResults } from './same-rows.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
+import { dataChecksSection } from './data-checks-report';
+import type { DataChecksResults } from './data-checks.bench';
 import {
   TUNED,
   type NoticeBackend,
@@ -81,6 +83,7 @@ export interface Headline {
   waiting?: string;
   cachedWorkflow?: string;
   trainers?: string;
+  dataChecks?: string;
 }
 
 export function buildReport(quick: boolean, headline: Headline = { peerRatios: [] }): string {
@@ -508,6 +511,8 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   if (trainers) out.push(...trainersSection(trainers, headline));
   out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
   out.push(...servingSection(quick));
+  const dataChecks = readResults<DataChecksResults>('data-checks', quick);
+  if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
   out.push(...jobsEndNoticeSection(quick, targets));
 
   // ---------------------------------------------------------------- targets
@@ -917,6 +922,7 @@ export function readmeSection(h: Headline): string {
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
     `- **The worker's cache**: ${h.cachedWorkflow ?? 'n/a'} (the OpenTelemetry workflow interceptors are loaded only when tracing is on).`,
     `- **Training** (section 8): ${h.trainers ?? 'n/a'}. What to expect for your own data: the table under "The local backend".`,
+    ...(h.dataChecks ? [`- **Data checks** (section 11): ${h.dataChecks}.`] : []),
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAUL
 import { budgetSchema, globalBudgetSchema, type GlobalBudget } from './budget-schema';
 import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
 import { deploySchema } from './deploy-schema';
+import { dataChecksSchema } from './data-checks';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -109,6 +110,8 @@ export const pipelineInputSchema = z.strictObject({
   budget: budgetSchema.optional(),
   /** Where a promoted model is put in service (deploy-schema.ts; README, "Serving"). */
   deploy: deploySchema.optional(),
+  /** What each data check does when it finds something (src/config/data-checks.ts). */
+  data_checks: dataChecksSchema.prefault({}),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */

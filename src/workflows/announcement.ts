@@ -17,6 +17,7 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     ...(progress.cost ? { cost: progress.cost } : {}),
     ...(progress.budget ? { budget: progress.budget } : {}),
     ...(progress.deployment ? { deployment: progress.deployment } : {}),
+    ...(progress.dataChecks ? { dataChecks: progress.dataChecks.filter((c) => c.status !== 'pass') } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * RetrainWorkflow: one training run of one pipeline on one dataset revision.
- * createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
+ * [checkData -> [approval]] -> createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
  * with compensation (stop the job, clean up, announce the failure) in a non-cancellable scope on failure,
  * rejection or cancellation; a failure is then rethrown with the original as its cause.
  */
@@ -34,10 +34,12 @@ import {
 } from './definitions';
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
-import { ApprovalGate } from './retrain-approval';
+import { ApprovalGate, awaitApproval } from './retrain-approval';
+import { checkRevisionData } from './retrain-data-checks';
 import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
 import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
 import { COST_AND_BUDGET } from './retrain-patches';
+import { DATA_CHECKS } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { checkBudget, heldToPerRun, reserveApproved, settleCost, type BudgetCheck } from './retrain-budget';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
@@ -68,6 +70,11 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
 
   let budget: BudgetCheck | undefined;
   try {
+    // A run a person approved after reading its data report is not asked again below.
+    const checked =
+      !carried.project && patched(DATA_CHECKS)
+        ? await checkRevisionData(input, progress, approval, enterStage)
+        : { approved: false };
     if (!carried.project) {
       enterStage('created');
       carried.project = await step(() => stepActivities.createProject(run));
@@ -79,19 +86,13 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       enterStage('data-added');
     }
     if (!carried.job && patched(COST_AND_BUDGET)) budget = await checkBudget(input, progress);
-    if (budget?.hold) approval.require();
-    if ((pipeline.approval === 'required' || budget?.hold) && !carried.job) {
-      enterStage('awaiting-approval');
-      progress.approval = { requested: new Date().toISOString() };
-      await announce(input, progress, 'approval-request', { critical: true });
-      const decided = await approval.wait(pipeline.approval_timeout * 1000);
-      if (decided?.decision !== 'approved') {
-        progress.outcome = 'rejected';
-        throw ApplicationFailure.nonRetryable(
-          decided ? `training was rejected${decided.by ? ` by ${decided.by}` : ''}` : 'approval timed out',
-          'Rejected',
-        );
-      }
+    if (budget?.hold) {
+      // Over budget: a decision on the cost, even when the pipeline asks for none or a person approved the data.
+      approval.require();
+      if (checked.approved) approval.reopen();
+    }
+    if (((pipeline.approval === 'required' && !checked.approved) || budget?.hold) && !carried.job) {
+      await awaitApproval(input, progress, approval, enterStage);
       if (budget?.hold) await reserveApproved(input, progress, budget.price);
     }
     if (!carried.job) {
