@@ -1,16 +1,11 @@
 """
-Reads a run's dataset folder with `datasets`. `load_dataset_builder` resolves the data files, their splits and
-the packaged builder (csv, json, parquet, imagefolder with its metadata file) by the Hub's data-files rules, as
-the dataset viewer and AutoTrain read the same repository. Each split is loaded with `load_dataset` into
-memory-mapped Arrow in the datasets cache (HF_DATASETS_CACHE; a new revision is new files, so a new cache entry,
-and a run of the same revision again reads it back), then reduced in batches to two columns, `input` and `label`
-(a class name), by the column rules of columns.py. No split is ever held in Python lists.
+A run's dataset as the trainer uses it: per split, the labelled rows as a memory-mapped `datasets.Dataset` of
+two columns, `input` (a text, or an image struct) and `label` (a class name), made in batches from what
+data_files.py loads, by the column rules of columns.py. No split is ever held in Python lists.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,16 +22,10 @@ from .columns import (
     text_of,
 )
 from .contract import InputError
+from .data_files import IMAGEFOLDER_METADATA, SPLITS, Resolved, load_split, resolve, where_of
 
-SPLITS = ("train", "validation", "test")
 TABLE_MODULES = ("csv", "json", "parquet")
 IMAGE_MODULES = ("imagefolder", *TABLE_MODULES)
-# Files that can hold rows or images: those a folder holds but no split uses are reported as ignored.
-DATA_EXTENSIONS = {".csv", ".tsv", ".jsonl", ".json", ".parquet", ".jpg", ".jpeg", ".png", ".webp", ".gif"}
-DATA_EXTENSIONS |= {".tif", ".tiff", ".avif", ".bmp"}
-# What `datasets` writes next to the data (save_to_disk, old Hub repos) and the imagefolder's metadata files.
-METADATA_FILES = {"dataset_info.json", "dataset_infos.json", "dataset_dict.json", "state.json"}
-IMAGEFOLDER_METADATA = {"metadata.csv", "metadata.jsonl", "metadata.parquet"}
 BATCH = 1000
 
 
@@ -100,145 +89,6 @@ class LoadedDataset:
             "columns": self.columns,
             "builder": self.builder,
         }
-
-
-# ---------------------------------------------------------------------------------------------- files
-
-
-@dataclass
-class Resolved:
-    root: str
-    module: str
-    splits: dict[str, list[str]]
-    ignored: list[str]
-
-    def rel(self, path: str) -> str:
-        return os.path.relpath(path, self.root).replace(os.sep, "/")
-
-
-def _folder_files(root: str) -> list[str]:
-    """Files under `root` by relative path, hidden files and folders skipped, links followed (a cache snapshot)."""
-    found: list[str] = []
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if not name.startswith(".") and os.path.isfile(os.path.join(folder, name)):
-                found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
-    return sorted(found)
-
-
-def found_note(other: list[str]) -> str:
-    if not other:
-        return "; the folder holds no files"
-    shown = ", ".join(other[:8])
-    return f"; found {shown}{f', ... ({len(other)} files)' if len(other) > 8 else ''}"
-
-
-def resolve(root: str, modules: tuple[str, ...], missing: Callable[[str], InputError]) -> Resolved:
-    """The builder and the files of each split, as `datasets` (and so the Hub) resolves them for this folder."""
-    if not os.path.isdir(root):
-        raise InputError(f"the dataset folder {root} does not exist or cannot be read")
-    import datasets
-
-    datasets.disable_progress_bars()
-    files = _folder_files(root)
-    try:
-        builder = datasets.load_dataset_builder(root)
-    except FileNotFoundError:  # EmptyDatasetError: no data files at all
-        raise missing(found_note(files)) from None
-    if builder.name not in modules:
-        raise missing(found_note(files))
-    data_files = builder.config.data_files or {}
-    splits = {s: sorted(str(f) for f in data_files[s]) for s in SPLITS if s in data_files}
-    used = {os.path.relpath(f, root).replace(os.sep, "/") for paths in splits.values() for f in paths}
-    ignored = [
-        f
-        for f in files
-        if f not in used
-        and os.path.splitext(f)[1].lower() in DATA_EXTENSIONS
-        and os.path.basename(f) not in METADATA_FILES
-    ]
-    return Resolved(root, builder.name, splits, ignored)
-
-
-def _sniff_delimiter(header: str) -> str:
-    # Spreadsheets in many locales save ";"-separated ".csv" files: pick the separator the header uses most.
-    best, best_count = ",", 0
-    for candidate in (",", ";", "\t", "|"):
-        count = header.count(candidate)
-        if count > best_count:
-            best, best_count = candidate, count
-    return best
-
-
-def _first_line(path: str, shown: str) -> str:
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.readline().rstrip("\r\n")
-    except UnicodeDecodeError as err:
-        raise InputError(f"{shown}: not UTF-8 text ({err.reason})") from None
-
-
-def _builder_options(found: Resolved, module: str, files: list[str]) -> dict[str, Any]:
-    """What the packaged builder needs to read these files as the baseline does."""
-    from datasets import Features, Value
-
-    data = [f for f in files if os.path.basename(f) not in IMAGEFOLDER_METADATA]
-    if module == "csv" and data:
-        first = _first_line(data[0], found.rel(data[0]))
-        sep = "\t" if data[0].lower().endswith(".tsv") else _sniff_delimiter(first)
-        header = next(csv.reader([first], delimiter=sep), [])
-        for path in data[1:]:
-            other = next(csv.reader([_first_line(path, found.rel(path))], delimiter=sep), [])
-            for column in header:
-                require_same_column(found.rel(path), other, column, Table(found.rel(data[0]), header))
-        # Every cell a string, "NA" and "null" included, as the baseline's CSV reader gives them.
-        features = Features({column: Value("string") for column in header})
-        return {"sep": sep, "keep_default_na": False, "encoding": "utf-8-sig", "features": features}
-    if module == "json" and data and data[0].lower().endswith(".json"):
-        return _json_field(data[0], found.rel(data[0]))
-    return {}
-
-
-def _json_field(path: str, shown: str) -> dict[str, Any]:
-    """A JSON document that is an object holding one array of objects: read that array (`field`)."""
-    with open(path, encoding="utf-8-sig") as handle:
-        first = handle.readline()
-        try:
-            value = json.loads(first)
-            lines = bool(handle.read().strip())  # more objects after the first line: JSON Lines
-        except json.JSONDecodeError:
-            lines = False
-            try:
-                value = json.loads(first + handle.read())
-            except json.JSONDecodeError as err:
-                raise InputError(f"{shown}: not valid JSON ({err.msg})") from None
-    if lines or not isinstance(value, dict):
-        return {}
-    arrays = [k for k, v in value.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
-    if len(arrays) == 1 and not any(isinstance(v, list) for k, v in value.items() if k != arrays[0]):
-        return {"field": arrays[0]}
-    return {}  # one object: a single row of JSON Lines
-
-
-def load_split(found: Resolved, split: str) -> Any:
-    """One split as a memory-mapped `datasets.Dataset`, through the packaged builder."""
-    import datasets
-    import pyarrow as pa
-
-    files = found.splits[split]
-    options = _builder_options(found, found.module, files)
-    try:
-        return datasets.load_dataset(found.module, data_files={split: files}, split=split, **options)
-    except (datasets.exceptions.DatasetGenerationError, ValueError, pa.ArrowException, UnicodeDecodeError) as err:
-        cause = err.__cause__ or err
-        detail = str(cause).strip().split("\n", 1)[0]
-        raise InputError(f"{_where(found, files)}: `datasets` cannot read it ({detail})") from None
-
-
-def _where(found: Resolved, files: list[str]) -> str:
-    data = [found.rel(f) for f in files]
-    return data[0] if len(data) == 1 else f"{data[0]} (and {len(data) - 1} more files)"
 
 
 # -------------------------------------------------------------------------------------------- loaders
@@ -318,7 +168,8 @@ def load_image_dataset(root: str, params: dict[str, Any]) -> LoadedDataset:
         else:  # folders: the folder holding an image is its label, the split comes from the folders above
             out.columns = {}
             for split, paths in found.splits.items():
-                out.files[split] = list(dict.fromkeys(os.path.dirname(os.path.dirname(found.rel(p))) for p in paths))
+                parents = (os.path.dirname(os.path.dirname(found.rel(p))) or "." for p in paths)
+                out.files[split] = list(dict.fromkeys(parents))
     return out
 
 
@@ -342,7 +193,7 @@ def _labelled_splits(
         data = [f for f in files if os.path.basename(f) not in IMAGEFOLDER_METADATA] or files
         tables = [f for f in files if os.path.basename(f) in IMAGEFOLDER_METADATA] or data
         out.files[split] = [found.rel(f) for f in (tables if found.module == "imagefolder" else data)]
-        where = _where(found, tables)
+        where = where_of(found, tables)
         dataset = load_split(found, split)
         if chosen is None:
             first = _table(dataset, where)
@@ -401,3 +252,26 @@ def _class_names(dataset: Any, column: str) -> list[str] | None:
 
 def load_dataset_for(task: str, root: str, params: dict[str, Any]) -> LoadedDataset:
     return load_text_dataset(root, params) if task == "text-classification" else load_image_dataset(root, params)
+
+
+def summary(task: str, root: str, params: dict[str, Any]) -> dict[str, Any]:
+    """What the trainer would train on, in the shape of the baseline's `inspect` (trainers/inspect.ts)."""
+    from collections import Counter
+
+    from .evaluation import choose_eval_split
+
+    dataset = load_dataset_for(task, root, params)
+    splits = {}
+    for name in SPLITS:
+        if name in dataset.splits:
+            labels = Counter(labels_of(dataset.splits[name]))
+            splits[name] = {"rows": len(dataset.splits[name]), "labels": dict(sorted(labels.items()))}
+    return {
+        "task": task,
+        "splits": splits,
+        "eval_split": choose_eval_split(dataset, params["eval_fraction"], params["seed"]).source,
+        "columns": dataset.columns,
+        "files": dataset.files,
+        "ignored_files": dataset.ignored_files,
+        "skipped_rows": dataset.skipped_rows,
+    }
