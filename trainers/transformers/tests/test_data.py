@@ -143,3 +143,14 @@ def test_an_image_outside_any_folder_has_no_label(tmp_path):
     Image.new("RGB", (8, 8)).save(tmp_path / "b.png")
     with pytest.raises(InputError, match=r"b.png: an image outside any folder has no label"):
         load_image_dataset(str(tmp_path), {})
+
+
+def test_a_dataset_card_that_names_its_data_files_is_followed(tmp_path):
+    write(tmp_path, "README.md", "---\nconfigs:\n  - config_name: default\n    data_files:\n"
+          "      - split: train\n        path: mine.csv\n      - split: test\n        path: holdout.csv\n---\n# card\n")
+    write(tmp_path, "mine.csv", "text,label\na,x\nb,y\n")
+    write(tmp_path, "holdout.csv", "text,label\nc,x\n")
+    write(tmp_path, "train.csv", "text,label\nnot,read\n")  # the card's files win over the naming rules
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert dataset.files == {"train": ["mine.csv"], "test": ["holdout.csv"]}
+    assert dataset.ignored_files == ["train.csv"]
