@@ -18,6 +18,8 @@ import type { ReceiverResults, ReceiverRun, StackName } from './receiver.bench';
 import type { ReplayResults } from './replay.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
+import { trainerScaleSection } from './trainer-scale-report';
+import type { TrainerScaleResults } from './trainer-scale.bench';
 import {
   TUNED,
   type NoticeBackend,
@@ -502,6 +504,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
+  out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets
   const summary = [

@@ -23,6 +23,7 @@ const BENCHES = [
   'workflow-memory',
   'replay',
   'trainers',
+  'trainer-scale',
 ];
 
 async function main(): Promise<void> {
