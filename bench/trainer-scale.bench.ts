@@ -7,6 +7,7 @@
  * of the same revision), and the trainer of `--before <ref>` (default `main`, extracted with `git archive`),
  * which reads every row into Python lists first.
  *
+ * Each run has one torch thread (OMP_NUM_THREADS=1), as the test suites do on 2 shared cores.
  * Start-up is the wall time from spawning `train.py` to the Trainer's "***** Running training *****" line
  * (TRANSFORMERS_VERBOSITY=info); peak RSS is the process's VmHWM (/proc, Linux), polled every 200 ms. The
  * trainer before this change knows no `max_steps`: its run is stopped 30 s after training starts, so its peak is
@@ -168,6 +169,8 @@ async function runTrainer(spec: RunSpec): Promise<ScaleRun> {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       HF_HUB_OFFLINE: '1',
+      // One torch thread: on 2 cores shared with other work, a second spinning thread only slows each step.
+      OMP_NUM_THREADS: '1',
       HF_DATASETS_CACHE: spec.cache,
       TRANSFORMERS_VERBOSITY: 'info',
       RETRAIN_DATA_DIR: spec.data,

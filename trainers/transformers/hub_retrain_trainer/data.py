@@ -130,7 +130,7 @@ def load_text_dataset(root: str, params: dict[str, Any]) -> LoadedDataset:
     def inputs(table: Table, label: str) -> list[str]:
         return choose_text_columns(table, label, params.get("text_column"))
 
-    def value(row: dict[str, Any], columns: list[str], where: Callable[[], str]) -> str | None:
+    def value(row: dict[str, Any], columns: list[str], where: Callable[[], str], *_: str) -> str | None:
         parts = [t for t in (text_of(row[c], where) for c in columns) if t is not None]
         return "\n".join(parts) if parts else None
 
@@ -218,10 +218,7 @@ def _labelled_splits(
                 at = lambda i=i: f"{where}: row {i + 1}"  # noqa: E731
                 row = {c: batch[c][k] for c in batch}
                 label = label_of(row[label_column], names, at)
-                if kind == "image":
-                    item = value(row, input_columns, at, folder, table_name)
-                else:
-                    item = value(row, input_columns, at)
+                item = value(row, input_columns, at, folder, table_name)
                 if label is not None and item is not None:
                     kept["input"].append(item)
                     kept["label"].append(label)

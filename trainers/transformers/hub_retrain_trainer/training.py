@@ -112,7 +112,10 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
             callbacks=callbacks,
         )
         trained = trainer.train()
-        report(progress=0.92, message=f"evaluating the best epoch ({best.best_epoch} of {params['epochs']})")
+        report(
+            progress=0.92,
+            message=f"evaluating the best model (epoch {best.best_epoch} of {params['epochs']}, step {best.best_step})",
+        )
         trainer.model = trainer.model_wrapped = loaded["reload"](checkpoints).to(args.device)
         prediction = trainer.predict(eval_rows)
     finally:
@@ -139,6 +142,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
         "epochs_trained": _round(trainer.state.epoch),
         "steps": trainer.state.global_step,
         "best_epoch": best.best_epoch,
+        "best_step": best.best_step,
         "eval_split": split.source,
         "labels": labels,
         "base_model": env.base_model,
