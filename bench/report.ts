@@ -59,7 +59,7 @@ const COLORS: Record<StackName, string> = {
 const ms = (s: Spread) => formatSpread(s, 2);
 const int = (s: Spread) => formatSpread(s, 0);
 
-interface Target {
+export interface Target {
   name: string;
   goal: string;
   measured: string;

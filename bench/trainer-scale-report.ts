@@ -1,16 +1,8 @@
 /** Section 9 of bench/RESULTS.md: the transformers trainer at real size (bench/trainer-scale.bench.ts). */
 import { markdownTable } from './lib/markdown';
 import { formatNumber } from './lib/stats';
+import type { Target } from './report';
 import type { ScaleRun, TrainerScaleResults } from './trainer-scale.bench';
-
-/** A row of the report's targets table (bench/report.ts). */
-interface Target {
-  name: string;
-  goal: string;
-  measured: string;
-  met: boolean | undefined;
-  whyMissed?: string;
-}
 
 const RSS_TARGET_MIB = 2048;
 const STARTUP_TARGET_S = 60;
@@ -73,11 +65,7 @@ export function trainerScaleSection(r: TrainerScaleResults | undefined, targets:
     markdownTable(['data', 'trainer', 'start-up s', 'RSS at start MiB', 'peak RSS MiB', 'wall s', 'steps'], rows, [
       'l',
       'l',
-      'r',
-      'r',
-      'r',
-      'r',
-      'r',
+      ...Array<'r'>(5).fill('r'),
     ]),
     '',
     `After ÷ before: text start-up ${ratio('text', 'startupSeconds')}, peak RSS ${ratio('text', 'peakRssMiB')}; ` +

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env';
-import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load-config';
+import { loadConfigFile, parseConfig } from '../../src/config/load-config';
+import { configIssues as issuesOf } from '../helpers/config-issues';
 
 const ORIGINAL = {
   target_namespace: 'acme',
@@ -10,16 +11,6 @@ const ORIGINAL = {
   input_model: 'microsoft/resnet-50',
   autotrain_project_prefix: 'product-images',
 };
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config.json', () => {
   test("the original Space's four-key config.json works unchanged, as one AutoTrain pipeline", () => {

@@ -3,7 +3,8 @@
  * its key path and what was expected, the same bounds the trainer itself enforces (contract.py); right values
  * pass through to RETRAIN_PARAMS unchanged.
  */
-import { ConfigError, parseConfig } from '../../src/config/load-config';
+import { parseConfig } from '../../src/config/load-config';
+import { configIssues as issuesOf } from '../helpers/config-issues';
 
 function pipelineWith(backend: Record<string, unknown>): unknown {
   return {
@@ -18,16 +19,6 @@ function pipelineWith(backend: Record<string, unknown>): unknown {
       },
     ],
   };
-}
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 test('every real-hardware option is accepted as the trainer reads it, and reaches RETRAIN_PARAMS unchanged', () => {
