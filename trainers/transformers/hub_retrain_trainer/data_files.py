@@ -38,7 +38,10 @@ class Resolved:
     prepared: bool = False
 
     def rel(self, path: str) -> str:
-        return os.path.relpath(path, self.root).replace(os.sep, "/")
+        prefix = os.path.join(self.root, "")
+        # A prefix cut for the paths built from the root (os.path.relpath costs more than the rest, per image).
+        shown = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, self.root)
+        return shown.replace(os.sep, "/")
 
 
 def _folder_files(root: str) -> list[str]:
@@ -162,15 +165,16 @@ def resolve(root: str, modules: tuple[str, ...], missing: Callable[[str], InputE
         raise missing(found_note(files))
     data_files = builder.config.data_files or {}
     splits = {s: sorted(str(f) for f in data_files[s]) for s in SPLITS if s in data_files}
-    used = {os.path.relpath(f, root).replace(os.sep, "/") for paths in splits.values() for f in paths}
-    ignored = [
+    found = Resolved(root, builder.name, splits, [], builder)
+    used = {found.rel(f) for paths in splits.values() for f in paths}
+    found.ignored = [
         f
         for f in files
         if f not in used
         and os.path.splitext(f)[1].lower() in DATA_EXTENSIONS
         and os.path.basename(f) not in METADATA_FILES
     ]
-    return Resolved(root, builder.name, splits, ignored, builder)
+    return found
 
 
 def _sniff_delimiter(header: str) -> str:

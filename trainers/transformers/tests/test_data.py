@@ -154,3 +154,11 @@ def test_a_dataset_card_that_names_its_data_files_is_followed(tmp_path):
     dataset = load_text_dataset(str(tmp_path), {})
     assert dataset.files == {"train": ["mine.csv"], "test": ["holdout.csv"]}
     assert dataset.ignored_files == ["train.csv"]
+
+
+def test_string_pairs_join_the_texts_that_are_there_and_skip_blank_rows(tmp_path):
+    write(tmp_path, "train.csv", "sentence1,sentence2,label\na,,x\n,  ,y\nc,d, x \ne,f,  \n")
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert [(e.input, e.label) for e in dataset.splits["train"]] == [("a", "x"), ("c\nd", "x")]
+    assert dataset.skipped_rows == {"train": 2}
+    assert dataset.columns["text"] == "sentence1+sentence2"
