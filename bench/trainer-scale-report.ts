@@ -15,6 +15,7 @@ export function trainerScaleSection(r: TrainerScaleResults | undefined, targets:
       `${c.name} (${c.rows.toLocaleString('en')} ${c.name === 'text' ? 'rows' : 'images'}, ${c.dataMiB} MiB)`,
       run.version === 'before' ? `before (\`${r.before}\`)` : run.version,
       n(run.startupSeconds),
+      n(run.dataSeconds),
       n(run.rssAtStartMiB, 0),
       `${n(run.peakRssMiB, 0)}${run.finished ? '' : ' (stopped)'}`,
       n(run.wallSeconds),
@@ -39,7 +40,7 @@ export function trainerScaleSection(r: TrainerScaleResults | undefined, targets:
       });
     }
   }
-  const ratio = (name: string, key: 'startupSeconds' | 'peakRssMiB') => {
+  const ratio = (name: string, key: 'startupSeconds' | 'dataSeconds' | 'peakRssMiB') => {
     const c = r.cases.find((x) => x.name === name);
     const before = c?.runs.find((x) => x.version === 'before')?.[key];
     const after = c?.runs.find((x) => x.version === 'after')?.[key];
@@ -57,19 +58,31 @@ export function trainerScaleSection(r: TrainerScaleResults | undefined, targets:
       'row into Python lists and tokenises the whole set before the first step; it knows no `max_steps`, so it is ' +
       `stopped ${r.settings.stopBeforeAfterSeconds} s after training starts (its peak is a floor).`,
     '',
-    'Start-up is the wall time from spawning `train.py` to the Trainer\'s "Running training" line; RSS is the ' +
+    'Start-up is the wall time from spawning `train.py` to the Trainer\'s "Running training" line, of which ' +
+      '"reading data" runs from the trainer\'s "loading" line to its "N training rows" line (imports, the base model ' +
+      'and, before, tokenising everything come after); RSS is the ' +
       "process's VmHWM (peak resident memory, of which ~0.9 GB is torch and transformers imported). Load average " +
       `${r.conditions.start.loadavg.join(', ')} at the start, ${r.conditions.end?.loadavg.join(', ') ?? 'n/a'} at ` +
       'the end: other work shared the 2 cores, so the seconds are loose; the memory is not.',
     '',
-    markdownTable(['data', 'trainer', 'start-up s', 'RSS at start MiB', 'peak RSS MiB', 'wall s', 'steps'], rows, [
-      'l',
-      'l',
-      ...Array<'r'>(5).fill('r'),
-    ]),
+    markdownTable(
+      [
+        'data',
+        'trainer',
+        'start-up s',
+        'of which reading data s',
+        'RSS at start MiB',
+        'peak RSS MiB',
+        'wall s',
+        'steps',
+      ],
+      rows,
+      ['l', 'l', ...Array<'r'>(5).fill('r')],
+    ),
     '',
-    `After ÷ before: text start-up ${ratio('text', 'startupSeconds')}, peak RSS ${ratio('text', 'peakRssMiB')}; ` +
-      `images start-up ${ratio('images', 'startupSeconds')}, peak RSS ${ratio('images', 'peakRssMiB')}.`,
+    `After ÷ before: text start-up ${ratio('text', 'startupSeconds')} (reading data ${ratio('text', 'dataSeconds')}), ` +
+      `peak RSS ${ratio('text', 'peakRssMiB')}; images start-up ${ratio('images', 'startupSeconds')} (reading data ` +
+      `${ratio('images', 'dataSeconds')}), peak RSS ${ratio('images', 'peakRssMiB')}.`,
     '',
   ];
 }

@@ -9,7 +9,8 @@
  *
  * Each run has one torch thread (OMP_NUM_THREADS=1), as the test suites do on 2 shared cores.
  * Start-up is the wall time from spawning `train.py` to the Trainer's "***** Running training *****" line
- * (TRANSFORMERS_VERBOSITY=info); peak RSS is the process's VmHWM (/proc, Linux), polled every 200 ms. The
+ * (TRANSFORMERS_VERBOSITY=info); "data" is the part of it spent reading the dataset (the trainer's "loading"
+ * line to its "N training rows" line: imports and the base model come after); peak RSS is the process's VmHWM (/proc, Linux), polled every 200 ms. The
  * trainer before this change knows no `max_steps`: its run is stopped 30 s after training starts, so its peak is
  * the peak up to then (a floor: its full run holds the same lists for a whole epoch).
  *
@@ -19,6 +20,7 @@ import { execSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import { trainer, tinyModel } from '../test/helpers/transformers';
 import { seededRandom } from '../trainers/core/random';
@@ -48,6 +50,8 @@ export interface ScaleRun {
   version: 'before' | 'after' | 'after (cached)';
   /** Spawn to the Trainer's first "Running training" line; undefined when it never got there. */
   startupSeconds?: number;
+  /** Reading the dataset: from the trainer's "loading <folder>" line to its "N training rows" line. */
+  dataSeconds?: number;
   /** VmHWM when training started, and at the end of what ran. */
   rssAtStartMiB?: number;
   peakRssMiB: number;
@@ -190,7 +194,14 @@ async function runTrainer(spec: RunSpec): Promise<ScaleRun> {
   const poll = setInterval(() => {
     peak = Math.max(peak, hwmMiB(pid) ?? 0);
   }, 200);
-  child.stdout.resume();
+  let loadingAt: number | undefined;
+  let dataSeconds: number | undefined;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (loadingAt === undefined && line.includes('"message": "loading ')) loadingAt = performance.now();
+    else if (loadingAt !== undefined && dataSeconds === undefined && line.includes(' training rows, ')) {
+      dataSeconds = (performance.now() - loadingAt) / 1000;
+    }
+  });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-4000);
     if (startup === undefined && tail.includes('***** Running training *****')) {
@@ -217,6 +228,7 @@ async function runTrainer(spec: RunSpec): Promise<ScaleRun> {
   return {
     version: spec.version,
     startupSeconds: startup,
+    dataSeconds,
     rssAtStartMiB: rssAtStart,
     peakRssMiB: peak,
     wallSeconds,
