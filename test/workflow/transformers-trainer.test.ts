@@ -28,6 +28,8 @@ import { reviewsFolder, swatchesFolder, tinyModel, TINY_PARAMS } from '../helper
 
 // One torch thread per trainer: the suite shares two cores, where a second spinning thread only costs CPU.
 process.env.OMP_NUM_THREADS ??= '1';
+// The trainers' datasets cache (Arrow copies of each revision) in a folder of the test's, not the user's ~/.cache.
+process.env.HF_DATASETS_CACHE ??= mkdtempSync(join(tmpdir(), 'hub-retrain-datasets-'));
 
 let hub: FakeHub;
 let client: Client;
