@@ -16,6 +16,8 @@ import { formatNumber, formatRatio, formatSpread, pairedRatio, spread, type Spre
 import { lineChart, type Series } from './lib/svg-plot';
 import type { ReceiverResults, ReceiverRun, StackName } from './receiver.bench';
 import type { ReplayResults } from './replay.bench';
+import { sameRowsSection } from './same-rows-section';
+import type { SameRowsResults } from './same-rows.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
 import { trainerScaleSection } from './trainer-scale-report';
@@ -504,6 +506,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
 
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
+  out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
   out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets

@@ -23,6 +23,7 @@ const BENCHES = [
   'workflow-memory',
   'replay',
   'trainers',
+  'same-rows',
   'trainer-scale',
 ];
 

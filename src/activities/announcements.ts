@@ -1,5 +1,6 @@
 import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
+import { formatPValue } from '../registry/p-value';
 import type { PromotionDecision } from '../registry/promotion';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
@@ -99,7 +100,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   add(`| Backend | \`${a.pipeline.backend.type}\` |`);
   if (a.jobId) add(`| Training job | ${a.links.job ? `[\`${a.jobId}\`](${a.links.job})` : `\`${a.jobId}\``} |`);
   if (a.kind === 'succeeded' && a.links.model) add(`| Model | ${a.links.model} |`);
-  if (a.kind === 'succeeded' && a.promotion) add(`| Promotion | ${a.promotion.reason} |`);
+  if (a.kind === 'succeeded' && a.promotion) {
+    add(`| Promotion | ${a.promotion.reason} |`);
+    const measured = measuredOn(a.promotion);
+    if (measured) add(`| Compared on | ${measured} |`);
+  }
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`
     : `\`${a.workflowId}\``;
@@ -122,4 +127,19 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
   add();
   add('<sub>Posted by hub-retrain.</sub>');
   return { title, description: lines.join('\n') };
+}
+
+/** Both models' numbers, the rows, whether they were the same rows, the interval and p (a table cell). */
+function measuredOn(p: PromotionDecision): string | undefined {
+  if (p.rows === undefined && p.sameData === undefined) return undefined;
+  const value = (n: number | undefined) => (n === undefined ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(4));
+  const parts = [
+    `this model ${value(p.candidate)}`,
+    `in service ${value(p.current)}${p.sameData === false ? ' (recorded, on other data)' : ''}`,
+  ];
+  if (p.rows !== undefined)
+    parts.push(`${p.rows}${p.split ? ` ${p.split}` : ''} rows${p.sameData ? ', the same for both' : ''}`);
+  if (p.interval) parts.push(`difference 95% interval ${value(p.interval[0])} to ${value(p.interval[1])}`);
+  if (p.pValue !== undefined) parts.push(`p = ${formatPValue(p.pValue)}`);
+  return parts.join('; ');
 }

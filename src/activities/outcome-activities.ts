@@ -1,11 +1,15 @@
 /** After training: evaluate and promote (the registry), publish, and announce beyond the Hub. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { log } from '@temporalio/activity';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
+import { COMPARISON_FILE, readComparison } from '../registry/comparison-file';
+import { readPushedComparison } from '../hub/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
-import { decidePromotion, type PromotionDecision } from '../registry/promotion';
+import { decidePromotion, type Evidence, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import type { ActivityDeps } from './index';
 import { postWebhook, webhookMessage } from './outgoing-webhook';
@@ -40,6 +44,16 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     ): Promise<Evaluation> {
       const { pipeline, revision } = run;
       const local = pipeline.backend.type === 'local' ? pipeline.backend : undefined;
+      const model = local ? undefined : (result.model ?? job.outputModel);
+      // A Jobs run pushes comparison.json with its model: both models measured on the same rows in the job.
+      const pushed =
+        pipeline.backend.type === 'hf-jobs' && model
+          ? await readPushedComparison(model, {
+              hubUrl: deps.hubEndpoint,
+              accessToken: deps.hfToken,
+              fetch: deps.fetch,
+            })
+          : undefined;
       const registryDir = deps.registry.record({
         pipeline: pipeline.name,
         dataset: pipeline.input_dataset,
@@ -48,17 +62,20 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         task: pipeline.task,
         backend: pipeline.backend.type,
         metrics: result.metrics,
-        model: local ? undefined : (result.model ?? job.outputModel),
+        model,
+        modelRevision: pushed?.revision,
         trainedAt: new Date().toISOString(),
         fromBaseModel: !local || trainerOf(local) !== 'baseline',
         note: local && baselineNote(local, pipeline),
       });
+      if (pushed?.comparison) writeFileSync(join(registryDir, COMPARISON_FILE), pushed.comparison);
       const current = deps.registry.current(pipeline.name);
       const decision =
         current?.revision === revision
           ? { promoted: true, reason: 'promoted (already in service)', metric: pipeline.promotion?.metric }
-          : decidePromotion(pipeline.promotion, result.metrics, current);
+          : decidePromotion(pipeline.promotion, result.metrics, current, evidence(pipeline.backend.type, registryDir));
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
+      deps.registry.recordVerdict(pipeline.name, revision, decision);
       log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
       const publishable = decision.promoted && pipeline.publish !== undefined && local !== undefined;
       return { decision, publishable, registryDir, metrics: result.metrics };
@@ -93,4 +110,11 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       return { status };
     },
   };
+}
+
+/** What the trainer measured; AutoTrain trains with its own code, which measures no model in service. */
+function evidence(backend: string, registryDir: string): Evidence {
+  return backend === 'autotrain'
+    ? { missing: 'AutoTrain does not measure the model in service on the same rows' }
+    : readComparison(registryDir);
 }

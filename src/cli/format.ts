@@ -5,6 +5,7 @@
  * (ESC[2J clearing the screen, an OSC sequence setting the title, a \r overwriting a status line). The lint
  * configuration forbids writing to stdout/stderr anywhere else in the CLI.
  */
+import { formatPValue } from '../registry/p-value';
 import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
 import type { PipelineDecision } from './pipeline-decision';
 
@@ -241,12 +242,19 @@ const figure = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFix
 
 /**
  * The promotion verdict in a few words, with both numbers when there are two: "not put in service (accuracy
- * 0.8100 vs 0.8300 in service)".
+ * 0.8100 vs 0.8300 for the model in service on the same 280 rows; p = 0.912)", or "... in service, measured on
+ * other data" when the number in service could not be re-measured.
  */
 export function verdict(p: PromotionView): string {
   const head = p.promoted ? 'put in service' : 'not put in service';
   if (p.metric && p.candidate !== undefined && p.current !== undefined) {
-    return `${head} (${p.metric} ${figure(p.candidate)} vs ${figure(p.current)} in service)`;
+    const numbers = `${p.metric} ${figure(p.candidate)} vs ${figure(p.current)}`;
+    if (p.sameData && p.rows !== undefined) {
+      const p1 = p.pValue === undefined ? '' : `; p = ${formatPValue(p.pValue)}`;
+      return `${head} (${numbers} for the model in service on the same ${p.rows} rows${p1})`;
+    }
+    // As recorded (sameData false, or a run from before the same-rows gate): `show` gives the whole reason.
+    return `${head} (${numbers} in service)`;
   }
   if (p.metric && p.candidate !== undefined) return `${head} (${p.metric} ${figure(p.candidate)})`;
   return head;

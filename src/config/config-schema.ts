@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -24,11 +25,53 @@ const originalKeys = {
     .optional(),
 };
 
-const promotionSchema = z.strictObject({
-  metric: z.string().min(1),
-  direction: z.enum(['max', 'min']).default('max'),
-  min_delta: z.number().min(0).default(0),
-});
+const promotionSchema = z
+  .strictObject({
+    metric: z.string().min(1),
+    direction: z.enum(['max', 'min']).default('max'),
+    min_delta: z.number().min(0).default(0),
+    /** A paired test on both models' per-row results must reject "no better" at this level (e.g. 0.05). */
+    significance: z.number().gt(0).lt(1, { message: 'expected a level between 0 and 1, e.g. 0.05' }).optional(),
+    /** No class may lose more than this much recall (0..1). */
+    max_class_drop: z.number().min(0).max(1, { message: 'expected a recall difference between 0 and 1' }).optional(),
+  })
+  .superRefine((p, ctx) => {
+    // The paired test and per-class recall come from per-row results: a metric like eval_loss has none.
+    for (const key of ['significance', 'max_class_drop'] as const) {
+      if (p[key] !== undefined && !rowMetricOf(p.metric))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `needs a metric computed from each row's result (${ROW_METRICS.join(', ')}); "${p.metric}" is not one`,
+        });
+    }
+  });
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** A pinned evaluation set: both models are measured on it; it never changes under the gate. */
+const evaluationSchema = z
+  .strictObject({
+    /** A Hub dataset id (with `revision`), or a local folder as `file:<path>` (relative to the config file). */
+    dataset: z
+      .string()
+      .refine(
+        (v) => HUB_REPO.test(v) || (v.startsWith(LOCAL_DATASET_PREFIX) && v.length > LOCAL_DATASET_PREFIX.length),
+        {
+          message: 'expected a Hub dataset id of the form "owner/name", or a local folder as "file:<path>"',
+        },
+      ),
+    /** The Hub dataset's commit: a full 40-hex sha, so the set cannot move. */
+    revision: z.string().regex(SHA, { message: 'expected a full 40-character commit sha' }).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (!e.dataset.startsWith(LOCAL_DATASET_PREFIX) && !e.revision)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['revision'],
+        message: 'a pinned Hub evaluation set needs its commit sha, so it never changes under the gate',
+      });
+  });
 
 const notifySchema = z.strictObject({
   /** POST a JSON message (with a Slack-compatible `text`) here on every outcome. */
@@ -56,6 +99,7 @@ export const pipelineInputSchema = z.strictObject({
   approval: z.enum(['none', 'required']).default('none'),
   approval_timeout: durationSeconds.default(7 * 86_400),
   promotion: promotionSchema.optional(),
+  evaluation: evaluationSchema.optional(),
   max_training_time: durationSeconds.default(24 * 3600),
   poll_interval_seconds: z.number().min(1).max(86_400).default(60),
   notify: notifySchema.prefault({}),
@@ -68,6 +112,8 @@ export type PipelineSpec = Omit<z.output<typeof pipelineInputSchema>, 'name' | '
   autotrain_project_prefix: string;
   /** For `file:` datasets: the folder as an absolute path. */
   local_path?: string;
+  /** For a `file:` pinned evaluation set (`evaluation.dataset`): the folder as an absolute path. */
+  evaluation_path?: string;
 };
 
 export function isLocalDataset(spec: Pick<PipelineSpec, 'input_dataset'>): boolean {
@@ -98,6 +144,14 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       code: 'custom',
       path: ['backend', 'trainer'],
       message: `input_model "${p.input_model}" is the TypeScript baseline, not a model to fine-tune: set backend.trainer to "baseline", or name a transformers model`,
+    });
+  }
+  // A Job or an AutoTrain Space cannot read a folder on this machine: a pinned set for them is a Hub dataset.
+  if (p.evaluation?.dataset.startsWith(LOCAL_DATASET_PREFIX) && p.backend.type !== 'local') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['evaluation', 'dataset'],
+      message: `a "file:" evaluation set is read on this machine, which ${p.backend.type === 'autotrain' ? 'an AutoTrain' : 'a Hugging Face Jobs'} run cannot: give a Hub dataset and its revision`,
     });
   }
   if (p.backend.type === 'autotrain') {

@@ -20,11 +20,15 @@ export function parseConfig(raw: unknown, source = 'config.json', baseDir = proc
   const schema = configSchemaFor(raw);
   const result = schema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, flattenIssues(result.error, schema));
-  return result.data.map((spec) =>
-    isLocalDataset(spec)
-      ? { ...spec, local_path: resolve(baseDir, spec.input_dataset.slice(LOCAL_DATASET_PREFIX.length)) }
-      : spec,
-  );
+  return result.data.map((spec) => {
+    const folder = (dataset: string) => resolve(baseDir, dataset.slice(LOCAL_DATASET_PREFIX.length));
+    const evaluation = spec.evaluation?.dataset.startsWith(LOCAL_DATASET_PREFIX)
+      ? { evaluation_path: folder(spec.evaluation.dataset) }
+      : {};
+    return isLocalDataset(spec)
+      ? { ...spec, ...evaluation, local_path: folder(spec.input_dataset) }
+      : { ...spec, ...evaluation };
+  });
 }
 
 export function loadConfigFile(path: string): PipelineSpec[] {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { uploadFiles } from '@huggingface/hub';
 import { listDataFiles } from '../datasets/local-folder';
+import { COMPARISON_FILE } from '../registry/comparison-file';
 import { ensureRepo } from './ensure-repo';
 import { hubFetch } from './hub-fetch';
 
@@ -26,7 +27,8 @@ export async function publishModelFolder(options: PublishOptions): Promise<{ url
     private: options.private,
     fetch: options.fetch,
   });
-  const paths = await listDataFiles(options.folder);
+  // comparison.json is the run's evidence for the gate (every evaluation row's label), not part of the model.
+  const paths = (await listDataFiles(options.folder)).filter((path) => path !== COMPARISON_FILE);
   const files = await Promise.all(
     paths.map(async (path) => ({ path, content: new Blob([await readFile(join(options.folder, path))]) })),
   );

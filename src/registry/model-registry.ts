@@ -3,9 +3,11 @@
  * pointer to it, plus metrics.json and a model card README.md), and `<root>/<pipeline>/current`, a
  * symlink to the promoted run, switched atomically.
  */
-import { existsSync, mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readJson } from '../backends/local/run-files';
+import { withVerdictSection } from './model-card-verdict';
+import type { PromotionDecision } from './promotion';
 
 export interface CardFacts {
   pipeline: string;
@@ -17,11 +19,22 @@ export interface CardFacts {
   metrics: Record<string, number>;
   /** Where the model lives when it is not in this folder (a Hub repo). */
   model?: string;
+  /** The commit of that repo the run pushed: the model in service is measured at it (issue 23). */
+  modelRevision?: string;
   trainedAt: string;
   /** False when the model starts from no base model (the local TypeScript baseline): the card claims no `base_model`. */
   fromBaseModel?: boolean;
   /** A warning the card shows first (the pipeline names a base model that the baseline did not train). */
   note?: string;
+}
+
+export interface InServicePointer {
+  /** The dataset revision of the run that made it (its folder in the registry). */
+  run: string;
+  /** The Hub model repo. */
+  model: string;
+  /** The commit the run pushed, when it was recorded. */
+  revision?: string;
 }
 
 export class ModelRegistry {
@@ -53,6 +66,22 @@ export class ModelRegistry {
   }
 
   /**
+   * The model in service when it lives in a Hub repo (the pointer an AutoTrain or Jobs run recorded): the run that
+   * made it, the repo and the commit. Undefined when none is in service, or when it is a folder here.
+   */
+  currentPointer(pipeline: string): InServicePointer | undefined {
+    const current = this.current(pipeline);
+    if (!current) return undefined;
+    const pointer = readJson<Record<string, unknown>>(join(this.runDir(pipeline, current.revision), 'model.json'));
+    if (!pointer || pointer.format !== undefined || typeof pointer.model !== 'string') return undefined;
+    return {
+      run: current.revision,
+      model: pointer.model,
+      revision: typeof pointer.revision === 'string' ? pointer.revision : undefined,
+    };
+  }
+
+  /**
    * Records a finished run: metrics.json and a model card (unless the trainer wrote them: the transformers
    * trainer's card knows its parameters and per-class results), and a pointer for remote models.
    */
@@ -61,9 +90,24 @@ export class ModelRegistry {
     mkdirSync(dir, { recursive: true });
     if (!existsSync(join(dir, 'metrics.json')))
       writeFileSync(join(dir, 'metrics.json'), JSON.stringify(facts.metrics, null, 2));
-    if (facts.model) writeFileSync(join(dir, 'model.json'), JSON.stringify({ model: facts.model }, null, 2));
+    if (facts.model)
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify(
+          { model: facts.model, ...(facts.modelRevision ? { revision: facts.modelRevision } : {}) },
+          null,
+          2,
+        ),
+      );
     if (!existsSync(join(dir, 'README.md'))) writeFileSync(join(dir, 'README.md'), modelCard(facts));
     return dir;
+  }
+
+  /** Adds (or replaces) the gate's verdict in the run's model card. */
+  recordVerdict(pipeline: string, revision: string, decision: PromotionDecision): void {
+    const dir = this.runDir(pipeline, revision);
+    const card = join(dir, 'README.md');
+    if (existsSync(card)) writeFileSync(card, withVerdictSection(readFileSync(card, 'utf8'), decision));
   }
 
   /** Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. */

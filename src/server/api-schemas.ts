@@ -89,6 +89,27 @@ const promotionSchema = named(
       candidate: z.number().optional().describe("this run's model's value of the metric"),
       current: z.number().optional().describe('the value of the model that was in service when it was judged'),
       currentRevision: z.string().optional().describe('the revision of that model'),
+      rows: z.number().optional().describe('how many rows the numbers come from (both models, when sameData)'),
+      sameData: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: both models were measured on the same rows in this run; false: `current` is the number recorded when that model was trained, on other data',
+        ),
+      interval: z
+        .tuple([z.number(), z.number()])
+        .optional()
+        .describe('95% interval of candidate - current (paired bootstrap on the same rows)'),
+      pValue: z
+        .number()
+        .optional()
+        .describe(
+          'one-sided p-value of "the new model is no better" (exact McNemar for accuracy, else paired bootstrap)',
+        ),
+      split: z
+        .string()
+        .optional()
+        .describe("the split the numbers come from: test, validation, or the pinned evaluation set's"),
     })
     .describe(
       "the promotion gate's verdict on a run that succeeded: whether its model was put in service, and why " +
@@ -307,6 +328,14 @@ const metricPointSchema = named(
       .optional()
       .describe('what the model in service scored when the gate compared them (absent for the first model)'),
     baselineRevision: z.string().optional().describe('the revision of that model in service'),
+    sameData: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: `value` and `baseline` were measured on the same rows in that run; false: baseline is a recorded number',
+      ),
+    rows: z.number().optional().describe('how many rows `value` (and `baseline`, when sameData) come from'),
+    pValue: z.number().optional().describe('the paired test\'s p-value of "no better"'),
     verdict: z
       .enum(VERDICTS)
       .describe("the promotion gate's verdict; not-evaluated = the run ended before the gate existed"),

@@ -8,6 +8,7 @@
 import type { MetricPointView, MetricSeriesView } from './api-schemas';
 import { metricValue, short, text, time } from './html';
 import { barFor } from './model-series';
+import { formatPValue } from '../registry/p-value';
 
 const WIDTH = 760;
 const HEIGHT = 240;
@@ -76,7 +77,7 @@ function svg(series: MetricSeriesView, id: string): string {
   const { points } = series;
   const n = points.length;
   const bars = points.map((p) => (series.gate && p.baseline !== undefined ? barFor(series, p.baseline) : undefined));
-  const numbers = [...points.map((p) => p.value), ...bars, series.threshold].filter(
+  const numbers = [...points.map((p) => p.value), ...points.map((p) => p.baseline), ...bars, series.threshold].filter(
     (v): v is number => v !== undefined && Number.isFinite(v),
   );
   const scale = ticks(Math.min(...numbers), Math.max(...numbers));
@@ -128,6 +129,15 @@ function svg(series: MetricSeriesView, id: string): string {
       ? ''
       : `<text class="threshold-label" x="${PAD.left + PLOT_W + 20}" y="${num(y(series.threshold) + 4)}">to beat ${text(metricValue(series.threshold))}</text>`;
 
+  // The model in service, re-measured on each run's rows: when both fall together, the data got harder for both.
+  const remeasured = points.map((p, i) =>
+    p.sameData && p.baseline !== undefined ? { p, i, v: p.baseline } : undefined,
+  );
+  const currentLine = remeasured
+    .filter((m) => m !== undefined)
+    .map((m) => `${num(x(m.i))},${num(y(m.v))}`)
+    .join(' ');
+  const currentMarks = remeasured.map((m) => (m ? currentMark(m.p, x(m.i), y(m.v), r, series.metric) : '')).join('\n');
   const marks = points
     .map((p, i) => {
       if (p.value === undefined) return '';
@@ -159,6 +169,8 @@ ${xLabels}
 ${thresholdPath ? `<path class="threshold" d="${thresholdPath}"/>` : ''}
 ${thresholdLabel}
 ${line ? `<polyline class="series-line" points="${line}"/>` : ''}
+${currentLine.includes(' ') ? `<polyline class="current-line" points="${currentLine}"/>` : ''}
+${currentMarks}
 ${marks}
 ${serviceLabel}
 </svg>`;
@@ -206,12 +218,24 @@ function mark(p: MetricPointView, cx: number, cy: number, r: number, metric: str
   return `<g class="point" data-revision="${text(p.revision)}" data-verdict="${p.verdict}"${p.inService ? ' data-in-service="true"' : ''}><title>${text(tooltip(p, metric))}</title>${ring}${shape}</g>`;
 }
 
+/** A cross: the model in service, measured on the same rows as this point's model. */
+function currentMark(p: MetricPointView, cx: number, cy: number, r: number, metric: string): string {
+  const d = r * 1.1;
+  const path = `M${num(cx - d)} ${num(cy - d)}L${num(cx + d)} ${num(cy + d)}M${num(cx - d)} ${num(cy + d)}L${num(cx + d)} ${num(cy - d)}`;
+  const title = `in service${p.baselineRevision ? ` (${short(p.baselineRevision)})` : ''}, measured on the same ${p.rows ?? ''} rows as ${short(p.revision)}: ${metric} ${metricValue(p.baseline)}`;
+  return `<g class="current-point" data-revision="${text(p.revision)}"><title>${text(title)}</title><path class="pt current-remeasured" d="${path}"/></g>`;
+}
+
 function legend(series: MetricSeriesView): string {
   const items = [
     '<li><span class="key key-promoted" aria-hidden="true">◆</span> promoted</li>',
     '<li><span class="key key-not-promoted" aria-hidden="true">○</span> not promoted</li>',
     '<li><span class="key key-in-service" aria-hidden="true">◎</span> in service</li>',
   ];
+  if (series.points.some((p) => p.sameData))
+    items.push(
+      '<li><span class="key key-current" aria-hidden="true">×</span> the model in service, measured on the same rows</li>',
+    );
   if (series.points.some((p) => p.verdict === 'not-evaluated'))
     items.push(
       '<li><span class="key key-not-evaluated" aria-hidden="true">□</span> not evaluated (before the gate)</li>',
@@ -231,7 +255,7 @@ function table(series: MetricSeriesView, id: string): string {
 <td><code title="${text(p.revision)}">${text(short(p.revision))}</code></td>
 <td>${text(time(p.endedAt))}</td>
 <td class="value">${text(metricValue(p.value))}</td>
-<td class="value">${p.baseline === undefined ? '—' : `${text(metricValue(p.baseline))}${p.baselineRevision ? ` <code>${text(short(p.baselineRevision))}</code>` : ''}`}</td>
+<td class="value">${p.baseline === undefined ? '—' : `${text(metricValue(p.baseline))}${p.baselineRevision ? ` <code>${text(short(p.baselineRevision))}</code>` : ''}${measuredOn(p)}`}</td>
 <td class="verdict verdict-${p.verdict}"${p.reason ? ` title="${text(p.reason)}"` : ''}>${verdictCell(p)}</td>
 </tr>`,
     )
@@ -241,6 +265,13 @@ function table(series: MetricSeriesView, id: string): string {
 <tbody>
 ${rows}
 </tbody></table></div>`;
+}
+
+/** Whether the baseline was measured on this run's rows (and the paired test's p), or is a recorded number. */
+function measuredOn(p: MetricPointView): string {
+  if (p.sameData === false) return ' <small>(recorded, other data)</small>';
+  if (!p.sameData) return '';
+  return ` <small>(same ${text(p.rows ?? '')} rows${p.pValue === undefined ? '' : `, p = ${text(formatPValue(p.pValue))}`})</small>`;
 }
 
 function verdictCell(p: MetricPointView): string {

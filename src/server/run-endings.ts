@@ -44,6 +44,12 @@ const resultSchema = z.looseObject({
       candidate: z.number().optional(),
       current: z.number().optional(),
       currentRevision: z.string().optional(),
+      // Issue 23: absent on runs from before (each read leniently: a malformed one is dropped, not the verdict).
+      rows: z.number().optional().catch(undefined),
+      sameData: z.boolean().optional().catch(undefined),
+      interval: z.tuple([z.number(), z.number()]).optional().catch(undefined),
+      pValue: z.number().optional().catch(undefined),
+      split: z.string().optional().catch(undefined),
     })
     .optional()
     .catch(undefined),

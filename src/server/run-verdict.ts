@@ -3,6 +3,7 @@
  * numbers, failed with the short reason, rejected, cancelled or superseded by which revision, or the stage
  * it is at. Derived from the run's recorded ending (RunEndings), never from colour.
  */
+import { formatPValue } from '../registry/p-value';
 import type { PipelineView, RunSummaryView } from './api-schemas';
 import { metricValue, short } from './html';
 import type { RunEnding } from './run-endings';
@@ -48,8 +49,15 @@ function trainedVerdict(ending: RunEnding, metric: string): RunVerdict {
   const numbers =
     p.current === undefined
       ? `${name} ${metricValue(candidate)}${!p.metric ? ' (no gate)' : p.promoted ? ', the first model' : ''}`
-      : `${name} ${metricValue(candidate)} vs ${metricValue(p.current)} in service${p.currentRevision ? ` (${short(p.currentRevision)})` : ''}`;
+      : `${name} ${metricValue(candidate)} vs ${metricValue(p.current)} in service${p.currentRevision ? ` (${short(p.currentRevision)})` : ''}${sameRows(p)}`;
   return { kind, text: `${label}: ${numbers}`, detail: p.reason };
+}
+
+/** Where both numbers come from: the same rows (with the paired test's p), or other data. */
+function sameRows(p: NonNullable<RunEnding['promotion']>): string {
+  if (p.sameData === false) return ', measured on other data';
+  if (!p.sameData || p.rows === undefined) return '';
+  return ` on the same ${p.rows} rows${p.pValue === undefined ? '' : `, p = ${formatPValue(p.pValue)}`}`;
 }
 
 export function runVerdict(

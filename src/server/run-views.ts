@@ -153,6 +153,11 @@ export function promotionView(p: PromotionDecision): PromotionView {
     candidate: p.candidate,
     current: p.current,
     currentRevision: p.currentRevision,
+    rows: p.rows,
+    sameData: p.sameData,
+    interval: p.interval,
+    pValue: p.pValue,
+    split: p.split,
   };
 }
 

@@ -199,6 +199,9 @@ figure.chart{margin:0}figcaption{margin-bottom:.3rem}
 .chart-svg .in-service-label{fill:#1d4ed8;font-size:12px;font-weight:600}
 .chart-svg .threshold{fill:none;stroke:#6b21a8;stroke-width:1.5;stroke-dasharray:6 4}
 .chart-svg .threshold-label{fill:#6b21a8;font-size:11px}
+.chart-svg .current-line{fill:none;stroke:#1d4ed8;stroke-width:1;stroke-dasharray:2 3}
+.chart-svg .current-remeasured{fill:none;stroke:#1d4ed8;stroke-width:1.5}
+.key-current{color:#1d4ed8}
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem;font-size:.9em}
 .key-promoted{color:#17803d}.key-not-promoted{color:#b45309}.key-in-service{color:#1d4ed8}.key-threshold{color:#6b21a8}
 .scroll{max-height:14rem;overflow:auto;border:1px solid #eee;margin-bottom:1rem}

@@ -31,6 +31,38 @@ async function uvProgram(): Promise<string> {
   return stdout.trim();
 }
 
+/** Runs a job request's command with bash and uv as the job image would, offline, from the cache in `hfHome`. */
+async function runJob(
+  request: Pick<ReturnType<typeof jobRequest>, 'command' | 'environment' | 'secrets'>,
+  hfHome: string,
+  work: string,
+): Promise<string> {
+  const uv = await uvProgram();
+  const [program, ...args] = request.command;
+  const child = spawn(program!, args, {
+    env: {
+      PATH: `${dirname(uv)}:${process.env.PATH ?? ''}`,
+      HOME: process.env.HOME ?? tmpdir(),
+      ...request.environment,
+      ...request.secrets,
+      HF_HUB_OFFLINE: '1',
+      HF_HOME: hfHome,
+      OMP_NUM_THREADS: '1', // the suite shares two cores
+      RETRAIN_WORK_DIR: work,
+      // The locked environment `npm run setup:transformers` made, instead of a second copy of torch.
+      UV_PROJECT_ENVIRONMENT: join(trainer.folder, '.venv'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+  return stdout;
+}
+
 function request(baseModel: string) {
   const [pipeline] = parseConfig({
     pipelines: [
@@ -81,31 +113,7 @@ test('the default command downloads the revision, fine-tunes the base model and 
   mkdirSync(dirname(snapshot), { recursive: true });
   cpSync(reviewsFolder(), snapshot, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'job-'));
-  const uv = await uvProgram();
-
-  const [program, ...args] = command;
-  const child = spawn(program!, args, {
-    env: {
-      PATH: `${dirname(uv)}:${process.env.PATH ?? ''}`,
-      HOME: process.env.HOME ?? tmpdir(),
-      ...environment,
-      ...secrets,
-      HF_HUB_OFFLINE: '1',
-      HF_HOME: hfHome,
-      OMP_NUM_THREADS: '1', // the suite shares two cores
-      RETRAIN_WORK_DIR: work,
-      // The locked environment `npm run setup:transformers` made, instead of a second copy of torch.
-      UV_PROJECT_ENVIRONMENT: join(trainer.folder, '.venv'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-
-  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+  const stdout = await runJob({ command, environment, secrets }, hfHome, work);
   const lines = stdout
     .trim()
     .split('\n')
@@ -128,4 +136,61 @@ test('the default command downloads the revision, fine-tunes the base model and 
       out,
     ),
   ).toBe('2\n');
+});
+
+test('with a model in service and a pinned evaluation set, the job measures both models on the pinned rows (issue 23)', async () => {
+  const model = await tinyModel('text');
+  const inService = { run: 'e'.repeat(40), model: `${TEST_USER}/reviews`, revision: 'b'.repeat(40) };
+  const evalSet = { dataset: 'acme/reviews-eval', revision: 'c'.repeat(40) };
+  const [pipeline] = parseConfig({
+    pipelines: [
+      {
+        name: 'reviews',
+        target_namespace: TEST_USER,
+        input_dataset: DATASET,
+        input_model: model,
+        task: 'text-classification',
+        backend: { type: 'hf-jobs', env: { RETRAIN_PARAMS: JSON.stringify(TINY_PARAMS) } },
+        evaluation: evalSet,
+      },
+    ],
+  });
+  const run = { pipeline: pipeline!, revision: REVISION, attempt: 1 };
+  const options = pipeline!.backend as HfJobsBackendOptions;
+  const { command, environment, secrets } = jobRequest(
+    run,
+    options,
+    { dataset: DATASET, revision: REVISION },
+    TOKEN,
+    inService,
+  );
+  expect(environment).toMatchObject({
+    RETRAIN_CURRENT_MODEL: inService.model,
+    RETRAIN_CURRENT_MODEL_REVISION: inService.revision,
+    RETRAIN_CURRENT_RUN: inService.run,
+    RETRAIN_EVAL_DATASET: evalSet.dataset,
+    RETRAIN_EVAL_REVISION: evalSet.revision,
+  });
+  // The Hugging Face cache holds the dataset, the pinned set and the model in service at their commits.
+  const hfHome = mkdtempSync(join(tmpdir(), 'hf-home-'));
+  const cached = (kind: string, repo: string, sha: string) =>
+    join(hfHome, 'hub', `${kind}--${repo.replace('/', '--')}`, 'snapshots', sha);
+  cpSync(reviewsFolder(), cached('datasets', DATASET, REVISION), { recursive: true });
+  cpSync(reviewsFolder(12, 6, 11), cached('datasets', evalSet.dataset, evalSet.revision), { recursive: true });
+  cpSync(model, cached('models', inService.model, inService.revision), { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'job-'));
+  await runJob({ command, environment, secrets }, hfHome, work);
+
+  const comparison = JSON.parse(readFileSync(join(work, 'model', 'comparison.json'), 'utf8')) as {
+    source: string;
+    split: string;
+    truth: string[];
+    current: { dir: string; predicted: string[]; labels: string[] };
+  };
+  // reviewsFolder(12, 6) writes 6 validation rows: the pinned set's rows, not the run's 8.
+  expect(comparison).toMatchObject({ source: 'evaluation.dataset', split: 'validation' });
+  expect(comparison.truth).toHaveLength(6);
+  // Named after the run in service, so the service matches it to the model it holds in service.
+  expect(comparison.current.dir).toBe(join(work, 'in-service', inService.run));
+  expect(comparison.current.predicted).toHaveLength(6);
 });

@@ -196,3 +196,48 @@ describe('environment', () => {
     expect(message).not.toContain('short"');
   });
 });
+
+describe('the promotion gate and the pinned evaluation set (issue 23)', () => {
+  const withGate = (promotion: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    pipelines: [{ ...ORIGINAL, promotion: { metric: 'accuracy', ...promotion }, ...extra }],
+  });
+
+  test('significance and max_class_drop are read, and wrong values name their key path', () => {
+    const [spec] = parseConfig(withGate({ significance: 0.05, max_class_drop: 0.1 }));
+    expect(spec!.promotion).toMatchObject({ significance: 0.05, max_class_drop: 0.1 });
+    expect(issuesOf(withGate({ significance: 5, max_class_drop: -1 }))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pipelines\[0\]\.promotion\.significance: .*between 0 and 1/),
+        expect.stringMatching(/^pipelines\[0\]\.promotion\.max_class_drop: /),
+      ]),
+    );
+  });
+
+  test('a paired test needs a metric computed from each row: eval_loss with significance is refused', () => {
+    expect(issuesOf(withGate({ metric: 'eval_loss', direction: 'min', significance: 0.05 }))).toContain(
+      'pipelines[0].promotion.significance: needs a metric computed from each row\'s result (accuracy, macro_f1, macro_precision, macro_recall); "eval_loss" is not one',
+    );
+  });
+
+  test('evaluation.dataset: a Hub set needs its commit sha; a file: folder is resolved like input_dataset', () => {
+    expect(issuesOf(withGate({}, { evaluation: { dataset: 'acme/eval' } }))).toContain(
+      'pipelines[0].evaluation.revision: a pinned Hub evaluation set needs its commit sha, so it never changes under the gate',
+    );
+    expect(issuesOf(withGate({}, { evaluation: { dataset: 'acme/eval', revision: 'main' } }))).toContain(
+      'pipelines[0].evaluation.revision: expected a full 40-character commit sha',
+    );
+    const [hubSet] = parseConfig(withGate({}, { evaluation: { dataset: 'acme/eval', revision: 'a'.repeat(40) } }));
+    expect(hubSet!.evaluation).toEqual({ dataset: 'acme/eval', revision: 'a'.repeat(40) });
+    const local = { backend: { type: 'local', command: ['./train.sh'] } };
+    const [folder] = parseConfig(
+      withGate({}, { ...local, evaluation: { dataset: 'file:eval' } }),
+      'config.json',
+      '/srv/cfg',
+    );
+    expect(folder!.evaluation_path).toBe('/srv/cfg/eval');
+    // A Job or an AutoTrain Space cannot read a folder on this machine.
+    expect(issuesOf(withGate({}, { evaluation: { dataset: 'file:eval' } }))).toContain(
+      'pipelines[0].evaluation.dataset: a "file:" evaluation set is read on this machine, which an AutoTrain run cannot: give a Hub dataset and its revision',
+    );
+  });
+});

@@ -285,6 +285,59 @@ describe('the metric series', () => {
     expect(svg.length).toBeLessThan(200_000);
   });
 
+  test('both models per run: the model in service as re-measured on each run rows is drawn beside it (issue 23)', () => {
+    const first = run(0);
+    const second = run(1);
+    const third = run(2);
+    const same = (candidate: number, current: number, pValue: number) => ({
+      promoted: false,
+      reason: 'not promoted',
+      metric: 'accuracy',
+      candidate,
+      current,
+      currentRevision: sha(0),
+      rows: 280,
+      sameData: true,
+      pValue,
+    });
+    const endings = new Map<string, RunEnding>([
+      [
+        first.runId,
+        {
+          kind: 'succeeded',
+          metrics: { accuracy: 0.83 },
+          promotion: { promoted: true, reason: 'first', metric: 'accuracy', candidate: 0.83, rows: 200 },
+        },
+      ],
+      // The data got harder for both: each new model and the one in service fall together.
+      [second.runId, { kind: 'succeeded', metrics: { accuracy: 0.7 }, promotion: same(0.6, 0.6, 1) }],
+      [
+        third.runId,
+        {
+          kind: 'succeeded',
+          metrics: { accuracy: 0.9 },
+          promotion: { ...same(0.61, 0.83, 0.002), sameData: false, rows: 50, pValue: undefined },
+        },
+      ],
+    ]);
+    const series = buildSeries(gated, [third, second, first], endings, 200);
+    // The value the gate judged (on the shared rows), not the run's own number on its evaluation split.
+    expect(series.points.map((p) => [p.value, p.baseline, p.sameData, p.rows])).toEqual([
+      [0.83, undefined, undefined, 200],
+      [0.6, 0.6, true, 280],
+      [0.61, 0.83, false, 50],
+    ]);
+    const html = renderMetricChart(series, 'c');
+    expect(html.match(/<path class="pt current-remeasured"/g)).toHaveLength(1); // only the one measured on the same rows
+    expect(html).toContain('the model in service, measured on the same rows');
+    expect(html).toContain('(same 280 rows, p = 1.000)');
+    expect(html).toContain('(recorded, other data)');
+    expect(runVerdict(second, endings.get(second.runId), [], 'accuracy').text).toBe(
+      `not promoted: accuracy 0.6000 vs 0.6000 in service (${sha(0).slice(0, 7)}) on the same 280 rows, p = 1.000`,
+    );
+    expect(runVerdict(third, endings.get(third.runId), [], 'accuracy').text).toContain(', measured on other data');
+  });
+
   test('one model, or none that reported the metric, still renders', () => {
     const { runs, endings } = history([0.5]);
     expect(renderMetricChart(buildSeries(gated, runs, endings, 200), 'c')).toContain('<g class="point"');

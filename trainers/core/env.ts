@@ -12,6 +12,10 @@ export interface TrainerEnv {
   /** The pipeline's `input_model`; the default trainers record it but start from scratch. */
   baseModel?: string;
   params: TrainerParams;
+  /** The model in service, measured on the same rows as the new one (comparison.json); unset: none. */
+  currentModelDir?: string;
+  /** A pinned evaluation set: the rows both models are measured on. */
+  evalDataDir?: string;
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -22,6 +26,8 @@ const envSchema = z.object({
   RETRAIN_TASK: z.enum(TASKS, { message: `expected one of ${TASKS.join(', ')}` }),
   RETRAIN_BASE_MODEL: z.preprocess(blankToUndefined, z.string().optional()),
   RETRAIN_PARAMS: z.preprocess(blankToUndefined, z.string().optional()),
+  RETRAIN_CURRENT_MODEL_DIR: z.preprocess(blankToUndefined, z.string().optional()),
+  RETRAIN_EVAL_DATA_DIR: z.preprocess(blankToUndefined, z.string().optional()),
 });
 
 /** Reads and checks the environment; every problem is a TrainerInputError naming the variable or key. */
@@ -38,6 +44,9 @@ export function readTrainerEnv(source: NodeJS.ProcessEnv = process.env): Trainer
     task: env.data.RETRAIN_TASK,
     baseModel: env.data.RETRAIN_BASE_MODEL,
     params: parseParams(env.data.RETRAIN_PARAMS ?? '{}'),
+    // A missing model in service is not an input error: the comparison says it could not be measured.
+    currentModelDir: env.data.RETRAIN_CURRENT_MODEL_DIR && resolve(env.data.RETRAIN_CURRENT_MODEL_DIR),
+    evalDataDir: env.data.RETRAIN_EVAL_DATA_DIR && resolve(env.data.RETRAIN_EVAL_DATA_DIR),
   };
 }
 

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TrainerInputError } from './errors';
@@ -98,4 +99,25 @@ export async function writeJsonAtomically(path: string, value: unknown): Promise
   const temporary = `${path}.tmp`;
   await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
   await rename(temporary, path);
+}
+
+/**
+ * What kind of model a folder holds, from its model.json alone: one of ours (and its task), a pointer to a Hub
+ * model (the service's registry writes `{"model": "owner/name"}` for AutoTrain and Jobs runs), or no model.json.
+ * A model.json that is neither counts as ours, so loading it reports what is wrong.
+ */
+export function readModelManifestKind(
+  dir: string,
+): { kind: 'ours'; task?: string } | { kind: 'foreign'; why: string } | { kind: 'missing' } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(join(dir, MODEL_FILE), 'utf8'));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? { kind: 'missing' } : { kind: 'ours' };
+  }
+  const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  if (fields.format === undefined && typeof fields.model === 'string') {
+    return { kind: 'foreign', why: `a pointer to the Hub model ${fields.model}, which this trainer does not load` };
+  }
+  return { kind: 'ours', task: typeof fields.task === 'string' ? fields.task : undefined };
 }

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { LoadedDataset } from '../data/dataset';
 import type { TrainerEnv } from './env';
 import { TrainerInputError } from './errors';
+import type { PredictInput } from '../predict';
+import { decisionRows, writeComparison } from './compare-models';
 import { chooseEvalSplit } from './eval-split';
 import { evaluate, type EvaluationMetrics } from './metrics';
 import { METRICS_FILE, MODEL_FORMAT, saveModel, writeJsonAtomically } from './model-files';
@@ -52,12 +54,18 @@ export async function trainClassifier<T extends { label: string }>(input: {
   featurize: Featurize<T>;
   defaults: ClassifierDefaults;
   report: Reporter;
+  /** Loads another folder as this task's dataset (the pinned evaluation set). */
+  load: (dir: string) => Promise<LoadedDataset<T>>;
+  /** What `predict` takes for a row: its text, or its image's path or bytes. */
+  inputOf: (row: T) => PredictInput;
 }): Promise<MetricsReport> {
   const started = performance.now();
   const { env, dataset, report } = input;
   const { params } = env;
   const split = chooseEvalSplit(dataset, { evalFraction: params.eval_fraction, seed: params.seed });
   const labels = classLabels(split.train.map((row) => row.label));
+  // Before training: a pinned evaluation set that cannot be read fails the run now, not after the work.
+  const decision = await decisionRows(env, dataset, split, input.load);
   report({
     progress: 0.1,
     message: `${split.train.length} training rows, ${split.eval.length} evaluation rows (${split.evalSource}), ${labels.length} classes`,
@@ -111,6 +119,8 @@ export async function trainClassifier<T extends { label: string }>(input: {
     features: features.state,
     classifier,
   });
+  // Both models on the same rows, by the same code (the service's gate reads comparison.json).
+  await writeComparison({ env, decision, inputOf: input.inputOf, report });
   const metrics: MetricsReport = {
     task: env.task,
     ...evaluation,

@@ -19,6 +19,8 @@ export async function trainImage(env: TrainerEnv, report: Reporter): Promise<Met
     dataset,
     report,
     defaults: IMAGE_DEFAULTS,
+    load: (dir) => loadImageDataset(dir, env.params),
+    inputOf: (row) => ('path' in row.image ? row.image.path : row.image.bytes),
     featurize: async (train, evalRows, progress) => {
       const all = [...train, ...evalRows];
       const raw = await decodeAll(

@@ -16,6 +16,8 @@ export async function trainText(env: TrainerEnv, report: Reporter): Promise<Metr
     dataset,
     report,
     defaults: TEXT_DEFAULTS,
+    load: (dir) => loadTextDataset(dir, env.params),
+    inputOf: (row) => row.text,
     featurize: (train, evalRows, progress) => {
       const vectorizer = fitTfidf(
         train.map((row) => row.text),

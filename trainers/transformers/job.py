@@ -5,7 +5,10 @@ of hub-retrain executes (src/backends/hf-jobs/job-request.ts writes this folder 
 trainer as the local backend, and pushes the model folder (weights, config, tokenizer or image processor,
 metrics.json, eval_results.json, README.md) to the output repo with the HF_TOKEN secret.
 
-RETRAIN_PARAMS (the job's env) holds the training parameters; RETRAIN_WORK_DIR (default /tmp/hub-retrain) is
+RETRAIN_PARAMS (the job's env) holds the training parameters; RETRAIN_CURRENT_MODEL (with
+RETRAIN_CURRENT_MODEL_REVISION and RETRAIN_CURRENT_RUN) names the model in service, measured on the same rows
+(comparison.json, pushed with the model), and RETRAIN_EVAL_DATASET (with RETRAIN_EVAL_REVISION) a pinned
+evaluation set; RETRAIN_WORK_DIR (default /tmp/hub-retrain) is
 where the model is written. With HF_HUB_OFFLINE=1 the dataset and base model come from the Hugging Face cache
 and nothing is pushed: the model stays in $RETRAIN_WORK_DIR/model.
 """
@@ -38,11 +41,16 @@ def main(report: Reporter) -> None:
     except RevisionNotFoundError:
         raise InputError(f"dataset {dataset}: no revision {revision}") from None
 
+    from hub_retrain_trainer.job_comparison import fetch_comparison_inputs, note_unreadable_current
     from hub_retrain_trainer.training import train
 
     output_dir = os.path.join(work, "model")
     env = TrainerEnv(data_dir, output_dir, task, base_model, params, dataset, revision, pipeline)
+    # The model in service and the pinned evaluation set, when the service named them (issue 23).
+    unreadable = fetch_comparison_inputs(env, os.environ, work, token, report)
     train(env, report)
+    if unreadable:
+        note_unreadable_current(output_dir, unreadable)
     if constants.HF_HUB_OFFLINE:
         report(message=f"HF_HUB_OFFLINE is set: the model stays in {output_dir}; nothing was pushed to {output_repo}")
         return

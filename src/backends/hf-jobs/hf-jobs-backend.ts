@@ -16,10 +16,13 @@ import type {
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
+import { ModelRegistry } from '../../registry/model-registry';
 import { readPushedModel } from './model-metrics';
 
 /** `notices.jobsWatch`: the worker's shared check of waiting jobs (jobs-watch.ts); without it each run checks its own job. */
 export type HfJobsBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'fetch' | 'notices'> & {
+  /** The model registry's folder: where the job learns which model is in service (measured on the same rows). */
+  modelsDir?: string;
   /** Per request to the Jobs API (default 30 s). */
   timeoutMs?: number;
   /** How long a cancel waits to see the job end: stage reads and the pause between them. */
@@ -63,7 +66,10 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     const existing = await this.findRunJob(client, namespace, run);
     if (existing) return adopt(existing, true);
     try {
-      return adopt(await client.run(namespace, jobRequest(run, this.options, data, this.token())), false);
+      const inService = this.deps.modelsDir
+        ? new ModelRegistry(this.deps.modelsDir).currentPointer(run.pipeline.name)
+        : undefined;
+      return adopt(await client.run(namespace, jobRequest(run, this.options, data, this.token(), inService)), false);
     } catch (err) {
       // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
       // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking

@@ -13,6 +13,7 @@ import {
   type HF_JOBS_PLACEHOLDERS,
   type HfJobsBackendOptions,
 } from '../../config/backends';
+import type { InServicePointer } from '../../registry/model-registry';
 import { trainerBundle } from '../transformers-trainer';
 import { PermanentBackendError, type DataRef, type RunContext } from '../types';
 
@@ -97,7 +98,13 @@ function fitting(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).filter(([, value]) => HF_JOBS_LABEL_VALUE.test(value)));
 }
 
-export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data: DataRef, token: string): JobRequest {
+export function jobRequest(
+  run: RunContext,
+  options: HfJobsBackendOptions,
+  data: DataRef,
+  token: string,
+  inService?: InServicePointer,
+): JobRequest {
   const template = options.command ?? defaultCommand(run.pipeline.task);
   if (!template) {
     // The config's schema refuses such a pipeline; a run started under an older config still ends clearly.
@@ -119,7 +126,7 @@ export function jobRequest(run: RunContext, options: HfJobsBackendOptions, data:
       arg.replace(HF_JOBS_PLACEHOLDER_PATTERN, (whole, name: string) => values[name as Placeholder] ?? whole),
     ),
     arguments: [],
-    environment: { ...options.env },
+    environment: { ...options.env, ...comparisonEnv(run, inService) },
     secrets: { [HF_JOBS_TOKEN_SECRET]: token },
     flavor: options.flavor,
     timeoutSeconds: options.timeout_seconds,
@@ -142,4 +149,24 @@ function assertTokenOnlyInSecrets(request: JobRequest, token: string): void {
       "hf-jobs: the Hugging Face token appears in the backend's command, env or labels; remove it",
     );
   }
+}
+
+/**
+ * What job.py needs to measure the model in service on the same rows (issue 23): its Hub repo at the commit the
+ * run in service pushed, and the name of that run (the comparison names the folder after it); the pinned
+ * evaluation set. Names and commits only: nothing secret.
+ */
+function comparisonEnv(run: RunContext, inService: InServicePointer | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (inService?.revision) {
+    env.RETRAIN_CURRENT_MODEL = inService.model;
+    env.RETRAIN_CURRENT_MODEL_REVISION = inService.revision;
+    env.RETRAIN_CURRENT_RUN = inService.run;
+  }
+  const evaluation = run.pipeline.evaluation;
+  if (evaluation?.revision) {
+    env.RETRAIN_EVAL_DATASET = evaluation.dataset;
+    env.RETRAIN_EVAL_REVISION = evaluation.revision;
+  }
+  return env;
 }

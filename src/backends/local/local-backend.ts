@@ -24,6 +24,7 @@ import {
   type TrainingBackend,
   type TrainingStatus,
 } from '../types';
+import { currentModelDir, pinnedEvaluationSet } from './evaluation-inputs';
 import { preflightTransformers } from './preflight';
 import {
   readJson,
@@ -113,7 +114,12 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
         fetch: this.deps.fetch,
       });
     }
-    return { dataset: pipeline.input_dataset, revision, detail: { path } };
+    const evalPath = await pinnedEvaluationSet(pipeline, this.deps.stateDir, {
+      hubUrl: this.deps.hub.endpoint,
+      token: this.deps.hfToken,
+      fetch: this.deps.fetch,
+    });
+    return { dataset: pipeline.input_dataset, revision, detail: { path, ...(evalPath ? { evalPath } : {}) } };
   }
 
   async start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef> {
@@ -127,6 +133,7 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
     }
     const dataDir = data.detail?.path;
     if (!dataDir) throw new PermanentBackendError('addData did not report where the dataset is');
+    const current = currentModelDir(this.deps.modelsDir, run.pipeline.name);
     rmSync(outputDir, { recursive: true, force: true }); // a fresh attempt starts from an empty model folder
     mkdirSync(outputDir, { recursive: true });
     const launch: LaunchSpec = {
@@ -141,6 +148,9 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
         RETRAIN_PIPELINE: run.pipeline.name,
         RETRAIN_REVISION: run.revision,
         RETRAIN_DATASET: run.pipeline.input_dataset,
+        // Both models are measured on the same rows by the trainer (comparison.json; issue 23).
+        ...optionalEnv('RETRAIN_CURRENT_MODEL_DIR', current === outputDir ? undefined : current),
+        ...optionalEnv('RETRAIN_EVAL_DATA_DIR', data.detail?.evalPath),
         // Where a Hub base model is downloaded from (the token comes from the worker's own environment).
         HF_ENDPOINT: this.deps.hub.endpoint,
       },
@@ -269,6 +279,9 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
     return choice;
   }
 }
+
+const optionalEnv = (name: string, value: string | undefined): Record<string, string> =>
+  value === undefined ? {} : { [name]: value };
 
 /** The worker's environment, less what a trainer must never see, but with what tells its run (run-files.ts). */
 function supervisorEnv(): NodeJS.ProcessEnv {

@@ -201,6 +201,10 @@ class TrainerEnv:
     revision: str | None = None
     pipeline: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # The model in service, measured on the same rows as the new one (comparison.py); None: no model in service.
+    current_model_dir: str | None = None
+    # A pinned evaluation set: the rows both models are measured on.
+    eval_data_dir: str | None = None
 
 
 def read_env(source: dict[str, str] | os._Environ[str] = os.environ) -> TrainerEnv:
@@ -234,7 +238,14 @@ def read_env(source: dict[str, str] | os._Environ[str] = os.environ) -> TrainerE
         dataset=get("RETRAIN_DATASET") or None,
         revision=get("RETRAIN_REVISION") or None,
         pipeline=get("RETRAIN_PIPELINE") or None,
+        # A missing model in service is not an input error: the comparison says it could not be measured.
+        current_model_dir=_folder(get("RETRAIN_CURRENT_MODEL_DIR")),
+        eval_data_dir=_folder(get("RETRAIN_EVAL_DATA_DIR")),
     )
+
+
+def _folder(path: str) -> str | None:
+    return os.path.abspath(path) if path else None
 
 
 def run_entry(main: Callable[[Reporter], None]) -> None:

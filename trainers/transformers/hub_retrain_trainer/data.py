@@ -187,7 +187,8 @@ def _labelled_splits(
     from datasets import Dataset, Features, Image, Value
 
     out = LoadedDataset(ignored_files=found.ignored, builder=found.module)
-    features = Features({"input": Image(decode=False) if kind == "image" else Value("string"), "label": Value("string")})
+    value_type = Image(decode=False) if kind == "image" else Value("string")
+    features = Features({"input": value_type, "label": Value("string")})
     chosen: tuple[Table, str, list[str]] | None = None
     for split, files in found.splits.items():
         data = [f for f in files if os.path.basename(f) not in IMAGEFOLDER_METADATA] or files

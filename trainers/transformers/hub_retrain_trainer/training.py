@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from .base_model import locate_base_model
+from .comparison import decision_rows, write_comparison
 from .contract import InputError, Reporter, TrainerEnv
 from .data import labels_of, load_dataset_for
 from .encoding import balanced_loss, load_model
@@ -35,6 +36,8 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     split = choose_eval_split(dataset, params["eval_fraction"], params["seed"])
     train_labels = labels_of(split.train)
     labels = class_labels(train_labels)
+    # Before training: a pinned evaluation set that cannot be read fails the run now, not after the work.
+    decision = decision_rows(env, dataset, split)
     report(
         progress=0.02,
         message=f"{len(split.train)} training rows, {len(split.eval)} evaluation rows ({split.source}), "
@@ -126,6 +129,8 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     os.makedirs(env.output_dir, exist_ok=True)
     trainer.model.save_pretrained(env.output_dir, safe_serialization=True)
     processor.save_pretrained(env.output_dir)
+    # Both models on the same rows, by the same code (the service's gate reads comparison.json).
+    write_comparison(env, decision, split.source, args.device, report)
     hyperparameters = {k: params[k] for k in _HYPERPARAMETERS if params.get(k) is not None}
     metrics: dict[str, Any] = {
         "task": env.task,

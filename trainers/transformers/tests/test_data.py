@@ -29,7 +29,11 @@ def write(folder, name, text):
             {"train": ["data/train-00000-of-00001.csv"], "validation": ["data/validation-00000-of-00001.csv"]},
             [],
         ),
-        (["data/valid_2.csv", "data/train_1.csv"], {"train": ["data/train_1.csv"], "validation": ["data/valid_2.csv"]}, []),
+        (
+            ["data/valid_2.csv", "data/train_1.csv"],
+            {"train": ["data/train_1.csv"], "validation": ["data/valid_2.csv"]},
+            [],
+        ),
         (["train/part.csv", "dev/part.csv"], {"train": ["train/part.csv"], "validation": ["dev/part.csv"]}, []),
         # Folder names are looked at before file names, for the whole dataset (datasets' data-files rules).
         (["training/contest.csv", "eval.csv"], {"train": ["training/contest.csv"]}, ["eval.csv"]),
