@@ -11,6 +11,7 @@ import type { Machine } from './lib/machine';
 import { markdownTable, ratioTable, verdict, type RatioRow } from './lib/markdown';
 import { CASE_LABELS, CASES, type CaseName } from './lib/payloads';
 import { isQuick, readResults, resultsDir } from './lib/results';
+import { servingSection } from './serving-report';
 import { BENCH } from './lib/stack';
 import { formatNumber, formatRatio, formatSpread, pairedRatio, spread, type Spread } from './lib/stats';
 import { lineChart, type Series } from './lib/svg-plot';
@@ -507,6 +508,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   // ---------------------------------------------------------------- 8: trainers
   if (trainers) out.push(...trainersSection(trainers, headline));
   out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
+  out.push(...servingSection(quick));
   out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets

@@ -24,6 +24,7 @@ const BENCHES = [
   'replay',
   'trainers',
   'same-rows',
+  'serving-swap',
   'trainer-scale',
 ];
 

@@ -91,7 +91,9 @@ export async function runAll(
     throwIfAborted(signal);
     const connection = temporalConnectionOptions(env, { address: dev?.address, embedded: dev !== undefined });
     const address = connection.address;
-    const worker = await startWorkerParts(env, connection, logger, uiUrl, tracing);
+    // The local deploy target asks the receiver started next (same process) what it serves.
+    const receiverUrl = env.PORT !== 0 ? `http://127.0.0.1:${env.PORT}` : undefined;
+    const worker = await startWorkerParts(env, connection, logger, uiUrl, tracing, receiverUrl);
     started.push(worker);
     throwIfAborted(signal);
     const receiver = await startReceiverParts(connection, {
@@ -198,6 +200,7 @@ async function startWorkerParts(
   logger: Logger,
   uiUrl?: string,
   tracing?: Tracing,
+  receiverUrl?: string,
 ): Promise<Part & { bundle?: string }> {
   installRuntimeLogger(logger, { port: env.METRICS_PORT });
   // Before connecting: a missing traced bundle stops the worker with nothing started.
@@ -207,7 +210,7 @@ async function startWorkerParts(
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl, temporalAddress: options.address }),
+    activities: activityDepsFromEnv(env, { temporalUiUrl: uiUrl, temporalAddress: options.address, receiverUrl }),
     workflowBundlePath: bundle,
     tracing,
     payloadCodecs: payloadCodecs(env.RETRAIN_PAYLOAD_KEY),
@@ -289,6 +292,7 @@ async function serveReceiver(
     tracer: tracing?.tracer,
     drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS,
     graceMs: env.SHUTDOWN_GRACE_MS,
+    modelsDir: resolve(env.RETRAIN_MODELS_DIR),
     logTails: backendLogTails({
       hub: new HubClient({ endpoint: env.HF_ENDPOINT, token: env.hfToken }),
       hfToken: env.hfToken,

@@ -129,7 +129,7 @@ export function installRuntimeLogger(logger: Logger, metrics: { port?: number } 
 
 export function activityDepsFromEnv(
   env: Env,
-  extra: { temporalUiUrl?: string; temporalAddress?: string } = {},
+  extra: { temporalUiUrl?: string; temporalAddress?: string; receiverUrl?: string } = {},
 ): ActivityDeps {
   return {
     hubEndpoint: env.HF_ENDPOINT,
@@ -137,6 +137,7 @@ export function activityDepsFromEnv(
     autotrainApiUrl: env.AUTOTRAIN_API_URL,
     temporalUiUrl: extra.temporalUiUrl ?? env.TEMPORAL_UI_URL,
     publicUrl: env.PUBLIC_URL,
+    receiverUrl: extra.receiverUrl,
     namespace: env.TEMPORAL_NAMESPACE,
     stateDir: resolve(env.RETRAIN_STATE_DIR),
     modelsDir: resolve(env.RETRAIN_MODELS_DIR),

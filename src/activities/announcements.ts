@@ -2,8 +2,10 @@ import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPValue } from '../registry/p-value';
 import type { PromotionDecision } from '../registry/promotion';
+import type { Deployment } from '../workflows/definitions';
+import { deploymentLines, rollbackLines } from './deployment-announcement';
 
-export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request';
+export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request' | 'rolled-back';
 
 /** What the workflow knows when it announces; plain JSON, no secrets. */
 export interface AnnouncementFacts {
@@ -17,6 +19,8 @@ export interface AnnouncementFacts {
   stage: string;
   /** The promotion gate's verdict, once the model was evaluated. */
   promotion?: PromotionDecision;
+  /** The deploy of the promoted model, when the pipeline has one (README, "Serving"). */
+  deployment?: Deployment;
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -41,6 +45,7 @@ const HEADLINE: Record<AnnouncementKind, (name: string, sha: string) => string> 
   cancelled: (name, sha) => `⏹️ [hub-retrain] ${name} retraining on ${sha} was cancelled`,
   rejected: (name, sha) => `🚫 [hub-retrain] ${name} was not retrained on ${sha} (not approved)`,
   'approval-request': (name, sha) => `⏸️ [hub-retrain] approve retraining ${name} on ${sha}?`,
+  'rolled-back': (name, sha) => `↩️ [hub-retrain] ${name} rolled back to ${sha}`,
 };
 
 /**
@@ -66,7 +71,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       );
       add();
       add(`**What failed:** ${a.error ?? 'unknown error'} (stage \`${a.stage}\`).`);
-      add(a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.');
+      if (a.deployment) deploymentLines(a.deployment).forEach((line) => add(line));
+      else
+        add(
+          a.leftRunning ? `**Not stopped:** ${a.leftRunning}.` : 'Anything it had started was stopped and cleaned up.',
+        );
       break;
     case 'cancelled':
       add(
@@ -77,6 +86,9 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       add(
         `Retraining **${a.pipeline.name}** on revision [\`${sha}\`](${datasetUrl}/commit/${a.revision}) was not approved: ${a.error ?? 'rejected'}.`,
       );
+      break;
+    case 'rolled-back':
+      rollbackLines(a, datasetUrl).forEach((line) => add(line));
       break;
     case 'approval-request':
       add(
@@ -104,6 +116,11 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
     add(`| Promotion | ${a.promotion.reason} |`);
     const measured = measuredOn(a.promotion);
     if (measured) add(`| Compared on | ${measured} |`);
+  }
+  if (a.kind === 'succeeded' && a.deployment?.health === 'healthy') {
+    add(
+      `| In service | ${a.deployment.target}${a.deployment.modelRevision ? ` at \`${a.deployment.modelRevision}\`` : ''} |`,
+    );
   }
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`

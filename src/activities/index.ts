@@ -22,7 +22,9 @@ import { HubClient } from '../hub/hub-client';
 import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
+import { createDeployActivities } from './deploy-activities';
 import { createOutcomeActivities } from './outcome-activities';
+import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
 
@@ -47,6 +49,8 @@ export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
   temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
   tellRun?: (workflowId: string) => Promise<void>;
+  /** The receiver as this worker reaches it, for the local deploy target (default: publicUrl). */
+  receiverUrl?: string;
 }
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
@@ -80,7 +84,9 @@ export function createActivities(deps: ActivityDeps) {
     publicUrl: deps.publicUrl,
   };
 
-  const outcomes = createOutcomeActivities({ ...deps, registry: new ModelRegistry(deps.modelsDir), context });
+  const registry = new ModelRegistry(deps.modelsDir);
+  const outcomes = createOutcomeActivities({ ...deps, registry, context });
+  const deploys = createDeployActivities({ ...deps, registry, receiverUrl: deps.receiverUrl ?? deps.publicUrl });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
@@ -100,6 +106,8 @@ export function createActivities(deps: ActivityDeps) {
 
   return classifyFailures({
     ...outcomes,
+    ...deploys,
+    ...createSameRowsActivities(deps),
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls

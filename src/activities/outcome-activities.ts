@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '@temporalio/activity';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
+import type { SameRowsResult } from '../backends/autotrain/autotrain-evaluation';
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../hub/publish-model';
@@ -40,7 +41,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     async evaluateModel(
       run: RunContext,
       job: JobRef,
-      result: { metrics: Record<string, number>; model?: string },
+      result: { metrics: Record<string, number>; model?: string; sameRows?: SameRowsResult },
     ): Promise<Evaluation> {
       const { pipeline, revision } = run;
       const local = pipeline.backend.type === 'local' ? pipeline.backend : undefined;
@@ -63,7 +64,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         backend: pipeline.backend.type,
         metrics: result.metrics,
         model,
-        modelRevision: pushed?.revision,
+        modelRevision: pushed?.revision ?? result.sameRows?.modelRevision,
         trainedAt: new Date().toISOString(),
         fromBaseModel: !local || trainerOf(local) !== 'baseline',
         note: local && baselineNote(local, pipeline),
@@ -73,7 +74,12 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       const decision =
         current?.revision === revision
           ? { promoted: true, reason: 'promoted (already in service)', metric: pipeline.promotion?.metric }
-          : decidePromotion(pipeline.promotion, result.metrics, current, evidence(pipeline.backend.type, registryDir));
+          : decidePromotion(
+              pipeline.promotion,
+              result.metrics,
+              current,
+              evidence(pipeline.backend.type, registryDir, result.sameRows),
+            );
       if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
       deps.registry.recordVerdict(pipeline.name, revision, decision);
       log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
@@ -112,9 +118,12 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
   };
 }
 
-/** What the trainer measured; AutoTrain trains with its own code, which measures no model in service. */
-function evidence(backend: string, registryDir: string): Evidence {
-  return backend === 'autotrain'
-    ? { missing: 'AutoTrain does not measure the model in service on the same rows' }
-    : readComparison(registryDir);
+/**
+ * What the trainer measured. AutoTrain trains with its own code, which measures no model in service: its runs'
+ * evaluation step does (`sameRows`, patch 'autotrain-same-rows'); runs started before it compare as recorded.
+ */
+function evidence(backend: string, registryDir: string, sameRows: SameRowsResult | undefined): Evidence {
+  if (backend !== 'autotrain') return readComparison(registryDir);
+  if (!sameRows) return { missing: 'AutoTrain does not measure the model in service on the same rows' };
+  return sameRows.missing ? { missing: sameRows.missing } : readComparison(registryDir);
 }

@@ -12,8 +12,11 @@ import { PermanentBackendError } from './types';
 /** Exit code of the trainer commands for bad input. */
 export const EXIT_INPUT_ERROR = 2;
 
-/** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `inspect`, `columns`. */
-export function trainersCommand(name: 'train' | 'predict' | 'inspect' | 'columns', root = projectRoot()): string[] {
+/** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `serve`, `inspect`, `columns`. */
+export function trainersCommand(
+  name: 'train' | 'predict' | 'serve' | 'inspect' | 'columns',
+  root = projectRoot(),
+): string[] {
   return [process.execPath, join(root, 'trainers', 'bin', `${name}.js`)];
 }
 

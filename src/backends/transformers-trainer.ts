@@ -18,7 +18,11 @@ export interface TransformersTrainer {
   python: string;
   train: string[];
   predict: string[];
+  /** Loads a model once and answers predictions as JSON lines (the local predict endpoint). */
+  serve: string[];
   preflight: string[];
+  /** AutoTrain's evaluation step: both models on the same rows (compare.py). */
+  compare: string[];
 }
 
 export function transformersTrainer(root = projectRoot()): TransformersTrainer {
@@ -30,7 +34,9 @@ export function transformersTrainer(root = projectRoot()): TransformersTrainer {
     python,
     train: script('train.py'),
     predict: script('predict.py'),
+    serve: script('serve.py'),
     preflight: script('preflight.py'),
+    compare: script('compare.py'),
   };
 }
 

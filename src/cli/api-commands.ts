@@ -11,6 +11,7 @@ import { awaitDecision, pipelineView } from './pipeline-decision';
 import { watchRun } from './watch-run';
 import { apiSettings, ReceiverApi } from './receiver-api';
 import { sendTestWebhook } from './send-test-webhook';
+import { registerRollbackCommand } from './rollback-command';
 
 interface ApiOptions {
   url?: string;
@@ -146,6 +147,8 @@ export function registerApiCommands(program: Command): void {
       output(options.json, answer, (a) => `${a.workflowId}: ${a.message}`);
     },
   );
+
+  registerRollbackCommand(program, defaultUser());
 
   apiCommand(
     program,

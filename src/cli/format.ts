@@ -225,6 +225,7 @@ export function formatRun(r: RunDetailView): string {
       r.promotion &&
         `${r.promotion.promoted ? 'put in service' : 'not put in service'}: ${r.promotion.reason.replace(/^(not )?promoted(: )?/, '') || (r.promotion.promoted ? 'promoted' : 'not promoted')}`,
     ],
+    ['deployment', r.deployment && deploymentLine(r.deployment)],
     ['error', r.error],
   ];
   const out = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(11)} ${v}`);
@@ -236,6 +237,14 @@ export function formatRun(r: RunDetailView): string {
   if (r.logTail.length > 0) out.push('log tail', ...r.logTail.slice(-5).map((l) => `  ${l}`));
   if (!r.live && r.note) out.push(`note        ${r.note}`);
   return out.join('\n');
+}
+
+/** "endpoint acme/m@1a2b3c4: healthy", "...: failed, rolled back to 9f8e7d6". */
+function deploymentLine(d: NonNullable<RunDetailView['deployment']>): string {
+  const what = d.repository ? `${d.repository}@${short(d.modelRevision ?? 'main')}` : short(d.revision);
+  const back =
+    d.rolledBack && d.previous ? `, rolled back to ${short(d.previous.modelRevision ?? d.previous.revision)}` : '';
+  return `${d.target} ${what}: ${d.health}${back}${d.rollbackError ? `, roll-back failed: ${d.rollbackError}` : ''}`;
 }
 
 const figure = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(4));

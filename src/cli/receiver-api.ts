@@ -17,6 +17,7 @@ import type {
   TriggerResponse,
 } from '../server/api-schemas';
 import type { ApprovalDecision } from '../workflows/definitions';
+import type { RollbackAccepted, RollbackView, ServingView } from '../server/serving-schemas';
 import { readReceiverFile } from '../server/receiver-file';
 import { CliError } from './cli-error';
 
@@ -93,6 +94,18 @@ export class ReceiverApi {
 
   decide(workflowId: string, action: 'approve' | 'reject', decision: ApprovalDecision): Promise<ActionResponse> {
     return this.write<ActionResponse>(`/api/runs/${encodeURIComponent(workflowId)}/${action}`, decision);
+  }
+
+  rollback(pipeline: string, request: { to?: string; by?: string }): Promise<RollbackAccepted> {
+    return this.write<RollbackAccepted>(`/api/pipelines/${encodeURIComponent(pipeline)}/rollback`, request);
+  }
+
+  rollbackState(workflowId: string): Promise<RollbackView> {
+    return this.get<RollbackView>(`/api/rollbacks/${encodeURIComponent(workflowId)}`);
+  }
+
+  serving(pipeline: string): Promise<ServingView> {
+    return this.get<ServingView>(`/api/pipelines/${encodeURIComponent(pipeline)}/serving`);
   }
 
   private async get<T>(path: string, query?: RequestOptions['query']): Promise<T> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
+import { deploySchema } from './deploy-schema';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -104,6 +105,8 @@ export const pipelineInputSchema = z.strictObject({
   poll_interval_seconds: z.number().min(1).max(86_400).default(60),
   notify: notifySchema.prefault({}),
   publish: publishSchema.optional(),
+  /** Where a promoted model is put in service (deploy-schema.ts; README, "Serving"). */
+  deploy: deploySchema.optional(),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */
@@ -152,6 +155,22 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
       code: 'custom',
       path: ['evaluation', 'dataset'],
       message: `a "file:" evaluation set is read on this machine, which ${p.backend.type === 'autotrain' ? 'an AutoTrain' : 'a Hugging Face Jobs'} run cannot: give a Hub dataset and its revision`,
+    });
+  }
+  // A local model reaches a Hub target only through publish.repo (AutoTrain and Jobs push theirs).
+  const deploy = p.deploy;
+  if (deploy && deploy.type !== 'local' && p.backend.type === 'local' && !p.publish && !deploy.repository) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deploy', 'repository'],
+      message: `"${deploy.type}" serves a model from the Hub: set publish.repo (or deploy.repository) for a local backend`,
+    });
+  }
+  if (deploy?.type === 'local' && p.backend.type !== 'local') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deploy', 'type'],
+      message: `"local" serves a model trained on this machine; a ${p.backend.type} model is on the Hub: deploy it to an "endpoint" or a "space"`,
     });
   }
   if (p.backend.type === 'autotrain') {

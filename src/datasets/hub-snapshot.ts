@@ -9,14 +9,18 @@ export interface HubSnapshotOptions {
   fetch?: typeof fetch;
 }
 
-/** Downloads a Hub dataset at an exact commit (once; later runs reuse the cache) and returns its folder. */
+/**
+ * Downloads a Hub dataset (or, with `type`, a model) at an exact commit (once; later runs reuse the cache) and
+ * returns its folder.
+ */
 export async function downloadHubSnapshot(
   dataset: string,
   revision: string,
   options: HubSnapshotOptions,
+  type: 'dataset' | 'model' = 'dataset',
 ): Promise<string> {
   return snapshotDownload({
-    repo: { type: 'dataset', name: dataset },
+    repo: { type, name: dataset },
     revision,
     cacheDir: options.cacheDir,
     hubUrl: options.hubUrl,

@@ -19,14 +19,8 @@ export async function readPushedComparison(
   access: { hubUrl: string; accessToken?: string; fetch?: typeof fetch },
 ): Promise<PushedComparison> {
   const common = { hubUrl: access.hubUrl, accessToken: access.accessToken, fetch: hubFetch(access.fetch) };
-  let sha: string | undefined;
-  try {
-    sha = (await modelInfo({ name: repo, additionalFields: ['sha'], ...common })).sha;
-  } catch (err) {
-    // Gone, or not readable with this token: nothing to compare with (the verdict says so).
-    if (err instanceof HubApiError && [401, 403, 404].includes(err.statusCode)) return {};
-    throw err;
-  }
+  const sha = await modelCommit(repo, access);
+  if (!sha) return {};
   const blob = await downloadFile({
     repo: { type: 'model', name: repo },
     path: COMPARISON_FILE,
@@ -34,4 +28,25 @@ export async function readPushedComparison(
     ...common,
   });
   return { revision: sha, comparison: blob ? await blob.text() : undefined };
+}
+
+/** The commit a model repo is at now; undefined when it is gone or this token cannot read it. */
+export async function modelCommit(
+  repo: string,
+  access: { hubUrl: string; accessToken?: string; fetch?: typeof fetch },
+): Promise<string | undefined> {
+  try {
+    const info = await modelInfo({
+      name: repo,
+      additionalFields: ['sha'],
+      hubUrl: access.hubUrl,
+      accessToken: access.accessToken,
+      fetch: hubFetch(access.fetch),
+    });
+    return info.sha;
+  } catch (err) {
+    // Gone, or not readable with this token: nothing to compare with (the verdict says so).
+    if (err instanceof HubApiError && [401, 403, 404].includes(err.statusCode)) return undefined;
+    throw err;
+  }
 }

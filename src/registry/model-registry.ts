@@ -110,9 +110,36 @@ export class ModelRegistry {
     if (existsSync(card)) writeFileSync(card, withVerdictSection(readFileSync(card, 'utf8'), decision));
   }
 
-  /** Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. */
+  /**
+   * Points `current` at a revision: a new symlink renamed over the old one, so readers never see none. The
+   * revision it pointed at before is kept as `previous` (what a failed deploy rolls back to).
+   */
   promote(pipeline: string, revision: string): void {
-    const link = this.currentDir(pipeline);
+    const before = this.linkOf(pipeline, 'current');
+    if (before && before !== revision) this.relink(pipeline, 'previous', before);
+    this.relink(pipeline, 'current', revision);
+  }
+
+  /** The revision `current` pointed at before the last promotion, if any. */
+  previous(pipeline: string): string | undefined {
+    return this.linkOf(pipeline, 'previous');
+  }
+
+  /** Whether the registry holds a run of this revision. */
+  has(pipeline: string, revision: string): boolean {
+    return existsSync(join(this.runDir(pipeline, revision), 'metrics.json'));
+  }
+
+  private linkOf(pipeline: string, name: string): string | undefined {
+    try {
+      return readlinkSync(resolve(this.root, pipeline, name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private relink(pipeline: string, name: string, revision: string): void {
+    const link = resolve(this.root, pipeline, name);
     const staging = `${link}.${process.pid}.${Date.now()}`;
     symlinkSync(revision, staging);
     renameSync(staging, link);

@@ -137,6 +137,32 @@ export const runSummarySchema = named(
   }),
 );
 
+/** A run's deploy of its promoted model (README, "Serving"). */
+export const servedModelFields = {
+  revision: z.string().describe("the registry's revision: the dataset revision the model was trained on"),
+  repository: z.string().optional().describe('the Hub model repo (an Inference Endpoint or a Space)'),
+  modelRevision: z.string().optional().describe("the repo's exact commit the target serves"),
+};
+
+export const deploymentSchema = named(
+  'Deployment',
+  z.strictObject({
+    target: z.enum(['endpoint', 'space', 'local']),
+    ...servedModelFields,
+    health: z.enum(['deploying', 'healthy', 'failed']),
+    state: z.string().optional().describe("the target's last state seen (running, updating, RUNNING, ...)"),
+    smoke: z.array(z.strictObject({ input: z.string(), label: z.string() })).optional(),
+    error: z.string().optional(),
+    previous: z.strictObject(servedModelFields).optional().describe('what served before, the roll-back target'),
+    rolledBack: z.boolean().describe('true: the deploy failed and what served before serves again'),
+    rollbackError: z.string().optional(),
+    unchanged: z.boolean().optional().describe('the deploy failed before it changed anything'),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    by: z.string().describe("who asked for it: a run's workflow id, or the person of a roll-back by hand"),
+  }),
+);
+
 export const runDetailSchema = named(
   'RunDetail',
   runSummarySchema.extend({
@@ -166,6 +192,7 @@ export const runDetailSchema = named(
       .optional()
       .describe('announcements or uploads that failed without failing the run'),
     polls: z.number().optional().describe("the backend's status checks so far"),
+    deployment: deploymentSchema.optional().describe('the deploy of the promoted model, for pipelines with `deploy`'),
     nextCheckAt: z.string().optional().describe('when the running job is checked next (ISO time)'),
     lastCheckError: z
       .string()

@@ -21,6 +21,8 @@ import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
 import { TrainingNotices } from './training-notice';
 import { addWebhookRoute } from './webhook-route';
+import { servingRouter } from './serving-router';
+import type { ModelServer } from '../serving/model-server';
 
 /**
  * What the receiver is configured with. main.ts fills it from the validated environment once; startReceiver
@@ -52,12 +54,18 @@ export interface ReceiverConfig {
   writeRequestsPerMinute?: number;
   /** Reads a training run's log tail when its view is asked for (log-tails.ts). */
   logTails?: LogTailReader;
+  /** The model registry (RETRAIN_MODELS_DIR): which model serves, for the API and the page. */
+  modelsDir?: string;
+  /** The task queue workflows start on (a roll-back by hand). */
+  taskQueue?: string;
 }
 
 export interface AppDeps extends ReceiverConfig {
   recorder: UpdateRecorder;
   /** Graceful shutdown: in-flight tracking, 503 while draining. */
   drain?: Drain;
+  /** The local predict endpoint's models (serve.ts makes it when modelsDir is set). */
+  models?: ModelServer;
 }
 
 /** The default of `temporalTimeoutMs`. */
@@ -103,6 +111,13 @@ export function createApp(deps: AppDeps): express.Express {
       writeLimit: writeRateLimit(deps.writeRequestsPerMinute),
     }),
   );
+  app.use(
+    servingRouter({
+      ...deps,
+      timeoutMs,
+      writeLimit: writeRateLimit(deps.writeRequestsPerMinute),
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -127,6 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
       logger: deps.logger,
       temporalUiUrl: deps.temporalUiUrl,
       writeApi: deps.adminToken !== undefined && deps.adminToken !== '',
+      modelsDir: deps.modelsDir,
     }),
   );
 

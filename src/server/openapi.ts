@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { api, RUN_STATUSES } from './api-schemas';
 import { webhookPayloadSchema } from './webhook-payload';
+import { predictRequestSchema, rollbackRequestSchema } from './serving-router';
+import './serving-schemas'; // registers the serving answers' schemas
 
 type Json = Record<string, unknown>;
 
@@ -213,12 +215,72 @@ const paths: Json = {
       },
     },
   },
+  ...servingPaths(),
   '/api/runs/{workflowId}/approve': decision(
     'approve',
     'Approve a run that waits for approval (approval: "required"): it starts training',
   ),
   '/api/runs/{workflowId}/reject': decision('reject', 'Reject a run that waits for approval: it ends without training'),
 };
+
+/** The serving routes (serving-router.ts; README, "Serving"). */
+function servingPaths(): Json {
+  const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+  return {
+    '/api/pipelines/{name}/predict': {
+      post: {
+        summary: 'Predict with the model in service (local pipelines): `{"inputs": text or [texts]}`',
+        description:
+          "Answered by the model the registry's `current` points at. A promotion loads the new model beside the old " +
+          'one, which answers until the new one is ready: no request fails during a swap.',
+        parameters: [name],
+        requestBody: { required: true, ...jsonBody(schemaOf(predictRequestSchema)) },
+        responses: {
+          200: answer('the predictions, and the revision that answered', ref('PredictAnswer')),
+          400: err('an invalid body (`issues` says what), or an input the model cannot take'),
+          404: err('no pipeline of that name, or not a local pipeline'),
+          503: err('no model in service yet (or it could not be loaded)'),
+        },
+      },
+    },
+    '/api/pipelines/{name}/serving': {
+      get: {
+        summary: 'Which model serves the pipeline, since when, who put it there, and what served before',
+        parameters: [name],
+        responses: { 200: answer('the serving record', ref('Serving')), 400: badPath, 404: err('no pipeline') },
+      },
+    },
+    '/api/pipelines/{name}/rollback': {
+      post: {
+        summary: 'Put an earlier model back in service (a RollbackWorkflow: deploy, health and smoke checks)',
+        description: 'Without `to`: the model that served before the one serving now.',
+        security: [{ adminToken: [] }],
+        parameters: [name],
+        requestBody: { required: false, ...jsonBody(schemaOf(rollbackRequestSchema)) },
+        responses: {
+          202: answer('started', ref('RollbackAccepted')),
+          400: err('an invalid body'),
+          ...adminErrors,
+          404: err('no pipeline of that name'),
+          409: err('the pipeline has no `deploy`, or a roll-back of it is already running'),
+          503: unavailable,
+        },
+      },
+    },
+    '/api/rollbacks/{workflowId}': {
+      get: {
+        summary: 'A roll-back by hand: running (its deployment so far), completed or failed',
+        parameters: [{ ...workflowIdParam, description: 'a RollbackWorkflow id, `rollback:<pipeline>`' }],
+        responses: {
+          200: answer('its state', ref('Rollback')),
+          400: badPath,
+          404: err('no such roll-back'),
+          503: unavailable,
+        },
+      },
+    },
+  };
+}
 
 /** A zod schema as plain JSON Schema (no `$schema`/`$id`: the document itself says the dialect). */
 function schemaOf(schema: z.ZodType): Json {

@@ -243,6 +243,7 @@ function runDetail(
     announcementErrors: progress.announcementErrors,
     promotion: progress.promotion ? promotionView(progress.promotion) : summary.promotion,
     polls: progress.polls,
+    ...(progress.deployment ? { deployment: { ...progress.deployment } } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createApp, DEFAULT_TEMPORAL_TIMEOUT_MS, type ReceiverConfig } from './app';
 import { Drain } from './drain';
 import { UpdateRecorder } from './record-update';
+import { ModelServer } from '../serving/model-server';
 
 export interface ReceiverOptions extends ReceiverConfig {
   /** The task queue pipeline workflows start on. */
@@ -31,7 +32,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const timeoutMs = options.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
   const recorder = new UpdateRecorder(options.client, options.taskQueue, timeoutMs, options.metrics);
   const drain = new Drain();
-  const app = createApp({ ...options, recorder, drain });
+  const models = options.modelsDir
+    ? new ModelServer(options.modelsDir, {
+        onSwap: (pipeline, from, to) => options.logger.info({ pipeline, from, to }, 'serving a new model'),
+        onError: (pipeline, revision, err) =>
+          options.logger.warn({ pipeline, revision, err: { message: err.message } }, 'could not load a model to serve'),
+      })
+    : undefined;
+  const app = createApp({ ...options, recorder, drain, models });
   // A slow or stalled request (slowloris) must not hold a connection: the whole request must arrive within
   // requestTimeout, checked every second rather than Node's default 30.
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
@@ -63,6 +71,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       }
       server.closeAllConnections();
       await closed;
+      models?.close();
     },
   };
 }

@@ -11,6 +11,7 @@ import type { RunEnding, RunEndings } from './run-endings';
 import { pipelineNotStarted } from './run-views';
 import type { StatusReader } from './status-reader';
 import { TemporalUnavailableError } from './temporal-call';
+import { ServingRecord, type ServingFile } from '../registry/serving';
 
 /** Runs read per pipeline: the chart's series (and the newest of them, the table of recent runs). */
 export const SERIES_RUNS = 200;
@@ -23,6 +24,10 @@ export interface PipelinePage {
   endings: ReadonlyMap<string, RunEnding>;
   series?: MetricSeriesView;
   approvals: ApprovalRequest[];
+  /** Which model serves (pipelines with `deploy`): the registry's serving record. */
+  serving?: ServingFile;
+  /** The pipeline's `deploy` target, if it has one. */
+  deployTarget?: string;
 }
 
 export interface StatusPageData {
@@ -40,12 +45,21 @@ export interface StatusPageSources {
   endings: RunEndings;
   temporalUiUrl?: string;
   writeApi: boolean;
+  /** The model registry, for which model serves. */
+  modelsDir?: string;
 }
 
 export async function loadStatusPageData(sources: StatusPageSources): Promise<StatusPageData> {
   try {
     const views = await sources.reader.listPipelines();
-    const pipelines = await Promise.all(views.map((view) => loadPipeline(sources, view)));
+    const serving = sources.modelsDir ? new ServingRecord(sources.modelsDir) : undefined;
+    const pipelines = await Promise.all(
+      views.map(async (view) => ({
+        ...(await loadPipeline(sources, view)),
+        serving: serving?.read(view.name),
+        deployTarget: sources.reader.pipelines.find((p) => p.name === view.name)?.deploy?.type,
+      })),
+    );
     return { pipelines, temporalUiUrl: sources.temporalUiUrl, writeApi: sources.writeApi, generatedAt: now() };
   } catch (err) {
     if (err instanceof TemporalUnavailableError) return offline(sources, err.message);

@@ -143,6 +143,20 @@ export function statusPageScript(refreshMs: number): string {
     say('error', what + error);
   }
 
+  /** POSTs JSON to a write route of the API with the admin token; \`then(res, answer)\` gets the answer, whatever it is. */
+  function postJson(path, token, body, then) {
+    return fetch(path, {
+      method: 'POST',
+      credentials: 'omit',
+      cache: 'no-store',
+      headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body)
+    })
+      .then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (answer) { return then(res, answer); });
+      }, function (err) { say('error', 'The receiver could not be reached: ' + err.message); });
+  }
+
   function decide(action, workflowId) {
     withToken(function (token) {
       var body = {};
@@ -153,18 +167,9 @@ export function statusPageScript(refreshMs: number): string {
       pending[workflowId] = true;
       markPending(workflowId);
       say('pending', (action === 'approve' ? 'Approving ' : 'Rejecting ') + workflowId);
-      fetch('/api/runs/' + encodeURIComponent(workflowId) + '/' + action, {
-        method: 'POST',
-        credentials: 'omit',
-        cache: 'no-store',
-        headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body)
+      postJson('/api/runs/' + encodeURIComponent(workflowId) + '/' + action, token, body, function (res, answer) {
+        report(action, workflowId, res, answer);
       })
-        .then(function (res) {
-          return res.json().catch(function () { return {}; }).then(function (answer) {
-            report(action, workflowId, res, answer);
-          });
-        }, function (err) { say('error', 'The receiver could not be reached: ' + err.message); })
         .then(function () {
           delete pending[workflowId];
           document.querySelectorAll('button[data-decide][aria-busy]').forEach(function (b) {
@@ -177,7 +182,27 @@ export function statusPageScript(refreshMs: number): string {
     });
   }
 
+  // ---- rolling back (the pipeline's serving panel) ----
+  function rollBack(button) {
+    var pipeline = button.getAttribute('data-rollback');
+    withToken(function (token) {
+      var body = {};
+      var name = byId('decider');
+      if (name && name.value.trim()) body.by = name.value.trim().slice(0, 100);
+      button.disabled = true;
+      say('pending', 'Rolling back ' + pipeline);
+      postJson('/api/pipelines/' + encodeURIComponent(pipeline) + '/rollback', token, body, function (res, answer) {
+        if (res.ok) return say('ok', 'Roll-back of ' + pipeline + ' started: ' + answer.workflowId);
+        if (res.status === 401 || (res.status === 403 && !/disabled/.test(answer.error || ''))) put(TOKEN_KEY, null);
+        say('error', 'Roll back ' + pipeline + ': HTTP ' + res.status + ', ' + (answer.error || res.statusText));
+      })
+        .then(function () { button.disabled = false; refreshSoon(); });
+    });
+  }
+
   document.addEventListener('click', function (event) {
+    var rollback = event.target instanceof Element ? event.target.closest('button[data-rollback]') : null;
+    if (rollback && !rollback.disabled) return rollBack(rollback);
     var button = event.target instanceof Element ? event.target.closest('button[data-decide]') : null;
     if (!button || button.disabled) return;
     decide(button.getAttribute('data-decide'), button.getAttribute('data-workflow-id'));

@@ -9,6 +9,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RunSummaryView } from './api-schemas';
 import { renderApproval } from './approval-panel';
+import { renderServing } from './serving-panel';
 import { link, short, text, time } from './html';
 import { renderMetricChart } from './metric-chart';
 import type { RunEndings } from './run-endings';
@@ -30,6 +31,7 @@ export interface StatusPageDeps {
   temporalUiUrl?: string;
   /** ADMIN_TOKEN is set: the approval buttons work. */
   writeApi: boolean;
+  modelsDir?: string;
 }
 
 export function statusPageHandler(deps: StatusPageDeps) {
@@ -104,6 +106,7 @@ function pipelineSection(p: PipelinePage, writeApi: boolean, now: number): strin
   const { view } = p;
   const policy = view.policy;
   const metric = p.series?.metric ?? 'accuracy';
+  const deployTarget = p.deployTarget;
   const active = view.active
     ? `<a class="run-id" href="/api/runs/${text(encodeURIComponent(view.active.workflowId))}">${text(view.active.workflowId)}</a>
        stage <span class="stage">${text(view.active.stage ?? 'starting')}</span>${view.active.cancelRequested ? ' (cancel requested)' : ''}
@@ -133,6 +136,7 @@ function pipelineSection(p: PipelinePage, writeApi: boolean, now: number): strin
 <p class="config">${text(view.dataset)} → ${text(view.model)} · ${text(view.backend)} · ${text(view.task)} · on new revision: ${text(policy.onNewRevision)} · approval: ${text(policy.approval)} · debounce ${text(policy.debounceSeconds)} s</p>
 ${view.note ? `<p class="note">${text(view.note)}</p>` : ''}
 ${p.approvals.map((a) => renderApproval(a, writeApi, now)).join('\n')}
+${deployTarget ? renderServing(view.name, deployTarget, p.serving, writeApi) : ''}
 <dl>
 <dt>Active</dt><dd class="active">${active}</dd>
 <dt>Waiting</dt><dd class="waiting">${waiting}</dd>

@@ -14,6 +14,7 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     error: progress.error,
     stage: progress.stage,
     promotion: progress.promotion,
+    ...(progress.deployment ? { deployment: progress.deployment } : {}),
   };
 }
 

@@ -27,6 +27,7 @@ export const STAGES = [
   'training',
   'evaluating',
   'publishing',
+  'deploying',
   'succeeded',
   'failed',
   'cancelled',
@@ -187,7 +188,48 @@ export interface RetrainProgress {
   polls: number;
   /** trainingEnded notices received (absent until the first). */
   notices?: number;
+  /** The deploy of a promoted model (pipelines with `deploy`; patch 'deploy-after-promotion'). */
+  deployment?: Deployment;
 }
+
+/** A deploy (after a promotion, or a roll-back by hand): where to, what, and how it went. */
+export interface Deployment {
+  target: 'endpoint' | 'space' | 'local';
+  /** The registry's revision (the dataset revision the model was trained on) put in service. */
+  revision: string;
+  /** On the Hub: the model repo and the exact commit the target was pointed at. */
+  repository?: string;
+  modelRevision?: string;
+  /** deploying -> healthy, or failed (then rolled back when there was something to roll back to). */
+  health: 'deploying' | 'healthy' | 'failed';
+  /** The target's last state seen (`updating`, `running`, `BUILDING`, ...). */
+  state?: string;
+  /** The smoke check's answers (input -> label). */
+  smoke?: Array<{ input: string; label: string }>;
+  error?: string;
+  /** What served before, and whether the deploy put it back. */
+  previous?: { revision: string; repository?: string; modelRevision?: string };
+  rolledBack: boolean;
+  rollbackError?: string;
+  /** The deploy failed before it changed anything (a missing target, a refused token): the model in service serves on. */
+  unchanged?: boolean;
+  startedAt: string;
+  endedAt?: string;
+  /** Who asked for it: a run's workflow id, or the person of a roll-back by hand. */
+  by: string;
+}
+
+export const ROLLBACK_WORKFLOW = 'RollbackWorkflow';
+/** One roll-back by hand at a time per pipeline: a second one while the first runs is refused by its id. */
+export const rollbackWorkflowId = (pipeline: string): string => `rollback:${pipeline}`;
+
+export interface RollbackInput {
+  pipeline: PipelineSpec;
+  /** The registry revision to put back; default: what served before the model that serves now. */
+  to?: string;
+  by: string;
+}
+export const deploymentQuery = defineQuery<Deployment | undefined>('deployment');
 
 /** State a RetrainWorkflow carries into its next run when it continues as new. */
 export interface RetrainCarried {

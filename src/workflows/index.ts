@@ -1,2 +1,3 @@
 export { PipelineWorkflow } from './pipeline';
 export { RetrainWorkflow } from './retrain';
+export { RollbackWorkflow } from './rollback';

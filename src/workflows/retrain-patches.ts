@@ -29,3 +29,18 @@ export const ACTIVITIES_DECIDE = 'activities-decide';
  * backend tells of the end. Runs started before wait as they did (every `poll_interval_seconds`).
  */
 export const TRAINING_NOTICE = 'training-notice';
+
+/**
+ * Step 1 (both branches): a run whose model was promoted, of a pipeline with `deploy`, puts it in service in the
+ * `deploying` stage (retrain-deploy.ts): apply, wait until the target serves it, smoke-check it, and on a failure
+ * roll back to what served before. Runs started before end after publishing as they did.
+ */
+export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
+
+/**
+ * Step 1 (both branches): an AutoTrain run with a `promotion` rule whose training succeeded measures both models on the same rows before
+ * the gate (measureOnSameRows: the candidate AutoTrain pushed and the model in service at its recorded commit,
+ * downloaded, evaluated by the transformers trainer's compare.py on the run's revision), and evaluateModel gets
+ * its answer. Runs started before compare the numbers as recorded.
+ */
+export const AUTOTRAIN_SAME_ROWS = 'autotrain-same-rows';

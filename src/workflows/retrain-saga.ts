@@ -28,7 +28,9 @@ export async function compensate(input: RetrainInput, carried: RetrainCarried): 
   const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
   const { progress, project, job } = carried;
   const steps: Array<[string, () => Promise<unknown>]> = [];
-  if (patched(ACTIVITIES_DECIDE)) {
+  if (progress.deployment) {
+    // The training ended and was evaluated: nothing of it to stop; the deploy has rolled itself back.
+  } else if (patched(ACTIVITIES_DECIDE)) {
     // A job may exist as soon as its start was requested, even if the run never learnt its id.
     if (job || (project && carried.startRequested)) {
       steps.push(['stop the training job', () => compensationActivities.stopTraining(run, job, project)]);

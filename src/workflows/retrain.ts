@@ -36,7 +36,10 @@ import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ApprovalGate } from './retrain-approval';
 import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
+import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
+import { deployPromoted } from './retrain-deploy';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
+import { autotrainSameRows } from './retrain-same-rows';
 import { stepActivities, trainingWait } from './retrain-activities';
 
 export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
@@ -109,9 +112,11 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     deprecatePatch(EVALUATE_AND_PROMOTE);
     const activitiesDecide = patched(ACTIVITIES_DECIDE);
     enterStage('evaluating');
+    const sameRows = await autotrainSameRows(run, carried.job, carried.data, final.model);
     const evaluation = await stepActivities.evaluateModel(run, carried.job, {
       metrics: progress.metrics,
       model: final.model,
+      ...(sameRows ? { sameRows } : {}),
     });
     progress.promotion = evaluation.decision;
     enterStage('publishing');
@@ -119,6 +124,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       ? evaluation.publishable
       : evaluation.decision.promoted && pipeline.publish && pipeline.backend.type === 'local';
     if (publishable) await publish(input, progress, evaluation.registryDir);
+    if (pipeline.deploy && evaluation.decision.promoted && patched(DEPLOY_AFTER_PROMOTION)) {
+      enterStage('deploying');
+      await deployPromoted(pipeline, revision, progress);
+    }
     progress.outcome = 'succeeded';
     await announce(input, progress, 'succeeded');
     enterStage('succeeded');

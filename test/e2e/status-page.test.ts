@@ -5,13 +5,14 @@
  * numbers, and the chart of the model across revisions. UPDATE_DOCS_SCREENSHOTS=1 writes the screenshot
  * to docs/status-page.png (shown in the README).
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
@@ -24,17 +25,6 @@ import { approveSignal, pipelineWorkflowId, retrainWorkflowId } from '../../src/
 import { pipelineSpec, startFakes, TEST_USER, type FakeStack } from '../helpers/stack';
 import { startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN = 'page-admin-token-0123456789abcdef';
 const UI = 'http://temporal-ui.test';
 const TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
@@ -51,15 +41,10 @@ const receivers: Receiver[] = [];
 const pipelines: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium package (.ci/run does: apt-get install -y chromium)`,
-    );
-  }
+  browser = await launchChromium();
   fakes = await startFakes();
   client = await testClient();
   worker = await startWorker(unique('page'), fakes.activityDeps);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {

@@ -12,6 +12,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { FakeHub } from './fake-hub';
+import type { FileContent } from './fake-repos';
 import { FaultPlan } from './faults';
 import { listen, Timers, type Listening } from './listen';
 
@@ -71,6 +72,11 @@ export interface TrainingScript {
   buildUntil?: Promise<unknown>;
   /** Time in RUNNING before the outcome. */
   runMs?: number;
+  /**
+   * The files a successful training pushes to `<username>/<project_name>` (a model folder saved with
+   * save_pretrained: config.json, weights, tokenizer); without them the repo holds a README only.
+   */
+  modelFiles?: Record<string, FileContent>;
 }
 
 /** What the trainer read when it started: `hub_dataset` at the head of its main branch then. */
@@ -194,7 +200,11 @@ export class FakeAutotrain {
     const { jobId } = project;
     const [username, spaceName] = jobId.split('/') as [string, string];
     if (outcome === 'success') {
-      this.hub.addModel(`${username}/${spaceName.replace(/^autotrain-/, '')}`);
+      const model = `${username}/${spaceName.replace(/^autotrain-/, '')}`;
+      this.hub.addModel(model);
+      // The trainer's push_to_hub (autotrain-advanced `trainers/text_classification/__main__.py`: create_repo,
+      // then upload_folder of the output folder) before it posts its outcome.
+      if (project.script.modelFiles) this.hub.commitFiles('model', model, project.script.modelFiles, 'Upload folder');
       this.hub.openDiscussion('space', jobId, 'Your training has finished successfully ✅', 'Model pushed.', username);
     } else {
       this.hub.openDiscussion('space', jobId, 'Your training has failed ❌', 'Check the logs.', username);

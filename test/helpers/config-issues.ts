@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig } from '../../src/config/load-config';
 
-/** The issues `check-config` reports for a config, as `<key path>: <message>` lines; fails if it is accepted. */
-export function configIssues(raw: unknown): string[] {
+/** The issues parseConfig reports for a config, as `path: message` lines (throws if it parses). */
+export function issuesOf(raw: unknown): string[] {
   try {
     parseConfig(raw);
   } catch (err) {

@@ -30,6 +30,7 @@ import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
+import { DEPLOY_SCENARIOS } from './deploy-scenarios';
 
 export interface ScenarioContext {
   client: Client;
@@ -325,4 +326,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     // Export the first run of the chain: it is the one that continued as new.
     return `${handle.workflowId}#${handle.signaledRunId}`;
   },
+  // Patch 'autotrain-same-rows': an AutoTrain run with a promotion rule runs its evaluation step before the gate.
+  'retrain-autotrain-same-rows': async (ctx) => {
+    const handle = await startRetrain(ctx, {
+      promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
+    });
+    await handle.result();
+    return handle.workflowId;
+  },
+  ...DEPLOY_SCENARIOS,
 };

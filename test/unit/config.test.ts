@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env';
 import { loadConfigFile, parseConfig } from '../../src/config/load-config';
-import { configIssues as issuesOf } from '../helpers/config-issues';
+import { issuesOf } from '../helpers/config-issues';
 
 const ORIGINAL = {
   target_namespace: 'acme',

@@ -4,7 +4,7 @@
  * pass through to RETRAIN_PARAMS unchanged.
  */
 import { parseConfig } from '../../src/config/load-config';
-import { configIssues as issuesOf } from '../helpers/config-issues';
+import { issuesOf } from '../helpers/config-issues';
 
 function pipelineWith(backend: Record<string, unknown>): unknown {
   return {

@@ -37,17 +37,22 @@ class DecisionRows:
     source: str
 
 
+def pinned_rows(env: TrainerEnv) -> DecisionRows:
+    """The pinned evaluation set's rows (RETRAIN_EVAL_DATA_DIR): its test split, else validation, else train."""
+    try:
+        pinned = load_dataset_for(env.task, env.eval_data_dir or "", env.params)
+    except (InputError, OSError) as err:
+        raise InputError(f"RETRAIN_EVAL_DATA_DIR: the pinned evaluation set cannot be read: {err}") from None
+    for name in ("test", "validation", "train"):
+        rows = pinned.splits.get(name, [])
+        if rows:
+            return DecisionRows(rows, name, "evaluation.dataset")
+    raise InputError("RETRAIN_EVAL_DATA_DIR: the pinned evaluation set has no labelled rows")
+
+
 def decision_rows(env: TrainerEnv, dataset: LoadedDataset, split: EvalSplit) -> DecisionRows:
     if env.eval_data_dir:
-        try:
-            pinned = load_dataset_for(env.task, env.eval_data_dir, env.params)
-        except (InputError, OSError) as err:
-            raise InputError(f"RETRAIN_EVAL_DATA_DIR: the pinned evaluation set cannot be read: {err}") from None
-        for name in ("test", "validation", "train"):
-            rows = pinned.splits.get(name, [])
-            if rows:
-                return DecisionRows(rows, name, "evaluation.dataset")
-        raise InputError("RETRAIN_EVAL_DATA_DIR: the pinned evaluation set has no labelled rows")
+        return pinned_rows(env)
     test = dataset.splits.get("test", [])
     if split.source == "validation" and test:
         return DecisionRows(test, "test", "dataset")
@@ -55,10 +60,16 @@ def decision_rows(env: TrainerEnv, dataset: LoadedDataset, split: EvalSplit) -> 
 
 
 def write_comparison(
-    env: TrainerEnv, decision: DecisionRows, selected_on: str, device: Any, report: Reporter
+    env: TrainerEnv,
+    decision: DecisionRows,
+    selected_on: str | None,
+    device: Any,
+    report: Reporter,
+    candidate_dir: str | None = None,
 ) -> dict[str, Any]:
+    """comparison.json in env.output_dir; the new model is the one saved there, or in `candidate_dir`."""
     started = time.perf_counter()
-    candidate = predict_folder(env.task, env.output_dir, decision.rows, env.params, device)
+    candidate = predict_folder(env.task, candidate_dir or env.output_dir, decision.rows, env.params, device)
     seconds: dict[str, float | None] = {"candidate": round(time.perf_counter() - started, 3), "current": None}
     current: dict[str, Any] | None = None
     if env.current_model_dir:

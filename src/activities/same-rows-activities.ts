@@ -1,0 +1,33 @@
+/** AutoTrain's evaluation step as an activity (issue 23): both models measured on the same rows after training. */
+import { log } from '@temporalio/activity';
+import { measureOnSameRows, type SameRowsResult } from '../backends/autotrain/autotrain-evaluation';
+import type { DataRef, JobRef, RunContext } from '../backends/types';
+import { ModelRegistry } from '../registry/model-registry';
+import type { ActivityDeps } from './index';
+
+export type SameRowsActivityDeps = Pick<ActivityDeps, 'hubEndpoint' | 'hfToken' | 'fetch' | 'stateDir' | 'modelsDir'>;
+
+export function createSameRowsActivities(deps: SameRowsActivityDeps) {
+  return {
+    /**
+     * Downloads the model AutoTrain pushed and the model in service, and measures both on the same rows of the
+     * run's revision (src/backends/autotrain/autotrain-evaluation.ts). A comparison it cannot make is an answer
+     * (`missing`), not a failure: the gate then compares the numbers as recorded, and says why.
+     */
+    async measureOnSameRows(run: RunContext, job: JobRef, data: DataRef, model?: string): Promise<SameRowsResult> {
+      const repo = model ?? job.outputModel;
+      if (!repo) return { missing: 'AutoTrain named no model repo' };
+      const result = await measureOnSameRows(run, data, repo, {
+        hub: { hubUrl: deps.hubEndpoint, token: deps.hfToken, fetch: deps.fetch },
+        stateDir: deps.stateDir,
+        registry: new ModelRegistry(deps.modelsDir),
+      });
+      log.info(result.missing ?? `both models measured on the same ${result.rows} rows`, {
+        event: 'same-rows',
+        model: repo,
+        modelRevision: result.modelRevision,
+      });
+      return result;
+    },
+  };
+}

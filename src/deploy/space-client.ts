@@ -1,0 +1,62 @@
+/**
+ * The Space calls a deploy makes (huggingface_hub `hf_api.py`): `add_space_variable` (`POST
+ * /api/spaces/{id}/variables` with `{key, value, description}`), `get_space_variables` (`GET` the same path:
+ * `{key: {value, updatedAt, description}}`), `restart_space` (`POST /api/spaces/{id}/restart`) and
+ * `get_space_runtime` (`GET /api/spaces/{id}/runtime`: `{stage, errorMessage}`).
+ */
+import { PermanentBackendError } from '../backends/types';
+import { HttpError } from '../http/http-error';
+import { requestJson, type RequestOptions } from '../http/request-json';
+
+export interface SpaceClientOptions {
+  hubEndpoint: string;
+  space: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+export class SpaceClient {
+  constructor(private readonly options: SpaceClientOptions) {}
+
+  async setVariable(key: string, value: string, description: string): Promise<void> {
+    await this.call('variables', { method: 'POST', body: { key, value, description } });
+  }
+
+  async variable(key: string): Promise<string | undefined> {
+    const vars = await this.call<Record<string, { value?: string }>>('variables');
+    return vars[key]?.value;
+  }
+
+  async restart(): Promise<void> {
+    await this.call('restart', { method: 'POST' });
+  }
+
+  async runtime(): Promise<{ stage: string; errorMessage?: string }> {
+    return this.call('runtime');
+  }
+
+  private async call<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const { hubEndpoint, space, token } = this.options;
+    try {
+      const res = await requestJson<T>(`${hubEndpoint}/api/spaces/${space}/${path}`, {
+        ...options,
+        token,
+        fetch: this.options.fetch,
+      });
+      return res.body;
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.retryable) throw err;
+      if (err.status === 404 || err.status === 401) {
+        throw new PermanentBackendError(
+          `there is no Space ${space} this token can see (${err.status}): fix deploy.space`,
+        );
+      }
+      if (err.status === 403) {
+        throw new PermanentBackendError(
+          `the token may not change the Space ${space} (403): it needs write access to it`,
+        );
+      }
+      throw new PermanentBackendError(`the Hub refused: ${err.message}`);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Deploying a promoted model to a Space, on the real dev server: the model revision set as a Space variable and
+ * the Space restarted (the fake Hub's Space routes), RUNNING awaited, the Space's smoke URL checked; a Space that
+ * fails to start with the new model is rolled back to the revision it ran before.
+ */
+import type { Client } from '@temporalio/client';
+import type { ActivityDeps } from '../../src/activities';
+import { progressQuery, type RetrainProgress } from '../../src/workflows/definitions';
+import { FakeAutotrain } from '../fakes/fake-autotrain';
+import { FakeHub } from '../fakes/fake-hub';
+import { FakeSpaceDeploy } from '../fakes/fake-space-deploy';
+import { pipelineSpec, startRetrainRun, TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
+
+let hub: FakeHub;
+let spaces: FakeSpaceDeploy;
+let autotrain: FakeAutotrain;
+let client: Client;
+let worker: RunningWorker;
+let deps: ActivityDeps;
+const dataset = `${TEST_USER}/${unique('images')}`;
+
+beforeAll(async () => {
+  hub = new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER });
+  spaces = new FakeSpaceDeploy(hub);
+  spaces.restartMs = 200;
+  await hub.start();
+  hub.addDataset(dataset);
+  autotrain = await new FakeAutotrain(hub).start();
+  deps = {
+    hubEndpoint: hub.url,
+    hfToken: TEST_TOKEN,
+    autotrainApiUrl: autotrain.url,
+    namespace: 'default',
+    ...scratchDirs(),
+  };
+  client = await testClient();
+  worker = await startWorker(unique('space'), deps);
+});
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+  spaces?.stop();
+  await autotrain?.stop();
+  await hub?.stop();
+});
+
+function spacePipeline() {
+  const space = `${TEST_USER}/${unique('demo')}`;
+  hub.createSpace(space, 'RUNNING');
+  const overrides = {
+    name: unique('space'),
+    deploy: {
+      type: 'space',
+      space,
+      smoke_url: spaces.appUrl(space),
+      ready_timeout: '2m',
+      smoke: { inputs: ['a cat'] },
+    },
+  };
+  return { space, spec: pipelineSpec({ dataset }, overrides) };
+}
+
+async function run(spec: ReturnType<typeof spacePipeline>['spec'], revision = hub.head(dataset)) {
+  const handle = await startRetrainRun(client, worker.taskQueue, spec, revision);
+  const failure = await handle.result().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const progress: RetrainProgress = await handle.query(progressQuery);
+  return { failure, progress, deployment: progress.deployment! };
+}
+
+test('a promotion sets the model revision as a Space variable, restarts the Space, and smoke-checks it once RUNNING', async () => {
+  const { space, spec } = spacePipeline();
+  const { failure, deployment } = await run(spec);
+  expect(failure).toBeUndefined();
+  const head = hub.repos.head('model', deployment.repository!).sha;
+  expect(deployment).toMatchObject({ target: 'space', health: 'healthy', modelRevision: head, state: 'RUNNING' });
+  expect(spaces.variable(space, 'MODEL_REVISION')).toBe(head);
+  expect(spaces.restarts.filter((s) => s === space)).toHaveLength(1);
+  expect(hub.spaceStage(space)).toBe('RUNNING');
+  expect(deployment.smoke).toEqual([{ input: 'a cat', label: 'LABEL_0' }]);
+});
+
+test('a Space that fails to start with the new model is rolled back to the revision it ran before', async () => {
+  const { space, spec } = spacePipeline();
+  const first = await run(spec);
+  spaces.crashes = (revision) => revision !== first.deployment.modelRevision;
+  try {
+    const second = await run(spec, hub.pushCommit(dataset));
+    expect(second.failure).toBeDefined();
+    expect(second.progress.error).toMatch(/the Space is RUNTIME_ERROR: the app exited; rolled back to/);
+    expect(second.deployment).toMatchObject({ health: 'failed', rolledBack: true });
+    expect(spaces.variable(space, 'MODEL_REVISION')).toBe(first.deployment.modelRevision);
+    expect(hub.spaceStage(space)).toBe('RUNNING');
+    expect(spaces.restarts.filter((s) => s === space)).toHaveLength(3);
+  } finally {
+    spaces.crashes = () => false;
+  }
+});

@@ -1,0 +1,48 @@
+"""serve.py: the local predict endpoint's model process loads once, answers JSON lines by id, survives bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import TRAINER
+
+
+def test_serve_answers_each_request_by_id_and_survives_a_bad_one(text_model: str) -> None:
+    requests = [
+        {"id": 1, "input": "great love perfect"},
+        {"id": 2, "input": 42},
+        {"id": 3, "input": "awful broken refund"},
+    ]
+    ran = subprocess.run(
+        [sys.executable, os.path.join(TRAINER, "serve.py"), text_model],
+        input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=TRAINER,
+    )
+    assert ran.returncode == 0, ran.stderr
+    lines = [json.loads(line) for line in ran.stdout.splitlines()]
+    ready, *answers = lines
+    assert ready["ready"] is True and ready["task"] == "text-classification"
+    labels = ready["labels"]
+    assert [a["id"] for a in answers] == [1, 2, 3]
+    for answer in (answers[0], answers[2]):
+        assert answer["label"] in labels
+        assert list(answer["scores"]) == labels
+    assert answers[1]["error"] == 'expected "input" to be a string'
+
+
+def test_serve_refuses_a_folder_that_is_not_a_model(tmp_path) -> None:
+    ran = subprocess.run(
+        [sys.executable, os.path.join(TRAINER, "serve.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=TRAINER,
+    )
+    assert ran.returncode == 2
+    assert "holds no config.json" in ran.stderr
