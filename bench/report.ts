@@ -21,6 +21,8 @@ import { sameRowsSection } from './same-rows-section';
 import type { SameRowsResults } from './same-rows.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
+import { dataChecksSection } from './data-checks-report';
+import type { DataChecksResults } from './data-checks.bench';
 import { trainerScaleSection } from './trainer-scale-report';
 import type { TrainerScaleResults } from './trainer-scale.bench';
 import {
@@ -82,6 +84,7 @@ export interface Headline {
   waiting?: string;
   cachedWorkflow?: string;
   trainers?: string;
+  dataChecks?: string;
 }
 
 export function buildReport(quick: boolean, headline: Headline = { peerRatios: [] }): string {
@@ -509,6 +512,8 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   if (trainers) out.push(...trainersSection(trainers, headline));
   out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
   out.push(...servingSection(quick));
+  const dataChecks = readResults<DataChecksResults>('data-checks', quick);
+  if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
   out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets
@@ -918,6 +923,7 @@ export function readmeSection(h: Headline): string {
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
     `- **The worker's cache**: ${h.cachedWorkflow ?? 'n/a'} (the OpenTelemetry workflow interceptors are loaded only when tracing is on).`,
     `- **Training** (section 8): ${h.trainers ?? 'n/a'}. What to expect for your own data: the table under "The local backend".`,
+    ...(h.dataChecks ? [`- **Data checks** (section 11): ${h.dataChecks}.`] : []),
     '',
   ].join('\n');
 }

@@ -25,6 +25,7 @@ const BENCHES = [
   'trainers',
   'same-rows',
   'serving-swap',
+  'data-checks',
   'trainer-scale',
 ];
 

@@ -4,6 +4,8 @@ import { formatPValue } from '../registry/p-value';
 import type { PromotionDecision } from '../registry/promotion';
 import type { Deployment } from '../workflows/definitions';
 import { deploymentLines, rollbackLines } from './deployment-announcement';
+import type { DataCheckResult } from '../datasets/data-report';
+import { dataChecksSection } from './data-check-notes';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request' | 'rolled-back';
 
@@ -21,6 +23,8 @@ export interface AnnouncementFacts {
   promotion?: PromotionDecision;
   /** The deploy of the promoted model, when the pipeline has one (README, "Serving"). */
   deployment?: Deployment;
+  /** The data checks that found something (warn or fail). */
+  dataChecks?: DataCheckResult[];
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -135,6 +139,7 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
     add('| --- | --- |');
     for (const [k, v] of metrics) add(`| ${k} | ${Number.isInteger(v) ? v : v.toFixed(4)} |`);
   }
+  lines.push(...dataChecksSection(a.dataChecks));
   if (a.kind === 'failed' || a.kind === 'cancelled') {
     add();
     add(

@@ -23,6 +23,7 @@ import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
 import { createDeployActivities } from './deploy-activities';
+import { createDataCheckActivities } from './data-checks';
 import { createOutcomeActivities } from './outcome-activities';
 import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
@@ -87,6 +88,13 @@ export function createActivities(deps: ActivityDeps) {
   const registry = new ModelRegistry(deps.modelsDir);
   const outcomes = createOutcomeActivities({ ...deps, registry, context });
   const deploys = createDeployActivities({ ...deps, registry, receiverUrl: deps.receiverUrl ?? deps.publicUrl });
+  const dataChecks = createDataCheckActivities({
+    stateDir: deps.stateDir,
+    hubUrl: deps.hubEndpoint,
+    token: deps.hfToken,
+    fetch: deps.fetch,
+    registry,
+  });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
@@ -108,6 +116,7 @@ export function createActivities(deps: ActivityDeps) {
     ...outcomes,
     ...deploys,
     ...createSameRowsActivities(deps),
+    ...dataChecks,
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls

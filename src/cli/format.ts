@@ -8,6 +8,7 @@
 import { formatPValue } from '../registry/p-value';
 import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
 import type { PipelineDecision } from './pipeline-decision';
+import { dataCheckLines } from './format-data-checks';
 
 /**
  * Characters a terminal acts on instead of showing: the C0 controls (ESC starts escape sequences, CR returns
@@ -233,6 +234,7 @@ export function formatRun(r: RunDetailView): string {
   if (metrics.length > 0) out.push(`metrics     ${metrics.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   const timings = Object.entries(r.timings);
   if (timings.length > 0) out.push(`timings     ${timings.map(([k, v]) => `${k} ${time(v)}`).join(', ')}`);
+  out.push(...dataCheckLines(r));
   for (const e of r.compensationErrors ?? []) out.push(`compensation failed: ${e}`);
   if (r.logTail.length > 0) out.push('log tail', ...r.logTail.slice(-5).map((l) => `  ${l}`));
   if (!r.live && r.note) out.push(`note        ${r.note}`);
@@ -271,6 +273,7 @@ export function verdict(p: PromotionView): string {
 
 /** How far along the five steps a stage is; training fills its span with the backend's progress when known. */
 const STAGE_PROGRESS: Record<string, number> = {
+  'checking-data': 0.02,
   created: 0.05,
   'data-added': 0.15,
   'awaiting-approval': 0.15,
@@ -288,6 +291,7 @@ export function overallProgress(r: RunDetailView): number | undefined {
 
 /** The stages under the names of the steps the README walks through. */
 export const STAGE_LABELS: Record<string, string> = {
+  'checking-data': 'checking data',
   created: 'createProject',
   'data-added': 'addData',
   'awaiting-approval': 'awaiting approval',

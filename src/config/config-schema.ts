@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
 import { deploySchema } from './deploy-schema';
+import { dataChecksSchema } from './data-checks';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -107,6 +108,8 @@ export const pipelineInputSchema = z.strictObject({
   publish: publishSchema.optional(),
   /** Where a promoted model is put in service (deploy-schema.ts; README, "Serving"). */
   deploy: deploySchema.optional(),
+  /** What each data check does when it finds something (src/config/data-checks.ts). */
+  data_checks: dataChecksSchema.prefault({}),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */

@@ -163,6 +163,25 @@ export const deploymentSchema = named(
   }),
 );
 
+const dataCheckSchema = named(
+  'DataCheck',
+  z
+    .strictObject({
+      check: z
+        .string()
+        .describe('schema, missing_values, unreadable_images, too_long, small_classes, unseen_labels, ...'),
+      status: z.enum(['pass', 'warn', 'fail']),
+      count: z.number().describe('rows, labels or classes found (the detail says which); 0 is a pass'),
+      examples: z.array(z.string()).describe('up to 10, each naming where (file:line)'),
+      detail: z.string(),
+      policy: z
+        .enum(['fail', 'approve', 'warn'])
+        .describe("what the pipeline's data_checks do when it finds something"),
+      error: z.string().optional().describe('the check itself could not run (then treated by its policy): why'),
+    })
+    .describe("one data check of the run's revision (stage checking-data)"),
+);
+
 export const runDetailSchema = named(
   'RunDetail',
   runSummarySchema.extend({
@@ -182,8 +201,11 @@ export const runDetailSchema = named(
         decision: z.enum(['approved', 'rejected', 'timed-out']).optional(),
         by: z.string().optional(),
         comment: z.string().optional(),
+        checks: z.array(z.string()).optional().describe('the data checks whose findings asked for this approval'),
       })
       .optional(),
+    dataChecks: z.array(dataCheckSchema).optional().describe("the data checks of the run's revision, before training"),
+    dataChecksSkipped: z.string().optional().describe('why the data checks did not run'),
     error: z.string().optional(),
     logTail: z.array(z.string()),
     compensationErrors: z.array(z.string()).optional(),

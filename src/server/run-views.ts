@@ -236,7 +236,12 @@ function runDetail(
       decision: progress.approval.decision,
       by: progress.approval.by,
       comment: progress.approval.comment,
+      ...(progress.approval.checks ? { checks: [...progress.approval.checks] } : {}),
     },
+    ...(progress.dataChecks
+      ? { dataChecks: progress.dataChecks.map((c) => ({ ...c, examples: [...c.examples] })) }
+      : {}),
+    ...(progress.dataChecksSkipped ? { dataChecksSkipped: progress.dataChecksSkipped } : {}),
     error: progress.error,
     logTail: [...progress.logTail],
     compensationErrors: progress.compensationErrors,

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { RunSummaryView } from './api-schemas';
 import { renderApproval } from './approval-panel';
 import { renderServing } from './serving-panel';
+import { renderDataReport } from './data-checks-panel';
 import { link, short, text, time } from './html';
 import { renderMetricChart } from './metric-chart';
 import type { RunEndings } from './run-endings';
@@ -143,6 +144,7 @@ ${deployTarget ? renderServing(view.name, deployTarget, p.serving, writeApi) : '
 <dt>Last result</dt><dd class="last">${lastResult(p, metric)}</dd>
 </dl>
 ${superseded}
+${renderDataReport(p.dataReport)}
 ${chart}
 <h3>Recent runs</h3>
 <table class="runs"><thead><tr><th scope="col">revision</th><th scope="col">status</th><th scope="col">stage</th><th scope="col">result</th><th scope="col">started</th><th scope="col">ended</th><th scope="col">links</th></tr></thead>
@@ -181,6 +183,7 @@ dl{display:grid;grid-template-columns:8rem 1fr;gap:.2rem}dt{font-weight:600}
 .verdict-promoted{color:#17662f;font-weight:600}.verdict-not-promoted{color:#8a4b00}.verdict-failed,.verdict-rejected{color:#b00}
 .verdict-cancelled,.verdict-superseded{color:#666}
 section.pipeline{margin-bottom:2.5rem}footer{color:#666;font-size:.9em}
+.data-checks td,.data-checks th{vertical-align:top}.data-checks .detail{color:#555;font-size:.85em}.check-fail{background:#fdecec}.check-warn{background:#fff8eb}
 .approval{border:2px solid #b45309;background:#fff8eb;padding:.5rem 1rem;margin:1rem 0;border-radius:4px}
 .approval h3{margin:.3rem 0}.approval textarea{width:100%;max-width:40rem;display:block}
 button{font:inherit;padding:.35rem .9rem;border-radius:4px;border:1px solid #555;background:#f4f4f4;cursor:pointer}

@@ -15,6 +15,7 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     stage: progress.stage,
     promotion: progress.promotion,
     ...(progress.deployment ? { deployment: progress.deployment } : {}),
+    ...(progress.dataChecks ? { dataChecks: progress.dataChecks.filter((c) => c.status !== 'pass') } : {}),
   };
 }
 

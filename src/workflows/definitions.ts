@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipelineSpec } from '../config/config-schema';
 import type { DataRef, JobRef, Links, ProjectRef, TrainingStatus } from '../backends/types';
 import type { PromotionDecision } from '../registry/promotion';
+import type { DataCheckResult } from '../datasets/data-report';
 
 export const PIPELINE_WORKFLOW = 'PipelineWorkflow';
 export const RETRAIN_WORKFLOW = 'RetrainWorkflow';
@@ -21,6 +22,7 @@ export const RetrainStage = defineSearchAttributeKey('RetrainStage', SearchAttri
 export const SEARCH_ATTRIBUTES = [RetrainPipeline, RetrainDataset, RetrainRevision, RetrainStage] as const;
 
 export const STAGES = [
+  'checking-data',
   'created',
   'data-added',
   'awaiting-approval',
@@ -174,6 +176,8 @@ export interface RetrainProgress {
     decision?: 'approved' | 'rejected' | 'timed-out';
     by?: string;
     comment?: string;
+    /** The data checks whose findings asked for this approval (their policy is `approve`). */
+    checks?: string[];
   };
   /** Approve or reject signals the run did not act on (each also logged); the Update refuses them instead. */
   ignoredDecisions?: IgnoredDecision[];
@@ -190,6 +194,10 @@ export interface RetrainProgress {
   notices?: number;
   /** The deploy of a promoted model (pipelines with `deploy`; patch 'deploy-after-promotion'). */
   deployment?: Deployment;
+  /** The data checks of the revision (stage `checking-data`), each under the pipeline's policy. */
+  dataChecks?: DataCheckResult[];
+  /** Why the data checks did not run (a task they do not know). */
+  dataChecksSkipped?: string;
 }
 
 /** A deploy (after a promotion, or a roll-back by hand): where to, what, and how it went. */

@@ -44,3 +44,11 @@ export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
  * its answer. Runs started before compare the numbers as recorded.
  */
 export const AUTOTRAIN_SAME_ROWS = 'autotrain-same-rows';
+
+/**
+ * Step 1 (both branches): a run first checks the data of its revision (stage `checking-data`, activity checkData,
+ * before createProject): a finding whose policy is `fail` ends the run before anything is created; one whose policy
+ * is `approve` waits for a person (the approval gate, stage `awaiting-approval`), who then approves the whole run.
+ * Runs started before go straight to createProject.
+ */
+export const DATA_CHECKS = 'data-checks';

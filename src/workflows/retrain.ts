@@ -1,6 +1,6 @@
 /**
  * RetrainWorkflow: one training run of one pipeline on one dataset revision.
- * createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
+ * [checkData -> [approval]] -> createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
  * with compensation (stop the job, clean up, announce the failure) in a non-cancellable scope on failure,
  * rejection or cancellation; a failure is then rethrown with the original as its cause.
  */
@@ -34,9 +34,11 @@ import {
 } from './definitions';
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
-import { ApprovalGate } from './retrain-approval';
+import { ApprovalGate, awaitApproval } from './retrain-approval';
+import { checkRevisionData } from './retrain-data-checks';
 import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
 import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
+import { DATA_CHECKS } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
 import { autotrainSameRows } from './retrain-same-rows';
@@ -65,6 +67,11 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
   };
 
   try {
+    // A run a person approved after reading its data report is not asked again below.
+    const checked =
+      !carried.project && patched(DATA_CHECKS)
+        ? await checkRevisionData(input, progress, approval, enterStage)
+        : { approved: false };
     if (!carried.project) {
       enterStage('created');
       carried.project = await step(() => stepActivities.createProject(run));
@@ -75,18 +82,8 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       carried.data = await step(() => stepActivities.addData(run, carried.project!));
       enterStage('data-added');
     }
-    if (pipeline.approval === 'required' && !carried.job) {
-      enterStage('awaiting-approval');
-      progress.approval = { requested: new Date().toISOString() };
-      await announce(input, progress, 'approval-request', { critical: true });
-      const decided = await approval.wait(pipeline.approval_timeout * 1000);
-      if (decided?.decision !== 'approved') {
-        progress.outcome = 'rejected';
-        throw ApplicationFailure.nonRetryable(
-          decided ? `training was rejected${decided.by ? ` by ${decided.by}` : ''}` : 'approval timed out',
-          'Rejected',
-        );
-      }
+    if (pipeline.approval === 'required' && !carried.job && !checked.approved) {
+      await awaitApproval(input, progress, approval, enterStage);
     }
     if (!carried.job) {
       // From here a job may exist before startProcessing answers (or without it ever answering): the

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
+import { TINY_PNG } from '../fakes/fake-hub';
 import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 import { DEPLOY_SCENARIOS } from './deploy-scenarios';
@@ -117,6 +118,19 @@ async function pipelineScenario(
   const id = pipelineWorkflowId(spec.name);
   await ctx.client.workflow.getHandle(id).terminate('history recorded');
   return id;
+}
+
+/** An AutoTrain run on a dataset of its own with these files. */
+async function startRetrainOn(ctx: ScenarioContext, files: Record<string, Buffer | string>) {
+  const dataset = `${TEST_USER}/${unique('checked')}`;
+  ctx.fakes.hub.addDataset(dataset, { files });
+  const pipeline = pipelineSpec({ dataset });
+  const revision = ctx.fakes.hub.head(dataset);
+  return ctx.client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+    workflowId: retrainWorkflowId(pipeline.name, revision),
+    taskQueue: ctx.taskQueue,
+    args: [{ pipeline, revision, attempt: 1 }],
+  });
 }
 
 const SCRIPTED_TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
@@ -335,4 +349,27 @@ export const SCENARIOS: Record<string, Scenario> = {
     return handle.workflowId;
   },
   ...DEPLOY_SCENARIOS,
+  // Issue 24 (patch 'data-checks'): the stage checking-data before createProject.
+  'retrain-data-checks-warned': async (ctx) => {
+    // The stack's image dataset: two rows a class (small_classes) and four identical images (duplicates): warnings.
+    const handle = await startRetrain(ctx);
+    await handle.result();
+    return handle.workflowId;
+  },
+  'retrain-data-checks-failed': async (ctx) => {
+    const handle = await startRetrainOn(ctx, {
+      'train/cat/0.png': TINY_PNG,
+      'train/dog/0.png': TINY_PNG,
+      'validation/bird/0.png': TINY_PNG,
+    });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
+  'retrain-data-checks-approved': async (ctx) => {
+    const handle = await startRetrain(ctx, { data_checks: { duplicates: 'approve' } });
+    await stageReached(handle, 'awaiting-approval', true);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'alice' }] });
+    await handle.result();
+    return handle.workflowId;
+  },
 };

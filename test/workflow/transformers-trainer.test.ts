@@ -24,7 +24,15 @@ import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
-import { reviewsFolder, swatchesFolder, tinyModel, TINY_PARAMS } from '../helpers/transformers';
+import {
+  reviewsFolder,
+  swatchesFolder,
+  tinyModel,
+  TINY_PARAMS,
+  TRAINER_TEST_TIMEOUT_MS,
+} from '../helpers/transformers';
+
+jest.setTimeout(TRAINER_TEST_TIMEOUT_MS);
 
 // One torch thread per trainer: the suite shares two cores, where a second spinning thread only costs CPU.
 process.env.OMP_NUM_THREADS ??= '1';

@@ -135,6 +135,12 @@ describe('the train command on Parquet', () => {
     const metrics = (last?.metrics ?? {}) as Record<string, number>;
     expect(metrics.eval_rows).toBe(24);
     expect(metrics.accuracy).toBeGreaterThanOrEqual((metrics.baseline_accuracy ?? 1) + 0.2);
-    expect((await readdir(outputDir)).sort()).toEqual(['features.json', 'metrics.json', 'model.json', 'weights.bin']);
+    expect((await readdir(outputDir)).sort()).toEqual([
+      'comparison.json',
+      'features.json',
+      'metrics.json',
+      'model.json',
+      'weights.bin',
+    ]);
   });
 });

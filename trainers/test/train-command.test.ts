@@ -45,7 +45,13 @@ describe('the train command', () => {
   });
 
   it('writes the model files and metrics.json, whose numbers the last progress line repeats', async () => {
-    expect((await readdir(outputDir)).sort()).toEqual(['features.json', 'metrics.json', 'model.json', 'weights.bin']);
+    expect((await readdir(outputDir)).sort()).toEqual([
+      'comparison.json',
+      'features.json',
+      'metrics.json',
+      'model.json',
+      'weights.bin',
+    ]);
     const metrics = JSON.parse(await readFile(join(outputDir, 'metrics.json'), 'utf8')) as MetricsReport;
     expect(metrics).toMatchObject({
       task: 'text-classification',
