@@ -33,6 +33,7 @@ import {
   type ScaleResults,
 } from './waiting-scale.bench';
 import type { WorkflowMemoryResults } from './workflow-memory.bench';
+import { jobsEndNoticeSection } from './report-jobs-end-notice';
 
 /**
  * Ignored and rejected deliveries against the original Space's FastAPI stack: at least this many times its
@@ -514,6 +515,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   out.push(...servingSection(quick));
   const dataChecks = readResults<DataChecksResults>('data-checks', quick);
   if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
+  out.push(...jobsEndNoticeSection(quick, targets));
   out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets

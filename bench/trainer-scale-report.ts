@@ -1,4 +1,4 @@
-/** Section 12 of bench/RESULTS.md: the transformers trainer at real size (bench/trainer-scale.bench.ts). */
+/** Section 13 of bench/RESULTS.md: the transformers trainer at real size (bench/trainer-scale.bench.ts). */
 import { markdownTable } from './lib/markdown';
 import { formatNumber } from './lib/stats';
 import type { Target } from './report';
@@ -47,7 +47,7 @@ export function trainerScaleSection(r: TrainerScaleResults | undefined, targets:
     return before && after ? `${formatNumber(after / before, 2)}×` : 'n/a';
   };
   return [
-    '## 12. The transformers trainer at real size',
+    '## 13. The transformers trainer at real size',
     '',
     `\`bench/trainer-scale.bench.ts\`: a generated ${r.cases[0]?.rows.toLocaleString('en') ?? '?'}-row text CSV ` +
       `(train.csv, plus a 2,000-row validation.csv) and a ${r.cases[1]?.rows.toLocaleString('en') ?? '?'}-image ` +

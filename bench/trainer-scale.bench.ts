@@ -1,5 +1,5 @@
 /**
- * Benchmark 12: the transformers trainer at real size. Peak RSS and start-up time of a training run on a generated
+ * Benchmark 13: the transformers trainer at real size. Peak RSS and start-up time of a training run on a generated
  * 1,000,000-row text CSV (plus a 2,000-row validation.csv) and a 20,000-image folder (32×32 PNGs in
  * train/<label>/, plus 500 for validation), with tiny models (tests/tiny_models.py) and one epoch capped by
  * `max_steps` so it runs on 2 cores. Each case runs the trainer of this checkout ("after": `datasets` reads the

@@ -8,6 +8,7 @@
 import { formatPValue } from '../registry/p-value';
 import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
 import type { PipelineDecision } from './pipeline-decision';
+import { budgetLine, costLine, dollars, spendLine } from '../budget/cost-lines';
 import { dataCheckLines } from './format-data-checks';
 
 /**
@@ -125,6 +126,7 @@ export function formatPipelines(views: PipelineView[]): string {
         `  waiting     ${p.waiting ? `${p.waiting.revision ? short(p.waiting.revision) : 'head of main'} since ${time(p.waiting.since)}` : 'none'}`,
         `  last result ${p.lastResult ? `${p.lastResult.outcome ?? 'ended'} on ${short(p.lastResult.revision)} at ${time(p.lastResult.endedAt)}${p.lastResult.promotion ? `; ${verdict(p.lastResult.promotion)}` : ''}` : 'none yet'}`,
       );
+      if (p.spend) lines.push(`  spent       ${p.spend.month}: ${spendLine(p.spend)}`);
       if (p.superseded.length > 0) {
         const [latest] = p.superseded;
         const unlisted = p.supersededNotListed ? `; ${p.supersededNotListed} no longer listed` : '';
@@ -175,7 +177,7 @@ export function formatDecision(pipeline: string, d: PipelineDecision): string {
 export function formatRuns(runs: RunSummaryView[]): string {
   if (runs.length === 0) return 'no runs';
   return table(
-    ['RUN', 'STATUS', 'STAGE', 'MODEL', 'STARTED', 'ENDED'],
+    ['RUN', 'STATUS', 'STAGE', 'MODEL', 'STARTED', 'ENDED', 'COST'],
     runs.map((r) => [
       r.workflowId,
       r.outcome ?? r.status,
@@ -183,6 +185,7 @@ export function formatRuns(runs: RunSummaryView[]): string {
       r.promotion ? verdict(r.promotion) : '-',
       time(r.startedAt),
       time(r.endedAt),
+      r.cost ? dollars(r.cost.usd) : '-',
     ]),
   );
 }
@@ -226,6 +229,8 @@ export function formatRun(r: RunDetailView): string {
       r.promotion &&
         `${r.promotion.promoted ? 'put in service' : 'not put in service'}: ${r.promotion.reason.replace(/^(not )?promoted(: )?/, '') || (r.promotion.promoted ? 'promoted' : 'not promoted')}`,
     ],
+    ['cost', r.cost && costLine(r.cost)],
+    ['budget', r.budget && [r.budget.decision, budgetLine(r.budget), r.budget.stopped].filter(Boolean).join(': ')],
     ['deployment', r.deployment && deploymentLine(r.deployment)],
     ['error', r.error],
   ];

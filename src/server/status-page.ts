@@ -15,6 +15,7 @@ import { link, short, text, time } from './html';
 import { renderMetricChart } from './metric-chart';
 import type { RunEndings } from './run-endings';
 import { runVerdict, type RunVerdict } from './run-verdict';
+import { costLine, dollars, spendLine } from '../budget/cost-lines';
 import { cspNonce } from './security-headers';
 import { loadStatusPageData, offline, type PipelinePage, type StatusPageData } from './status-page-data';
 import { statusPageScript } from './status-page-script';
@@ -87,6 +88,7 @@ function runRow(p: PipelinePage, r: RunSummaryView, metric: string): string {
   <td class="status status-${text(r.status)}">${text(r.outcome ?? r.status)}</td>
   <td class="stage">${text(r.stage ?? '')}</td>
   ${verdictCell(verdict)}
+  <td class="cost"${r.cost ? ` title="${text(costLine(r.cost))}"` : ''}>${r.cost ? text(dollars(r.cost.usd)) : ''}</td>
   <td>${text(time(r.startedAt))}</td>
   <td>${text(time(r.endedAt))}</td>
   <td class="links">${runLinks(r.links, p.view.backend, r.runId)}</td>
@@ -142,14 +144,15 @@ ${deployTarget ? renderServing(view.name, deployTarget, p.serving, writeApi) : '
 <dt>Active</dt><dd class="active">${active}</dd>
 <dt>Waiting</dt><dd class="waiting">${waiting}</dd>
 <dt>Last result</dt><dd class="last">${lastResult(p, metric)}</dd>
+${view.spend ? `<dt>Spent in ${text(view.spend.month)}</dt><dd class="spend">${text(spendLine(view.spend))}</dd>` : ''}
 </dl>
 ${superseded}
 ${renderDataReport(p.dataReport)}
 ${chart}
 <h3>Recent runs</h3>
-<table class="runs"><thead><tr><th scope="col">revision</th><th scope="col">status</th><th scope="col">stage</th><th scope="col">result</th><th scope="col">started</th><th scope="col">ended</th><th scope="col">links</th></tr></thead>
+<table class="runs"><thead><tr><th scope="col">revision</th><th scope="col">status</th><th scope="col">stage</th><th scope="col">result</th><th scope="col">cost</th><th scope="col">started</th><th scope="col">ended</th><th scope="col">links</th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="7">no runs yet</td></tr>'}
+${rows || '<tr><td colspan="8">no runs yet</td></tr>'}
 </tbody></table>
 </section>`;
 }

@@ -31,9 +31,17 @@ export class ApprovalGate {
     private required: boolean,
   ) {}
 
-  /** The run needs a decision after all (its data checks asked for one): signals now decide it too. */
+  /** The run needs a decision after all (its data checks asked for one, or its estimate is over budget): signals now decide it too. */
   require(): void {
     this.required = true;
+  }
+
+  /**
+   * A second question after a first decision (a person approved the data report, and the estimate is then over
+   * budget): the next wait takes a new decision.
+   */
+  reopen(): void {
+    this.decided = undefined;
   }
 
   /** Registers the Update and the signal handlers; call before the run's first wait. */

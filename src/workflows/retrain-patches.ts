@@ -52,3 +52,11 @@ export const AUTOTRAIN_SAME_ROWS = 'autotrain-same-rows';
  * Runs started before go straight to createProject.
  */
 export const DATA_CHECKS = 'data-checks';
+
+/**
+ * Step 1 (both branches): before its job starts a run prices its machine (priceRun) and, with a budget, reserves its
+ * estimate in the spend ledger (BudgetWorkflow, reserveBudget); over budget it waits for approval or fails; a training
+ * that would pass per_run_usd is stopped; when the training ends what the run cost is settled (settleRunCost).
+ * src/workflows/retrain-budget.ts.
+ */
+export const COST_AND_BUDGET = 'cost-and-budget';

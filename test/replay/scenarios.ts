@@ -4,6 +4,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { UpdateRecorder } from '../../src/server/record-update';
+import { budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import {
   approveSignal,
   datasetUpdatedSignal,
@@ -339,6 +340,30 @@ export const SCENARIOS: Record<string, Scenario> = {
     await pipelineIdle(ctx, spec.name, 1);
     // Export the first run of the chain: it is the one that continued as new.
     return `${handle.workflowId}#${handle.signaledRunId}`;
+  },
+  // Issue 26 (patch 'cost-and-budget'): an AutoTrain run (spaces-a10g-small, $1/h from the dated table) estimated
+  // at max_training_time (24 h, $24) against monthly_usd 1: held for approval, approved, reserved over budget,
+  // held to per_run_usd while it trains (a timer, cancelled when it ends), its cost settled in the ledger.
+  'v5-retrain-over-budget-approved': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 1, per_run_usd: 100 } });
+    await stageReached(handle, 'awaiting-approval', true);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'finance' }] });
+    await handle.result();
+    return handle.workflowId;
+  },
+  // A training that would pass per_run_usd ($0.002 at $1/h: 7.2 s): the timer wins, the job is stopped, compensated.
+  'v5-retrain-stopped-at-per-run': async (ctx) => {
+    const name = unique('capped');
+    ctx.fakes.autotrain.scripts.set(name, { outcome: 'hang', buildMs: 50 });
+    const handle = await startRetrain(ctx, { name, budget: { per_run_usd: 0.002 } });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
+  // The spend ledger of the task queue, after a run within budget reserved and settled through it.
+  'v5-budget-ledger': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 100 } });
+    await handle.result();
+    return budgetWorkflowId(ctx.taskQueue);
   },
   // Patch 'autotrain-same-rows': an AutoTrain run with a promotion rule runs its evaluation step before the gate.
   'retrain-autotrain-same-rows': async (ctx) => {

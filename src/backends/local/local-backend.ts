@@ -173,6 +173,11 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
     return readLogTail(runFiles(this.runDir(job.jobId)).log);
   }
 
+  /** The CPU seconds the trainer used (its supervisor counts them when it exits, on Linux): a local run's cost is $0. */
+  async runSeconds(_run: RunContext, job: JobRef): Promise<number | undefined> {
+    return readJson<ExitInfo>(runFiles(this.runDir(job.jobId)).exit)?.cpuSeconds;
+  }
+
   /** Told when its supervisor was launched with a notice target (exit-notice.ts). */
   async tellsWhenDone(_run: RunContext, job: JobRef): Promise<boolean> {
     return readJson<LaunchSpec>(runFiles(this.runDir(job.jobId)).launch)?.notice !== undefined;
