@@ -23,6 +23,8 @@ import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
 import { dataChecksSection } from './data-checks-report';
 import type { DataChecksResults } from './data-checks.bench';
+import { trainerScaleSection } from './trainer-scale-report';
+import type { TrainerScaleResults } from './trainer-scale.bench';
 import {
   TUNED,
   type NoticeBackend,
@@ -63,7 +65,7 @@ const COLORS: Record<StackName, string> = {
 const ms = (s: Spread) => formatSpread(s, 2);
 const int = (s: Spread) => formatSpread(s, 0);
 
-interface Target {
+export interface Target {
   name: string;
   goal: string;
   measured: string;
@@ -514,6 +516,7 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   const dataChecks = readResults<DataChecksResults>('data-checks', quick);
   if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
   out.push(...jobsEndNoticeSection(quick, targets));
+  out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets
   const summary = [

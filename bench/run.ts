@@ -26,6 +26,7 @@ const BENCHES = [
   'same-rows',
   'serving-swap',
   'data-checks',
+  'trainer-scale',
 ];
 
 async function main(): Promise<void> {

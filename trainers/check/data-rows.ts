@@ -10,7 +10,7 @@ import { chooseImageColumn, chooseLabelColumn, chooseTextColumns } from '../data
 import { assignSplits, presentSplits } from '../data/dataset';
 import type { Row, Table } from '../data/read-table';
 import { foundNote, scanDataset, type DataFile, type TableFile } from '../data/scan';
-import { splitOfPath, type SplitName } from '../data/splits';
+import type { SplitName } from '../data/splits';
 import { streamRows, type LocatedRow } from '../data/stream-rows';
 import { describe, labelOf, textOf } from '../data/values';
 
@@ -69,7 +69,7 @@ async function* folderRows(
   images: DataFile[],
   problem: (where: string, what: string) => void,
 ): AsyncGenerator<DataRow> {
-  const { bySplit } = assignSplits(images, (image) => splitOfPath(dirname(image.relativePath), { folderOnly: true }));
+  const { bySplit } = assignSplits(images, (image) => image.relativePath);
   for (const split of presentSplits(bySplit)) {
     for (const image of bySplit[split] ?? []) {
       const parts = image.relativePath.split('/');
@@ -88,7 +88,7 @@ async function openTables(
   params: ColumnParams,
   problem: (where: string, what: string) => void,
 ): Promise<OpenedRows> {
-  const { bySplit } = assignSplits(tables, (t) => splitOfPath(t.relativePath));
+  const { bySplit } = assignSplits(tables, (t) => t.relativePath);
   const splits = presentSplits(bySplit);
   const firstFile = bySplit[splits[0]!]![0]!;
   const first = await streamRows(firstFile);
