@@ -45,6 +45,10 @@ export function createDeployActivities(deps: DeployDeps) {
         `no Hub model repo for ${pipeline.name}@${revision}: set publish.repo or deploy.repository`,
       );
     }
+    // The commit the run pushed or published: a push to the repo since then must not change what is deployed.
+    const recorded = deps.registry.modelCommit(pipeline.name, revision, repository);
+    if (recorded) return { revision, repository, modelRevision: recorded };
+    log.warn('no commit was recorded for this model: deploying the head of its repo', { repository, revision });
     const res = await requestJson<{ sha?: string }>(`${deps.hubEndpoint}/api/models/${repository}/revision/main`, {
       token: deps.hfToken,
       fetch: deps.fetch,

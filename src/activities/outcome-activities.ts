@@ -104,6 +104,9 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         fetch: deps.fetch,
       });
       log.info('model published', { repo: publish.repo, commit: published.commit });
+      // What a deploy puts in service: this exact commit, not whatever the repo's main holds by then.
+      if (published.commit)
+        deps.registry.recordPublished(run.pipeline.name, run.revision, publish.repo, published.commit);
       return published;
     },
 

@@ -107,6 +107,24 @@ export class ModelRegistry {
     return dir;
   }
 
+  /** Records the commit a promoted local model was published as (`published.json`), so a deploy serves exactly it. */
+  recordPublished(pipeline: string, revision: string, repo: string, commit: string): void {
+    writeFileSync(join(this.runDir(pipeline, revision), 'published.json'), JSON.stringify({ repo, commit }, null, 2));
+  }
+
+  /**
+   * The commit of `repo` that holds this run's model, when it was recorded: the one a Jobs or AutoTrain run pushed
+   * (model.json), or the one a local model was published as (published.json). Undefined: not recorded.
+   */
+  modelCommit(pipeline: string, revision: string, repo: string): string | undefined {
+    const dir = this.runDir(pipeline, revision);
+    const pushed = readJson<{ model?: unknown; revision?: unknown }>(join(dir, 'model.json'));
+    if (pushed?.model === repo && typeof pushed.revision === 'string') return pushed.revision;
+    const published = readJson<{ repo?: unknown; commit?: unknown }>(join(dir, 'published.json'));
+    if (published?.repo === repo && typeof published.commit === 'string') return published.commit;
+    return undefined;
+  }
+
   /** Adds (or replaces) the gate's verdict in the run's model card. */
   recordVerdict(pipeline: string, revision: string, decision: PromotionDecision): void {
     const dir = this.runDir(pipeline, revision);
