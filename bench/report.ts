@@ -21,6 +21,10 @@ import { sameRowsSection } from './same-rows-section';
 import type { SameRowsResults } from './same-rows.bench';
 import type { StormResults, StormRun } from './storm.bench';
 import type { TrainersResults } from './trainers.bench';
+import { dataChecksSection } from './data-checks-report';
+import type { DataChecksResults } from './data-checks.bench';
+import { trainerScaleSection } from './trainer-scale-report';
+import type { TrainerScaleResults } from './trainer-scale.bench';
 import {
   TUNED,
   type NoticeBackend,
@@ -29,6 +33,7 @@ import {
   type ScaleResults,
 } from './waiting-scale.bench';
 import type { WorkflowMemoryResults } from './workflow-memory.bench';
+import { jobsEndNoticeSection } from './report-jobs-end-notice';
 
 /**
  * Ignored and rejected deliveries against the original Space's FastAPI stack: at least this many times its
@@ -60,7 +65,7 @@ const COLORS: Record<StackName, string> = {
 const ms = (s: Spread) => formatSpread(s, 2);
 const int = (s: Spread) => formatSpread(s, 0);
 
-interface Target {
+export interface Target {
   name: string;
   goal: string;
   measured: string;
@@ -80,6 +85,7 @@ export interface Headline {
   waiting?: string;
   cachedWorkflow?: string;
   trainers?: string;
+  dataChecks?: string;
 }
 
 export function buildReport(quick: boolean, headline: Headline = { peerRatios: [] }): string {
@@ -507,6 +513,10 @@ export function buildReport(quick: boolean, headline: Headline = { peerRatios: [
   if (trainers) out.push(...trainersSection(trainers, headline));
   out.push(...sameRowsSection(readResults<SameRowsResults>('same-rows', quick)));
   out.push(...servingSection(quick));
+  const dataChecks = readResults<DataChecksResults>('data-checks', quick);
+  if (dataChecks) out.push(...dataChecksSection(dataChecks, headline));
+  out.push(...jobsEndNoticeSection(quick, targets));
+  out.push(...trainerScaleSection(readResults<TrainerScaleResults>('trainer-scale', quick), targets));
 
   // ---------------------------------------------------------------- targets
   const summary = [
@@ -915,6 +925,7 @@ export function readmeSection(h: Headline): string {
     `- **Waiting**: ${h.waiting ?? 'n/a'}. See bench/RESULTS.md for how it grows with N and what it costs.`,
     `- **The worker's cache**: ${h.cachedWorkflow ?? 'n/a'} (the OpenTelemetry workflow interceptors are loaded only when tracing is on).`,
     `- **Training** (section 8): ${h.trainers ?? 'n/a'}. What to expect for your own data: the table under "The local backend".`,
+    ...(h.dataChecks ? [`- **Data checks** (section 11): ${h.dataChecks}.`] : []),
     '',
   ].join('\n');
 }

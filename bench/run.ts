@@ -25,6 +25,8 @@ const BENCHES = [
   'trainers',
   'same-rows',
   'serving-swap',
+  'data-checks',
+  'trainer-scale',
 ];
 
 async function main(): Promise<void> {

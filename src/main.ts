@@ -11,6 +11,8 @@ import { resolveWebhookSecret, type ResolvedSecret } from './config/webhook-secr
 import type { Logger } from './logging';
 import { ReceiverMetrics } from './observability/metrics';
 import { pipelineLoadReader, registerPipelineGauges } from './observability/pipeline-gauges';
+import { registerSpendCounter } from './observability/spend-counter';
+import { SpendReader } from './server/spend-reader';
 import { clientInterceptors, startTracing, type Tracing } from './observability/tracing';
 import { portInUse, PortInUseError } from './http/port-check';
 import { HubClient } from './hub/hub-client';
@@ -278,6 +280,8 @@ async function serveReceiver(
       pipelines.map((p) => p.name),
     ),
   );
+  const spend = new SpendReader(client, env.TEMPORAL_TASK_QUEUE);
+  registerSpendCounter(metrics.registry, () => spend.view());
   const receiver = await startReceiver({
     client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,

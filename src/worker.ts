@@ -12,6 +12,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities, type ActivityDeps } from './activities';
 import { projectRoot } from './backends/local/default-trainer';
 import type { Env } from './config/env';
+import { existingWebhookSecret } from './config/webhook-secret';
 import type { Logger } from './logging';
 import { DISABLED_WORKFLOW_TRACING, type Tracing } from './observability/tracing';
 import { runMetricsSinks, TRAINING_DURATION_BUCKETS, WORKER_METRICS } from './observability/worker-metrics';
@@ -137,6 +138,8 @@ export function activityDepsFromEnv(
     autotrainApiUrl: env.AUTOTRAIN_API_URL,
     temporalUiUrl: extra.temporalUiUrl ?? env.TEMPORAL_UI_URL,
     publicUrl: env.PUBLIC_URL,
+    // Jobs post their end to the receiver with a token derived from it (hf-jobs/end-notice.ts); it stays here.
+    webhookSecret: existingWebhookSecret(env.WEBHOOK_SECRET, env.RETRAIN_STATE_DIR),
     receiverUrl: extra.receiverUrl,
     namespace: env.TEMPORAL_NAMESPACE,
     stateDir: resolve(env.RETRAIN_STATE_DIR),

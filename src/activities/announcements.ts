@@ -2,8 +2,12 @@ import type { Links } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPValue } from '../registry/p-value';
 import type { PromotionDecision } from '../registry/promotion';
+import type { RunBudget, RunCost } from '../workflows/definitions';
+import { budgetLine, costLine } from '../budget/cost-lines';
 import type { Deployment } from '../workflows/definitions';
 import { deploymentLines, rollbackLines } from './deployment-announcement';
+import type { DataCheckResult } from '../datasets/data-report';
+import { dataChecksSection } from './data-check-notes';
 
 export type AnnouncementKind = 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'approval-request' | 'rolled-back';
 
@@ -19,8 +23,14 @@ export interface AnnouncementFacts {
   stage: string;
   /** The promotion gate's verdict, once the model was evaluated. */
   promotion?: PromotionDecision;
+  /** What the run cost, once its training ended. */
+  cost?: RunCost;
+  /** Its budget check (the figures of an over-budget approval request). */
+  budget?: RunBudget;
   /** The deploy of the promoted model, when the pipeline has one (README, "Serving"). */
   deployment?: Deployment;
+  /** The data checks that found something (warn or fail). */
+  dataChecks?: DataCheckResult[];
 }
 
 export interface Announcement extends AnnouncementFacts {
@@ -101,6 +111,10 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
         `- \`POST ${ctx.publicUrl ?? '<receiver>'}/api/runs/${encodeURIComponent(a.workflowId)}/approve\` with \`Authorization: Bearer $ADMIN_TOKEN\``,
       );
       add('- the Temporal Web UI: open the run, **Send a Signal**, `approve` or `reject`');
+      if (a.budget?.decision === 'over-budget') {
+        add();
+        add(`**Over budget:** ${budgetLine(a.budget)}`);
+      }
       break;
   }
   add();
@@ -122,6 +136,8 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
       `| In service | ${a.deployment.target}${a.deployment.modelRevision ? ` at \`${a.deployment.modelRevision}\`` : ''} |`,
     );
   }
+  if (a.cost) add(`| Cost | ${costLine(a.cost)} |`);
+  if (a.budget?.stopped) add(`| Budget | ${a.budget.stopped} |`);
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`
     : `\`${a.workflowId}\``;
@@ -135,6 +151,7 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
     add('| --- | --- |');
     for (const [k, v] of metrics) add(`| ${k} | ${Number.isInteger(v) ? v : v.toFixed(4)} |`);
   }
+  lines.push(...dataChecksSection(a.dataChecks));
   if (a.kind === 'failed' || a.kind === 'cancelled') {
     add();
     add(

@@ -23,7 +23,9 @@ import { ModelRegistry } from '../registry/model-registry';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
 import { classifyFailures } from './failures';
 import { createDeployActivities } from './deploy-activities';
+import { createDataCheckActivities } from './data-checks';
 import { createOutcomeActivities } from './outcome-activities';
+import { createBudgetActivities } from './budget-activities';
 import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
 import { nextCheckDelay, type CheckSchedule } from './check-schedule';
@@ -49,6 +51,8 @@ export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
   temporal?: { address: string; namespace: string; giveUpMs?: number };
   /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
   tellRun?: (workflowId: string) => Promise<void>;
+  /** WEBHOOK_SECRET: with publicUrl, each Jobs run's job posts its end to the receiver (hf-jobs/end-notice.ts). */
+  webhookSecret?: string;
   /** The receiver as this worker reaches it, for the local deploy target (default: publicUrl). */
   receiverUrl?: string;
 }
@@ -74,6 +78,7 @@ export function createActivities(deps: ActivityDeps) {
     notices: {
       temporal: deps.temporal,
       receiverUrl: deps.publicUrl,
+      webhookSecret: deps.webhookSecret,
       jobsWatch: deps.tellRun && new JobsWatch({ tell: deps.tellRun, onError: warnJobsWatch }),
     },
   });
@@ -87,6 +92,13 @@ export function createActivities(deps: ActivityDeps) {
   const registry = new ModelRegistry(deps.modelsDir);
   const outcomes = createOutcomeActivities({ ...deps, registry, context });
   const deploys = createDeployActivities({ ...deps, registry, receiverUrl: deps.receiverUrl ?? deps.publicUrl });
+  const dataChecks = createDataCheckActivities({
+    stateDir: deps.stateDir,
+    hubUrl: deps.hubEndpoint,
+    token: deps.hfToken,
+    fetch: deps.fetch,
+    registry,
+  });
 
   /**
    * A failure or cancellation notice says the job was stopped only when it was: the backend is asked now, after
@@ -106,8 +118,10 @@ export function createActivities(deps: ActivityDeps) {
 
   return classifyFailures({
     ...outcomes,
+    ...createBudgetActivities(backendFor),
     ...deploys,
     ...createSameRowsActivities(deps),
+    ...dataChecks,
 
     /**
      * What to train: the commit main points at now, or a local folder's content hash (the workflow falls
@@ -151,7 +165,8 @@ export function createActivities(deps: ActivityDeps) {
     async awaitTraining(run: RunContext, job: JobRef, wait?: TrainingWait): Promise<TrainingEnded> {
       const backend = backendFor(run.pipeline);
       const info = Context.current().info;
-      const status = await backend.status(run, job);
+      // A first attempt (the run's first check, or the one it makes at once when told of the end) asks the service.
+      const status = await backend.status(run, job, { fresh: info.attempt === 1 });
       if (isTerminal(status.state)) {
         const logTail = status.logTail ?? (await backend.logTail(run, job).catch(() => undefined));
         return { ...status, ...(logTail ? { logTail } : {}), checks: info.attempt };

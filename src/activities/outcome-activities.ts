@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '@temporalio/activity';
+import type { RunCost } from '../workflows/definitions';
 import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { SameRowsResult } from '../backends/autotrain/autotrain-evaluation';
 import type { JobRef, RunContext } from '../backends/types';
@@ -41,7 +42,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
     async evaluateModel(
       run: RunContext,
       job: JobRef,
-      result: { metrics: Record<string, number>; model?: string; sameRows?: SameRowsResult },
+      result: { metrics: Record<string, number>; model?: string; sameRows?: SameRowsResult; cost?: RunCost },
     ): Promise<Evaluation> {
       const { pipeline, revision } = run;
       const local = pipeline.backend.type === 'local' ? pipeline.backend : undefined;
@@ -68,6 +69,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         trainedAt: new Date().toISOString(),
         fromBaseModel: !local || trainerOf(local) !== 'baseline',
         note: local && baselineNote(local, pipeline),
+        ...(result.cost ? { cost: result.cost } : {}),
       });
       if (pushed?.comparison) writeFileSync(join(registryDir, COMPARISON_FILE), pushed.comparison);
       const current = deps.registry.current(pipeline.name);

@@ -12,9 +12,9 @@ import { PermanentBackendError } from './types';
 /** Exit code of the trainer commands for bad input. */
 export const EXIT_INPUT_ERROR = 2;
 
-/** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `serve`, `inspect`, `columns`. */
+/** A command of the TypeScript trainers (trainers/bin): `train`, `predict`, `serve`, `inspect`, `columns`, `check-data`. */
 export function trainersCommand(
-  name: 'train' | 'predict' | 'serve' | 'inspect' | 'columns',
+  name: 'train' | 'predict' | 'serve' | 'inspect' | 'columns' | 'check-data',
   root = projectRoot(),
 ): string[] {
   return [process.execPath, join(root, 'trainers', 'bin', `${name}.js`)];
@@ -28,6 +28,8 @@ export interface TrainerProcessOptions {
   timeoutMs?: number;
   /** Written to the command's stdin, which is then closed. */
   input?: Buffer | string;
+  /** Kills the command when aborted (a cancelled activity). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,7 +43,13 @@ export function runTrainerCommand(argv: readonly string[], options: TrainerProce
     const child = execFile(
       program!,
       args,
-      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: options.cwd,
+        env: options.env,
+        timeout: options.timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        signal: options.signal,
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const error = stderr.split('\n').find((line) => line.startsWith('error: '));

@@ -1,3 +1,4 @@
+import type { Price } from '../budget/cost-math';
 import type { PipelineSpec } from '../config/config-schema';
 import type { HubClient } from '../hub/hub-client';
 import type { JobsWatch } from './hf-jobs/jobs-watch';
@@ -35,6 +36,11 @@ export interface NoticeDeps {
   jobsWatch?: JobsWatch;
   /** The receiver's public URL (PUBLIC_URL): AutoTrain's discussion webhook must send to it, when it is known. */
   receiverUrl?: string;
+  /**
+   * The webhook secret, from which each Jobs run's end-notice token is derived (hf-jobs/end-notice.ts); with
+   * receiverUrl, a job posts its end to the receiver. It never leaves the worker.
+   */
+  webhookSecret?: string;
 }
 
 /** Everything a backend needs to know about one run; deterministic, so every retry names the same things. */
@@ -139,8 +145,11 @@ export interface TrainingBackend {
   addData(run: RunContext, project: ProjectRef): Promise<DataRef>;
   /** `notify`: the run to tell when the job ends, where the backend can. */
   start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef>;
-  /** The job's status, without its log (see logTail): one check of a waiting run. */
-  status(run: RunContext, job: JobRef): Promise<TrainingStatus>;
+  /**
+   * The job's status, without its log (see logTail): one check of a waiting run. `fresh`: ask the service itself,
+   * not a shared answer (the run was just told the job ended).
+   */
+  status(run: RunContext, job: JobRef, options?: { fresh?: boolean }): Promise<TrainingStatus>;
   /** The last lines the job printed, read when someone looks (the run view) and once at the end. */
   logTail(run: RunContext, job: JobRef): Promise<string[] | undefined>;
   /**
@@ -163,6 +172,10 @@ export interface TrainingBackend {
    * or undefined when it is stopped or gone. A failure notice states this instead of assuming the stop took.
    */
   stillRunning?(run: RunContext, job: JobRef): Promise<string | undefined>;
+  /** What an hour of the run's machine costs, where the backend bills (src/budget/run-price.ts has the others). */
+  price?(run: RunContext): Promise<Price>;
+  /** The seconds the job ran as the service bills them, where it says (otherwise the run's own clock counts). */
+  runSeconds?(run: RunContext, job: JobRef): Promise<number | undefined>;
 }
 
 /**

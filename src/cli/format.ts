@@ -8,6 +8,8 @@
 import { formatPValue } from '../registry/p-value';
 import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
 import type { PipelineDecision } from './pipeline-decision';
+import { budgetLine, costLine, dollars, spendLine } from '../budget/cost-lines';
+import { dataCheckLines } from './format-data-checks';
 
 /**
  * Characters a terminal acts on instead of showing: the C0 controls (ESC starts escape sequences, CR returns
@@ -124,6 +126,7 @@ export function formatPipelines(views: PipelineView[]): string {
         `  waiting     ${p.waiting ? `${p.waiting.revision ? short(p.waiting.revision) : 'head of main'} since ${time(p.waiting.since)}` : 'none'}`,
         `  last result ${p.lastResult ? `${p.lastResult.outcome ?? 'ended'} on ${short(p.lastResult.revision)} at ${time(p.lastResult.endedAt)}${p.lastResult.promotion ? `; ${verdict(p.lastResult.promotion)}` : ''}` : 'none yet'}`,
       );
+      if (p.spend) lines.push(`  spent       ${p.spend.month}: ${spendLine(p.spend)}`);
       if (p.superseded.length > 0) {
         const [latest] = p.superseded;
         const unlisted = p.supersededNotListed ? `; ${p.supersededNotListed} no longer listed` : '';
@@ -174,7 +177,7 @@ export function formatDecision(pipeline: string, d: PipelineDecision): string {
 export function formatRuns(runs: RunSummaryView[]): string {
   if (runs.length === 0) return 'no runs';
   return table(
-    ['RUN', 'STATUS', 'STAGE', 'MODEL', 'STARTED', 'ENDED'],
+    ['RUN', 'STATUS', 'STAGE', 'MODEL', 'STARTED', 'ENDED', 'COST'],
     runs.map((r) => [
       r.workflowId,
       r.outcome ?? r.status,
@@ -182,6 +185,7 @@ export function formatRuns(runs: RunSummaryView[]): string {
       r.promotion ? verdict(r.promotion) : '-',
       time(r.startedAt),
       time(r.endedAt),
+      r.cost ? dollars(r.cost.usd) : '-',
     ]),
   );
 }
@@ -225,6 +229,8 @@ export function formatRun(r: RunDetailView): string {
       r.promotion &&
         `${r.promotion.promoted ? 'put in service' : 'not put in service'}: ${r.promotion.reason.replace(/^(not )?promoted(: )?/, '') || (r.promotion.promoted ? 'promoted' : 'not promoted')}`,
     ],
+    ['cost', r.cost && costLine(r.cost)],
+    ['budget', r.budget && [r.budget.decision, budgetLine(r.budget), r.budget.stopped].filter(Boolean).join(': ')],
     ['deployment', r.deployment && deploymentLine(r.deployment)],
     ['error', r.error],
   ];
@@ -233,6 +239,7 @@ export function formatRun(r: RunDetailView): string {
   if (metrics.length > 0) out.push(`metrics     ${metrics.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   const timings = Object.entries(r.timings);
   if (timings.length > 0) out.push(`timings     ${timings.map(([k, v]) => `${k} ${time(v)}`).join(', ')}`);
+  out.push(...dataCheckLines(r));
   for (const e of r.compensationErrors ?? []) out.push(`compensation failed: ${e}`);
   if (r.logTail.length > 0) out.push('log tail', ...r.logTail.slice(-5).map((l) => `  ${l}`));
   if (!r.live && r.note) out.push(`note        ${r.note}`);
@@ -271,6 +278,7 @@ export function verdict(p: PromotionView): string {
 
 /** How far along the five steps a stage is; training fills its span with the backend's progress when known. */
 const STAGE_PROGRESS: Record<string, number> = {
+  'checking-data': 0.02,
   created: 0.05,
   'data-added': 0.15,
   'awaiting-approval': 0.15,
@@ -288,6 +296,7 @@ export function overallProgress(r: RunDetailView): number | undefined {
 
 /** The stages under the names of the steps the README walks through. */
 export const STAGE_LABELS: Record<string, string> = {
+  'checking-data': 'checking data',
   created: 'createProject',
   'data-added': 'addData',
   'awaiting-approval': 'awaiting approval',

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunDetailView } from '../server/api-schemas';
 import { CliError } from './cli-error';
 import { endLive, escapeControl, passedStageLine, print, printLive, watchLine } from './format';
+import { dataCheckLines } from './format-data-checks';
 import type { ReceiverApi } from './receiver-api';
 
 /**
@@ -19,6 +20,7 @@ export async function watchRun(
   let last = '';
   let lastStage: string | undefined;
   const seen = new Set<string>();
+  let checksShown = false;
   let failures = 0;
   for (;;) {
     let run: RunDetailView;
@@ -37,6 +39,13 @@ export async function watchRun(
       if (last !== '' && stage !== lastStage) endLive(tty); // keep the finished stage's line
       // A stage name is the receiver's value: escaped whole, so it cannot start a line of its own.
       for (const passed of stagesPassed(run, seen)) print(passedStageLine(escapeControl(passed)));
+      // The data report once, as the run leaves checking-data: what the checks found, before the training.
+      if (!checksShown && run.stage !== 'checking-data' && (run.dataChecks || run.dataChecksSkipped)) {
+        checksShown = true;
+        endLive(tty);
+        for (const checkLine of dataCheckLines(run)) print(checkLine);
+        last = '';
+      }
       if (line !== last) printLive(line, tty);
       lastStage = stage;
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { transformersParamsSchema } from './transformers-params';
 
 /** Hardware names the AutoTrain Advanced API accepts (spec/autotrain.md). */
 export const AUTOTRAIN_HARDWARE = [
@@ -192,6 +193,14 @@ export const localBackendSchema = z
   .refine((b) => !(b.trainer && b.command), {
     path: ['trainer'],
     message: 'give either a trainer of trainers/ or your own command, not both',
+  })
+  .superRefine((b, ctx) => {
+    // The transformers trainer's options are checked here, so a wrong one fails check-config, not a run.
+    if (b.command || b.trainer === 'baseline') return;
+    const checked = transformersParamsSchema.safeParse(b.params);
+    for (const issue of checked.success ? [] : checked.error.issues) {
+      ctx.addIssue({ code: 'custom', path: ['params', ...issue.path.map(String)], message: issue.message });
+    }
   });
 
 export const backendSchema = z.discriminatedUnion('type', [

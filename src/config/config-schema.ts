@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
+import { budgetSchema, globalBudgetSchema, type GlobalBudget } from './budget-schema';
 import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
 import { deploySchema } from './deploy-schema';
+import { dataChecksSchema } from './data-checks';
 import { durationSeconds } from './duration';
 
 /** A pipeline's name: also part of workflow ids and visibility queries, so nothing that needs quoting. */
@@ -105,8 +107,11 @@ export const pipelineInputSchema = z.strictObject({
   poll_interval_seconds: z.number().min(1).max(86_400).default(60),
   notify: notifySchema.prefault({}),
   publish: publishSchema.optional(),
+  budget: budgetSchema.optional(),
   /** Where a promoted model is put in service (deploy-schema.ts; README, "Serving"). */
   deploy: deploySchema.optional(),
+  /** What each data check does when it finds something (src/config/data-checks.ts). */
+  data_checks: dataChecksSchema.prefault({}),
 });
 
 /** A pipeline after defaults: what the workflows and activities receive (no secrets, ever). */
@@ -115,6 +120,8 @@ export type PipelineSpec = Omit<z.output<typeof pipelineInputSchema>, 'name' | '
   autotrain_project_prefix: string;
   /** For `file:` datasets: the folder as an absolute path. */
   local_path?: string;
+  /** The full form's top-level `budget`, over every pipeline (carried by each). */
+  global_budget?: GlobalBudget;
   /** For a `file:` pinned evaluation set (`evaluation.dataset`): the folder as an absolute path. */
   evaluation_path?: string;
 };
@@ -187,8 +194,9 @@ const fullSchema = z
     pipelines: z
       .array(pipelineInputSchema.superRefine(checkBackendForTask))
       .min(1, { message: 'expected at least one pipeline' }),
+    budget: globalBudgetSchema.optional(),
   })
-  .transform((c) => c.pipelines.map(withDefaults))
+  .transform((c) => c.pipelines.map((p) => ({ ...withDefaults(p), ...(c.budget ? { global_budget: c.budget } : {}) })))
   .superRefine((pipelines, ctx) => {
     const seen = new Map<string, number>();
     pipelines.forEach((p, i) => {

@@ -36,3 +36,12 @@ export function resolveWebhookSecret(
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return { secret, source: 'generated', file };
 }
+
+/** WEBHOOK_SECRET, else the one kept in the state folder; undefined when there is none (a worker of its own). */
+export function existingWebhookSecret(envSecret: string | undefined, stateDir: string): string | undefined {
+  try {
+    return resolveWebhookSecret(envSecret, stateDir, false).secret;
+  } catch {
+    return undefined;
+  }
+}

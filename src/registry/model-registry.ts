@@ -4,6 +4,8 @@
  * symlink to the promoted run, switched atomically.
  */
 import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { costLine } from '../budget/cost-lines';
+import type { RunCost } from '../workflows/definitions';
 import { join, resolve } from 'node:path';
 import { readJson } from '../backends/local/run-files';
 import { withVerdictSection } from './model-card-verdict';
@@ -26,6 +28,8 @@ export interface CardFacts {
   fromBaseModel?: boolean;
   /** A warning the card shows first (the pipeline names a base model that the baseline did not train). */
   note?: string;
+  /** What the training cost (patch 'cost-and-budget'). */
+  cost?: RunCost;
 }
 
 export interface InServicePointer {
@@ -170,7 +174,7 @@ ${note}
 | Task | \`${f.task}\` |
 | Backend | \`${f.backend}\` |
 | Trained | ${f.trainedAt} |
-${f.model ? `| Model | \`${f.model}\` |\n` : ''}
+${f.model ? `| Model | \`${f.model}\` |\n` : ''}${f.cost ? `| Training cost | ${costLine(f.cost)} |\n` : ''}
 ## Evaluation
 
 | metric | value |

@@ -117,6 +117,62 @@ const promotionSchema = named(
     ),
 );
 
+const costSchema = named(
+  'Cost',
+  z
+    .strictObject({
+      usd: z.number().describe('what the run cost, in US dollars'),
+      seconds: z.number().describe("the seconds billed (the backend's own count where it keeps one)"),
+      hardware: z.string().describe('the flavor, Space hardware, or local'),
+      pricePerHour: z.number().describe('USD per hour of that hardware'),
+      priceSource: z
+        .string()
+        .describe("hub:/api/jobs/hardware (the Hub's list), table:<date> (the dated table in src/budget), or local"),
+    })
+    .describe('what the run cost, once its training ended'),
+);
+
+const figuresSchema = z.strictObject({
+  spentUsd: z.number(),
+  reservedUsd: z.number(),
+  limitUsd: z.number().optional(),
+  leftUsd: z.number().optional(),
+});
+
+const runBudgetSchema = named(
+  'RunBudget',
+  z
+    .strictObject({
+      month: z.string().describe('UTC YYYY-MM'),
+      estimateUsd: z.number(),
+      basis: z.enum(['timeout', 'median']),
+      estimateSeconds: z.number(),
+      pricePerHour: z.number(),
+      hardware: z.string(),
+      priceSource: z.string(),
+      decision: z.enum(['reserved', 'over-budget', 'approved-over-budget']),
+      reason: z.string().optional(),
+      pipeline: figuresSchema,
+      global: figuresSchema.optional(),
+      perRunUsd: z.number().optional(),
+      stopped: z.string().optional().describe('why the training was stopped before it passed per_run_usd'),
+    })
+    .describe("the run's budget check before its job started, with the figures the ledger answered"),
+);
+
+const spendSchema = named(
+  'PipelineSpend',
+  z
+    .strictObject({
+      month: z.string().describe('UTC YYYY-MM'),
+      spentUsd: z.number(),
+      reservedUsd: z.number().describe('estimates of runs that are training'),
+      runs: z.number().describe('runs whose cost was settled this month'),
+      monthlyUsd: z.number().optional().describe("the pipeline's budget.monthly_usd"),
+    })
+    .describe("the pipeline's spend this month, from the spend ledger (absent when it cannot be read)"),
+);
+
 export const runSummarySchema = named(
   'RunSummary',
   z.strictObject({
@@ -134,6 +190,7 @@ export const runSummarySchema = named(
     jobId: z.string().optional(),
     links: linksSchema,
     promotion: promotionSchema.optional(),
+    cost: costSchema.optional(),
   }),
 );
 
@@ -163,6 +220,25 @@ export const deploymentSchema = named(
   }),
 );
 
+const dataCheckSchema = named(
+  'DataCheck',
+  z
+    .strictObject({
+      check: z
+        .string()
+        .describe('schema, missing_values, unreadable_images, too_long, small_classes, unseen_labels, ...'),
+      status: z.enum(['pass', 'warn', 'fail']),
+      count: z.number().describe('rows, labels or classes found (the detail says which); 0 is a pass'),
+      examples: z.array(z.string()).describe('up to 10, each naming where (file:line)'),
+      detail: z.string(),
+      policy: z
+        .enum(['fail', 'approve', 'warn'])
+        .describe("what the pipeline's data_checks do when it finds something"),
+      error: z.string().optional().describe('the check itself could not run (then treated by its policy): why'),
+    })
+    .describe("one data check of the run's revision (stage checking-data)"),
+);
+
 export const runDetailSchema = named(
   'RunDetail',
   runSummarySchema.extend({
@@ -182,8 +258,11 @@ export const runDetailSchema = named(
         decision: z.enum(['approved', 'rejected', 'timed-out']).optional(),
         by: z.string().optional(),
         comment: z.string().optional(),
+        checks: z.array(z.string()).optional().describe('the data checks whose findings asked for this approval'),
       })
       .optional(),
+    dataChecks: z.array(dataCheckSchema).optional().describe("the data checks of the run's revision, before training"),
+    dataChecksSkipped: z.string().optional().describe('why the data checks did not run'),
     error: z.string().optional(),
     logTail: z.array(z.string()),
     compensationErrors: z.array(z.string()).optional(),
@@ -198,6 +277,7 @@ export const runDetailSchema = named(
       .string()
       .optional()
       .describe('why the last status check did not reach the backend (it is retried)'),
+    budget: runBudgetSchema.optional(),
   }),
 );
 
@@ -271,6 +351,7 @@ export const pipelineViewSchema = named(
         'how many of them are no longer listed in `superseded`: only the newest 100 are kept, the rest counted',
       ),
     counters: z.strictObject({ updates: z.number(), duplicates: z.number(), runsStarted: z.number() }).optional(),
+    spend: spendSchema.optional(),
   }),
 );
 
@@ -307,6 +388,15 @@ export const actionResponseSchema = named(
 
 // ---- the receiver's other routes (documented in the same file) ----
 
+export const trainingEndedSchema = named(
+  'TrainingEndedAccepted',
+  z.strictObject({
+    processed: z.literal(true),
+    notice: z.literal('training-ended'),
+    workflowIds: z.array(z.string()).describe('the run told'),
+  }),
+);
+
 export const webhookAcceptedSchema = named(
   'WebhookAccepted',
   z.strictObject({
@@ -326,6 +416,7 @@ export type RunStatus = z.output<typeof runStatusSchema>;
 export type RunSummaryView = z.output<typeof runSummarySchema>;
 export type RunDetailView = z.output<typeof runDetailSchema>;
 export type PipelineView = z.output<typeof pipelineViewSchema>;
+export type SpendView = z.output<typeof spendSchema>;
 export type LinksView = z.output<typeof linksSchema>;
 export type DeliveryView = z.output<typeof deliverySchema>;
 export type RunResultView = z.output<typeof runResultSchema>;

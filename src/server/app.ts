@@ -19,8 +19,10 @@ import { RunActions } from './run-actions';
 import { RunEndings } from './run-endings';
 import { statusPageHandler } from './status-page';
 import { StatusReader } from './status-reader';
+import { SpendReader } from './spend-reader';
 import { TrainingNotices } from './training-notice';
 import { addWebhookRoute } from './webhook-route';
+import { addJobNoticeRoute } from './job-notice-route';
 import { servingRouter } from './serving-router';
 import type { ModelServer } from '../serving/model-server';
 
@@ -56,7 +58,10 @@ export interface ReceiverConfig {
   logTails?: LogTailReader;
   /** The model registry (RETRAIN_MODELS_DIR): which model serves, for the API and the page. */
   modelsDir?: string;
-  /** The task queue workflows start on (a roll-back by hand). */
+  /**
+   * The task queue workflows start on (a roll-back by hand), and the spend ledger's (`budget:<taskQueue>`), which the
+   * page reads each pipeline's month from.
+   */
   taskQueue?: string;
 }
 
@@ -97,10 +102,13 @@ export function createApp(deps: AppDeps): express.Express {
     queryTimeoutMs: Math.min(timeoutMs, deps.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS),
     endings,
     logTails: deps.logTails,
+    spend: deps.taskQueue ? new SpendReader(deps.client, deps.taskQueue, timeoutMs) : undefined,
   });
   const actions = new RunActions({ client: deps.client, recorder: deps.recorder, reader, timeoutMs });
 
-  addWebhookRoute(app, { ...deps, notices: new TrainingNotices(deps.client, timeoutMs) });
+  const notices = new TrainingNotices(deps.client, timeoutMs);
+  addWebhookRoute(app, { ...deps, notices });
+  addJobNoticeRoute(app, { ...deps, notices });
   app.use(
     apiRouter({
       reader,

@@ -6,6 +6,7 @@
  */
 import type { PipelineSpec } from '../config/config-schema';
 import type { DeliveryView, RunDetailView } from './api-schemas';
+import { renderDataChecks, type DataCheckView } from './data-checks-panel';
 import { short, text, time } from './html';
 
 export interface ApprovalRequest {
@@ -18,6 +19,8 @@ export interface ApprovalRequest {
   /** When the wait ends on its own (the run is then rejected as timed out). */
   deadline?: string;
   delivery?: DeliveryView;
+  /** The data checks whose findings asked for this approval, with what they found. */
+  dataChecks?: DataCheckView[];
 }
 
 /** The request of a run at stage awaiting-approval; `spec` gives the base model and the approval timeout. */
@@ -33,6 +36,9 @@ export function approvalRequest(run: RunDetailView, spec: PipelineSpec | undefin
     requestedAt,
     deadline,
     delivery: run.delivery,
+    ...(run.approval?.checks && run.dataChecks
+      ? { dataChecks: run.dataChecks.filter((c) => run.approval?.checks?.includes(c.check)) }
+      : {}),
   };
 }
 
@@ -74,6 +80,7 @@ export function renderApproval(req: ApprovalRequest, writeApi: boolean, now: num
 <dt>Waiting since</dt><dd>${req.requestedAt ? text(time(req.requestedAt)) : 'unknown (no worker answered)'}</dd>
 <dt>Deadline</dt><dd>${req.deadline ? `${text(time(req.deadline))} (in ${text(untilText(req.deadline, now))}; then the run ends unapproved)` : 'unknown'}</dd>
 </dl>
+${req.dataChecks?.length ? `<p>The data checks ask a person to look first:</p>\n${renderDataChecks(req.dataChecks)}` : ''}
 <label for="comment-${id}">Comment (optional; recorded with the decision in the run's history)</label>
 <textarea id="comment-${id}" class="comment" maxlength="2000" rows="2"></textarea>
 <p class="buttons">${button('approve', 'Approve: train it')} ${button('reject', 'Reject: do not train')}</p>

@@ -215,6 +215,25 @@ const paths: Json = {
       },
     },
   },
+  '/api/runs/{workflowId}/training-ended': {
+    post: {
+      summary:
+        "A Hugging Face job's own end notice: the job's command posts it as it exits, and the run checks its job at once",
+      description:
+        "The bearer token is the run's own (HMAC-SHA256 of the workflow id keyed with the webhook secret, given to " +
+        'the job as a Jobs secret); it is compared in constant time. Nothing else is read.',
+      security: [{ noticeToken: [] }],
+      parameters: [workflowIdParam],
+      responses: {
+        202: answer('the run holds the notice', ref('TrainingEndedAccepted')),
+        400: err('not a run id (retrain:<pipeline>:<revision>)'),
+        401: err('no bearer token'),
+        403: err("not this run's token"),
+        409: err('the run is not running: nothing changes'),
+        503: unavailable,
+      },
+    },
+  },
   ...servingPaths(),
   '/api/runs/{workflowId}/approve': decision(
     'approve',
@@ -314,6 +333,7 @@ export function openApiDocument(): Json {
         adminToken: { type: 'http', scheme: 'bearer', description: "the receiver's ADMIN_TOKEN" },
         webhookSecret: { type: 'apiKey', in: 'header', name: 'X-Webhook-Secret' },
         webhookSecretQuery: { type: 'apiKey', in: 'query', name: 'secret' },
+        noticeToken: { type: 'http', scheme: 'bearer', description: "a Jobs run's end-notice token" },
       },
     },
   };

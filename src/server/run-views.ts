@@ -84,6 +84,17 @@ const memoSchema = z.looseObject({
   error: z.string().optional().catch(undefined),
   /** Set by runs that were evaluated (the numbers are in the run's result). */
   promoted: z.boolean().optional().catch(undefined),
+  /** What the run cost (patch 'cost-and-budget'). */
+  cost: z
+    .strictObject({
+      usd: z.number(),
+      seconds: z.number(),
+      hardware: z.string(),
+      pricePerHour: z.number(),
+      priceSource: z.string(),
+    })
+    .optional()
+    .catch(undefined),
   links: z
     .looseObject({
       job: z.string().optional().catch(undefined),
@@ -136,6 +147,7 @@ export function runSummaryFrom(info: ExecutionInfo, ui: UiLinks): RunSummaryView
     jobId: memo.jobId,
     links: links(ui, info.workflowId, memo.links),
     promotion: memo.promoted === undefined ? undefined : verdictOnly(memo.promoted),
+    ...(memo.cost ? { cost: memo.cost } : {}),
   };
 }
 
@@ -236,13 +248,20 @@ function runDetail(
       decision: progress.approval.decision,
       by: progress.approval.by,
       comment: progress.approval.comment,
+      ...(progress.approval.checks ? { checks: [...progress.approval.checks] } : {}),
     },
+    ...(progress.dataChecks
+      ? { dataChecks: progress.dataChecks.map((c) => ({ ...c, examples: [...c.examples] })) }
+      : {}),
+    ...(progress.dataChecksSkipped ? { dataChecksSkipped: progress.dataChecksSkipped } : {}),
     error: progress.error,
     logTail: [...progress.logTail],
     compensationErrors: progress.compensationErrors,
     announcementErrors: progress.announcementErrors,
     promotion: progress.promotion ? promotionView(progress.promotion) : summary.promotion,
     polls: progress.polls,
+    cost: progress.cost ? { ...progress.cost } : summary.cost,
+    budget: progress.budget && structuredClone(progress.budget),
     ...(progress.deployment ? { deployment: { ...progress.deployment } } : {}),
   };
 }

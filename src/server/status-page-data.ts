@@ -5,6 +5,7 @@
  */
 import type { PipelineView, RunSummaryView, MetricSeriesView } from './api-schemas';
 import { approvalRequest, type ApprovalRequest } from './approval-panel';
+import { dataReportPanel, type DataReportPanel } from './data-checks-panel';
 import { NotFoundError } from './api-errors';
 import { buildSeries } from './model-series';
 import type { RunEnding, RunEndings } from './run-endings';
@@ -28,6 +29,8 @@ export interface PipelinePage {
   serving?: ServingFile;
   /** The pipeline's `deploy` target, if it has one. */
   deployTarget?: string;
+  /** The newest run's data checks. */
+  dataReport?: DataReportPanel;
 }
 
 export interface StatusPageData {
@@ -88,12 +91,15 @@ async function loadPipeline({ reader, endings }: StatusPageSources, view: Pipeli
       }
     }),
   );
+  const newest = runs[0] && (await reader.run(runs[0].workflowId).catch(() => undefined));
+  const dataReport = newest && dataReportPanel(newest);
   return {
     view,
     runs,
     endings: ended,
     series: spec && buildSeries(spec, runs, ended, SERIES_RUNS),
     approvals: approvals.filter((a): a is ApprovalRequest => a !== undefined),
+    ...(dataReport ? { dataReport } : {}),
   };
 }
 

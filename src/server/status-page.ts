@@ -10,10 +10,12 @@ import type { Logger } from 'pino';
 import type { RunSummaryView } from './api-schemas';
 import { renderApproval } from './approval-panel';
 import { renderServing } from './serving-panel';
+import { renderDataReport } from './data-checks-panel';
 import { link, short, text, time } from './html';
 import { renderMetricChart } from './metric-chart';
 import type { RunEndings } from './run-endings';
 import { runVerdict, type RunVerdict } from './run-verdict';
+import { costLine, dollars, spendLine } from '../budget/cost-lines';
 import { cspNonce } from './security-headers';
 import { loadStatusPageData, offline, type PipelinePage, type StatusPageData } from './status-page-data';
 import { statusPageScript } from './status-page-script';
@@ -86,6 +88,7 @@ function runRow(p: PipelinePage, r: RunSummaryView, metric: string): string {
   <td class="status status-${text(r.status)}">${text(r.outcome ?? r.status)}</td>
   <td class="stage">${text(r.stage ?? '')}</td>
   ${verdictCell(verdict)}
+  <td class="cost"${r.cost ? ` title="${text(costLine(r.cost))}"` : ''}>${r.cost ? text(dollars(r.cost.usd)) : ''}</td>
   <td>${text(time(r.startedAt))}</td>
   <td>${text(time(r.endedAt))}</td>
   <td class="links">${runLinks(r.links, p.view.backend, r.runId)}</td>
@@ -141,13 +144,15 @@ ${deployTarget ? renderServing(view.name, deployTarget, p.serving, writeApi) : '
 <dt>Active</dt><dd class="active">${active}</dd>
 <dt>Waiting</dt><dd class="waiting">${waiting}</dd>
 <dt>Last result</dt><dd class="last">${lastResult(p, metric)}</dd>
+${view.spend ? `<dt>Spent in ${text(view.spend.month)}</dt><dd class="spend">${text(spendLine(view.spend))}</dd>` : ''}
 </dl>
 ${superseded}
+${renderDataReport(p.dataReport)}
 ${chart}
 <h3>Recent runs</h3>
-<table class="runs"><thead><tr><th scope="col">revision</th><th scope="col">status</th><th scope="col">stage</th><th scope="col">result</th><th scope="col">started</th><th scope="col">ended</th><th scope="col">links</th></tr></thead>
+<table class="runs"><thead><tr><th scope="col">revision</th><th scope="col">status</th><th scope="col">stage</th><th scope="col">result</th><th scope="col">cost</th><th scope="col">started</th><th scope="col">ended</th><th scope="col">links</th></tr></thead>
 <tbody>
-${rows || '<tr><td colspan="7">no runs yet</td></tr>'}
+${rows || '<tr><td colspan="8">no runs yet</td></tr>'}
 </tbody></table>
 </section>`;
 }
@@ -181,6 +186,7 @@ dl{display:grid;grid-template-columns:8rem 1fr;gap:.2rem}dt{font-weight:600}
 .verdict-promoted{color:#17662f;font-weight:600}.verdict-not-promoted{color:#8a4b00}.verdict-failed,.verdict-rejected{color:#b00}
 .verdict-cancelled,.verdict-superseded{color:#666}
 section.pipeline{margin-bottom:2.5rem}footer{color:#666;font-size:.9em}
+.data-checks td,.data-checks th{vertical-align:top}.data-checks .detail{color:#555;font-size:.85em}.check-fail{background:#fdecec}.check-warn{background:#fff8eb}
 .approval{border:2px solid #b45309;background:#fff8eb;padding:.5rem 1rem;margin:1rem 0;border-radius:4px}
 .approval h3{margin:.3rem 0}.approval textarea{width:100%;max-width:40rem;display:block}
 button{font:inherit;padding:.35rem .9rem;border-radius:4px;border:1px solid #555;background:#f4f4f4;cursor:pointer}

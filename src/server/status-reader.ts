@@ -34,6 +34,7 @@ import {
 import type { RunEndings } from './run-endings';
 import { withinDeadline } from './temporal-call';
 import { pendingTrainingCheck } from './training-check';
+import { pipelineSpend, type SpendReader } from './spend-reader';
 
 export interface StatusReaderOptions {
   client: Client;
@@ -47,6 +48,8 @@ export interface StatusReaderOptions {
   endings: RunEndings;
   /** Reads the log tail of a run that is training; without it the view shows what the run recorded. */
   logTails?: LogTailReader;
+  /** Reads the spend ledger: each pipeline's month (`spend`); without it pipelines show none. */
+  spend?: SpendReader;
 }
 
 const NO_WORKER_NOTE = 'did not answer its query in time (is a worker running?)';
@@ -59,7 +62,12 @@ export class StatusReader {
   }
 
   async listPipelines(): Promise<PipelineView[]> {
-    return Promise.all(this.options.pipelines.map((spec) => this.pipeline(spec)));
+    const [views, ledger] = await Promise.all([
+      Promise.all(this.options.pipelines.map((spec) => this.pipeline(spec))),
+      this.options.spend?.view(),
+    ]);
+    if (!ledger) return views;
+    return views.map((view, i) => ({ ...view, spend: pipelineSpend(ledger, this.options.pipelines[i]!) }));
   }
 
   async pipeline(spec: PipelineSpec): Promise<PipelineView> {

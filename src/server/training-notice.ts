@@ -45,6 +45,22 @@ export class TrainingNotices {
     return { workflowIds: told.filter((id): id is string => id !== undefined) };
   }
 
+  /**
+   * Tells one run (a Hugging Face job's own end notice, job-notice-route.ts): 'told' once it holds the notice,
+   * 'not-running' when it has ended (or never ran); throws when Temporal could not take it.
+   */
+  async tellRun(workflowId: string): Promise<'told' | 'not-running'> {
+    try {
+      await withinDeadline(this.client, this.timeoutMs, () =>
+        this.client.workflow.getHandle(workflowId).signal(trainingEndedSignal),
+      );
+      return 'told';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'not-running';
+      throw err;
+    }
+  }
+
   /** The open runs whose workflow id starts with `retrain:<pipeline>:<revision prefix>` (an attempt is not in it). */
   private async waiting(runs: readonly SpaceRun[]): Promise<string[]> {
     // Safe to interpolate: pipeline names are letters, digits, ".", "_", "-" (config schema), prefixes hex.

@@ -51,7 +51,17 @@ export interface DevServer {
 /** The dev server could not be had or started; the message says what to do. */
 export class DevServerError extends Error {
   override readonly name = 'DevServerError';
+  constructor(
+    message: string,
+    /** The CLI exited before it answered (a port it picked was taken meanwhile, a bad flag, a locked file). */
+    readonly exitedEarly = false,
+  ) {
+    super(message);
+  }
 }
+
+/** How many times a server on ports of our choosing is started again after its CLI exited before it answered. */
+const START_ATTEMPTS = 3;
 
 /** The `temporal` CLI to run: an explicit path, the first on PATH, or the project's own install. */
 export function findTemporalCli(
@@ -110,6 +120,20 @@ function alive(pid: number): boolean {
  * `<stateDir>/temporal.db` when a state folder is given, and resolves once its namespace answers.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  // On ports we chose (none was asked for), another process on a busy machine can take a port between the check
+  // and the server's bind, or one the CLI picks for itself: start again on fresh ports, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof DevServerError && err.exitedEarly) || options.port !== undefined) throw err;
+      if (attempt >= START_ATTEMPTS) throw err;
+      options.onLog?.('warn', 'the Temporal dev server exited before it was ready; starting it again', { attempt });
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const cli = findTemporalCli(options.cliPath);
   if (!cli) throw new DevServerError(missingCliMessage());
   const namespace = options.namespace ?? 'default';
@@ -140,7 +164,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await owned.stop();
     const output = recent().join('\n');
     if (err instanceof DevServerError) {
-      throw new DevServerError(`${err.message}${output ? `\n${output}` : ''}`);
+      throw new DevServerError(`${err.message}${output ? `\n${output}` : ''}`, err.exitedEarly);
     }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new DevServerError(`${cli} does not exist: ${missingCliMessage()}`);
@@ -255,6 +279,7 @@ async function whenReady(
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new DevServerError(
         `the Temporal dev server exited (${child.exitCode ?? child.signalCode}) before it was ready; its last lines:`,
+        true,
       );
     }
     if (signal?.aborted) throw new DevServerError('stopped while the Temporal dev server was starting');

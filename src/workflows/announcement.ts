@@ -14,7 +14,10 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     error: progress.error,
     stage: progress.stage,
     promotion: progress.promotion,
+    ...(progress.cost ? { cost: progress.cost } : {}),
+    ...(progress.budget ? { budget: progress.budget } : {}),
     ...(progress.deployment ? { deployment: progress.deployment } : {}),
+    ...(progress.dataChecks ? { dataChecks: progress.dataChecks.filter((c) => c.status !== 'pass') } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipelineSpec } from '../config/config-schema';
 import type { DataRef, JobRef, Links, ProjectRef, TrainingStatus } from '../backends/types';
 import type { PromotionDecision } from '../registry/promotion';
+import type { DataCheckResult } from '../datasets/data-report';
 
 export const PIPELINE_WORKFLOW = 'PipelineWorkflow';
 export const RETRAIN_WORKFLOW = 'RetrainWorkflow';
@@ -21,6 +22,7 @@ export const RetrainStage = defineSearchAttributeKey('RetrainStage', SearchAttri
 export const SEARCH_ATTRIBUTES = [RetrainPipeline, RetrainDataset, RetrainRevision, RetrainStage] as const;
 
 export const STAGES = [
+  'checking-data',
   'created',
   'data-added',
   'awaiting-approval',
@@ -174,6 +176,8 @@ export interface RetrainProgress {
     decision?: 'approved' | 'rejected' | 'timed-out';
     by?: string;
     comment?: string;
+    /** The data checks whose findings asked for this approval (their policy is `approve`). */
+    checks?: string[];
   };
   /** Approve or reject signals the run did not act on (each also logged); the Update refuses them instead. */
   ignoredDecisions?: IgnoredDecision[];
@@ -190,6 +194,52 @@ export interface RetrainProgress {
   notices?: number;
   /** The deploy of a promoted model (pipelines with `deploy`; patch 'deploy-after-promotion'). */
   deployment?: Deployment;
+  /** The data checks of the revision (stage `checking-data`), each under the pipeline's policy. */
+  dataChecks?: DataCheckResult[];
+  /** Why the data checks did not run (a task they do not know). */
+  dataChecksSkipped?: string;
+  /** What the run cost, once its training ended (patch 'cost-and-budget'). */
+  cost?: RunCost;
+  /** The budget check before its job started, and why a training was stopped at per_run_usd. */
+  budget?: RunBudget;
+}
+
+/** What a run cost: the machine, the seconds billed, its price per hour and where the price came from. */
+export interface RunCost {
+  usd: number;
+  seconds: number;
+  hardware: string;
+  pricePerHour: number;
+  /** `hub:/api/jobs/hardware` (the Hub's list), `table:<date>` (the dated table in src/budget), or `local`. */
+  priceSource: string;
+}
+
+/** A month's spend and limit for one scope, as the ledger answered the run's reservation. */
+export interface BudgetFigures {
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd?: number;
+  leftUsd?: number;
+}
+
+export interface RunBudget {
+  /** UTC `YYYY-MM`. */
+  month: string;
+  estimateUsd: number;
+  /** The estimate: price × the timeout, or × the median of the pipeline's last runs. */
+  basis: 'timeout' | 'median';
+  estimateSeconds: number;
+  pricePerHour: number;
+  hardware: string;
+  priceSource: string;
+  /** reserved: within budget; over-budget: held for approval (or failed); approved-over-budget: reserved once approved. */
+  decision: 'reserved' | 'over-budget' | 'approved-over-budget';
+  reason?: string;
+  pipeline: BudgetFigures;
+  global?: BudgetFigures;
+  perRunUsd?: number;
+  /** Why the training was stopped before it passed per_run_usd. */
+  stopped?: string;
 }
 
 /** A deploy (after a promotion, or a roll-back by hand): where to, what, and how it went. */

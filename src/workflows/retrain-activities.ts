@@ -49,3 +49,10 @@ export const compensationActivities = proxyActivities<RetrainActivities>({
   scheduleToCloseTimeout: '1h',
   retry: HTTP_RETRY,
 });
+
+/** The price of a run's machine: a run without a budget does not wait long for it (it trains without a cost). */
+export const priceActivities = proxyActivities<RetrainActivities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '5m',
+  retry: HTTP_RETRY,
+});

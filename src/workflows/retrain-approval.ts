@@ -5,6 +5,7 @@
  * decision wins, and a signal the run does not act on is logged and kept in `progress.ignoredDecisions`.
  */
 import { allHandlersFinished, ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
+import { announce } from './retrain-announce';
 import {
   APPROVAL_REFUSED,
   approveSignal,
@@ -13,12 +14,13 @@ import {
   type ApprovalDecision,
   type ApprovalOutcome,
   type ApprovalRequest,
+  type RetrainInput,
   type RetrainProgress,
   type Stage,
 } from './definitions';
 
 /** A signal sent in these stages decides the approval to come, as it always did. */
-const BEFORE_DECISION: readonly Stage[] = ['created', 'data-added', 'awaiting-approval'];
+const BEFORE_DECISION: readonly Stage[] = ['checking-data', 'created', 'data-added', 'awaiting-approval'];
 const KEEP_IGNORED = 20;
 
 export class ApprovalGate {
@@ -26,8 +28,21 @@ export class ApprovalGate {
 
   constructor(
     private readonly progress: RetrainProgress,
-    private readonly required: boolean,
+    private required: boolean,
   ) {}
+
+  /** The run needs a decision after all (its data checks asked for one, or its estimate is over budget): signals now decide it too. */
+  require(): void {
+    this.required = true;
+  }
+
+  /**
+   * A second question after a first decision (a person approved the data report, and the estimate is then over
+   * budget): the next wait takes a new decision.
+   */
+  reopen(): void {
+    this.decided = undefined;
+  }
 
   /** Registers the Update and the signal handlers; call before the run's first wait. */
   listen(): void {
@@ -114,6 +129,31 @@ export class ApprovalGate {
   private notWaiting(): string {
     if (!this.required) return 'this run is not waiting for approval (its pipeline has approval "none")';
     return `this run is not waiting for approval (stage "${this.progress.stage}")`;
+  }
+}
+
+/**
+ * Asks for approval and waits for it: the stage, the request in the progress (with the data checks that asked
+ * for it, if any), the announcement (which must be posted: people act on it), then the decision. A rejection or
+ * the timeout ends the run (outcome rejected).
+ */
+export async function awaitApproval(
+  input: RetrainInput,
+  progress: RetrainProgress,
+  gate: ApprovalGate,
+  enterStage: (stage: Stage) => void,
+  checks?: string[],
+): Promise<void> {
+  enterStage('awaiting-approval');
+  progress.approval = { requested: new Date().toISOString(), ...(checks ? { checks } : {}) };
+  await announce(input, progress, 'approval-request', { critical: true });
+  const decided = await gate.wait(input.pipeline.approval_timeout * 1000);
+  if (decided?.decision !== 'approved') {
+    progress.outcome = 'rejected';
+    throw ApplicationFailure.nonRetryable(
+      decided ? `training was rejected${decided.by ? ` by ${decided.by}` : ''}` : 'approval timed out',
+      'Rejected',
+    );
   }
 }
 

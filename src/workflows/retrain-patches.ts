@@ -44,3 +44,19 @@ export const DEPLOY_AFTER_PROMOTION = 'deploy-after-promotion';
  * its answer. Runs started before compare the numbers as recorded.
  */
 export const AUTOTRAIN_SAME_ROWS = 'autotrain-same-rows';
+
+/**
+ * Step 1 (both branches): a run first checks the data of its revision (stage `checking-data`, activity checkData,
+ * before createProject): a finding whose policy is `fail` ends the run before anything is created; one whose policy
+ * is `approve` waits for a person (the approval gate, stage `awaiting-approval`), who then approves the whole run.
+ * Runs started before go straight to createProject.
+ */
+export const DATA_CHECKS = 'data-checks';
+
+/**
+ * Step 1 (both branches): before its job starts a run prices its machine (priceRun) and, with a budget, reserves its
+ * estimate in the spend ledger (BudgetWorkflow, reserveBudget); over budget it waits for approval or fails; a training
+ * that would pass per_run_usd is stopped; when the training ends what the run cost is settled (settleRunCost).
+ * src/workflows/retrain-budget.ts.
+ */
+export const COST_AND_BUDGET = 'cost-and-budget';

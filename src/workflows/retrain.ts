@@ -1,6 +1,6 @@
 /**
  * RetrainWorkflow: one training run of one pipeline on one dataset revision.
- * createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
+ * [checkData -> [approval]] -> createProject -> addData -> [approval] -> startProcessing -> awaitTraining -> evaluate -> [publish] -> notify,
  * with compensation (stop the job, clean up, announce the failure) in a non-cancellable scope on failure,
  * rejection or cancellation; a failure is then rethrown with the original as its cause.
  */
@@ -34,10 +34,14 @@ import {
 } from './definitions';
 import { describe } from './announcement';
 import { announce } from './retrain-announce';
-import { ApprovalGate } from './retrain-approval';
+import { ApprovalGate, awaitApproval } from './retrain-approval';
+import { checkRevisionData } from './retrain-data-checks';
 import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
 import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
+import { COST_AND_BUDGET } from './retrain-patches';
+import { DATA_CHECKS } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
+import { checkBudget, heldToPerRun, reserveApproved, settleCost, type BudgetCheck } from './retrain-budget';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';
 import { autotrainSameRows } from './retrain-same-rows';
 import { stepActivities, trainingWait } from './retrain-activities';
@@ -64,7 +68,13 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     log.info(`stage: ${stage}`, { event: 'stage', stage });
   };
 
+  let budget: BudgetCheck | undefined;
   try {
+    // A run a person approved after reading its data report is not asked again below.
+    const checked =
+      !carried.project && patched(DATA_CHECKS)
+        ? await checkRevisionData(input, progress, approval, enterStage)
+        : { approved: false };
     if (!carried.project) {
       enterStage('created');
       carried.project = await step(() => stepActivities.createProject(run));
@@ -75,18 +85,15 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
       carried.data = await step(() => stepActivities.addData(run, carried.project!));
       enterStage('data-added');
     }
-    if (pipeline.approval === 'required' && !carried.job) {
-      enterStage('awaiting-approval');
-      progress.approval = { requested: new Date().toISOString() };
-      await announce(input, progress, 'approval-request', { critical: true });
-      const decided = await approval.wait(pipeline.approval_timeout * 1000);
-      if (decided?.decision !== 'approved') {
-        progress.outcome = 'rejected';
-        throw ApplicationFailure.nonRetryable(
-          decided ? `training was rejected${decided.by ? ` by ${decided.by}` : ''}` : 'approval timed out',
-          'Rejected',
-        );
-      }
+    if (!carried.job && patched(COST_AND_BUDGET)) budget = await checkBudget(input, progress);
+    if (budget?.hold) {
+      // Over budget: a decision on the cost, even when the pipeline asks for none or a person approved the data.
+      approval.require();
+      if (checked.approved) approval.reopen();
+    }
+    if (((pipeline.approval === 'required' && !checked.approved) || budget?.hold) && !carried.job) {
+      await awaitApproval(input, progress, approval, enterStage);
+      if (budget?.hold) await reserveApproved(input, progress, budget.price);
     }
     if (!carried.job) {
       // From here a job may exist before startProcessing answers (or without it ever answering): the
@@ -100,7 +107,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     }
 
     deprecatePatch(POLL_BY_RETRY);
-    const final = await awaitTraining(input, carried);
+    const final = budget
+      ? await heldToPerRun(input, progress, budget.price, () => awaitTraining(input, carried))
+      : await awaitTraining(input, carried);
+    if (budget) await settleCost(input, progress, budget.price, carried.job);
     if (final.state !== 'succeeded') {
       progress.outcome = final.state === 'cancelled' ? 'cancelled' : 'failed';
       throw ApplicationFailure.nonRetryable(
@@ -116,6 +126,7 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     const evaluation = await stepActivities.evaluateModel(run, carried.job, {
       metrics: progress.metrics,
       model: final.model,
+      ...(progress.cost ? { cost: progress.cost } : {}),
       ...(sameRows ? { sameRows } : {}),
     });
     progress.promotion = evaluation.decision;
@@ -140,6 +151,10 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     progress.error = describe(err);
     enterStage(outcome === 'cancelled' ? 'cancelled' : 'failed');
     await CancellationScope.nonCancellable(() => compensate(input, carried));
+    const check = budget;
+    if (check && !progress.cost) {
+      await CancellationScope.nonCancellable(() => settleCost(input, progress, check.price, carried.job));
+    }
     enterStage('compensated');
     upsertMemo({ outcome, error: progress.error });
     if (isCancellation(err)) throw err;

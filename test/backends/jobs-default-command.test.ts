@@ -14,7 +14,16 @@ import { DEFAULT_JOB_SCRIPT, jobRequest } from '../../src/backends/hf-jobs/job-r
 import type { HfJobsBackendOptions } from '../../src/config/backends';
 import { parseConfig } from '../../src/config/load-config';
 import { TEST_USER } from '../helpers/stack';
-import { python, reviewsFolder, tinyModel, TINY_PARAMS, trainer } from '../helpers/transformers';
+import {
+  python,
+  reviewsFolder,
+  tinyModel,
+  TINY_PARAMS,
+  trainer,
+  TRAINER_TEST_TIMEOUT_MS,
+} from '../helpers/transformers';
+
+jest.setTimeout(TRAINER_TEST_TIMEOUT_MS);
 
 const TOKEN = 'hf_jobsDefaultCommandTestTokenXXXXXXXXXX';
 const DATASET = 'acme/reviews';

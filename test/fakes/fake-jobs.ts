@@ -78,6 +78,12 @@ export class FakeJobs {
    * by reading the job's stage.
    */
   cancelLagMs = 0;
+  /**
+   * The end notices jobs posted as their command exited (see postExitNotice), with the receiver's answer (0 when it
+   * could not be reached). Off: jobs post none (a receiver that is not reachable from the job).
+   */
+  readonly exitNotices: Array<{ jobId: string; status: number }> = [];
+  postExitNotices = true;
   private readonly timers = new Timers();
   private readonly listeners = new Map<string, Set<() => void>>();
 
@@ -270,6 +276,25 @@ export class FakeJobs {
     job.message = message;
     job.finishedAt = new Date().toISOString();
     this.notify(job);
+    // The command exited on its own; a cancelled or timed-out job's container is stopped, its command with it.
+    if (stage === 'COMPLETED' || (stage === 'ERROR' && message !== 'Job timeout')) this.postExitNotice(job);
+  }
+
+  /**
+   * The part of a job the fake plays instead of running its container: a command hub-retrain wrapped to post its end
+   * (`sh -c <wrapper> hub-retrain-notice <command...>`, with RETRAIN_NOTICE_URL in its environment and
+   * RETRAIN_NOTICE_TOKEN in its secrets) posts, once it exits, to that URL with the token as a bearer.
+   */
+  private postExitNotice(job: FakeJob): void {
+    const { command = [], environment = {}, secrets = {} } = job.request;
+    const url = environment.RETRAIN_NOTICE_URL;
+    const token = secrets.RETRAIN_NOTICE_TOKEN;
+    if (!this.postExitNotices || !url || !token || command[0] !== 'sh' || command[3] !== 'hub-retrain-notice') return;
+    fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) })
+      .then((res) => res.status)
+      .catch(() => 0)
+      .then((status) => this.exitNotices.push({ jobId: job.id, status }))
+      .catch(() => undefined);
   }
 
   private log(job: FakeJob, line: string): void {

@@ -7,7 +7,7 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { FakeHub } from '../fakes/fake-hub';
 import { FakeJobs, type JobScript } from '../fakes/fake-jobs';
 import { pipelineSpec, TEST_TOKEN, TEST_USER } from './stack';
-import { scratchDirs, unique } from './temporal';
+import { scratchDirs, unique, useFakesAndWorker, type FakesAndWorker } from './temporal';
 
 export interface JobsStack {
   hub: FakeHub;
@@ -62,4 +62,13 @@ export function trainingThatPushes(repo: string, metrics: Record<string, number>
     ...extra,
   };
   return script;
+}
+
+export type JobsWorkerStack = FakesAndWorker<JobsStack>;
+
+/** For a test file: the Jobs fakes, a client and a worker on a fresh task queue, started before and stopped after. */
+export function useJobsWorkerStack(queuePrefix: string): JobsWorkerStack {
+  const stack = {} as JobsWorkerStack;
+  useFakesAndWorker(stack, startJobsFakes, queuePrefix);
+  return stack;
 }

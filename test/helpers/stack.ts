@@ -11,7 +11,7 @@ import { FakeHub } from '../fakes/fake-hub';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
-import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from './temporal';
+import { scratchDirs, unique, useFakesAndWorker, type RunningWorker } from './temporal';
 
 export const TEST_TOKEN = 'hf_test_write_token_0123456789abcdef';
 export const TEST_USER = 'acme';
@@ -109,15 +109,6 @@ export function useWorkerStack(queuePrefix: string): WorkerStack {
         revision ?? stack.fakes.hub.head(stack.fakes.dataset),
       ),
   } as WorkerStack;
-  beforeAll(async () => {
-    stack.fakes = await startFakes();
-    stack.client = await testClient();
-    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps);
-  });
-  afterAll(async () => {
-    await stack.worker?.stop();
-    await stack.client?.connection.close();
-    await stack.fakes?.stop();
-  });
+  useFakesAndWorker(stack, startFakes, queuePrefix);
   return stack;
 }

@@ -156,3 +156,31 @@ export function runView(
   });
   return reader.run(workflowId);
 }
+
+/** What useFakesAndWorker fills in before a test file's tests run. */
+export interface FakesAndWorker<F> {
+  fakes: F;
+  client: Client;
+  worker: RunningWorker;
+}
+
+/**
+ * For a test file: fakes (`start`), a client and a worker on a fresh task queue, set on `stack` before the tests and
+ * stopped after them.
+ */
+export function useFakesAndWorker<F extends { activityDeps: ActivityDeps; stop(): Promise<void> }>(
+  stack: Partial<FakesAndWorker<F>>,
+  start: () => Promise<F>,
+  queuePrefix: string,
+): void {
+  beforeAll(async () => {
+    stack.fakes = await start();
+    stack.client = await testClient();
+    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps);
+  });
+  afterAll(async () => {
+    await stack.worker?.stop();
+    await stack.client?.connection.close();
+    await stack.fakes?.stop();
+  });
+}

@@ -86,3 +86,9 @@ export async function swatchesFolder(perClass = 8, side = 40): Promise<string> {
 
 /** Parameters that let a tiny model learn in two short epochs. */
 export const TINY_PARAMS = { epochs: 2, learning_rate: 0.005, batch_size: 8 };
+
+/**
+ * Per-test time for tests that start the Python trainer (torch's import alone takes seconds): a generous bound, so a
+ * test on a busy machine (CI shares its 2 cores with other work) waits rather than fails; a hang still fails.
+ */
+export const TRAINER_TEST_TIMEOUT_MS = 600_000;

@@ -4,6 +4,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { UpdateRecorder } from '../../src/server/record-update';
+import { budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import {
   approveSignal,
   datasetUpdatedSignal,
@@ -28,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
+import { TINY_PNG } from '../fakes/fake-hub';
 import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 import { DEPLOY_SCENARIOS } from './deploy-scenarios';
@@ -117,6 +119,19 @@ async function pipelineScenario(
   const id = pipelineWorkflowId(spec.name);
   await ctx.client.workflow.getHandle(id).terminate('history recorded');
   return id;
+}
+
+/** An AutoTrain run on a dataset of its own with these files. */
+async function startRetrainOn(ctx: ScenarioContext, files: Record<string, Buffer | string>) {
+  const dataset = `${TEST_USER}/${unique('checked')}`;
+  ctx.fakes.hub.addDataset(dataset, { files });
+  const pipeline = pipelineSpec({ dataset });
+  const revision = ctx.fakes.hub.head(dataset);
+  return ctx.client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+    workflowId: retrainWorkflowId(pipeline.name, revision),
+    taskQueue: ctx.taskQueue,
+    args: [{ pipeline, revision, attempt: 1 }],
+  });
 }
 
 const SCRIPTED_TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
@@ -326,6 +341,30 @@ export const SCENARIOS: Record<string, Scenario> = {
     // Export the first run of the chain: it is the one that continued as new.
     return `${handle.workflowId}#${handle.signaledRunId}`;
   },
+  // Issue 26 (patch 'cost-and-budget'): an AutoTrain run (spaces-a10g-small, $1/h from the dated table) estimated
+  // at max_training_time (24 h, $24) against monthly_usd 1: held for approval, approved, reserved over budget,
+  // held to per_run_usd while it trains (a timer, cancelled when it ends), its cost settled in the ledger.
+  'v5-retrain-over-budget-approved': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 1, per_run_usd: 100 } });
+    await stageReached(handle, 'awaiting-approval', true);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'finance' }] });
+    await handle.result();
+    return handle.workflowId;
+  },
+  // A training that would pass per_run_usd ($0.002 at $1/h: 7.2 s): the timer wins, the job is stopped, compensated.
+  'v5-retrain-stopped-at-per-run': async (ctx) => {
+    const name = unique('capped');
+    ctx.fakes.autotrain.scripts.set(name, { outcome: 'hang', buildMs: 50 });
+    const handle = await startRetrain(ctx, { name, budget: { per_run_usd: 0.002 } });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
+  // The spend ledger of the task queue, after a run within budget reserved and settled through it.
+  'v5-budget-ledger': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 100 } });
+    await handle.result();
+    return budgetWorkflowId(ctx.taskQueue);
+  },
   // Patch 'autotrain-same-rows': an AutoTrain run with a promotion rule runs its evaluation step before the gate.
   'retrain-autotrain-same-rows': async (ctx) => {
     const handle = await startRetrain(ctx, {
@@ -335,4 +374,27 @@ export const SCENARIOS: Record<string, Scenario> = {
     return handle.workflowId;
   },
   ...DEPLOY_SCENARIOS,
+  // Issue 24 (patch 'data-checks'): the stage checking-data before createProject.
+  'retrain-data-checks-warned': async (ctx) => {
+    // The stack's image dataset: two rows a class (small_classes) and four identical images (duplicates): warnings.
+    const handle = await startRetrain(ctx);
+    await handle.result();
+    return handle.workflowId;
+  },
+  'retrain-data-checks-failed': async (ctx) => {
+    const handle = await startRetrainOn(ctx, {
+      'train/cat/0.png': TINY_PNG,
+      'train/dog/0.png': TINY_PNG,
+      'validation/bird/0.png': TINY_PNG,
+    });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
+  'retrain-data-checks-approved': async (ctx) => {
+    const handle = await startRetrain(ctx, { data_checks: { duplicates: 'approve' } });
+    await stageReached(handle, 'awaiting-approval', true);
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'alice' }] });
+    await handle.result();
+    return handle.workflowId;
+  },
 };

@@ -8,7 +8,9 @@ import { existsSync, readdirSync, readlinkSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { pipelineSpec, startRetrainRun, TEST_USER, useWorkerStack } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
-import { python, reviewsFolder, tinyModel } from '../helpers/transformers';
+import { python, reviewsFolder, tinyModel, TRAINER_TEST_TIMEOUT_MS } from '../helpers/transformers';
+
+jest.setTimeout(TRAINER_TEST_TIMEOUT_MS);
 
 const stack = useWorkerStack('autotrain-same-rows');
 let model: Record<string, Buffer>;

@@ -6,6 +6,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { progressQuery, RETRAIN_WORKFLOW, retrainWorkflowId, type RetrainInput } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
+import { TINY_PNG } from '../fakes/fake-hub';
 import type { JobScript } from '../fakes/fake-jobs';
 import { expectSecretAbsentFromHistories } from '../helpers/history';
 import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
@@ -160,4 +161,47 @@ test('a job the start made but never reported (its answer lost, the step failed)
   expect(fakes.jobs.cancelCalls).toContain(job.id); // ...and stopped it all the same
   expect(job.stage).toBe('CANCELED');
   expect(progress.compensationErrors).toBeUndefined();
+});
+
+/** A run of a new pipeline on `dataset` (the data checks' tests: the worker checks before it asks Jobs for anything). */
+async function startOn(dataset: string) {
+  const name = unique('jobs-checked');
+  scripts.set(name, trainingThatPushes(`${TEST_USER}/${name}`, { eval_accuracy: 0.9 }));
+  const pipeline = jobsPipeline({ dataset }, { name });
+  const revision = fakes.hub.head(dataset);
+  const input: RetrainInput = { pipeline, revision, attempt: 1 };
+  const handle = await client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
+    workflowId: retrainWorkflowId(pipeline.name, revision),
+    taskQueue: worker.taskQueue,
+    args: [input],
+  });
+  return { name, handle };
+}
+
+test('a revision with a label only in validation fails at checking-data: no job is ever created', async () => {
+  const dataset = `${TEST_USER}/${unique('birds')}`;
+  fakes.hub.addDataset(dataset, {
+    files: { 'train/cat/0.png': TINY_PNG, 'train/dog/0.png': TINY_PNG, 'validation/bird/0.png': TINY_PNG },
+  });
+  const { name, handle } = await startOn(dataset);
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+  const progress = await handle.query(progressQuery);
+  expect(fakes.jobs.jobsLabelled({ 'retrain-pipeline': name })).toEqual([]);
+  expect(progress.timings).not.toHaveProperty('created');
+  expect(progress.dataChecks?.find((c) => c.check === 'unseen_labels')).toMatchObject({
+    status: 'fail',
+    examples: ['bird (validation/bird/0.png)'],
+  });
+});
+
+test('a revision the data checks only warn about trains on Jobs, with the report in its view', async () => {
+  // The stack's dataset: two identical images a class, so small classes and duplicates.
+  const { name, handle } = await startOn(fakes.dataset);
+  expect((await handle.result()).outcome).toBe('succeeded');
+  jobOf(name);
+  const view = await runView(client, handle.workflowId);
+  expect(view.dataChecks?.filter((c) => c.status !== 'pass').map((c) => [c.check, c.count])).toEqual([
+    ['small_classes', 2],
+    ['duplicates', 3],
+  ]);
 });

@@ -3,7 +3,7 @@
  * real Temporal dev server against the strict fake Jobs API (which refuses what Jobs refuses: label characters,
  * flavors, ...): each trains, reads its metrics, and is announced.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PipelineSpec } from '../../src/config/config-schema';
@@ -23,6 +23,10 @@ import { eventually, scratchDirs, startWorker, testClient, unique, type RunningW
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples', 'configs');
 const TOKEN = 'hf_examples_ml_team_0123456789abcdef';
+const REVIEWS_DIR = join(__dirname, '..', '..', 'examples', 'datasets', 'product-reviews');
+const REVIEWS = Object.fromEntries(
+  ['train.csv', 'validation.csv'].map((file) => [file, readFileSync(join(REVIEWS_DIR, file))]),
+);
 
 const examples = readdirSync(EXAMPLES)
   .filter((file) => file.endsWith('.json'))
@@ -39,7 +43,12 @@ beforeAll(async () => {
   hub = new FakeHub().addToken(TOKEN, { name: 'ml-team', orgs: namespaces });
   jobs = new FakeJobs(hub);
   await hub.extend(jobs.router()).start();
-  for (const dataset of new Set(examples.map(({ pipeline }) => pipeline.input_dataset))) hub.addDataset(dataset);
+  // Each dataset holds what its task trains on (the data checks read it before a job is asked for): the bundled
+  // product reviews for text, the fake Hub's image folders otherwise.
+  for (const { pipeline } of examples) {
+    if (hub.repos.has('dataset', pipeline.input_dataset)) continue;
+    hub.addDataset(pipeline.input_dataset, pipeline.task === 'text-classification' ? { files: REVIEWS } : {});
+  }
   jobs.scriptFor = (request) => {
     const example = examples.find(({ pipeline }) => pipeline.name === request.labels?.['retrain-pipeline']);
     const repo = example && `${example.pipeline.target_namespace}/${example.pipeline.name}`;

@@ -24,7 +24,9 @@ import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
 import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
-import { reviewsFolder, tinyModel, TINY_PARAMS } from '../helpers/transformers';
+import { reviewsFolder, tinyModel, TINY_PARAMS, TRAINER_TEST_TIMEOUT_MS } from '../helpers/transformers';
+
+jest.setTimeout(TRAINER_TEST_TIMEOUT_MS);
 
 process.env.OMP_NUM_THREADS ??= '1';
 

@@ -1,4 +1,4 @@
-import { SPLIT_NAMES, type SplitName } from './splits';
+import { SPLIT_NAMES, splitsOfPaths, type SplitName } from './splits';
 
 /** What a loader hands a trainer: examples per split, and where they came from (for messages and metrics). */
 export interface LoadedDataset<T> {
@@ -19,18 +19,17 @@ export interface SplitAssignment<F> {
 }
 
 /**
- * Groups files by split the way the Hub does: when no file names a split, everything is `train`; when some
- * do, the files that name none are left out.
+ * Groups files by split the way the Hub does (splits.ts, `splitsOfPaths`): files that name no split while others
+ * do are left out.
  */
-export function assignSplits<F>(files: readonly F[], splitOf: (file: F) => SplitName | undefined): SplitAssignment<F> {
-  const named = files.map((file) => ({ file, split: splitOf(file) }));
-  const anyNamed = named.some((n) => n.split !== undefined);
+export function assignSplits<F>(files: readonly F[], pathOf: (file: F) => string): SplitAssignment<F> {
+  const splits = splitsOfPaths(files.map(pathOf));
   const out: SplitAssignment<F> = { bySplit: {}, ignored: [] };
-  for (const { file, split } of named) {
-    const target = anyNamed ? split : 'train';
-    if (target === undefined) out.ignored.push(file);
-    else (out.bySplit[target] ??= []).push(file);
-  }
+  files.forEach((file, i) => {
+    const split = splits[i];
+    if (split === undefined) out.ignored.push(file);
+    else (out.bySplit[split] ??= []).push(file);
+  });
   return out;
 }
 

@@ -5,7 +5,6 @@ import { chooseImageColumn, chooseLabelColumn, requireSameColumn } from './colum
 import { assignSplits, presentSplits, type LoadedDataset } from './dataset';
 import { readTable, type Table } from './read-table';
 import { foundNote, scanDataset, type DataFile, type TableFile } from './scan';
-import { splitOfPath } from './splits';
 import { describe, labelOf } from './values';
 
 /** An image to decode: a file, or bytes from a table cell (`name` is for messages). */
@@ -47,12 +46,9 @@ function loadFromFolders(images: DataFile[]): LoadedDataset<ImageExample> {
         'or train/<label>/image.jpg',
     );
   }
-  // The folder holding an image is its label; the split comes from the folders above it (the path's
-  // dirname ends with the label folder, which `folderOnly` passes over as it would a file name).
+  // The folder holding an image is its label; the split comes from the Hub's rules for the whole folder.
   const labelOfImage = (image: DataFile): string => image.relativePath.split('/').slice(-2)[0] ?? '';
-  const { bySplit, ignored } = assignSplits(images, (image) =>
-    splitOfPath(dirname(image.relativePath), { folderOnly: true }),
-  );
+  const { bySplit, ignored } = assignSplits(images, (image) => image.relativePath);
   const out = emptyDataset(ignored);
   for (const split of presentSplits(bySplit)) {
     const files = bySplit[split] ?? [];
@@ -64,7 +60,7 @@ function loadFromFolders(images: DataFile[]): LoadedDataset<ImageExample> {
 }
 
 async function loadFromTables(tables: TableFile[], params: ImageColumnParams): Promise<LoadedDataset<ImageExample>> {
-  const { bySplit, ignored } = assignSplits(tables, (t) => splitOfPath(t.relativePath));
+  const { bySplit, ignored } = assignSplits(tables, (t) => t.relativePath);
   const out = emptyDataset(ignored);
   let chosen: { first: Table; label: string; image: string } | undefined;
   for (const split of presentSplits(bySplit)) {

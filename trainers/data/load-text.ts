@@ -3,7 +3,6 @@ import { chooseLabelColumn, chooseTextColumns, requireSameColumn } from './colum
 import { assignSplits, presentSplits, type LoadedDataset } from './dataset';
 import { readTable, type Table } from './read-table';
 import { foundNote, scanDataset } from './scan';
-import { splitOfPath } from './splits';
 import { labelOf, textOf } from './values';
 
 export interface TextExample {
@@ -25,7 +24,7 @@ export async function loadTextDataset(dir: string, params: TextColumnParams = {}
         `(train.csv, data/train-00000-of-00001.parquet, train/part.jsonl, ...)${foundNote(scanned.other)}`,
     );
   }
-  const { bySplit, ignored } = assignSplits(scanned.tables, (t) => splitOfPath(t.relativePath));
+  const { bySplit, ignored } = assignSplits(scanned.tables, (t) => t.relativePath);
   const out: LoadedDataset<TextExample> = {
     splits: {},
     files: {},

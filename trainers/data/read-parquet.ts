@@ -33,7 +33,7 @@ export async function readParquet(file: TableFile): Promise<ParquetTable> {
  * The `datasets` library stores its features in the `huggingface` key of the file metadata; a `ClassLabel`
  * column is an integer column whose names are listed there.
  */
-function classLabelsOf(keyValues: readonly { key: string; value?: string }[]): Record<string, string[]> {
+export function classLabelsOf(keyValues: readonly { key: string; value?: string }[]): Record<string, string[]> {
   const raw = keyValues.find((kv) => kv.key === 'huggingface')?.value;
   if (!raw) return {};
   let features: unknown;

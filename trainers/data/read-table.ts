@@ -44,7 +44,7 @@ function readCsv(text: string, file: TableFile): Row[] {
 }
 
 // Spreadsheets in many locales save ";"-separated ".csv" files: pick the separator the header uses most.
-function sniffDelimiter(text: string): string {
+export function sniffDelimiter(text: string): string {
   const header = text.slice(0, text.indexOf('\n') >>> 0);
   let best = ',';
   let bestCount = 0;

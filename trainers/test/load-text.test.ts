@@ -20,19 +20,30 @@ describe('loading text datasets', () => {
 
   it('finds splits in Hub file names and folder names', async () => {
     const dir = await writeFiles(newDir(), {
-      'data/train-00000-of-00002.jsonl': '{"text": "a", "label": "x"}\n',
-      'data/train-00001-of-00002.jsonl': '{"text": "b", "label": "y"}\n',
+      'train/part-0.jsonl': '{"text": "a", "label": "x"}\n',
+      'train/part-1.jsonl': '{"text": "b", "label": "y"}\n',
       'valid/part.jsonl': '{"text": "c", "label": "x"}\n',
       'test/part-0.jsonl': '{"text": "d", "label": "y"}\n',
     });
     const data = await loadTextDataset(dir);
     expect(data.files).toEqual({
-      train: ['data/train-00000-of-00002.jsonl', 'data/train-00001-of-00002.jsonl'],
+      train: ['train/part-0.jsonl', 'train/part-1.jsonl'],
       validation: ['valid/part.jsonl'],
       test: ['test/part-0.jsonl'],
     });
     expect(data.splits.train?.map((r) => r.text)).toEqual(['a', 'b']);
     expect(data.splits.test?.map((r) => r.text)).toEqual(['d']);
+  });
+
+  it("reads the Hub's sharded names before anything else, as `datasets` does", async () => {
+    const dir = await writeFiles(newDir(), {
+      'data/train-00000-of-00002.jsonl': '{"text": "a", "label": "x"}\n',
+      'data/train-00001-of-00002.jsonl': '{"text": "b", "label": "y"}\n',
+      'valid/part.jsonl': '{"text": "c", "label": "x"}\n',
+    });
+    const data = await loadTextDataset(dir);
+    expect(data.files).toEqual({ train: ['data/train-00000-of-00002.jsonl', 'data/train-00001-of-00002.jsonl'] });
+    expect(data.ignoredFiles).toEqual(['valid/part.jsonl']);
   });
 
   it('treats files that name no split as train, unless other files do', async () => {

@@ -2,7 +2,9 @@ import type { HfJobsBackendOptions } from '../../config/backends';
 import { isTransient, requireHfToken } from '../../http/http-error';
 import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
 import { hubFetch } from '../../hub/hub-fetch';
-import { LOG_TAIL_LINES, PipelineBackend } from '../types';
+import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../budget/hardware-prices';
+import type { Price } from '../../budget/cost-math';
+import { LOG_TAIL_LINES, PermanentBackendError, PipelineBackend } from '../types';
 import type {
   BackendDeps,
   DataRef,
@@ -13,6 +15,7 @@ import type {
   TrainingBackend,
   TrainingStatus,
 } from '../types';
+import { withEndNotice, type EndNotice } from './end-notice';
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';
 import { jobNamespace, jobRequest, outputRepo, pushesToOutputRepo, runLabels, runName } from './job-request';
@@ -57,7 +60,7 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return { dataset: run.pipeline.input_dataset, revision: sha };
   }
 
-  async start(run: RunContext, project: ProjectRef, data: DataRef): Promise<JobRef> {
+  async start(run: RunContext, project: ProjectRef, data: DataRef, notify?: NoticeTarget): Promise<JobRef> {
     const { client, namespace } = this.context(run);
     const adopt = (job: JobInfo, reused: boolean): JobRef => ({
       ...this.jobRef(run, project, job),
@@ -66,10 +69,7 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     const existing = await this.findRunJob(client, namespace, run);
     if (existing) return adopt(existing, true);
     try {
-      const inService = this.deps.modelsDir
-        ? new ModelRegistry(this.deps.modelsDir).currentPointer(run.pipeline.name)
-        : undefined;
-      return adopt(await client.run(namespace, jobRequest(run, this.options, data, this.token(), inService)), false);
+      return adopt(await client.run(namespace, this.request(run, data, notify)), false);
     } catch (err) {
       // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
       // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking
@@ -89,10 +89,11 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return job && this.jobRef(run, project, job);
   }
 
-  /** The watch's shared answer while it lists the job as running; the job itself otherwise. */
-  async status(run: RunContext, job: JobRef): Promise<TrainingStatus> {
+  /** The watch's shared answer while it lists the job as running (unless `fresh`); the job itself otherwise. */
+  async status(run: RunContext, job: JobRef, options: { fresh?: boolean } = {}): Promise<TrainingStatus> {
     const { client, namespace } = this.context(run);
-    const info = this.deps.notices?.jobsWatch?.answer(namespace, job.jobId) ?? (await client.get(namespace, job.jobId));
+    const shared = options.fresh ? undefined : this.deps.notices?.jobsWatch?.answer(namespace, job.jobId);
+    const info = shared ?? (await client.get(namespace, job.jobId));
     if (!info) return { state: 'failed', stage: 'MISSING', message: 'the job no longer exists', links: job.links };
     const { state, message } = jobState(info.status);
     const status: TrainingStatus = { state, stage: info.status.stage, message, links: job.links };
@@ -120,10 +121,13 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return client.logTail(namespace, job.jobId, LOG_TAIL_LINES).catch(() => undefined);
   }
 
-  /** With the worker's watch: the job is watched from now on, and its run told when it ends. */
+  /**
+   * The job posts its end to the receiver (when one is known: end-notice.ts); with the worker's watch, it is also
+   * watched from now on, and its run told when it ends (the safety net for a notice that is lost).
+   */
   async tellsWhenDone(run: RunContext, job: JobRef, notify: NoticeTarget): Promise<boolean> {
     const watch = this.deps.notices?.jobsWatch;
-    if (!watch) return false;
+    if (!watch) return this.endNotice(notify) !== undefined;
     const { client, namespace } = this.context(run);
     const withinMs = notify.withinMs ?? run.pipeline.poll_interval_seconds * 1000;
     watch.register(client, namespace, job.jobId, notify.workflowId, withinMs);
@@ -166,8 +170,47 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return `the job ${job.jobId} is still ${info.status.stage}: it could not be cancelled; cancel it with \`hf jobs cancel ${job.jobId}\` or at ${page}`;
   }
 
+  /** The flavor's price, from the Hub's list; from the dated table when the list does not name it. */
+  async price(run: RunContext): Promise<Price> {
+    const flavor = this.options.flavor;
+    const fromHub = priceFromJobsList(await this.context(run).client.hardware(), flavor);
+    const price = fromHub ?? priceFromTable(flavor, 60);
+    if (!price) {
+      throw new PermanentBackendError(
+        `pipeline ${run.pipeline.name}: backend.flavor: no price for the Jobs flavor "${flavor}" (not in the Hub's list at /api/jobs/hardware, nor in the price table of ${PRICE_TABLE_DATE})`,
+      );
+    }
+    return price;
+  }
+
+  /** The seconds the job ran, as the service counted them (undefined before it ran, or when it is gone). */
+  async runSeconds(run: RunContext, job: JobRef): Promise<number | undefined> {
+    const { client, namespace } = this.context(run);
+    const info = await client.get(namespace, job.jobId);
+    if (!info?.startedAt) return info ? 0 : undefined;
+    if (typeof info.durations?.runningSecs === 'number') return info.durations.runningSecs;
+    const end = info.finishedAt ? Date.parse(info.finishedAt) : Date.now();
+    return Math.max(0, (end - Date.parse(info.startedAt)) / 1000);
+  }
+
   /** Jobs leave nothing to clean up: the container is gone when the job ends, the model repo is the product. */
   async cleanup(_run: RunContext, _project: ProjectRef): Promise<void> {}
+
+  /** The run's job request; with a receiver to tell, its command posts the end notice as it exits. */
+  private request(run: RunContext, data: DataRef, notify: NoticeTarget | undefined) {
+    const inService = this.deps.modelsDir
+      ? new ModelRegistry(this.deps.modelsDir).currentPointer(run.pipeline.name)
+      : undefined;
+    const request = jobRequest(run, this.options, data, this.token(), inService);
+    const notice = this.endNotice(notify);
+    return notice ? withEndNotice(request, notice) : request;
+  }
+
+  private endNotice(notify: NoticeTarget | undefined): EndNotice | undefined {
+    const { receiverUrl, webhookSecret } = this.deps.notices ?? {};
+    if (!notify || !receiverUrl || !webhookSecret) return undefined;
+    return { receiverUrl, webhookSecret, workflowId: notify.workflowId };
+  }
 
   private jobRef(run: RunContext, project: ProjectRef, job: JobInfo): JobRef {
     const { client, namespace } = this.context(run);

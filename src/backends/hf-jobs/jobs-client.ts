@@ -8,6 +8,7 @@ import { getJob, HubApiError, runJob, type SpaceHardwareFlavor } from '@huggingf
 import { z } from 'zod';
 import { HttpError, MalformedResponseError, safeUrl } from '../../http/http-error';
 import { requestJson, withQuery, type JsonResponse } from '../../http/request-json';
+import { jobsHardwareSchema } from '../../budget/hardware-prices';
 import { hubFetch } from '../../hub/hub-fetch';
 import { readLogTail } from './job-logs';
 import type { JobRequest } from './job-request';
@@ -16,6 +17,9 @@ const jobSchema = z.object({
   id: z.string().min(1),
   createdAt: z.string().optional(),
   startedAt: z.string().nullish(),
+  finishedAt: z.string().nullish(),
+  /** What the service counted (huggingface_hub `_jobs_api.py` reads none of it; spec/hf-jobs.md lists it). */
+  durations: z.object({ runningSecs: z.number().nonnegative().nullish() }).nullish(),
   status: z.object({ stage: z.string(), message: z.string().nullish() }),
   owner: z.object({ name: z.string() }).optional(),
   labels: z.record(z.string(), z.string()).nullish(),
@@ -93,6 +97,15 @@ export class JobsClient {
     const res = await this.fetch(url, { method: 'POST', headers: { authorization: `Bearer ${this.token}` } });
     const text = await res.text().catch(() => '');
     if (!res.ok) throw new HttpError('POST', safeUrl(url), res.status, text.slice(0, 300), undefined);
+  }
+
+  /** The flavors and their prices (`GET /api/jobs/hardware`, huggingface_hub `hf_api.py` `list_jobs_hardware`). */
+  async hardware(): Promise<z.output<typeof jobsHardwareSchema>> {
+    const url = `${this.endpoint}/api/jobs/hardware`;
+    const res = await requestJson(url, { token: this.token, timeoutMs: this.timeoutMs, fetch: this.fetch });
+    const parsed = jobsHardwareSchema.safeParse(res.body);
+    if (!parsed.success) throw new MalformedResponseError('GET', safeUrl(url), 'not a list of Jobs hardware');
+    return parsed.data;
   }
 
   /** The last `lines` lines the job printed (the start banner left out). */

@@ -4,13 +4,12 @@
  * pollStatus (from any worker sharing the state folder) finds it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LocalBackendOptions } from '../../config/backends';
-import { isLocalDataset } from '../../config/config-schema';
-import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
-import { snapshotLocalFolder } from '../../datasets/local-folder';
+import { revisionFiles } from '../../datasets/revision-files';
+import { DATA_REPORT_FILE } from '../../datasets/data-report';
 import {
   PermanentBackendError,
   PipelineBackend,
@@ -101,19 +100,12 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
 
   async addData(run: RunContext, _project: ProjectRef): Promise<DataRef> {
     const { pipeline, revision } = run;
-    let path: string;
-    if (isLocalDataset(pipeline)) {
-      const folder = pipeline.local_path;
-      if (!folder) throw new PermanentBackendError(`pipeline ${pipeline.name} has no local dataset path`);
-      path = await snapshotLocalFolder(folder, revision, resolve(this.deps.stateDir, 'datasets'));
-    } else {
-      path = await downloadHubSnapshot(pipeline.input_dataset, revision, {
-        hubUrl: this.deps.hub.endpoint,
-        token: this.deps.hfToken,
-        cacheDir: resolve(this.deps.stateDir, 'hub-cache'),
-        fetch: this.deps.fetch,
-      });
-    }
+    const path = await revisionFiles(pipeline, revision, {
+      stateDir: this.deps.stateDir,
+      hubUrl: this.deps.hub.endpoint,
+      token: this.deps.hfToken,
+      fetch: this.deps.fetch,
+    });
     const evalPath = await pinnedEvaluationSet(pipeline, this.deps.stateDir, {
       hubUrl: this.deps.hub.endpoint,
       token: this.deps.hfToken,
@@ -134,8 +126,7 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
     const dataDir = data.detail?.path;
     if (!dataDir) throw new PermanentBackendError('addData did not report where the dataset is');
     const current = currentModelDir(this.deps.modelsDir, run.pipeline.name);
-    rmSync(outputDir, { recursive: true, force: true }); // a fresh attempt starts from an empty model folder
-    mkdirSync(outputDir, { recursive: true });
+    emptyModelFolder(outputDir); // a fresh attempt starts from an empty model folder
     const launch: LaunchSpec = {
       command: this.trainer().command,
       cwd: process.cwd(), // so a command's relative paths are the project's, as the user wrote them
@@ -180,6 +171,11 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
 
   async logTail(_run: RunContext, job: JobRef): Promise<string[]> {
     return readLogTail(runFiles(this.runDir(job.jobId)).log);
+  }
+
+  /** The CPU seconds the trainer used (its supervisor counts them when it exits, on Linux): a local run's cost is $0. */
+  async runSeconds(_run: RunContext, job: JobRef): Promise<number | undefined> {
+    return readJson<ExitInfo>(runFiles(this.runDir(job.jobId)).exit)?.cpuSeconds;
   }
 
   /** Told when its supervisor was launched with a notice target (exit-notice.ts). */
@@ -277,6 +273,14 @@ export class LocalBackend extends PipelineBackend<LocalBackendDeps, LocalBackend
     if (choice.kind !== 'command' && this.deps.defaultTrainerCommand)
       return { kind: 'command', command: this.deps.defaultTrainerCommand };
     return choice;
+  }
+}
+
+/** Empties (or makes) a run's model folder, but for the data checks' report, which stays beside the model. */
+function emptyModelFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(dir)) {
+    if (name !== DATA_REPORT_FILE) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 

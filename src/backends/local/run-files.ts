@@ -73,6 +73,8 @@ export interface ExitInfo {
   finishedAt: string;
   /** Why the trainer could not even start, when that happened. */
   error?: string;
+  /** CPU seconds (user + system) the trainer and the processes it waited for used (Linux), for the run's cost. */
+  cpuSeconds?: number;
 }
 
 export const runFiles = (dir: string) => ({

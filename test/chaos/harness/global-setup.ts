@@ -3,8 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { temporalCli } from './processes';
 
 export default async function globalSetup(): Promise<void> {
+  // Found once, as `npm start` finds it, and handed to every scenario; none starts without it.
+  process.env.TEMPORAL_CLI_PATH = temporalCli();
   const dir = mkdtempSync(join(tmpdir(), 'hub-retrain-chaos-'));
   const noop = (): void => {};
   const bundle = await bundleWorkflowCode({

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { findTemporalCli, missingCliMessage } from '../../../src/temporal/dev-server';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const CLI = join(ROOT, 'bin', 'hub-retrain.js');
@@ -106,9 +107,15 @@ export class ManagedProcess {
   }
 }
 
-/** The `temporal` CLI: TEMPORAL_CLI_PATH, else the one on PATH. */
-export function temporalCli(): string {
-  return process.env.TEMPORAL_CLI_PATH || 'temporal';
+/**
+ * The `temporal` CLI, found as `npm start` finds it (src/temporal/dev-server.ts): TEMPORAL_CLI_PATH, else the
+ * first on PATH, else the project's own install in .tools/temporal (scripts/setup.js), so `npm run test:chaos`
+ * works by itself after `npm test` without the CLI on PATH.
+ */
+export function temporalCli(env: NodeJS.ProcessEnv = process.env, root = ROOT): string {
+  const cli = findTemporalCli(env.TEMPORAL_CLI_PATH, env.PATH ?? '', root);
+  if (cli === undefined) throw new Error(missingCliMessage());
+  return cli;
 }
 
 export const SEARCH_ATTRIBUTE_FLAGS = ['RetrainPipeline', 'RetrainDataset', 'RetrainRevision', 'RetrainStage'].flatMap(

@@ -36,3 +36,6 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** What the baseline's train command leaves in its output folder, sorted. */
+export const BASELINE_OUTPUT_FILES = ['comparison.json', 'features.json', 'metrics.json', 'model.json', 'weights.bin'];

@@ -49,6 +49,7 @@ class KeepBestCallback(TrainerCallback):
         self.folder = folder
         self.best: tuple[float, float] | None = None
         self.best_epoch: int | None = None
+        self.best_step: int | None = None
 
     def on_evaluate(
         self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kw: Any
@@ -58,6 +59,8 @@ class KeepBestCallback(TrainerCallback):
         if self.best is not None and score <= self.best:
             return
         self.best = score
-        self.best_epoch = round(state.epoch or 0)
+        # The epoch in progress, 1-based (evaluations every `eval_steps` fall inside one); and the step.
+        self.best_epoch = max(1, math.ceil((state.epoch or 0) - 1e-9))
+        self.best_step = state.global_step
         os.makedirs(self.folder, exist_ok=True)
         kw["model"].save_pretrained(self.folder, safe_serialization=True)

@@ -16,11 +16,12 @@ import io
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .contract import InputError, Reporter, TrainerEnv
-from .data import Example, LoadedDataset, load_dataset_for
+from .data import Example, LoadedDataset, labels_of, load_dataset_for
 from .evaluation import EvalSplit
 
 COMPARISON_FILE = "comparison.json"
@@ -29,7 +30,8 @@ _BATCH = 32
 
 @dataclass
 class DecisionRows:
-    rows: list[Example]
+    # A split's memory-mapped Rows (data.py), or a list.
+    rows: Sequence[Example]
     split: str
     # `dataset` or `evaluation.dataset`.
     source: str
@@ -83,7 +85,7 @@ def write_comparison(
         "split": decision.split,
         "source": decision.source,
         "selectedOn": selected_on,
-        "truth": [row.label for row in decision.rows],
+        "truth": labels_of(decision.rows),
         "candidate": candidate,
         "current": current,
         "seconds": seconds,
@@ -95,7 +97,9 @@ def write_comparison(
     return comparison
 
 
-def measure_current(task: str, folder: str, rows: list[Example], params: dict[str, Any], device: Any) -> dict[str, Any]:
+def measure_current(
+    task: str, folder: str, rows: Sequence[Example], params: dict[str, Any], device: Any
+) -> dict[str, Any]:
     if not os.path.isdir(folder):
         return {"dir": folder, "status": "unreadable", "error": f"the model folder {folder} does not exist"}
     if not os.path.isfile(os.path.join(folder, "config.json")):
@@ -127,7 +131,7 @@ def _foreign(folder: str) -> str | None:
 
 
 def predict_folder(
-    task: str, folder: str, rows: list[Example], params: dict[str, Any], device: Any
+    task: str, folder: str, rows: Sequence[Example], params: dict[str, Any], device: Any
 ) -> dict[str, list[str]]:
     """Each row's predicted label by the model saved in `folder` (its own tokenizer or image processor)."""
     import torch
@@ -167,7 +171,8 @@ def predict_folder(
 
 
 def _image(cell: dict[str, Any]) -> Any:
+    """An image row's input: `datasets`' Image struct, its bytes when it holds them, else its file."""
     from PIL import Image
 
-    source = cell["path"] if "path" in cell else io.BytesIO(cell["bytes"])
+    source = io.BytesIO(cell["bytes"]) if cell.get("bytes") else cell["path"]
     return Image.open(source).convert("RGB")

@@ -121,6 +121,20 @@ def _columns(value: Any) -> str | list[str]:
     return _column(value)
 
 
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("expected true or false")
+
+
+def _class_weights(value: Any) -> str:
+    if value not in ("none", "balanced"):
+        raise ValueError('expected "none" or "balanced"')
+    return value
+
+
 def _device(value: Any) -> str:
     if value not in ("auto", "cpu", "cuda"):
         raise ValueError('expected "auto", "cpu" or "cuda"')
@@ -141,6 +155,15 @@ PARAMS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "weight_decay": (_real(0), 0.01),
     "warmup_ratio": (_real(0, 1, open_hi=True), 0.1),
     "device": (_device, "auto"),
+    # Real-hardware options, each handed to TrainingArguments or the Trainer as it is (trainers/README.md).
+    "gradient_accumulation_steps": (_integer(1, 4096), 1),
+    "auto_find_batch_size": (_boolean, False),
+    "max_steps": (_integer(1), None),
+    "eval_steps": (_integer(1), None),
+    "early_stopping_patience": (_integer(1, 1000), None),
+    "class_weights": (_class_weights, "none"),
+    "torch_compile": (_boolean, False),
+    "dataloader_num_workers": (_integer(0, 64), 0),
 }
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from .contract import InputError
-from .data import Example, LoadedDataset
+from .data import Example, LoadedDataset, labels_of, take
 
 
 @dataclass
 class EvalSplit:
-    train: list[Example]
-    eval: list[Example]
+    # Lists, or Rows: index mappings over the split's Arrow file.
+    train: Sequence[Example]
+    eval: Sequence[Example]
     # `validation`, `test`, or `train (seeded 20% hold-out)`.
     source: str
 
@@ -24,7 +26,7 @@ class EvalSplit:
 def choose_eval_split(dataset: LoadedDataset, eval_fraction: float, seed: int) -> EvalSplit:
     """The dataset's validation split when it has labelled rows, else test, else a stratified seeded hold-out."""
     train = dataset.splits.get("train", [])
-    if not train:
+    if not len(train):
         found = [f"{name}: {len(rows)} labelled rows" for name, rows in dataset.splits.items()]
         raise InputError(
             f"no labelled training rows ({', '.join(found) if found else 'no splits found'}); "
@@ -32,16 +34,16 @@ def choose_eval_split(dataset: LoadedDataset, eval_fraction: float, seed: int) -
         )
     for name in ("validation", "test"):
         rows = dataset.splits.get(name, [])
-        if rows:
+        if len(rows):
             return EvalSplit(train, rows, name)
     rng = random.Random(seed)
-    groups: dict[str, list[Example]] = {}
-    for row in train:
-        groups.setdefault(row.label, []).append(row)
-    kept: list[Example] = []
-    held: list[Example] = []
+    groups: dict[str, list[int]] = {}
+    for index, label in enumerate(labels_of(train)):
+        groups.setdefault(label, []).append(index)
+    kept: list[int] = []
+    held: list[int] = []
     for label in sorted(groups):
-        group = list(groups[label])
+        group = groups[label]
         rng.shuffle(group)
         # A class with a single row stays in train: the model cannot learn a class it never sees.
         count = 0 if len(group) < 2 else max(1, round(len(group) * eval_fraction))
@@ -49,7 +51,9 @@ def choose_eval_split(dataset: LoadedDataset, eval_fraction: float, seed: int) -
         kept.extend(group[count:])
     if not held:
         raise InputError(f"too few training rows ({len(train)}) to hold out an evaluation split")
-    return EvalSplit(kept, held, f"train (seeded {round(eval_fraction * 100)}% hold-out)")
+    # In file order: the rows are read from disk in runs, not at random.
+    source = f"train (seeded {round(eval_fraction * 100)}% hold-out)"
+    return EvalSplit(take(train, sorted(kept)), take(train, sorted(held)), source)
 
 
 def class_labels(train_labels: list[str]) -> list[str]:

@@ -17,7 +17,8 @@ from typing import Any
 from .base_model import locate_base_model
 from .comparison import decision_rows, write_comparison
 from .contract import InputError, Reporter, TrainerEnv
-from .data import Example, load_dataset_for
+from .data import labels_of, load_dataset_for
+from .encoding import balanced_loss, load_model
 from .evaluation import accuracy, choose_eval_split, class_labels, evaluate, macro_f1
 from .model_card import model_card
 
@@ -33,7 +34,8 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     report(progress=0, message=f"loading {env.data_dir}")
     dataset = load_dataset_for(env.task, env.data_dir, params)
     split = choose_eval_split(dataset, params["eval_fraction"], params["seed"])
-    labels = class_labels([row.label for row in split.train])
+    train_labels = labels_of(split.train)
+    labels = class_labels(train_labels)
     # Before training: a pinned evaluation set that cannot be read fails the run now, not after the work.
     decision = decision_rows(env, dataset, split)
     report(
@@ -47,7 +49,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     import datasets
     import torch
     import transformers
-    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 
     from .callbacks import KeepBestCallback, ProgressCallback
 
@@ -56,28 +58,39 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
 
     device = _device(params["device"], torch)
     set_seed(params["seed"])
-    loaded = _load(env.task, source, labels, params)
+    loaded = load_model(env.task, source, labels, params)
     model, processor = loaded["model"], loaded["processor"]
     train_rows, eval_rows = loaded["encode"](split.train), loaded["encode"](split.eval)
     loaded_at = time.perf_counter()
 
-    steps_per_epoch = math.ceil(len(split.train) / params["batch_size"])
+    steps_per_epoch = math.ceil(len(split.train) / (params["batch_size"] * params["gradient_accumulation_steps"]))
+    steps = min(steps_per_epoch * params["epochs"], params["max_steps"] or math.inf)
     checkpoints = tempfile.mkdtemp(prefix="hub-retrain-best-")
     best = KeepBestCallback(checkpoints)
+    callbacks = [ProgressCallback(report, params["epochs"]), best]
+    if params["early_stopping_patience"] is not None:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=params["early_stopping_patience"]))
     try:
         args = TrainingArguments(
             output_dir=checkpoints,
             num_train_epochs=params["epochs"],
+            max_steps=params["max_steps"] or -1,
             learning_rate=params["learning_rate"],
             per_device_train_batch_size=params["batch_size"],
             per_device_eval_batch_size=params["batch_size"],
+            gradient_accumulation_steps=params["gradient_accumulation_steps"],
+            auto_find_batch_size=params["auto_find_batch_size"],
             weight_decay=params["weight_decay"],
             # A float below 1 is a share of the training steps (TrainingArguments.warmup_steps).
             warmup_steps=params["warmup_ratio"],
-            eval_strategy="epoch",
-            save_strategy="no",  # KeepBestCallback keeps the best epoch
+            eval_strategy="steps" if params["eval_steps"] else "epoch",
+            eval_steps=params["eval_steps"],
+            # What EarlyStoppingCallback watches; KeepBestCallback keeps the best evaluation's model.
+            metric_for_best_model="accuracy",
+            greater_is_better=True,
+            save_strategy="no",
             logging_strategy="steps",
-            logging_steps=max(1, steps_per_epoch // 4),
+            logging_steps=max(1, min(steps_per_epoch, steps) // 4),
             report_to="none",
             disable_tqdm=True,
             seed=params["seed"],
@@ -86,7 +99,8 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
             bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
             fp16=device == "cuda" and not torch.cuda.is_bf16_supported(),
             remove_unused_columns=False,
-            dataloader_num_workers=0,
+            torch_compile=params["torch_compile"],
+            dataloader_num_workers=params["dataloader_num_workers"],
             dataloader_pin_memory=device == "cuda",
         )
         trainer = Trainer(
@@ -97,16 +111,20 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
             processing_class=processor,
             data_collator=loaded["collator"],
             compute_metrics=_compute_metrics,
-            callbacks=[ProgressCallback(report, params["epochs"]), best],
+            compute_loss_func=balanced_loss(train_labels, labels) if params["class_weights"] == "balanced" else None,
+            callbacks=callbacks,
         )
         trained = trainer.train()
-        report(progress=0.92, message=f"evaluating the best epoch ({best.best_epoch} of {params['epochs']})")
+        report(
+            progress=0.92,
+            message=f"evaluating the best model (epoch {best.best_epoch} of {params['epochs']}, step {best.best_step})",
+        )
         trainer.model = trainer.model_wrapped = loaded["reload"](checkpoints).to(args.device)
         prediction = trainer.predict(eval_rows)
     finally:
         shutil.rmtree(checkpoints, ignore_errors=True)
     predicted = [labels[int(i)] for i in prediction.predictions.argmax(-1)]
-    evaluation = evaluate([row.label for row in split.train], [row.label for row in split.eval], predicted)
+    evaluation = evaluate(train_labels, labels_of(split.eval), predicted)
 
     os.makedirs(env.output_dir, exist_ok=True)
     trainer.model.save_pretrained(env.output_dir, safe_serialization=True)
@@ -124,9 +142,12 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
         "num_parameters": sum(p.numel() for p in trainer.model.parameters()),
         "train_seconds": _round(time.perf_counter() - loaded_at),
         "startup_seconds": _round(loaded_at - started),
-        "seconds_per_epoch": _round(trained.metrics["train_runtime"] / params["epochs"]),
+        "seconds_per_epoch": _round(trained.metrics["train_runtime"] / max(trainer.state.epoch or 0, 1e-9)),
         "epochs": params["epochs"],
+        "epochs_trained": _round(trainer.state.epoch),
+        "steps": trainer.state.global_step,
         "best_epoch": best.best_epoch,
+        "best_step": best.best_step,
         "eval_split": split.source,
         "labels": labels,
         "base_model": env.base_model,
@@ -156,6 +177,14 @@ _HYPERPARAMETERS = (
     "warmup_ratio",
     "seed",
     "eval_fraction",
+    "gradient_accumulation_steps",
+    "auto_find_batch_size",
+    "max_steps",
+    "eval_steps",
+    "early_stopping_patience",
+    "class_weights",
+    "torch_compile",
+    "dataloader_num_workers",
 )
 
 
@@ -182,85 +211,6 @@ def _device(wanted: str, torch: Any) -> str:
     return "auto"  # the Trainer's own choice: Apple's MPS when present, else the CPU
 
 
-def _load(task: str, source: str, labels: list[str], params: dict[str, Any]) -> dict[str, Any]:
-    from datasets import Dataset, Image
-    from transformers import (
-        AutoImageProcessor,
-        AutoModelForImageClassification,
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-        DataCollatorWithPadding,
-        default_data_collator,
-    )
-
-    head = {
-        "num_labels": len(labels),
-        "id2label": dict(enumerate(labels)),
-        "label2id": {label: i for i, label in enumerate(labels)},
-        # The base model's own head (ImageNet's 1,000 classes, a sentiment model's 2) is replaced.
-        "ignore_mismatched_sizes": True,
-    }
-    index = head["label2id"]
-    try:
-        if task == "text-classification":
-            tokenizer = AutoTokenizer.from_pretrained(source)
-            model = AutoModelForSequenceClassification.from_pretrained(source, **head)
-            if tokenizer.pad_token is None and tokenizer.eos_token is not None:
-                tokenizer.pad_token = tokenizer.eos_token  # decoder-only models ship none
-            if model.config.pad_token_id is None:
-                model.config.pad_token_id = tokenizer.pad_token_id
-        else:
-            processor = AutoImageProcessor.from_pretrained(source)
-            model = AutoModelForImageClassification.from_pretrained(source, **head)
-    except (OSError, ValueError) as err:
-        raise InputError(f"RETRAIN_BASE_MODEL: {source} cannot be loaded for {task}: {_first_line(err)}") from None
-
-    if task == "text-classification":
-        max_length = min(params["max_length"], tokenizer.model_max_length or params["max_length"])
-
-        def encode_text(rows: list[Example]) -> Any:
-            table = Dataset.from_dict({"text": [r.input for r in rows], "labels": [index[r.label] for r in rows]})
-            return table.map(
-                lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
-                batched=True,
-                remove_columns=["text"],
-            )
-
-        return {
-            "model": model,
-            "processor": tokenizer,
-            "encode": encode_text,
-            "collator": DataCollatorWithPadding(tokenizer),
-            "reload": AutoModelForSequenceClassification.from_pretrained,
-        }
-
-    size = params.get("image_size")
-    resize = {"size": {"height": size, "width": size}} if size else {}
-
-    def transform(batch: dict[str, list[Any]]) -> dict[str, Any]:
-        images = [image.convert("RGB") for image in batch["image"]]
-        out = processor(images, return_tensors="pt", **resize)
-        return {"pixel_values": out["pixel_values"], "labels": batch["labels"]}
-
-    def encode_images(rows: list[Example]) -> Any:
-        cells = [
-            {"path": r.input["path"], "bytes": None}
-            if "path" in r.input
-            else {"path": r.input["name"], "bytes": r.input["bytes"]}
-            for r in rows
-        ]
-        table = Dataset.from_dict({"image": cells, "labels": [index[r.label] for r in rows]})
-        return table.cast_column("image", Image()).with_transform(transform)
-
-    return {
-        "model": model,
-        "processor": processor,
-        "encode": encode_images,
-        "collator": default_data_collator,
-        "reload": AutoModelForImageClassification.from_pretrained,
-    }
-
-
 def _compute_metrics(prediction: Any) -> dict[str, float]:
     """The per-epoch evaluation the best epoch is chosen by (label ids; the final report uses names)."""
     predicted = prediction.predictions.argmax(-1).tolist()
@@ -270,10 +220,6 @@ def _compute_metrics(prediction: Any) -> dict[str, float]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).strip().split("\n", 1)[0]
 
 
 def _write_json(path: str, value: Any) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +18,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINER = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(TRAINER))
 HUB_PARQUET = os.path.join(REPO, "trainers", "test", "fixtures", "hub-parquet")
+
+# The datasets cache of the suite's runs, in and out of process: a folder of its own, removed at the end.
+DATASETS_CACHE = tempfile.mkdtemp(prefix="hub-retrain-datasets-")
+os.environ["HF_DATASETS_CACHE"] = DATASETS_CACHE
+atexit.register(shutil.rmtree, DATASETS_CACHE, True)
 
 sys.path.insert(0, HERE)
 from tiny_models import tiny_image_model, tiny_text_model  # noqa: E402
@@ -85,6 +93,7 @@ def run_script(script: str, args: list[str] | None = None, env: dict[str, str] |
             "HOME": os.environ.get("HOME", "/tmp"),
             "HF_HUB_OFFLINE": "1",
             "OMP_NUM_THREADS": "1",  # the test suites share two cores
+            "HF_DATASETS_CACHE": DATASETS_CACHE,
             **(env or {}),
         },
         capture_output=True,

@@ -10,7 +10,7 @@ import pytest
 from conftest import HUB_PARQUET
 
 from hub_retrain_trainer.contract import InputError
-from hub_retrain_trainer.data import load_image_dataset, load_text_dataset, split_of_path
+from hub_retrain_trainer.data import Rows, load_image_dataset, load_text_dataset
 
 
 def write(folder, name, text):
@@ -21,20 +21,32 @@ def write(folder, name, text):
 
 
 @pytest.mark.parametrize(
-    "path, split",
+    "paths, splits, ignored",
     [
-        ("train.csv", "train"),
-        ("data/train-00000-of-00001.parquet", "train"),
-        ("train/part.jsonl", "train"),
-        ("dev.tsv", "validation"),
-        ("data/valid_2.csv", "validation"),
-        ("eval.json", "test"),
-        ("contest.csv", None),
-        ("training/contest.csv", "train"),
+        (["train.csv", "test.csv", "contest.csv"], {"train": ["train.csv"], "test": ["test.csv"]}, ["contest.csv"]),
+        (
+            ["data/train-00000-of-00001.csv", "data/validation-00000-of-00001.csv"],
+            {"train": ["data/train-00000-of-00001.csv"], "validation": ["data/validation-00000-of-00001.csv"]},
+            [],
+        ),
+        (
+            ["data/valid_2.csv", "data/train_1.csv"],
+            {"train": ["data/train_1.csv"], "validation": ["data/valid_2.csv"]},
+            [],
+        ),
+        (["train/part.csv", "dev/part.csv"], {"train": ["train/part.csv"], "validation": ["dev/part.csv"]}, []),
+        # Folder names are looked at before file names, for the whole dataset (datasets' data-files rules).
+        (["training/contest.csv", "eval.csv"], {"train": ["training/contest.csv"]}, ["eval.csv"]),
+        (["a.csv", "b/c.csv"], {"train": ["a.csv", "b/c.csv"]}, []),
     ],
 )
-def test_splits_follow_the_hubs_naming_rules(path, split):
-    assert split_of_path(path) == split
+def test_splits_follow_the_hubs_data_files_rules(tmp_path, paths, splits, ignored):
+    for path in paths:
+        write(tmp_path, path, "text,label\nfine,a\n")
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert dataset.files == splits
+    assert dataset.ignored_files == ignored
+    assert dataset.builder == "csv"
 
 
 def test_hub_parquet_with_class_label_names(tmp_path):
@@ -55,13 +67,30 @@ def test_semicolon_csv_with_a_bom_and_names_next_to_codes(tmp_path):
 def test_sentence_pairs_json_lines_json_arrays_and_unlabelled_rows(tmp_path):
     rows = [{"premise": "a", "hypothesis": "b", "label": 1}, {"premise": "c", "hypothesis": "d", "label": -1}]
     write(tmp_path, "train.jsonl", "\n".join(json.dumps(r) for r in rows))
-    write(tmp_path, "validation.json", json.dumps({"rows": [{"premise": "e", "hypothesis": "f", "label": 0}]}))
-    write(tmp_path, "notes/readme.csv", "x\n1\n")  # names no split while others do: ignored
+    write(tmp_path, "validation.jsonl", json.dumps({"premise": "e", "hypothesis": "f", "label": 0}))
+    write(tmp_path, "notes/readme.jsonl", "{}")  # names no split while others do: ignored
     dataset = load_text_dataset(str(tmp_path), {})
     assert [(e.input, e.label) for e in dataset.splits["train"]] == [("a\nb", "1")]
     assert dataset.skipped_rows == {"train": 1, "validation": 0}
-    assert dataset.ignored_files == ["notes/readme.csv"]
+    assert dataset.ignored_files == ["notes/readme.jsonl"]
     assert dataset.columns["text"] == "premise+hypothesis"
+    assert isinstance(dataset.splits["train"], Rows)  # memory-mapped Arrow, not a list
+
+    arrays = tmp_path / "arrays"
+    write(arrays, "train.json", json.dumps({"rows": [{"text": "x", "label": "a"}, {"text": "y", "label": "b"}]}))
+    write(arrays, "test.json", json.dumps([{"text": "z", "label": "a"}]))
+    dataset = load_text_dataset(str(arrays), {})
+    assert [(e.input, e.label) for e in dataset.splits["train"]] == [("x", "a"), ("y", "b")]
+    assert [(e.input, e.label) for e in dataset.splits["test"]] == [("z", "a")]
+
+
+def test_csv_cells_are_text_and_a_test_file_without_labels_is_unlabelled(tmp_path):
+    write(tmp_path, "train.csv", "id,text,label\n1,NA,1.0\n2,null,b\n3,,c\n")
+    write(tmp_path, "test.csv", "id,text\n4,what\n")
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert [(e.input, e.label) for e in dataset.splits["train"]] == [("NA", "1.0"), ("null", "b")]
+    assert dataset.skipped_rows == {"train": 1, "test": 1}
+    assert len(dataset.splits["test"]) == 0
 
 
 def test_unusable_datasets_get_the_baselines_messages(tmp_path):
@@ -118,3 +147,22 @@ def test_an_image_outside_any_folder_has_no_label(tmp_path):
     Image.new("RGB", (8, 8)).save(tmp_path / "b.png")
     with pytest.raises(InputError, match=r"b.png: an image outside any folder has no label"):
         load_image_dataset(str(tmp_path), {})
+
+
+def test_a_dataset_card_that_names_its_data_files_is_followed(tmp_path):
+    write(tmp_path, "README.md", "---\nconfigs:\n  - config_name: default\n    data_files:\n"
+          "      - split: train\n        path: mine.csv\n      - split: test\n        path: holdout.csv\n---\n# card\n")
+    write(tmp_path, "mine.csv", "text,label\na,x\nb,y\n")
+    write(tmp_path, "holdout.csv", "text,label\nc,x\n")
+    write(tmp_path, "train.csv", "text,label\nnot,read\n")  # the card's files win over the naming rules
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert dataset.files == {"train": ["mine.csv"], "test": ["holdout.csv"]}
+    assert dataset.ignored_files == ["train.csv"]
+
+
+def test_string_pairs_join_the_texts_that_are_there_and_skip_blank_rows(tmp_path):
+    write(tmp_path, "train.csv", "sentence1,sentence2,label\na,,x\n,  ,y\nc,d, x \ne,f,  \n")
+    dataset = load_text_dataset(str(tmp_path), {})
+    assert [(e.input, e.label) for e in dataset.splits["train"]] == [("a", "x"), ("c\nd", "x")]
+    assert dataset.skipped_rows == {"train": 2}
+    assert dataset.columns["text"] == "sentence1+sentence2"
