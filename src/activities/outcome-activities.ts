@@ -130,5 +130,6 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
 function evidence(backend: string, registryDir: string, sameRows: SameRowsResult | undefined): Evidence {
   if (backend !== 'autotrain') return readComparison(registryDir);
   if (!sameRows) return { missing: 'AutoTrain does not measure the model in service on the same rows' };
+  if (sameRows.unmade) return { unmade: sameRows.unmade };
   return sameRows.missing ? { missing: sameRows.missing } : readComparison(registryDir);
 }

@@ -22,7 +22,7 @@ export function createSameRowsActivities(deps: SameRowsActivityDeps) {
         stateDir: deps.stateDir,
         registry: new ModelRegistry(deps.modelsDir),
       });
-      log.info(result.missing ?? `both models measured on the same ${result.rows} rows`, {
+      log.info(result.unmade ?? result.missing ?? `both models measured on the same ${result.rows} rows`, {
         event: 'same-rows',
         model: repo,
         modelRevision: result.modelRevision,

@@ -7,7 +7,8 @@
  * more than `max_class_drop` of recall (when set). When the model in service could not be measured by this
  * trainer (another trainer's model, a Hub pointer, a trainer that writes no comparison), the gate falls back to
  * the number recorded when that model was trained, and says the numbers come from other data (`sameData: false`).
- * A model in service that is missing or corrupt, or rows with a label neither model knows, promote nothing.
+ * A model in service that is missing or corrupt, rows with a label neither model knows, or a pinned evaluation set
+ * that cannot be read (`unmade`) promote nothing.
  */
 import type { Comparison, MeasuredCurrent } from './comparison-file';
 import { formatPValue } from './p-value';
@@ -45,8 +46,12 @@ export interface PromotionDecision {
   split?: string;
 }
 
-/** What the trainer measured, or why nothing was (read by comparison-file.ts). */
-export type Evidence = { comparison: Comparison } | { missing: string };
+/**
+ * What the trainer measured, or why nothing was (read by comparison-file.ts): `missing` falls back to the recorded
+ * numbers; `unmade` is a comparison the pipeline asked for that could not be made (a pinned evaluation set that
+ * cannot be read), on which nothing is promoted.
+ */
+export type Evidence = { comparison: Comparison } | { missing: string } | { unmade: string };
 
 export function decidePromotion(
   rule: PromotionRule | undefined,
@@ -55,6 +60,17 @@ export function decidePromotion(
   evidence: Evidence = { missing: 'no per-row results' },
 ): PromotionDecision {
   if (!rule) return { promoted: true, reason: 'no promotion gate: the newest model is promoted' };
+  if ('unmade' in evidence) {
+    const recorded = candidate[rule.metric];
+    return {
+      promoted: false,
+      metric: rule.metric,
+      ...(recorded !== undefined ? { candidate: recorded } : {}),
+      ...(current ? { currentRevision: current.revision } : {}),
+      sameData: false,
+      reason: `not promoted: ${evidence.unmade}`,
+    };
+  }
   const comparison = 'comparison' in evidence ? evidence.comparison : undefined;
   const metric = rowMetricOf(rule.metric);
   const rowsValue = comparison && metric ? measured(metric, comparison) : undefined;
@@ -184,7 +200,7 @@ function fallbackReason(
   measuredCurrent: Comparison['current'] | undefined,
   revision: string,
 ): string {
-  if ('missing' in evidence) return evidence.missing;
+  if (!('comparison' in evidence)) return 'missing' in evidence ? evidence.missing : evidence.unmade;
   if (!rowMetricOf(rule.metric)) return `${rule.metric} is not computed from per-row results`;
   if (!measuredCurrent) return 'no model was in service when the run started';
   if (basename(measuredCurrent.dir) !== revision)

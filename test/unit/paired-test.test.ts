@@ -170,6 +170,15 @@ describe('the gate on the same rows', () => {
     expect(none).toMatchObject({ promoted: false, candidate: 0.8, current: 0.83, sameData: false });
   });
 
+  test('a comparison the pipeline asked for that could not be made: not promoted, not even a first model', () => {
+    const unmade =
+      'evaluation.dataset: the pinned evaluation set o/e at 0000000 cannot be read (404); no comparison was made';
+    const over = decidePromotion(rule, { accuracy: 0.99 }, inService(), { unmade });
+    expect(over).toMatchObject({ promoted: false, candidate: 0.99, currentRevision: 'c'.repeat(40), sameData: false });
+    expect(over.reason).toBe(`not promoted: ${unmade}`);
+    expect(decidePromotion(rule, { accuracy: 0.99 }, undefined, { unmade })).toMatchObject({ promoted: false });
+  });
+
   test('the first model: promoted, with the rows it was measured on', () => {
     const { truth, predicted } = rows(10, (i) => i < 7);
     const d = decidePromotion(rule, { accuracy: 0.5 }, undefined, { comparison: comparison(truth, predicted, null) });

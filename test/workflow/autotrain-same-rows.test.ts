@@ -4,7 +4,7 @@
  * service at its recorded commit, and measures both on the run's revision's validation split with the transformers
  * trainer's compare.py; the gate decides on those rows.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipelineSpec, startRetrainRun, TEST_USER, useWorkerStack } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
@@ -44,7 +44,7 @@ function reviewsDataset(validation: number): string {
   return dataset;
 }
 
-function pipeline(dataset: string) {
+function pipeline(dataset: string, overrides: Record<string, unknown> = {}) {
   const name = unique('at-rows');
   // Every project of this pipeline pushes the same model: the same model, measured on the same rows, twice.
   stack.fakes.autotrain.scripts.set(name, { outcome: 'success', buildMs: 50, runMs: 200, modelFiles: model });
@@ -56,6 +56,7 @@ function pipeline(dataset: string) {
       input_model: 'google-bert/bert-base-uncased',
       backend: { type: 'autotrain', valid_split: 'validation' },
       promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
+      ...overrides,
     },
   );
 }
@@ -156,4 +157,27 @@ test('a model in service recorded without its commit falls back to its recorded 
   expect(second.promotion!.reason).toContain(
     `for the model in service (${first.revision.slice(0, 7)}), as recorded when it was trained: measured on other data (the model in service ${firstRepo} was recorded without the commit its run pushed`,
   );
+}, 300_000);
+
+test('a pinned evaluation set that cannot be read is said so, and nothing is promoted', async () => {
+  const dataset = reviewsDataset(8);
+  const spec = pipeline(dataset);
+  const first = await run(spec, dataset);
+  expect(first.promotion).toMatchObject({ promoted: true });
+
+  // The pipeline now pins an evaluation set the Hub does not hold (deleted, or never there).
+  const gone = `${TEST_USER}/${unique('gone-eval')}`;
+  const pinned = { ...spec, evaluation: { dataset: gone, revision: '0'.repeat(40) } };
+  addHardRows(dataset);
+  const second = await run(pinned, dataset);
+  // AutoTrain trained, but the comparison the pipeline asked for could not be made: no fallback to recorded numbers.
+  expect(second.promotion).toMatchObject({ promoted: false });
+  expect(second.promotion!.reason).toMatch(
+    new RegExp(
+      `^not promoted: evaluation\\.dataset: the pinned evaluation set ${gone} at 0000000 cannot be read \\(.+\\); no comparison was made$`,
+    ),
+  );
+  const dir = join(stack.fakes.activityDeps.modelsDir, spec.name);
+  expect(existsSync(join(dir, second.revision, 'comparison.json'))).toBe(false);
+  expect(readlinkSync(join(dir, 'current'))).toBe(first.revision);
 }, 300_000);

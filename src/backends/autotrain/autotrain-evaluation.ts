@@ -15,8 +15,9 @@ import type { ModelRegistry } from '../../registry/model-registry';
 import { currentModelDir, pinnedEvaluationSet } from '../local/evaluation-inputs';
 import { runTrainerCommand } from '../trainer-process';
 import { transformersTrainer } from '../transformers-trainer';
-import type { DataRef, RunContext } from '../types';
+import { PermanentBackendError, type DataRef, type RunContext } from '../types';
 import type { ColumnMapping } from './column-mapping';
+import { EvaluationSetUnreadable } from '../../workflows/evaluation-failure';
 
 /** What the evaluation step did, for the gate (evaluateModel). Plain JSON: it lands in the run's history. */
 export interface SameRowsResult {
@@ -24,6 +25,11 @@ export interface SameRowsResult {
   modelRevision?: string;
   /** Why no comparison.json was written: the gate then compares the numbers as recorded, and says why. */
   missing?: string;
+  /**
+   * A comparison the pipeline asked for that could not be made (its pinned evaluation set cannot be read): the gate
+   * promotes nothing on it, and says why.
+   */
+  unmade?: string;
   /** How many rows both models were measured on. */
   rows?: number;
 }
@@ -47,7 +53,11 @@ export function trainerColumns(mapping: ColumnMapping): Record<string, string | 
   return params;
 }
 
-/** Measures the model AutoTrain pushed to `model` and the model in service on the same rows; never throws for a comparison it cannot make. */
+/**
+ * Measures the model AutoTrain pushed to `model` and the model in service on the same rows. A comparison it cannot
+ * make is an answer (`missing`, or `unmade` when the pinned evaluation set cannot be read); it throws only what a
+ * retry may fix (EvaluationSetUnreadable for a set the Hub may serve again).
+ */
 export async function measureOnSameRows(
   run: RunContext,
   data: DataRef,
@@ -71,8 +81,14 @@ export async function measureOnSameRows(
   const work = resolve(deps.stateDir, 'autotrain-evaluation', pipeline.name, run.revision);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
+  let evalDataDir: string | undefined;
+  try {
+    evalDataDir = await pinnedEvaluationSet(pipeline, deps.stateDir, deps.hub, 'no comparison was made');
+  } catch (err) {
+    if (err instanceof PermanentBackendError) return { modelRevision, unmade: err.message };
+    throw new EvaluationSetUnreadable((err as Error).message);
+  }
   const current = await inService(pipeline, deps, work, cache);
-  const evalDataDir = await pinnedEvaluationSet(pipeline, deps.stateDir, deps.hub);
   const mapping = data.detail?.column_mapping;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

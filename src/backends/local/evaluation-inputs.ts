@@ -24,11 +24,16 @@ export function currentModelDir(modelsDir: string, pipeline: string): string | u
   }
 }
 
-/** The pinned evaluation set as a local folder (a frozen copy), or undefined when the pipeline names none. */
+/**
+ * The pinned evaluation set as a local folder (a frozen copy), or undefined when the pipeline names none. A set
+ * that cannot be read throws: a PermanentBackendError when retrying will not help; `after` ends the message (what
+ * the run does without it).
+ */
 export async function pinnedEvaluationSet(
   pipeline: Pick<PipelineSpec, 'evaluation' | 'evaluation_path'>,
   stateDir: string,
   hub: Omit<HubSnapshotOptions, 'cacheDir'>,
+  after = 'nothing was trained, so no model is compared or promoted',
 ): Promise<string | undefined> {
   const evaluation = pipeline.evaluation;
   if (!evaluation) return undefined;
@@ -43,7 +48,7 @@ export async function pinnedEvaluationSet(
     });
   } catch (err) {
     const at = evaluation.revision ? ` at ${evaluation.revision.slice(0, 7)}` : '';
-    const message = `evaluation.dataset: the pinned evaluation set ${evaluation.dataset}${at} cannot be read (${err instanceof Error ? err.message : String(err)}); nothing was trained, so no model is compared or promoted`;
+    const message = `evaluation.dataset: the pinned evaluation set ${evaluation.dataset}${at} cannot be read (${err instanceof Error ? err.message : String(err)}); ${after}`;
     // A folder that is gone, or a Hub answer that says no (404, 401, 403): retrying will not help. 429 and 5xx may.
     const refused =
       err instanceof HubApiError && err.statusCode >= 400 && err.statusCode < 500 && err.statusCode !== 429;
