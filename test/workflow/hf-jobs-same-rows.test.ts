@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TINY_PNG } from '../fakes/fake-hub';
 import type { CreateBody } from '../fakes/fake-jobs-request';
 import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
 import { startRetrainRun, TEST_USER } from '../helpers/stack';
@@ -75,7 +76,8 @@ test('the job measures the model in service at its pushed commit on the same row
   ) as unknown;
   expect(pointer).toEqual({ model: repo, revision: pushed });
 
-  fakes.hub.commitFiles('dataset', fakes.dataset, { 'more.csv': 'image,label\nx.png,cat\n' }, 'more rows');
+  // A new revision whose data passes the checks (issue 24) that run before any job: one more image of a class.
+  fakes.hub.commitFiles('dataset', fakes.dataset, { 'train/cat/2.png': TINY_PNG }, 'more rows');
   const second = await (
     await startRetrainRun(client, worker.taskQueue, pipeline, fakes.hub.head(fakes.dataset))
   ).result();
