@@ -14,7 +14,7 @@ import express, { type Request, type Response } from 'express';
 import type { FakeHub } from './fake-hub';
 import type { FileContent } from './fake-repos';
 import { FaultPlan } from './faults';
-import { listen, Timers, type Listening } from './listen';
+import { TimedFake } from './listen';
 
 /** `APICreateProjectModel.hardware` (api_routes.py). */
 const HARDWARE = new Set([
@@ -98,7 +98,7 @@ export interface FakeProject {
 
 type Problem = { type: string; loc: Array<string | number>; msg: string; input?: unknown };
 
-export class FakeAutotrain {
+export class FakeAutotrain extends TimedFake {
   readonly faults = new FaultPlan();
   readonly projects = new Map<string, FakeProject>();
   /** Every `stop_training` call, by job id. */
@@ -115,21 +115,9 @@ export class FakeAutotrain {
   routeForm: 'post' | 'get' = 'post';
   /** The next N creates do their work (the Space exists), then the connection drops: the answer is lost. */
   loseCreateAnswers = 0;
-  private readonly timers = new Timers();
-  private server?: Listening;
-  url = '';
 
-  constructor(private readonly hub: FakeHub) {}
-
-  async start(): Promise<this> {
-    this.server = await listen(this.app());
-    this.url = this.server.url;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.timers.clear();
-    await this.server?.close();
+  constructor(private readonly hub: FakeHub) {
+    super();
   }
 
   /**
@@ -267,7 +255,7 @@ export class FakeAutotrain {
     });
   }
 
-  private app(): express.Express {
+  protected app(): express.Express {
     const app = express();
     app.use(express.json());
     app.use(this.faults.middleware());

@@ -8,7 +8,7 @@
 import express, { type Request, type Response } from 'express';
 import type { FakeHub } from './fake-hub';
 import { hubError } from './hub-error';
-import { listen, Timers, type Listening } from './listen';
+import { TimedFake } from './listen';
 
 /** `InferenceEndpointStatus` (huggingface_hub `_inference_endpoints.py`). */
 export type EndpointState =
@@ -36,9 +36,8 @@ export interface ModelBehaviour {
   delayMs?: number;
 }
 
-export class FakeEndpoints {
+export class FakeEndpoints extends TimedFake {
   private readonly endpoints = new Map<string, FakeEndpoint>();
-  private readonly timers = new Timers();
   /** Tokens that may read but not change endpoints (a fine-grained token without write access). */
   readonly readOnlyTokens = new Set<string>();
   readonly behaviours = new Map<string, ModelBehaviour>();
@@ -50,10 +49,10 @@ export class FakeEndpoints {
   readonly inferences: Array<{ endpoint: string; revision: string; status: number }> = [];
   /** How long an update takes (`updating` -> `running`), and waking from zero. */
   updateMs = 300;
-  private server?: Listening;
-  url = '';
 
-  constructor(private readonly hub: FakeHub) {}
+  constructor(private readonly hub: FakeHub) {
+    super();
+  }
 
   addEndpoint(endpoint: Omit<FakeEndpoint, 'state' | 'scaleToZero'> & Partial<FakeEndpoint>): FakeEndpoint {
     const e: FakeEndpoint = { state: 'running', scaleToZero: false, ...endpoint };
@@ -63,17 +62,6 @@ export class FakeEndpoints {
 
   get(id: string): FakeEndpoint | undefined {
     return this.endpoints.get(id);
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen(this.app());
-    this.url = this.server.url;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.timers.clear();
-    await this.server?.close();
   }
 
   private view(e: FakeEndpoint) {
@@ -101,7 +89,7 @@ export class FakeEndpoints {
     return Object.values(parsed.id2label ?? { 0: 'LABEL_0' });
   }
 
-  private app(): express.Express {
+  protected app(): express.Express {
     const app = express();
     app.use(express.json());
     // Every route needs a token the Hub knows (the API is authenticated; protected endpoints too).

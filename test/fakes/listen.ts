@@ -39,3 +39,23 @@ export class Timers {
     this.pending.clear();
   }
 }
+
+/** A fake whose scripted lifecycles run on timers: it listens on a free loopback port and clears them when it stops. */
+export abstract class TimedFake {
+  protected readonly timers = new Timers();
+  private server?: Listening;
+  url = '';
+
+  protected abstract app(): express.Express;
+
+  async start(): Promise<this> {
+    this.server = await listen(this.app());
+    this.url = this.server.url;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.timers.clear();
+    await this.server?.close();
+  }
+}
