@@ -200,12 +200,14 @@ test('cancel stops a training run; a second cancel says it has ended; watch exit
   await ok(['trigger', cancelP]);
   const workflowId = retrainWorkflowId(cancelP, hub.head(cancelDataset));
   await runUntil(workflowId, (r) => r.stage === 'training', 'training');
-  // While the job runs, show has its status checks: how many so far and when the next one is.
+  // While the job runs, show has its status checks: how many so far and when the next one is. The Space
+  // builds for a moment first, and on a busy machine the first check may still see BUILDING: wait for a
+  // check that sees it running.
   const shown = await eventually(async () => {
     const text = await ok(['show', workflowId]);
-    return /checks\s+[1-9]\d* so far, next at /.test(text) ? text : undefined;
+    return /backend\s+autotrain \(RUNNING\)/.test(text) ? text : undefined;
   });
-  expect(shown).toMatch(/backend\s+autotrain \(RUNNING\)/);
+  expect(shown).toMatch(/checks\s+[1-9]\d* so far, next at /);
   // The run refuses a decision it does not wait for; the CLI says why.
   const refused = await cli(['approve', workflowId]);
   expect(refused.code).toBe(1);
