@@ -30,7 +30,8 @@ import {
   temporalConnectionOptions,
   type TemporalConnectionOptions,
 } from './temporal/connection-options';
-import { activityDepsFromEnv, bundlePathFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
+import { activityDepsFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
+import { bundlePathFromEnv } from './temporal/workflow-bundle';
 
 export interface Service {
   /** Resolves when the service has stopped (after stop() or a fatal worker error). */

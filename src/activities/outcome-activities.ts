@@ -13,7 +13,7 @@ import { readPushedComparison } from '../hub/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type Evidence, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 import { postWebhook, webhookMessage } from './outgoing-webhook';
 
 export type OutcomeDeps = Pick<ActivityDeps, 'hubEndpoint' | 'hfToken' | 'fetch'> & {

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { Client } from '@temporalio/client';
 import { DEFAULT_AUTOTRAIN_API_URL } from '../backends/autotrain/autotrain-backend';
-import { projectRoot } from '../backends/local/default-trainer';
+import { projectRoot } from '../project-root';
 import { trainerOf } from '../backends/local/trainer-choice';
 import { trainersCommand } from '../backends/trainer-process';
 import { SETUP_COMMAND, transformersTrainer } from '../backends/transformers-trainer';

@@ -5,7 +5,8 @@
  * people watching one run, or `watch` every half second, read the backend once per moment.
  */
 import { createBackends } from '../backends';
-import type { BackendDeps, JobRef } from '../backends/types';
+import type { JobRef } from '../backends/types';
+import type { BackendDeps } from '../backends/deps';
 import type { PipelineSpec } from '../config/config-schema';
 
 export type LogTailReader = (pipeline: PipelineSpec, job: JobRef) => Promise<string[] | undefined>;

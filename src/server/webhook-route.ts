@@ -1,10 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { PipelineSpec } from '../config/config-schema';
 import { formatPath } from '../config/format-issues';
 import { inRequestContext } from '../observability/http-span';
 import { deliveryOutcome, type ReceiverMetrics } from '../observability/metrics';
 import type { Delivery } from '../workflows/definitions';
-import type { AppDeps } from './app';
+import type { Drain } from './drain';
+import type { UpdateRecorder } from './record-update';
 import { InFlight } from './in-flight';
 import { internalError } from './internal-error';
 import { routeEvent } from './route-event';
@@ -12,13 +14,23 @@ import type { TrainingNotices } from './training-notice';
 import { checkSecret } from './verify-secret';
 import { webhookPayloadSchema } from './webhook-payload';
 
-export type WebhookRouteDeps = Pick<
-  AppDeps,
-  'pipelines' | 'webhookSecret' | 'recorder' | 'logger' | 'bodyLimit' | 'metrics' | 'drain' | 'retryAfterSeconds'
-> & {
+/** What the webhook route needs, declared here where it is consumed (the app's deps fill it). */
+export interface WebhookRouteDeps {
+  pipelines: readonly PipelineSpec[];
+  webhookSecret: string;
+  recorder: UpdateRecorder;
+  logger: Logger;
+  /** The webhook body limit (default 1 MiB). */
+  bodyLimit?: string;
+  /** Delivery counts. */
+  metrics?: ReceiverMetrics;
+  /** Graceful shutdown: 503 while draining. */
+  drain?: Drain;
+  /** Seconds a sender should wait before retrying a 503 delivery. */
+  retryAfterSeconds?: number;
   /** Tells waiting runs of AutoTrain's outcome discussions (training-notice.ts); without it they are ignored. */
   notices?: TrainingNotices;
-};
+}
 
 /** The webhook body limit (the design's 1 MiB). */
 export const DEFAULT_BODY_LIMIT = '1mb';

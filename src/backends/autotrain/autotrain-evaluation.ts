@@ -15,7 +15,8 @@ import type { ModelRegistry } from '../../registry/model-registry';
 import { currentModelDir, pinnedEvaluationSet } from '../local/evaluation-inputs';
 import { runTrainerCommand } from '../trainer-process';
 import { transformersTrainer } from '../transformers-trainer';
-import { PermanentBackendError, type DataRef, type RunContext } from '../types';
+import { type DataRef, type RunContext } from '../types';
+import { PermanentBackendError } from '../../errors';
 import type { ColumnMapping } from './column-mapping';
 import { EvaluationSetUnreadable } from '../../workflows/evaluation-failure';
 

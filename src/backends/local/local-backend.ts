@@ -10,19 +10,9 @@ import { join, resolve } from 'node:path';
 import type { LocalBackendOptions } from '../../config/backends';
 import { revisionFiles } from '../../datasets/revision-files';
 import { DATA_REPORT_FILE } from '../../datasets/data-report';
-import {
-  PermanentBackendError,
-  PipelineBackend,
-  runNameSuffix,
-  type BackendDeps,
-  type DataRef,
-  type JobRef,
-  type NoticeTarget,
-  type ProjectRef,
-  type RunContext,
-  type TrainingBackend,
-  type TrainingStatus,
-} from '../types';
+import { PipelineBackend, runNameSuffix, type DataRef, type JobRef, type NoticeTarget, type ProjectRef, type RunContext, type TrainingBackend, type TrainingStatus } from '../types';
+import { type BackendDeps } from '../deps';
+import { PermanentBackendError } from '../../errors';
 import { currentModelDir, pinnedEvaluationSet } from './evaluation-inputs';
 import { preflightTransformers } from './preflight';
 import {
