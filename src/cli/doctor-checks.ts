@@ -16,7 +16,7 @@ import type { Env } from '../config/env';
 import { HttpError } from '../http/http-error';
 import { findDiscussionWebhooks, HubWebhooks, receiverWebhookUrl } from '../hub/hub-webhooks';
 import { resolveWebhookSecret } from '../config/webhook-secret';
-import { secretMatches } from '../server/verify-secret';
+import { secretMatches } from '../server/common/verify-secret';
 import { requestJson } from '../http/request-json';
 import { connectClient, describeConnection, temporalConnectionOptions } from '../temporal/connection-options';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';

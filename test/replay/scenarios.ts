@@ -3,7 +3,7 @@
  * Each scenario drives real workflows against the fakes and returns the id of the workflow to export.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import {
   approveSignal,

@@ -28,7 +28,7 @@ export type AutotrainBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'autotr
   stopPolicy?: StopPolicy;
   /**
    * Whether a Hub webhook delivers the discussions of a namespace's Spaces to the receiver, which then tells the
-   * waiting run that AutoTrain posted its outcome (src/server/training-notice.ts). Unset: never assumed.
+   * waiting run that AutoTrain posted its outcome (src/server/webhook/training-notice.ts). Unset: never assumed.
    */
   discussionWebhook?: (namespace: string) => Promise<boolean>;
 };
