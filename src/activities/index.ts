@@ -7,8 +7,14 @@ import { Runtime } from '@temporalio/worker';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { createBackends } from '../backends';
 import { JobsWatch } from '../backends/hf-jobs/jobs-watch';
-import { isTerminal, type DataRef, type JobRef, type ProjectRef, type RunContext, type TrainingStatus } from '../backends/types';
-import { type BackendDeps } from '../backends/deps';
+import {
+  isTerminal,
+  type DataRef,
+  type JobRef,
+  type ProjectRef,
+  type RunContext,
+  type TrainingStatus,
+} from '../backends/types';
 import type { ActivityDeps } from './deps';
 import { isLocalDataset, type PipelineSpec } from '../config/config-schema';
 import { folderRevision } from '../datasets/local-folder';
@@ -22,7 +28,7 @@ import { createOutcomeActivities } from './outcome-activities';
 import { createBudgetActivities } from './budget-activities';
 import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
-import { nextCheckDelay, type CheckSchedule } from './check-schedule';
+import { nextCheckDelay } from './check-schedule';
 
 export type { ActivityDeps } from './deps';
 
