@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { go } from './workflow-v1';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const deploymentName = `retrain-trial-${randomUUID().slice(0, 8)}`;
@@ -61,8 +62,8 @@ async function main(): Promise<void> {
   await makeCurrent(client, 'v2');
   const late = await client.workflow.start('versioned', { taskQueue, workflowId: `${deploymentName}-late` });
 
-  await Promise.all([early.signal('go'), late.signal('go')]);
-  const seen = { early: await early.result(), late: await late.result() };
+  await Promise.all([early.signal(go), late.signal(go)]);
+  const seen = { early: (await early.result()) as string, late: (await late.result()) as string };
   const described = await early.describe();
   console.log(JSON.stringify({ seen, earlyPinnedTo: described.raw.workflowExecutionInfo?.versioningInfo }, null, 2));
   v1.shutdown();
