@@ -1,0 +1,132 @@
+/**
+ * Issue 23 on AutoTrain with `backend.evaluation.runner: "hf-jobs"`, on a real Temporal dev server with the fake Hub,
+ * fake AutoTrain and the fake Jobs API: after AutoTrain's training, the evaluation step runs a small Job (told the
+ * candidate's commit and the model in service at its recorded commit), and the comparison.json that Job pushes to the
+ * candidate's repo (what compare_job.py writes: trainers/transformers/tests/test_compare_job.py runs it) decides the
+ * gate. The worker loads no model itself: this file needs no Python.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActivityDeps } from '../../src/activities';
+import { FakeAutotrain } from '../fakes/fake-autotrain';
+import { FakeHub } from '../fakes/fake-hub';
+import { FakeJobs } from '../fakes/fake-jobs';
+import type { CreateBody } from '../fakes/fake-jobs-request';
+import { pipelineSpec, startRetrainRun, TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { scratchDirs, unique, useFakesAndWorker, type FakesAndWorker } from '../helpers/temporal';
+import { reviewsFolder } from '../helpers/transformers';
+
+interface Fakes {
+  hub: FakeHub;
+  jobs: FakeJobs;
+  autotrain: FakeAutotrain;
+  activityDeps: ActivityDeps;
+  stop(): Promise<void>;
+}
+
+async function startFakes(): Promise<Fakes> {
+  const hub = new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER });
+  const jobs = new FakeJobs(hub);
+  await hub.extend(jobs.router()).start();
+  const autotrain = await new FakeAutotrain(hub).start();
+  return {
+    hub,
+    jobs,
+    autotrain,
+    activityDeps: {
+      hubEndpoint: hub.url,
+      hfToken: TEST_TOKEN,
+      autotrainApiUrl: autotrain.url,
+      namespace: 'default',
+      ...scratchDirs(),
+    },
+    stop: async () => {
+      jobs.stop();
+      await autotrain.stop();
+      await hub.stop();
+    },
+  };
+}
+
+const stack = {} as FakesAndWorker<Fakes>;
+useFakesAndWorker(stack, startFakes, 'autotrain-rows-job');
+
+const TRUTH = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'positive' : 'negative'));
+const PREDICTED = TRUTH.map((label, i) => (i % 4 === 0 ? (label === 'positive' ? 'negative' : 'positive') : label)); // 0.75
+
+/** What compare_job.py pushes: the rows, and both models' predictions (the same model: the same ones). */
+function pushedComparison(request: CreateBody): string {
+  const run = request.environment?.RETRAIN_CURRENT_RUN;
+  const predictions = { labels: ['negative', 'positive'], predicted: PREDICTED };
+  return JSON.stringify({
+    version: 1,
+    split: 'validation',
+    source: 'dataset',
+    selectedOn: 'validation',
+    truth: TRUTH,
+    candidate: predictions,
+    current: run ? { dir: `/tmp/hub-retrain/in-service/${run}`, ...predictions } : null,
+  });
+}
+
+test('the evaluation Job measures the model in service at its recorded commit on the same rows; the gate decides on them', async () => {
+  const { hub, jobs, autotrain } = stack.fakes;
+  const dataset = `${TEST_USER}/${unique('reviews')}`;
+  const folder = reviewsFolder(24, 8);
+  const csv = (split: string) => readFileSync(join(folder, `${split}.csv`));
+  hub.addDataset(dataset, { files: { 'train.csv': csv('train'), 'validation.csv': csv('validation') } });
+  const name = unique('at-job');
+  autotrain.scripts.set(name, { outcome: 'success', buildMs: 50, runMs: 200, modelFiles: { 'config.json': '{}' } });
+  const requests: CreateBody[] = [];
+  jobs.scriptFor = (request) => {
+    if (request.labels?.['retrain-pipeline'] !== name) return undefined;
+    requests.push(request);
+    // compare_job.py's first value (after the script, $0 and the trainer bundle): the repo AutoTrain pushed.
+    const candidate = request.command![5]!;
+    const files = { 'comparison.json': pushedComparison(request) };
+    return { outcome: 'success', schedulingMs: 100, runMs: 300, pushModel: { repo: candidate, files } };
+  };
+  const spec = pipelineSpec(
+    { dataset },
+    {
+      name,
+      task: 'text-classification',
+      input_model: 'google-bert/bert-base-uncased',
+      backend: { type: 'autotrain', valid_split: 'validation', evaluation: { runner: 'hf-jobs' } },
+      promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
+    },
+  );
+  const run = async () =>
+    (await startRetrainRun(stack.client, stack.worker.taskQueue, spec, hub.head(dataset))).result();
+
+  const first = await run();
+  expect(first.promotion).toMatchObject({ promoted: true, rows: 40, split: 'validation' });
+  const firstRepo = `${TEST_USER}/${name}-${first.revision.slice(0, 12)}`;
+  const pointer = JSON.parse(
+    readFileSync(join(stack.fakes.activityDeps.modelsDir, name, first.revision, 'model.json'), 'utf8'),
+  ) as { model: string; revision: string };
+  // The commit AutoTrain pushed, the one the first Job measured (the Job's own comparison.json commit came after it).
+  expect(pointer).toEqual({ model: firstRepo, revision: requests[0]!.command![6] });
+
+  hub.commitFiles('dataset', dataset, { 'validation.csv': csv('validation') + 'broken item arrived late,negative\n' });
+  const second = await run();
+  expect(requests).toHaveLength(2);
+  expect(requests[1]!.environment).toMatchObject({
+    RETRAIN_CURRENT_MODEL: firstRepo,
+    RETRAIN_CURRENT_MODEL_REVISION: pointer.revision,
+    RETRAIN_CURRENT_RUN: first.revision,
+  });
+  expect(requests[1]!.command!.slice(7)).toEqual([dataset, second.revision, 'text-classification']);
+  // The same model, the same rows, the same code: the same number, p = 1, not promoted.
+  expect(second.promotion).toMatchObject({
+    promoted: false,
+    candidate: 0.75,
+    current: 0.75,
+    rows: 40,
+    sameData: true,
+    pValue: 1,
+  });
+  expect(second.promotion!.reason).toContain(
+    `for the model in service (${first.revision.slice(0, 7)}) on the same 40 validation rows`,
+  );
+});
