@@ -27,7 +27,9 @@ export function createSameRowsActivities(deps: SameRowsActivityDeps) {
         job: {
           heartbeat: (details) => context.heartbeat(details),
           signal: context.cancellationSignal,
-          started: (started) => log.info('evaluation job', { event: 'same-rows-job', model: repo, ...started }),
+          started: (started) => {
+            log.info('evaluation job', { event: 'same-rows-job', model: repo, ...started });
+          },
         },
       });
       log.info(result.unmade ?? result.missing ?? `both models measured on the same ${result.rows} rows`, {

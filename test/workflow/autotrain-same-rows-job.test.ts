@@ -108,7 +108,9 @@ test('the evaluation Job measures the model in service at its recorded commit on
   // The commit AutoTrain pushed, the one the first Job measured (the Job's own comparison.json commit came after it).
   expect(pointer).toEqual({ model: firstRepo, revision: requests[0]!.command![6] });
 
-  hub.commitFiles('dataset', dataset, { 'validation.csv': csv('validation') + 'broken item arrived late,negative\n' });
+  hub.commitFiles('dataset', dataset, {
+    'validation.csv': `${csv('validation').toString('utf8')}broken item arrived late,negative\n`,
+  });
   const second = await run();
   expect(requests).toHaveLength(2);
   expect(requests[1]!.environment).toMatchObject({

@@ -1,4 +1,4 @@
-import type { HfJobsBackendOptions } from '../../config/backends';
+import { HF_JOBS_RUN_LABELS, type HfJobsBackendOptions } from '../../config/backends';
 import { isTransient, requireHfToken } from '../../http/http-error';
 import { cancelJob, DEFAULT_CANCEL_POLICY, runOnce, type CancelPolicy } from './job-lifecycle';
 import { hubFetch } from '../../hub/hub-fetch';
@@ -197,7 +197,8 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
   /** The newest job of this run that is still going or completed; failed or cancelled ones are not adopted. */
   private async findRunJob(client: JobsClient, namespace: string, run: RunContext): Promise<JobInfo | undefined> {
     const jobs = await client.list(namespace, { labels: runLabels(run) });
-    return jobs.find((job) => countsAsStarted(job.status.stage));
+    // A job of another step of a run with these labels (AutoTrain's evaluation Job) is not the training.
+    return jobs.find((job) => countsAsStarted(job.status.stage) && !job.labels?.[HF_JOBS_RUN_LABELS.step]);
   }
 
   private context(run: RunContext): { client: JobsClient; namespace: string } {
