@@ -15,7 +15,7 @@ import type { DataRef, RunContext } from '../../src/backends/types';
 import { ModelRegistry } from '../../src/registry/model-registry';
 import { FakeHub } from '../fakes/fake-hub';
 import { FakeJobs, type JobScript } from '../fakes/fake-jobs';
-import type { CreateBody } from '../fakes/fake-jobs-request';
+import { pushedComparison } from '../helpers/pushed-comparison';
 import { pipelineSpec, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
 
@@ -35,21 +35,6 @@ afterAll(async () => {
 
 const TRUTH = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'positive' : 'negative'));
 const PREDICTED = TRUTH.map((label, i) => (i % 4 === 0 ? (label === 'positive' ? 'negative' : 'positive') : label));
-
-/** What compare_job.py pushes (trainers/transformers/tests/test_compare_job.py runs it): the rows and predictions. */
-function pushedComparison(request: CreateBody): string {
-  const run = request.environment?.RETRAIN_CURRENT_RUN;
-  const predictions = { labels: ['negative', 'positive'], predicted: PREDICTED };
-  return JSON.stringify({
-    version: 1,
-    split: 'validation',
-    source: 'dataset',
-    selectedOn: 'validation',
-    truth: TRUTH,
-    candidate: predictions,
-    current: run ? { dir: `/tmp/hub-retrain/in-service/${run}`, ...predictions } : null,
-  });
-}
 
 interface Setup {
   run: RunContext;
@@ -132,7 +117,14 @@ function scriptJobs(s: Setup, script: Partial<JobScript>, push = true): void {
           schedulingMs: 100,
           runMs: 600,
           ...(push
-            ? { pushModel: { repo: s.candidate, files: { 'comparison.json': pushedComparison(request) } } }
+            ? {
+                pushModel: {
+                  repo: s.candidate,
+                  files: {
+                    'comparison.json': pushedComparison(TRUTH, PREDICTED, request.environment?.RETRAIN_CURRENT_RUN),
+                  },
+                },
+              }
             : {}),
           ...script,
         }

@@ -7,67 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActivityDeps } from '../../src/activities';
-import { FakeAutotrain } from '../fakes/fake-autotrain';
-import { FakeHub } from '../fakes/fake-hub';
-import { FakeJobs } from '../fakes/fake-jobs';
+import type { FakeJobs } from '../fakes/fake-jobs';
 import type { CreateBody } from '../fakes/fake-jobs-request';
-import { pipelineSpec, startRetrainRun, TEST_TOKEN, TEST_USER } from '../helpers/stack';
-import { scratchDirs, unique, useFakesAndWorker, type FakesAndWorker } from '../helpers/temporal';
+import { pushedComparison } from '../helpers/pushed-comparison';
+import { pipelineSpec, startFakes, startRetrainRun, TEST_USER, type FakeStack } from '../helpers/stack';
+import { unique, useFakesAndWorker, type FakesAndWorker } from '../helpers/temporal';
 import { reviewsFolder } from '../helpers/transformers';
 
-interface Fakes {
-  hub: FakeHub;
-  jobs: FakeJobs;
-  autotrain: FakeAutotrain;
-  activityDeps: ActivityDeps;
-  stop(): Promise<void>;
-}
-
-async function startFakes(): Promise<Fakes> {
-  const hub = new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER });
-  const jobs = new FakeJobs(hub);
-  await hub.extend(jobs.router()).start();
-  const autotrain = await new FakeAutotrain(hub).start();
-  return {
-    hub,
-    jobs,
-    autotrain,
-    activityDeps: {
-      hubEndpoint: hub.url,
-      hfToken: TEST_TOKEN,
-      autotrainApiUrl: autotrain.url,
-      namespace: 'default',
-      ...scratchDirs(),
-    },
-    stop: async () => {
-      jobs.stop();
-      await autotrain.stop();
-      await hub.stop();
-    },
-  };
-}
-
-const stack = {} as FakesAndWorker<Fakes>;
-useFakesAndWorker(stack, startFakes, 'autotrain-rows-job');
+const stack = {} as FakesAndWorker<FakeStack & { jobs: FakeJobs }>;
+useFakesAndWorker(stack, () => startFakes({ jobs: true }), 'autotrain-rows-job');
 
 const TRUTH = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'positive' : 'negative'));
 const PREDICTED = TRUTH.map((label, i) => (i % 4 === 0 ? (label === 'positive' ? 'negative' : 'positive') : label)); // 0.75
-
-/** What compare_job.py pushes: the rows, and both models' predictions (the same model: the same ones). */
-function pushedComparison(request: CreateBody): string {
-  const run = request.environment?.RETRAIN_CURRENT_RUN;
-  const predictions = { labels: ['negative', 'positive'], predicted: PREDICTED };
-  return JSON.stringify({
-    version: 1,
-    split: 'validation',
-    source: 'dataset',
-    selectedOn: 'validation',
-    truth: TRUTH,
-    candidate: predictions,
-    current: run ? { dir: `/tmp/hub-retrain/in-service/${run}`, ...predictions } : null,
-  });
-}
 
 test('the evaluation Job measures the model in service at its recorded commit on the same rows; the gate decides on them', async () => {
   const { hub, jobs, autotrain } = stack.fakes;
@@ -83,7 +34,7 @@ test('the evaluation Job measures the model in service at its recorded commit on
     requests.push(request);
     // compare_job.py's first value (after the script, $0 and the trainer bundle): the repo AutoTrain pushed.
     const candidate = request.command![5]!;
-    const files = { 'comparison.json': pushedComparison(request) };
+    const files = { 'comparison.json': pushedComparison(TRUTH, PREDICTED, request.environment?.RETRAIN_CURRENT_RUN) };
     return { outcome: 'success', schedulingMs: 100, runMs: 300, pushModel: { repo: candidate, files } };
   };
   const spec = pipelineSpec(

@@ -16,6 +16,11 @@ CANDIDATE, CANDIDATE_SHA = "acme/reviews-autotrain", "a" * 40
 DATASET, REVISION = "acme/reviews", "b" * 40
 IN_SERVICE, IN_SERVICE_SHA, IN_SERVICE_RUN = "acme/reviews-old", "c" * 40, "d" * 40
 EVAL_SET, EVAL_SHA = "acme/reviews-eval", "e" * 40
+IN_SERVICE_ENV = {
+    "RETRAIN_CURRENT_MODEL": IN_SERVICE,
+    "RETRAIN_CURRENT_MODEL_REVISION": IN_SERVICE_SHA,
+    "RETRAIN_CURRENT_RUN": IN_SERVICE_RUN,
+}
 
 
 def cached(hf_home, kind, repo, sha):
@@ -54,9 +59,7 @@ def test_both_models_from_the_hub_cache_on_the_pinned_rows_named_after_the_run_i
     run = compare_job(
         hf_home,
         work,
-        RETRAIN_CURRENT_MODEL=IN_SERVICE,
-        RETRAIN_CURRENT_MODEL_REVISION=IN_SERVICE_SHA,
-        RETRAIN_CURRENT_RUN=IN_SERVICE_RUN,
+        **IN_SERVICE_ENV,
         RETRAIN_EVAL_DATASET=EVAL_SET,
         RETRAIN_EVAL_REVISION=EVAL_SHA,
     )
@@ -78,9 +81,7 @@ def test_a_model_in_service_missing_from_the_hub_is_said_so_and_the_candidate_st
     run = compare_job(
         hf_home,
         work,
-        RETRAIN_CURRENT_MODEL=IN_SERVICE,
-        RETRAIN_CURRENT_MODEL_REVISION=IN_SERVICE_SHA,
-        RETRAIN_CURRENT_RUN=IN_SERVICE_RUN,
+        **IN_SERVICE_ENV,
     )
     assert run.code == 0, run.stderr
     result = written(work)
