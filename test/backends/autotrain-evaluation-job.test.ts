@@ -47,7 +47,7 @@ interface Setup {
 }
 
 /** An AutoTrain pipeline whose evaluation runs in a Job, a candidate AutoTrain pushed, and a model in service. */
-function setup(evaluation: Record<string, unknown> = { runner: 'hf-jobs' }): Setup {
+function setup(evaluation: Record<string, unknown> = { runner: 'hf-jobs' }, recordedCommit = true): Setup {
   const name = unique('at-job');
   const pipeline = pipelineSpec(
     { dataset: `${TEST_USER}/reviews` },
@@ -78,7 +78,7 @@ function setup(evaluation: Record<string, unknown> = { runner: 'hf-jobs' }): Set
     backend: 'autotrain',
     metrics: { accuracy: 0.7 },
     model: old,
-    modelRevision: inService.revision,
+    modelRevision: recordedCommit ? inService.revision : undefined,
     trainedAt: new Date().toISOString(),
   });
   registry.promote(name, inService.run);
@@ -257,4 +257,33 @@ test('a Job that fails, or completes without pushing a comparison, leaves the ga
   expect((await measure(silent).result).missing).toMatch(
     new RegExp(`^the evaluation Job .+ completed but pushed no comparison\\.json to ${silent.candidate}$`),
   );
+});
+
+test('a model in service recorded without its commit is not sent to the Job; the verdict says why it was not measured', async () => {
+  const s = setup({ runner: 'hf-jobs' }, false);
+  scriptJobs(s, {});
+  expect(await measure(s).result).toEqual({ modelRevision: s.candidateSha, rows: 40 });
+  expect(Object.keys(evaluationJobs(s)[0]!.request.environment!)).not.toContain('RETRAIN_CURRENT_MODEL');
+  const comparison = JSON.parse(
+    readFileSync(join(s.registry.runDir(s.run.pipeline.name, s.run.revision), 'comparison.json'), 'utf8'),
+  ) as { current: unknown };
+  expect(comparison.current).toEqual({
+    dir: `/tmp/hub-retrain/in-service/${s.inService.run}`,
+    status: 'foreign',
+    error: `the model in service ${s.inService.model} was recorded without the commit its run pushed, so it cannot be measured at a fixed revision`,
+  });
+});
+
+test('a pinned evaluation set the Hub does not hold is said so before any Job runs, and no comparison is made', async () => {
+  const s = setup();
+  scriptJobs(s, {});
+  const gone = `${TEST_USER}/${unique('gone-eval')}`;
+  s.run = { ...s.run, pipeline: { ...s.run.pipeline, evaluation: { dataset: gone, revision: '0'.repeat(40) } } };
+  const result = await measure(s).result;
+  expect(result.unmade).toMatch(
+    new RegExp(
+      `^evaluation\\.dataset: the pinned evaluation set ${gone} at 0000000 cannot be read \\(.+\\); no comparison was made$`,
+    ),
+  );
+  expect(evaluationJobs(s)).toHaveLength(0);
 });
