@@ -43,6 +43,7 @@ export interface RetrainWorkerOptions {
       | 'maxConcurrentActivityTaskExecutions'
       | 'shutdownGraceTime'
       | 'identity'
+      | 'defaultHeartbeatThrottleInterval'
     >
   >;
 }
