@@ -41,6 +41,7 @@ export interface RetrainWorkerOptions {
       | 'maxConcurrentActivityTaskExecutions'
       | 'shutdownGraceTime'
       | 'identity'
+      | 'defaultHeartbeatThrottleInterval'
     >
   >;
 }

@@ -40,14 +40,14 @@ export function transformersTrainer(root = projectRoot()): TransformersTrainer {
   };
 }
 
-/** The files a Jobs run needs: the project, its lock, the job entry point and the trainer's package. */
+/** The files a Jobs run needs: the project, its lock, the job entry points and the trainer's package. */
 function bundleFiles(folder: string): string[] {
   const pkg = 'hub_retrain_trainer';
   const modules = readdirSync(join(folder, pkg))
     .filter((name) => name.endsWith('.py'))
     .sort()
     .map((name) => `${pkg}/${name}`);
-  return ['pyproject.toml', 'uv.lock', 'job.py', ...modules];
+  return ['pyproject.toml', 'uv.lock', 'job.py', 'compare_job.py', ...modules];
 }
 
 let cachedBundle: { folder: string; base64: string } | undefined;

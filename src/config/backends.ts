@@ -51,21 +51,6 @@ export const AUTOTRAIN_COLUMN_MAPPING_KEYS: Readonly<Record<string, readonly str
 /** Tasks whose column mapping hub-retrain reads from the dataset when the pipeline names none. */
 export const AUTOTRAIN_DERIVED_MAPPING_TASKS = ['image-classification', 'text-classification'] as const;
 
-export const autotrainBackendSchema = z.strictObject({
-  type: z.literal('autotrain'),
-  /** Base URL of an AutoTrain Advanced server (`autotrain app`); env AUTOTRAIN_API_URL otherwise. */
-  api_url: z.url({ message: 'expected an http(s) URL' }).optional(),
-  hardware: z.enum(AUTOTRAIN_HARDWARE).default('spaces-a10g-small'),
-  /** Task knobs passed through as AutoTrain `params` (epochs, batch_size, lr, ...). */
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  /** Which dataset columns AutoTrain reads (`image_column`, `text_column`, `target_column`, ...); found when omitted. */
-  column_mapping: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
-  train_split: z.string().min(1).default('train'),
-  valid_split: z.string().min(1).optional(),
-  /** Delete the training Space when a run fails or is cancelled. */
-  cleanup: z.boolean().default(false),
-});
-
 /** What a Jobs `command` may refer to; each `{name}` is replaced by the run's value. */
 export const HF_JOBS_PLACEHOLDERS = ['dataset', 'revision', 'base_model', 'output_repo', 'pipeline', 'task'] as const;
 /** Tasks the Jobs backend has a default command for (the transformers example scripts). */
@@ -77,6 +62,8 @@ export const HF_JOBS_RUN_LABELS = {
   dataset: 'retrain-dataset',
   revision: 'retrain-revision',
   attempt: 'retrain-attempt',
+  /** What a job does for its run when it is not the training (AutoTrain's evaluation Job: `evaluation`). */
+  step: 'retrain-step',
   /** Every job hub-retrain runs, whatever the pipeline: what a worker's shared check lists them by (jobs-watch.ts). */
   managedBy: 'retrain-managed-by',
 } as const;
@@ -134,6 +121,67 @@ const jobLabels = z.record(z.string(), noToken('labels')).superRefine((labels, c
   }
 });
 
+/** A Jobs hardware flavor name (the hf-jobs backend's `flavor`, AutoTrain's evaluation Job's). */
+export const jobsFlavorSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a Jobs hardware flavor such as "a10g-small"' });
+
+/** Where AutoTrain's evaluation step runs: `local` (this worker, the default) or a small Hugging Face Job. */
+export const AUTOTRAIN_EVALUATION_RUNNERS = ['local', 'hf-jobs'] as const;
+/**
+ * The longest an evaluation Job may run: the evaluation step's activity has an hour (src/workflows/retrain-same-rows.ts),
+ * and waits for the Job to be scheduled and its comparison read back within it.
+ */
+export const EVALUATION_JOB_MAX_SECONDS = 3000;
+/** What an evaluation Job runs on unless the pipeline says otherwise: two small models predicting a split. */
+export const EVALUATION_JOB_DEFAULTS = { flavor: 'cpu-basic', timeout_seconds: 1800 } as const;
+
+const autotrainEvaluationSchema = z
+  .strictObject({
+    runner: z
+      .enum(AUTOTRAIN_EVALUATION_RUNNERS, { message: `expected one of ${AUTOTRAIN_EVALUATION_RUNNERS.join(', ')}` })
+      .default('local'),
+    /** The Job's hardware (runner hf-jobs); cpu-basic when omitted. */
+    flavor: jobsFlavorSchema.optional(),
+    /** The Job is stopped after this long (runner hf-jobs); 1800 when omitted. */
+    timeout_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(EVALUATION_JOB_MAX_SECONDS, {
+        message: `expected at most ${EVALUATION_JOB_MAX_SECONDS} seconds (the evaluation step waits an hour in all)`,
+      })
+      .optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.runner === 'hf-jobs') return;
+    for (const key of ['flavor', 'timeout_seconds'] as const) {
+      if (e[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'only for runner "hf-jobs" (the step runs on this worker)',
+        });
+    }
+  });
+
+export const autotrainBackendSchema = z.strictObject({
+  type: z.literal('autotrain'),
+  /** Base URL of an AutoTrain Advanced server (`autotrain app`); env AUTOTRAIN_API_URL otherwise. */
+  api_url: z.url({ message: 'expected an http(s) URL' }).optional(),
+  hardware: z.enum(AUTOTRAIN_HARDWARE).default('spaces-a10g-small'),
+  /** Task knobs passed through as AutoTrain `params` (epochs, batch_size, lr, ...). */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** Which dataset columns AutoTrain reads (`image_column`, `text_column`, `target_column`, ...); found when omitted. */
+  column_mapping: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
+  train_split: z.string().min(1).default('train'),
+  valid_split: z.string().min(1).optional(),
+  /** Delete the training Space when a run fails or is cancelled. */
+  cleanup: z.boolean().default(false),
+  /** Where the evaluation step after training runs (issue 23); on this worker when omitted. */
+  evaluation: autotrainEvaluationSchema.optional(),
+});
+
 export const hfJobsBackendSchema = z.strictObject({
   type: z.literal('hf-jobs'),
   /** The user or organisation the job runs (and is billed) under; the pipeline's target_namespace otherwise. */
@@ -141,10 +189,7 @@ export const hfJobsBackendSchema = z.strictObject({
     .string()
     .regex(/^[\w.-]+$/, { message: 'expected a Hub user or organisation name' })
     .optional(),
-  flavor: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a Jobs hardware flavor such as "a10g-small"' })
-    .default('a10g-small'),
+  flavor: jobsFlavorSchema.default('a10g-small'),
   /** The job is stopped (stage ERROR, "Job timeout") after this long; the service's own default is 30 minutes. */
   timeout_seconds: z
     .number()

@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load-config';
 import type { ActivityDeps } from '../../src/activities';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';
+import { FakeJobs } from '../fakes/fake-jobs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
@@ -24,8 +25,13 @@ export interface FakeStack {
   stop(): Promise<void>;
 }
 
-export async function startFakes(): Promise<FakeStack> {
-  const hub = await new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER }).start();
+export async function startFakes(): Promise<FakeStack>;
+/** With `jobs`, the fake Jobs API mounted on the fake Hub too (AutoTrain's evaluation Job). */
+export async function startFakes(options: { jobs: true }): Promise<FakeStack & { jobs: FakeJobs }>;
+export async function startFakes(options: { jobs?: boolean } = {}): Promise<FakeStack & { jobs?: FakeJobs }> {
+  const hub = new FakeHub().addToken(TEST_TOKEN, { name: TEST_USER });
+  const jobs = options.jobs ? new FakeJobs(hub) : undefined;
+  await (jobs ? hub.extend(jobs.router()) : hub).start();
   const autotrain = await new FakeAutotrain(hub).start();
   const dataset = `${TEST_USER}/${unique('images')}`;
   hub.addDataset(dataset);
@@ -40,7 +46,9 @@ export async function startFakes(): Promise<FakeStack> {
       namespace: 'default',
       ...scratchDirs(),
     },
+    ...(jobs ? { jobs } : {}),
     stop: async () => {
+      jobs?.stop();
       await autotrain.stop();
       await hub.stop();
     },

@@ -172,11 +172,12 @@ export function useFakesAndWorker<F extends { activityDeps: ActivityDeps; stop()
   stack: Partial<FakesAndWorker<F>>,
   start: () => Promise<F>,
   queuePrefix: string,
+  tuning?: RetrainWorkerOptions['tuning'],
 ): void {
   beforeAll(async () => {
     stack.fakes = await start();
     stack.client = await testClient();
-    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps);
+    stack.worker = await startWorker(unique(queuePrefix), stack.fakes.activityDeps, tuning);
   });
   afterAll(async () => {
     await stack.worker?.stop();

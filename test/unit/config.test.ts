@@ -102,6 +102,33 @@ describe('config.json', () => {
     );
   });
 
+  test("AutoTrain's evaluation step runs here unless the pipeline names a Jobs runner; a bad one names its key", () => {
+    const evaluated = (evaluation: unknown) => ({
+      pipelines: [{ ...ORIGINAL, backend: { type: 'autotrain', evaluation } }],
+    });
+    expect(parseConfig(ORIGINAL)[0]!.backend).not.toHaveProperty('evaluation');
+    expect(parseConfig(evaluated({}))[0]!.backend).toMatchObject({ evaluation: { runner: 'local' } });
+    expect(
+      parseConfig(evaluated({ runner: 'hf-jobs', flavor: 't4-small', timeout_seconds: 900 }))[0]!.backend,
+    ).toMatchObject({ evaluation: { runner: 'hf-jobs', flavor: 't4-small', timeout_seconds: 900 } });
+    expect(issuesOf(evaluated({ runner: 'sagemaker' }))).toEqual([
+      'pipelines[0].backend.evaluation.runner: expected one of local, hf-jobs',
+    ]);
+    // The same flavor rule as the hf-jobs backend's `flavor`.
+    expect(issuesOf(evaluated({ runner: 'hf-jobs', flavor: 'A10G Small' }))).toEqual([
+      'pipelines[0].backend.evaluation.flavor: expected a Jobs hardware flavor such as "a10g-small"',
+    ]);
+    expect(issuesOf(evaluated({ runner: 'hf-jobs', timeout_seconds: 7200 }))).toEqual([
+      'pipelines[0].backend.evaluation.timeout_seconds: expected at most 3000 seconds (the evaluation step waits an hour in all)',
+    ]);
+    expect(issuesOf(evaluated({ flavor: 'cpu-basic' }))).toEqual([
+      'pipelines[0].backend.evaluation.flavor: only for runner "hf-jobs" (the step runs on this worker)',
+    ]);
+    expect(issuesOf(evaluated({ runner: 'hf-jobs', flavour: 'cpu-basic' }))).toEqual([
+      'pipelines[0].backend.evaluation.flavour: unknown key; did you mean "flavor"?',
+    ]);
+  });
+
   test('two pipelines with the same name are refused', () => {
     expect(issuesOf({ pipelines: [ORIGINAL, ORIGINAL] }).join('\n')).toMatch(
       /pipelines\[1\]\.name: duplicate pipeline name "product-images"/,

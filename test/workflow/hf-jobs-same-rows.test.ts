@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TINY_PNG } from '../fakes/fake-hub';
 import type { CreateBody } from '../fakes/fake-jobs-request';
 import { jobsPipeline, startJobsFakes, trainingThatPushes, type JobsStack } from '../helpers/jobs-stack';
+import { pushedComparison } from '../helpers/pushed-comparison';
 import { startRetrainRun, TEST_USER } from '../helpers/stack';
 import { startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
@@ -31,19 +32,6 @@ afterAll(async () => {
 const TRUTH = Array.from({ length: 120 }, (_, i) => (i % 2 === 0 ? 'cat' : 'dog'));
 const PREDICTED = TRUTH.map((label, i) => (i % 5 === 0 ? (label === 'cat' ? 'dog' : 'cat') : label)); // 0.8
 
-/** What job.py pushes for the gate: the rows, and each model's predictions (the same model: the same ones). */
-function comparison(current: object | null): string {
-  return JSON.stringify({
-    version: 1,
-    split: 'validation',
-    source: 'dataset',
-    selectedOn: 'validation',
-    truth: TRUTH,
-    candidate: { labels: ['cat', 'dog'], predicted: PREDICTED },
-    current,
-  });
-}
-
 test('the job measures the model in service at its pushed commit on the same rows; the gate decides on them', async () => {
   const name = unique('jobs-gate');
   const repo = `${TEST_USER}/${name}`;
@@ -51,13 +39,10 @@ test('the job measures the model in service at its pushed commit on the same row
   fakes.jobs.scriptFor = (request) => {
     if (request.labels?.['retrain-pipeline'] !== name) return undefined;
     requests.push(request);
-    const env = request.environment ?? {};
-    const current = env.RETRAIN_CURRENT_RUN
-      ? { dir: `/tmp/hub-retrain/in-service/${env.RETRAIN_CURRENT_RUN}`, labels: ['cat', 'dog'], predicted: PREDICTED }
-      : null;
+    const currentRun = request.environment?.RETRAIN_CURRENT_RUN;
     // The second model's own evaluation says 0.95, above the 0.80 recorded for the first.
-    const script = trainingThatPushes(repo, { eval_accuracy: current ? 0.95 : 0.8 });
-    script.pushModel!.files['comparison.json'] = comparison(current);
+    const script = trainingThatPushes(repo, { eval_accuracy: currentRun ? 0.95 : 0.8 });
+    script.pushModel!.files['comparison.json'] = pushedComparison(TRUTH, PREDICTED, currentRun);
     return script;
   };
   const pipeline = jobsPipeline(fakes, {

@@ -1,6 +1,6 @@
-import type { HfJobsBackendOptions } from '../../config/backends';
+import { HF_JOBS_RUN_LABELS, type HfJobsBackendOptions } from '../../config/backends';
 import { isTransient, requireHfToken } from '../../http/http-error';
-import { findUnansweredWrite, outcomeUnknown } from '../../http/unknown-outcome';
+import { cancelJob, DEFAULT_CANCEL_POLICY, runOnce, type CancelPolicy } from './job-lifecycle';
 import { hubFetch } from '../../hub/hub-fetch';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../budget/hardware-prices';
 import type { Price } from '../../budget/cost-math';
@@ -22,10 +22,8 @@ export type HfJobsBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'fetch' | 
   /** Per request to the Jobs API (default 30 s). */
   timeoutMs?: number;
   /** How long a cancel waits to see the job end: stage reads and the pause between them. */
-  cancelPolicy?: { checks: number; checkEveryMs: number };
+  cancelPolicy?: CancelPolicy;
 };
-
-const DEFAULT_CANCEL_POLICY = { checks: 15, checkEveryMs: 1000 };
 
 /**
  * Hugging Face Jobs behind the five steps. A run's job carries labels derived from the RunContext
@@ -59,20 +57,13 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
       ...this.jobRef(run, project, job),
       ...(reused ? { reused } : {}),
     });
-    const existing = await this.findRunJob(client, namespace, run);
-    if (existing) return adopt(existing, true);
-    try {
-      return adopt(await client.run(namespace, this.request(run, data, notify)), false);
-    } catch (err) {
-      // The job may exist although its answer was lost (a 5xx after the fact): look before failing. When the
-      // request may still be under way (a timeout, a dropped connection, a gateway's 502/504), keep looking
-      // for a while, or the retry would run a second job next to the one that turns up late.
-      if (!isTransient(err)) throw err;
-      const find = () => this.findRunJob(client, namespace, run);
-      const created = outcomeUnknown(err) ? await findUnansweredWrite(find) : await find().catch(() => undefined);
-      if (created) return adopt(created, true);
-      throw err;
-    }
+    const { job, reused } = await runOnce(
+      client,
+      namespace,
+      () => this.request(run, data, notify),
+      () => this.findRunJob(client, namespace, run),
+    );
+    return adopt(job, reused);
   }
 
   /** The job labelled with this run that is still going (or completed). */
@@ -133,25 +124,7 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
    */
   async cancel(run: RunContext, job: JobRef): Promise<void> {
     const { client, namespace } = this.context(run);
-    const policy = this.deps.cancelPolicy ?? DEFAULT_CANCEL_POLICY;
-    const stage = async () => (await client.get(namespace, job.jobId))?.status.stage;
-    let current = await stage();
-    if (current === undefined || isTerminalStage(current)) return;
-    try {
-      await client.cancel(namespace, job.jobId);
-    } catch (err) {
-      current = await stage();
-      if (current === undefined || isTerminalStage(current)) return; // it ended meanwhile: nothing left to stop
-      throw err;
-    }
-    for (let check = 0; check < policy.checks; check++) {
-      current = await stage();
-      if (current === undefined || isTerminalStage(current)) return;
-      await new Promise((r) => setTimeout(r, policy.checkEveryMs));
-    }
-    throw new Error(
-      `cancelled the job ${job.jobId}, but it is still ${current}: it may still be running (and billing)`,
-    );
+    await cancelJob(client, namespace, job.jobId, this.deps.cancelPolicy ?? DEFAULT_CANCEL_POLICY);
   }
 
   /** What a failure notice must say about a job that has not ended (undefined once it has, or is gone). */
@@ -217,7 +190,8 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
   /** The newest job of this run that is still going or completed; failed or cancelled ones are not adopted. */
   private async findRunJob(client: JobsClient, namespace: string, run: RunContext): Promise<JobInfo | undefined> {
     const jobs = await client.list(namespace, { labels: runLabels(run) });
-    return jobs.find((job) => countsAsStarted(job.status.stage));
+    // A job of another step of a run with these labels (AutoTrain's evaluation Job) is not the training.
+    return jobs.find((job) => countsAsStarted(job.status.stage) && !job.labels?.[HF_JOBS_RUN_LABELS.step]);
   }
 
   private context(run: RunContext): { client: JobsClient; namespace: string } {

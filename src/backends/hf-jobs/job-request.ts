@@ -40,14 +40,20 @@ type Placeholder = (typeof HF_JOBS_PLACEHOLDERS)[number];
  * The run's values arrive as positional parameters ($2..$7), never spliced into the script text, so no
  * dataset or model name can inject shell.
  */
-export const DEFAULT_JOB_SCRIPT = [
-  'set -euo pipefail',
-  'work="${RETRAIN_WORK_DIR:-/tmp/hub-retrain}"',
-  'mkdir -p "$work/trainer"',
-  'printf %s "$1" | base64 -d | tar -xzf - -C "$work/trainer"',
-  'cd "$work/trainer"',
-  'exec uv run --frozen --no-dev python job.py "$2" "$3" "$4" "$5" "$6" "$7"',
-].join('\n');
+export const DEFAULT_JOB_SCRIPT = trainerJobScript('job.py', 6);
+
+/** The job's shell script for one of the trainer's job entries (`job.py`, `compare_job.py`) and its `count` values. */
+export function trainerJobScript(entry: string, count: number): string {
+  const values = Array.from({ length: count }, (_, i) => `"$${i + 2}"`).join(' ');
+  return [
+    'set -euo pipefail',
+    'work="${RETRAIN_WORK_DIR:-/tmp/hub-retrain}"',
+    'mkdir -p "$work/trainer"',
+    'printf %s "$1" | base64 -d | tar -xzf - -C "$work/trainer"',
+    'cd "$work/trainer"',
+    `exec uv run --frozen --no-dev python ${entry} ${values}`,
+  ].join('\n');
+}
 
 /** The default command for a task: the transformers trainer of trainers/transformers, as for the local backend. */
 export function defaultCommand(task: string): string[] | undefined {
@@ -95,7 +101,7 @@ export function datasetLabel(dataset: string): string {
 }
 
 /** Only labels the service accepts: a value that cannot be made to fit is left out rather than refused. */
-function fitting(labels: Record<string, string>): Record<string, string> {
+export function fitting(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).filter(([, value]) => HF_JOBS_LABEL_VALUE.test(value)));
 }
 
@@ -143,7 +149,7 @@ export function jobRequest(
 }
 
 /** Defence in depth: the token travels as the secret and never in what the job page and API echo. */
-function assertTokenOnlyInSecrets(request: JobRequest, token: string): void {
+export function assertTokenOnlyInSecrets(request: JobRequest, token: string): void {
   const echoed = JSON.stringify([request.command, request.environment, request.labels, request.dockerImage]);
   if (echoed.includes(token)) {
     throw new PermanentBackendError(
@@ -157,7 +163,7 @@ function assertTokenOnlyInSecrets(request: JobRequest, token: string): void {
  * run in service pushed, and the name of that run (the comparison names the folder after it); the pinned
  * evaluation set. Names and commits only: nothing secret.
  */
-function comparisonEnv(run: RunContext, inService: InServicePointer | undefined): Record<string, string> {
+export function comparisonEnv(run: RunContext, inService: InServicePointer | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   if (inService?.revision) {
     env.RETRAIN_CURRENT_MODEL = inService.model;
