@@ -1,7 +1,10 @@
-/** RESULTS.md's section on what measuring the model in service adds to a run (bench/same-rows.bench.ts, issue 23). */
-import { markdownTable } from './lib/markdown';
-import { formatSpread } from './lib/stats';
-import type { SameRowsResults } from './same-rows.bench';
+/**
+ * Section 9 of bench/RESULTS.md: what measuring the model in service on the same rows adds to a run
+ * (bench/same-rows.bench.ts, same-rows.json; issue 23).
+ */
+import { markdownTable } from '../lib/markdown';
+import { formatSpread } from '../lib/stats';
+import type { SameRowsResults } from '../same-rows.bench';
 
 export function sameRowsSection(r: SameRowsResults | undefined): string[] {
   if (!r) return [];

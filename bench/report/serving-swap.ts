@@ -1,11 +1,9 @@
-/** Section 10 of bench/RESULTS.md: the local predict endpoint during a swap (bench/serving-swap.bench.ts). */
-import { markdownTable } from './lib/markdown';
-import { readResults } from './lib/results';
-import { formatNumber, spread, formatSpread } from './lib/stats';
-import type { PhaseFigures, ServingSwapResults } from './serving-swap.bench';
+/** Section 10 of bench/RESULTS.md: the local predict endpoint during a swap (bench/serving-swap.bench.ts, serving-swap.json). */
+import { markdownTable } from '../lib/markdown';
+import { formatNumber, spread, formatSpread } from '../lib/stats';
+import type { PhaseFigures, ServingSwapResults } from '../serving-swap.bench';
 
-export function servingSection(quick: boolean): string[] {
-  const r = readResults<ServingSwapResults>('serving-swap', quick);
+export function servingSection(r: ServingSwapResults | undefined): string[] {
   if (!r || r.reps.length === 0) return [];
   const s = r.settings;
   const phase = (pick: (rep: ServingSwapResults['reps'][number]) => PhaseFigures, name: string) => {

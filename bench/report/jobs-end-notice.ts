@@ -1,23 +1,14 @@
-/** The report's section on a Hugging Face job's end notice (bench/jobs-end-notice.bench.ts). */
-import type { JobsEndNoticeResults } from './jobs-end-notice.bench';
-import { markdownTable } from './lib/markdown';
-import { readResults } from './lib/results';
-import { formatNumber } from './lib/stats';
-
-interface TargetRow {
-  name: string;
-  goal: string;
-  measured: string;
-  met: boolean | undefined;
-  whyMissed?: string;
-}
+/** Section 12 of bench/RESULTS.md: a Hugging Face job's end notice (bench/jobs-end-notice.bench.ts, jobs-end-notice.json). */
+import type { JobsEndNoticeResults } from '../jobs-end-notice.bench';
+import { markdownTable } from '../lib/markdown';
+import { formatNumber } from '../lib/stats';
+import type { Target } from './shared';
 
 const GOAL_MS = 5_000;
 const s = (ms: number, digits = 2) => `${formatNumber(ms / 1000, digits)} s`;
 
 /** The section's lines, and its target pushed onto `targets`; nothing when the bench has not run. */
-export function jobsEndNoticeSection(quick: boolean, targets: TargetRow[]): string[] {
-  const r = readResults<JobsEndNoticeResults>('jobs-end-notice', quick);
+export function jobsEndNoticeSection(r: JobsEndNoticeResults | undefined, targets: Target[]): string[] {
   if (!r) return [];
   const { notice, watch } = r.summary;
   const ratio = notice.p50 > 0 ? watch.p50 / notice.p50 : NaN;

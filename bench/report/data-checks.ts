@@ -1,10 +1,12 @@
-/** Section 9 of bench/RESULTS.md: the data checks (bench/data-checks.bench.ts), rendered apart from report.ts. */
-import type { DataChecksResults } from './data-checks.bench';
-import { markdownTable } from './lib/markdown';
-import { formatNumber, formatSpread } from './lib/stats';
+/** Section 11 of bench/RESULTS.md: the data checks (bench/data-checks.bench.ts, data-checks.json). */
+import type { DataChecksResults } from '../data-checks.bench';
+import { markdownTable } from '../lib/markdown';
+import { formatNumber, formatSpread } from '../lib/stats';
+import type { Headline } from './shared';
 
 /** The section's lines; `headline.dataChecks` gets the README's sentence. */
-export function dataChecksSection(r: DataChecksResults, headline: { dataChecks?: string }): string[] {
+export function dataChecksSection(r: DataChecksResults | undefined, headline: Headline): string[] {
+  if (!r) return [];
   const rows = r.cases.map((c) => {
     const baseline = c.baseline;
     const base = !baseline

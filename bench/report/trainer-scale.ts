@@ -1,8 +1,8 @@
-/** Section 13 of bench/RESULTS.md: the transformers trainer at real size (bench/trainer-scale.bench.ts). */
-import { markdownTable } from './lib/markdown';
-import { formatNumber } from './lib/stats';
-import type { Target } from './report';
-import type { ScaleRun, TrainerScaleResults } from './trainer-scale.bench';
+/** Section 13 of bench/RESULTS.md: the transformers trainer at real size (bench/trainer-scale.bench.ts, trainer-scale.json). */
+import { markdownTable } from '../lib/markdown';
+import { formatNumber } from '../lib/stats';
+import type { ScaleRun, TrainerScaleResults } from '../trainer-scale.bench';
+import type { Target } from './shared';
 
 const RSS_TARGET_MIB = 2048;
 const STARTUP_TARGET_S = 60;
