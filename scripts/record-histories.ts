@@ -39,7 +39,10 @@ async function main(): Promise<void> {
     workflowBundle: bundle,
     sinks: workflowSinks(),
     // Local runs' supervisors tell their run through this server, as in service.
-    activities: createActivities({ ...fakes.activityDeps, temporal: { address: server.address, namespace: 'default' } }),
+    activities: createActivities({
+      ...fakes.activityDeps,
+      temporal: { address: server.address, namespace: 'default' },
+    }),
   });
   mkdirSync(OUT, { recursive: true });
   try {

@@ -4,7 +4,7 @@
  * catch what it forbids on a small tree of its own, so a rule that stopped matching would fail here too.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,9 +19,9 @@ interface Cruise {
 }
 
 /** Runs the check as `npm run check:imports` does, in `cwd`; the names of the rules broken, with their modules. */
-async function cruise(cwd: string): Promise<Cruise> {
+async function cruise(cwd: string, folders = ['src']): Promise<Cruise> {
   try {
-    await promisify(execFile)(DEPCRUISE, ['src', '--config', CONFIG, '--output-type', 'err'], { cwd });
+    await promisify(execFile)(DEPCRUISE, [...folders, '--config', CONFIG, '--output-type', 'err'], { cwd });
     return { code: 0, violations: [] };
   } catch (err) {
     const { code, stdout } = err as { code: number; stdout: string };
@@ -52,8 +52,13 @@ const check = (files: Record<string, string>) => {
   return cruise(dir);
 };
 
-test("the service's sources keep the rules", async () => {
-  expect(await cruise(ROOT)).toEqual({ code: 0, violations: [] });
+test("the service's sources keep the rules, and its tests, benchmarks and scripts have no circles", async () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const folders = ['src', 'bench', 'scripts', 'test'];
+  expect(manifest.scripts['check:imports']).toBe(
+    `depcruise ${folders.join(' ')} --config .dependency-cruiser.cjs --output-type err`,
+  );
+  expect(await cruise(ROOT, folders)).toEqual({ code: 0, violations: [] });
 });
 
 test('a circle is refused, even one closed by a type-only import', async () => {
