@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describeMachine } from './lib/machine';
 import { isQuick, readResults, writeResults } from './lib/results';
 import { buildProduct, buildBefore, log, ROOT } from './lib/stack';
-import type { RunInfo } from './report';
+import type { RunInfo } from './report/shared';
 
 const BENCHES = [
   'receiver',

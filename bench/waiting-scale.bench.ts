@@ -29,7 +29,7 @@ import { loadEnv } from '../src/config/env';
 import { parseConfig } from '../src/config/load-config';
 import { folderRevision } from '../src/datasets/local-folder';
 import type { PipelineSpec } from '../src/config/config-schema';
-import { pendingTrainingCheck } from '../src/server/training-check';
+import { pendingTrainingCheck } from '../src/server/api/training-check';
 import {
   progressQuery,
   RETRAIN_WORKFLOW,

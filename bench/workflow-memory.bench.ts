@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { tracedBundlePath } from '../src/temporal/workflow-bundle';
-import { workflowSinks } from '../src/worker';
+import { workflowSinks } from '../src/observability/workflow-sinks';
 import { PIPELINE_WORKFLOW, type PipelineInput } from '../src/workflows/definitions';
 import { startBench } from './lib/prologue';
 import { pool, stopAll, waitFor } from './lib/processes';

@@ -14,7 +14,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../src/activities';
 import { startDevServer } from '../src/temporal/dev-server';
 import { buildWorkflowBundle } from '../src/temporal/workflow-bundle';
-import { workflowSinks } from '../src/worker';
+import { workflowSinks } from '../src/observability/workflow-sinks';
 import { startFakes } from '../test/helpers/stack';
 import { SCENARIOS } from '../test/replay/scenarios';
 
@@ -39,7 +39,10 @@ async function main(): Promise<void> {
     workflowBundle: bundle,
     sinks: workflowSinks(),
     // Local runs' supervisors tell their run through this server, as in service.
-    activities: createActivities({ ...fakes.activityDeps, temporal: { address: server.address, namespace: 'default' } }),
+    activities: createActivities({
+      ...fakes.activityDeps,
+      temporal: { address: server.address, namespace: 'default' },
+    }),
   });
   mkdirSync(OUT, { recursive: true });
   try {

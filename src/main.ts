@@ -12,14 +12,14 @@ import type { Logger } from './logging';
 import { ReceiverMetrics } from './observability/metrics';
 import { pipelineLoadReader, registerPipelineGauges } from './observability/pipeline-gauges';
 import { registerSpendCounter } from './observability/spend-counter';
-import { SpendReader } from './server/spend-reader';
+import { SpendReader } from './server/api/spend-reader';
 import { clientInterceptors, startTracing, type Tracing } from './observability/tracing';
 import { portInUse, PortInUseError } from './http/port-check';
 import { HubClient } from './hub/hub-client';
-import { backendLogTails } from './server/log-tails';
+import { backendLogTails } from './server/api/log-tails';
 import { readReceiverFile, writeReceiverFile } from './server/receiver-file';
 import { startReceiver, type Receiver } from './server/serve';
-import { watchLocalDatasets } from './server/watch-local-datasets';
+import { watchLocalDatasets } from './server/webhook/watch-local-datasets';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { payloadCodecs } from './temporal/payload-codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -30,7 +30,8 @@ import {
   temporalConnectionOptions,
   type TemporalConnectionOptions,
 } from './temporal/connection-options';
-import { activityDepsFromEnv, bundlePathFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
+import { activityDepsFromEnv, createRetrainWorker, installRuntimeLogger } from './worker';
+import { bundlePathFromEnv } from './temporal/workflow-bundle';
 
 export interface Service {
   /** Resolves when the service has stopped (after stop() or a fatal worker error). */

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import {
-  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
@@ -10,14 +8,14 @@ import { hostname } from 'node:os';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { projectRoot } from './backends/local/default-trainer';
 import type { Env } from './config/env';
 import { existingWebhookSecret } from './config/webhook-secret';
 import type { Logger } from './logging';
-import { DISABLED_WORKFLOW_TRACING, type Tracing } from './observability/tracing';
-import { runMetricsSinks, TRAINING_DURATION_BUCKETS, WORKER_METRICS } from './observability/worker-metrics';
+import { type Tracing } from './observability/tracing';
+import { TRAINING_DURATION_BUCKETS, WORKER_METRICS } from './observability/worker-metrics';
+import { workflowSinks } from './observability/workflow-sinks';
 import { PinoSdkLogger } from './temporal/sdk-logger';
-import { tracedBundlePath, workflowInterceptorModules } from './temporal/workflow-bundle';
+import { workflowInterceptorModules } from './temporal/workflow-bundle';
 import { trainingEndedSignal } from './workflows/definitions';
 
 export interface RetrainWorkerOptions {
@@ -47,9 +45,6 @@ export interface RetrainWorkerOptions {
     >
   >;
 }
-
-/** The pre-built bundle shipped in production images (`npm run bundle` at build time). */
-export const DEFAULT_BUNDLE_PATH = join(projectRoot(), 'dist', 'workflow-bundle.js');
 
 export async function createRetrainWorker(options: RetrainWorkerOptions): Promise<Worker> {
   const bundle = options.workflowBundlePath;
@@ -90,15 +85,6 @@ function runTeller(options: RetrainWorkerOptions): (workflowId: string) => Promi
     identity: `hub-retrain worker ${process.pid}@${hostname()}`,
   });
   return (workflowId) => client.workflow.getHandle(workflowId).signal(trainingEndedSignal);
-}
-
-/** The sinks of the workflow interceptors (run metrics; workflow spans when the traced bundle runs). */
-export function workflowSinks(tracing?: Tracing) {
-  const workflowTracing = tracing ?? DISABLED_WORKFLOW_TRACING;
-  return {
-    ...runMetricsSinks(),
-    exporter: makeWorkflowExporter(workflowTracing.spanProcessor, workflowTracing.resource),
-  };
 }
 
 /**
@@ -149,27 +135,4 @@ export function activityDepsFromEnv(
       ? { temporal: { address: extra.temporalAddress, namespace: env.TEMPORAL_NAMESPACE } }
       : {}),
   };
-}
-
-/**
- * The pre-built bundle to run: WORKFLOW_BUNDLE_PATH, else the image's when running compiled code; with
- * `traced` (tracing on), the traced bundle beside it. A checkout running the TypeScript sources bundles them at
- * start, so a stale dist/ never runs old workflow code. A WORKFLOW_BUNDLE_PATH without its traced bundle, with
- * tracing on, is an error rather than a worker whose workflows silently send no spans.
- */
-export function bundlePathFromEnv(env: Env, traced: boolean): string | undefined {
-  if (env.WORKFLOW_BUNDLE_PATH) {
-    const plain = resolve(env.WORKFLOW_BUNDLE_PATH);
-    if (!traced) return plain;
-    const withTracing = tracedBundlePath(plain);
-    if (!existsSync(withTracing))
-      throw new Error(
-        `tracing is on, but WORKFLOW_BUNDLE_PATH has no traced bundle beside it (${withTracing}): ` +
-          '`npm run bundle -- <path>` writes both',
-      );
-    return withTracing;
-  }
-  const path = traced ? tracedBundlePath(DEFAULT_BUNDLE_PATH) : DEFAULT_BUNDLE_PATH;
-  const compiled = __filename.endsWith('.js');
-  return compiled && existsSync(path) ? path : undefined;
 }

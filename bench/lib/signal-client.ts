@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { PipelineSpec } from '../../src/config/config-schema';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import type { Delivery } from '../../src/workflows/definitions';
 import { summarizeLatencies, type LatencySummary } from './stats';
 

@@ -15,7 +15,7 @@ import { DATA_CHECK_NAMES, policyOf } from '../config/data-checks';
 import type { PipelineSpec } from '../config/config-schema';
 import { DATA_REPORT_FILE, judge, type DataFinding, type DataReport } from '../datasets/data-report';
 import { revisionFiles, type RevisionFilesDeps } from '../datasets/revision-files';
-import { readJson } from '../backends/local/run-files';
+import { readJson } from '../json-files';
 import type { ModelRegistry } from '../registry/model-registry';
 
 export type DataCheckDeps = RevisionFilesDeps & { registry: ModelRegistry };

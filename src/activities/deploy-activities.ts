@@ -8,8 +8,8 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import type { PipelineSpec } from '../config/config-schema';
 import { targetFor, type Readiness, type TargetDeps } from '../deploy/targets';
 import { requestJson } from '../http/request-json';
-import { readJson } from '../backends/local/run-files';
-import { PermanentBackendError } from '../backends/types';
+import { readJson } from '../json-files';
+import { PermanentBackendError } from '../errors';
 import type { ModelRegistry } from '../registry/model-registry';
 import { servedModelSchema, ServingRecord, type ServedModel, type ServingEntry } from '../registry/serving';
 import type { SmokeResult } from '../deploy/smoke';

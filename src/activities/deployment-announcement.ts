@@ -1,6 +1,5 @@
 /** What a failure notice says about a deploy that failed: what was tried, and whether the earlier model is back. */
 import type { Deployment } from '../workflows/definitions';
-import type { Announcement } from './announcements';
 
 export function deploymentLines(d: Deployment): string[] {
   const model = d.repository
@@ -22,8 +21,15 @@ export function deploymentLines(d: Deployment): string[] {
   return lines;
 }
 
+/** What a roll-back notice is written from (an Announcement of kind `rolled-back` has it). */
+export interface RolledBack {
+  pipeline: { name: string };
+  revision: string;
+  deployment?: Deployment;
+}
+
 /** A roll-back by hand: which model was put back, by whom, and whether it serves. */
-export function rollbackLines(a: Announcement, datasetUrl: string): string[] {
+export function rollbackLines(a: RolledBack, datasetUrl: string): string[] {
   const d = a.deployment;
   const sha = a.revision.slice(0, 7);
   const lines = [

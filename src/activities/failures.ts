@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { HubApiError } from '@huggingface/hub';
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import {
   HttpError,
   isRetryableStatus,

@@ -9,13 +9,13 @@ import { createBackends } from '../backends';
 import { JobsWatch } from '../backends/hf-jobs/jobs-watch';
 import {
   isTerminal,
-  type BackendDeps,
   type DataRef,
   type JobRef,
   type ProjectRef,
   type RunContext,
   type TrainingStatus,
 } from '../backends/types';
+import type { ActivityDeps } from './deps';
 import { isLocalDataset, type PipelineSpec } from '../config/config-schema';
 import { folderRevision } from '../datasets/local-folder';
 import { HubClient } from '../hub/hub-client';
@@ -28,34 +28,9 @@ import { createOutcomeActivities } from './outcome-activities';
 import { createBudgetActivities } from './budget-activities';
 import { createSameRowsActivities } from './same-rows-activities';
 import { STILL_TRAINING, type TrainingEnded, type TrainingWait } from '../workflows/definitions';
-import { nextCheckDelay, type CheckSchedule } from './check-schedule';
+import { nextCheckDelay } from './check-schedule';
 
-/**
- * What the activities are configured with (worker.ts fills it from the validated environment once). The
- * backends take it as it is, with the Hub client made from it (BackendDeps), and the outcome activities their
- * Pick of it.
- */
-export interface ActivityDeps extends Omit<BackendDeps, 'hub' | 'notices'> {
-  /** HF_ENDPOINT. */
-  hubEndpoint: string;
-  temporalUiUrl?: string;
-  publicUrl?: string;
-  /** The Temporal namespace, for links to runs. */
-  namespace: string;
-  /** Overrides when the periodic status checks of a waiting run come (tests make them rare). */
-  checkSchedule?: CheckSchedule;
-  /**
-   * Where Temporal is, as this worker reached it: a local trainer's supervisor tells the run through it when the
-   * trainer exits (TLS and the API key come from the TEMPORAL_* environment). Unset: local runs are only checked.
-   */
-  temporal?: { address: string; namespace: string; giveUpMs?: number };
-  /** Tells a run that its training may have ended (a trainingEnded signal): the worker's shared Jobs check uses it. */
-  tellRun?: (workflowId: string) => Promise<void>;
-  /** WEBHOOK_SECRET: with publicUrl, each Jobs run's job posts its end to the receiver (hf-jobs/end-notice.ts). */
-  webhookSecret?: string;
-  /** The receiver as this worker reaches it, for the local deploy target (default: publicUrl). */
-  receiverUrl?: string;
-}
+export type { ActivityDeps } from './deps';
 
 /** What a compensation did: nothing, and why, when `skipped` is set. */
 export interface CompensationResult {

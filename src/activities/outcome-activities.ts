@@ -7,13 +7,13 @@ import { baselineNote, trainerOf } from '../backends/local/trainer-choice';
 import type { SameRowsResult } from '../backends/autotrain/autotrain-evaluation';
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
-import { publishModelFolder } from '../hub/publish-model';
+import { publishModelFolder } from '../registry/publish-model';
 import { COMPARISON_FILE, readComparison } from '../registry/comparison-file';
-import { readPushedComparison } from '../hub/pushed-comparison';
+import { readPushedComparison } from '../registry/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type Evidence, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 import { postWebhook, webhookMessage } from './outgoing-webhook';
 
 export type OutcomeDeps = Pick<ActivityDeps, 'hubEndpoint' | 'hfToken' | 'fetch'> & {

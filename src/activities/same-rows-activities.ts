@@ -3,7 +3,7 @@ import { Context, log } from '@temporalio/activity';
 import { measureOnSameRows, type SameRowsResult } from '../backends/autotrain/autotrain-evaluation';
 import type { DataRef, JobRef, RunContext } from '../backends/types';
 import { ModelRegistry } from '../registry/model-registry';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 export type SameRowsActivityDeps = Pick<ActivityDeps, 'hubEndpoint' | 'hfToken' | 'fetch' | 'stateDir' | 'modelsDir'>;
 

@@ -5,7 +5,8 @@ import { AutotrainBackend } from './autotrain/autotrain-backend';
 import { HfJobsBackend } from './hf-jobs/hf-jobs-backend';
 import { LocalBackend } from './local/local-backend';
 import { builtInTrainers } from './local/trainer-choice';
-import type { BackendDeps, TrainingBackend } from './types';
+import type { TrainingBackend } from './types';
+import type { BackendDeps } from './deps';
 
 /**
  * The backend a pipeline names, made for it: the pipeline's `backend` options, narrowed here by their type, go

@@ -6,8 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from './local/default-trainer';
-import { PermanentBackendError } from './types';
+import { projectRoot } from '../project-root';
+import { PermanentBackendError } from '../errors';
 
 /** Exit code of the trainer commands for bad input. */
 export const EXIT_INPUT_ERROR = 2;

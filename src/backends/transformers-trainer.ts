@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { projectRoot } from './local/default-trainer';
+import { projectRoot } from '../project-root';
 
 /** The one command that installs the trainer's locked Python environment (README, .ci/run). */
 export const SETUP_COMMAND = 'npm run setup:transformers';

@@ -1,47 +1,5 @@
 import type { Price } from '../budget/cost-math';
 import type { PipelineSpec } from '../config/config-schema';
-import type { HubClient } from '../hub/hub-client';
-import type { JobsWatch } from './hf-jobs/jobs-watch';
-
-/**
- * What the backends may need of the worker's configuration: the activities' deps (ActivityDeps) with the Hub
- * client made from them. Each backend takes the Pick of it it needs, under the same names, and its pipeline's
- * `backend` options, already narrowed to its type.
- */
-export interface BackendDeps {
-  hub: HubClient;
-  /** HF_TOKEN. */
-  hfToken?: string;
-  /** AUTOTRAIN_API_URL: the AutoTrain server of pipelines that name no `api_url`. */
-  autotrainApiUrl?: string;
-  /** RETRAIN_STATE_DIR: local runs, dataset snapshots, the Hub cache. */
-  stateDir: string;
-  /** RETRAIN_MODELS_DIR: the model registry. */
-  modelsDir: string;
-  /** Replaces the trainers of trainers/ for local pipelines that name no command, with no pre-flight check (tests). */
-  defaultTrainerCommand?: string[];
-  fetch?: typeof fetch;
-  /** How the backends tell a waiting run that its training ended (each is optional; without them runs only check). */
-  notices?: NoticeDeps;
-}
-
-/** What tells a waiting run that its training ended, per backend. */
-export interface NoticeDeps {
-  /**
-   * Where a local trainer's supervisor finds Temporal to tell its run that the trainer exited (the worker's address
-   * and namespace; TLS and the API key come from the TEMPORAL_* environment).
-   */
-  temporal?: { address: string; namespace: string; giveUpMs?: number };
-  /** The worker's shared check of Hugging Face jobs (hf-jobs/jobs-watch.ts). */
-  jobsWatch?: JobsWatch;
-  /** The receiver's public URL (PUBLIC_URL): AutoTrain's discussion webhook must send to it, when it is known. */
-  receiverUrl?: string;
-  /**
-   * The webhook secret, from which each Jobs run's end-notice token is derived (hf-jobs/end-notice.ts); with
-   * receiverUrl, a job posts its end to the receiver. It never leaves the worker.
-   */
-  webhookSecret?: string;
-}
 
 /** Everything a backend needs to know about one run; deterministic, so every retry names the same things. */
 export interface RunContext {
@@ -187,9 +145,4 @@ export abstract class PipelineBackend<Deps, Options> {
     protected readonly deps: Deps,
     protected readonly options: Options,
   ) {}
-}
-
-/** A backend problem that retrying the same step cannot fix (bad configuration, missing data). */
-export class PermanentBackendError extends Error {
-  override readonly name: string = 'PermanentBackendError';
 }

@@ -2,7 +2,8 @@
  * The price of a run's machine, per backend: Jobs ask the Hub (HfJobsBackend.price); an AutoTrain run trains on a
  * Space, whose hardware is priced from the dated table (no API publishes it); a local run costs nothing.
  */
-import { PermanentBackendError, type RunContext, type TrainingBackend } from '../backends/types';
+import { type RunContext, type TrainingBackend } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import type { Price } from './cost-math';
 import { PRICE_SOURCES, PRICE_TABLE_DATE, priceFromTable } from './hardware-prices';
 

@@ -4,7 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { RUN_STATUSES } from '../server/api-schemas';
+import { RUN_STATUSES } from '../server/api/api-schemas';
 import { CliError } from './cli-error';
 import { formatCandidates, formatDecision, formatPipelines, formatRun, formatRuns, output } from './format';
 import { awaitDecision, pipelineView } from './pipeline-decision';

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { PipelineSpec } from '../config/config-schema';
 import type { Env } from '../config/env';
-import type { RunDetailView } from '../server/api-schemas';
+import type { RunDetailView } from '../server/api/api-schemas';
 import { CliError } from './cli-error';
 import { escapeStrings, formatDecision, print, verdict } from './format';
 import { awaitDecision, pipelineView } from './pipeline-decision';

@@ -2,7 +2,7 @@
  * The data checks of a run in `show` and `watch`: one line per check that found something, with its first example.
  * The view's strings come escaped (escapeControl) from the receiver API's reader.
  */
-import type { RunDetailView } from '../server/api-schemas';
+import type { RunDetailView } from '../server/api/api-schemas';
 
 export function dataCheckLines(r: Pick<RunDetailView, 'dataChecks' | 'dataChecksSkipped'>): string[] {
   if (r.dataChecksSkipped) return [`data checks not run: ${r.dataChecksSkipped}`];

@@ -6,7 +6,7 @@
  * configuration forbids writing to stdout/stderr anywhere else in the CLI.
  */
 import { formatPValue } from '../registry/p-value';
-import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api-schemas';
+import type { PipelineView, PromotionView, RunDetailView, RunSummaryView } from '../server/api/api-schemas';
 import type { PipelineDecision } from './pipeline-decision';
 import { budgetLine, costLine, dollars, spendLine } from '../budget/cost-lines';
 import { dataCheckLines } from './format-data-checks';

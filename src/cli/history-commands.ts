@@ -13,7 +13,7 @@ import { tracesEndpoint } from '../observability/tracing';
 import { connectClient, temporalConnectionOptions } from '../temporal/connection-options';
 import { payloadCodecs } from '../temporal/payload-codec';
 import { replayHistoryFiles } from '../temporal/replay-histories';
-import { bundlePathFromEnv } from '../worker';
+import { bundlePathFromEnv } from '../temporal/workflow-bundle';
 import { print } from './format';
 
 export function registerHistoryCommands(program: Command): void {

@@ -2,7 +2,7 @@
  * `hub-retrain hub-webhook create|list|delete`: set up the Hub webhooks a pipeline needs without clicking
  * through the Hub's settings: the one that sends its dataset's updates (domain "repo") and, for an AutoTrain
  * pipeline, the one that sends its target namespace's discussions (domain "discussion"), where AutoTrain posts
- * the outcome of a training, so the run moves on at once (src/server/training-notice.ts). Create is idempotent:
+ * the outcome of a training, so the run moves on at once (src/server/webhook/training-notice.ts). Create is idempotent:
  * a webhook that already does the job to the same URL is reported, not duplicated. Secrets are never printed.
  */
 import type { Command } from 'commander';
@@ -21,7 +21,7 @@ import {
   receiverWebhookUrl,
   type HubWebhook,
 } from '../hub/hub-webhooks';
-import { secretMatches } from '../server/verify-secret';
+import { secretMatches } from '../server/common/verify-secret';
 import { CliError } from './cli-error';
 import { output, table } from './format';
 

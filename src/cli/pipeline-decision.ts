@@ -4,7 +4,7 @@
  * Read from the pipeline's view (its `state` query) through the receiver's API.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PipelineView, RunResultView } from '../server/api-schemas';
+import type { PipelineView, RunResultView } from '../server/api/api-schemas';
 import { CliError } from './cli-error';
 import type { ReceiverApi } from './receiver-api';
 

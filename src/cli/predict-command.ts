@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lastJsonLine, runTrainerCommand, trainersCommand } from '../backends/trainer-process';
 import { SETUP_COMMAND, transformersTrainer } from '../backends/transformers-trainer';
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import type { PipelineSpec } from '../config/config-schema';
 
 export interface Prediction {

@@ -15,9 +15,9 @@ import type {
   RunStatus,
   RunSummaryView,
   TriggerResponse,
-} from '../server/api-schemas';
+} from '../server/api/api-schemas';
 import type { ApprovalDecision } from '../workflows/definitions';
-import type { RollbackAccepted, RollbackView, ServingView } from '../server/serving-schemas';
+import type { RollbackAccepted, RollbackView, ServingView } from '../server/api/serving-schemas';
 import { readReceiverFile } from '../server/receiver-file';
 import { CliError } from './cli-error';
 

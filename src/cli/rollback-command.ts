@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { RollbackView } from '../server/serving-schemas';
+import type { RollbackView } from '../server/api/serving-schemas';
 import { CliError } from './cli-error';
 import { output } from './format';
 import { apiSettings, ReceiverApi } from './receiver-api';

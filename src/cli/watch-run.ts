@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunDetailView } from '../server/api-schemas';
+import type { RunDetailView } from '../server/api/api-schemas';
 import { CliError } from './cli-error';
 import { endLive, escapeControl, passedStageLine, print, printLive, watchLine } from './format';
 import { dataCheckLines } from './format-data-checks';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { budgetSchema, globalBudgetSchema, type GlobalBudget } from './budget-schema';
-import { ROW_METRICS, rowMetricOf } from '../registry/row-metrics';
+import { ROW_METRICS, rowMetricOf } from './row-metric-names';
 import { deploySchema } from './deploy-schema';
 import { dataChecksSchema } from './data-checks';
 import { durationSeconds } from './duration';

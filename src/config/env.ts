@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePayloadKeys } from '../temporal/payload-codec';
+import { parsePayloadKeys } from './payload-keys';
 import { ConfigError } from './load-config';
 import { flattenIssues } from './format-issues';
 import { checkTemporalEnv, temporalEnvShape } from './temporal-env';

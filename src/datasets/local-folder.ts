@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 
 /** Editor and OS droppings that are not data. */
 const IGNORED = /(^|\/)(\.git|\.DS_Store|\.ipynb_checkpoints|__pycache__)(\/|$)|~$|\.swp$/;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { isLocalDataset, type PipelineSpec } from '../config/config-schema';
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import { downloadHubSnapshot } from './hub-snapshot';
 import { snapshotLocalFolder } from './local-folder';
 

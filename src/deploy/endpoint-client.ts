@@ -5,7 +5,7 @@
  * `_populate_from_raw`: `model.repository`, `model.revision`, `status.state`, `status.url`, `healthRoute`).
  */
 import { z } from 'zod';
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import { HttpError, MalformedResponseError } from '../http/http-error';
 import { requestJson } from '../http/request-json';
 

@@ -4,7 +4,7 @@
  * back); a target that does not answer in time, or answers 5xx (an endpoint waking from zero), is retried by the
  * activity's policy until the smoke check's time is up, and then rolled back too.
  */
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import { requestJson } from '../http/request-json';
 
 export class SmokeCheckFailed extends PermanentBackendError {

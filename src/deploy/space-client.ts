@@ -4,7 +4,7 @@
  * `{key: {value, updatedAt, description}}`), `restart_space` (`POST /api/spaces/{id}/restart`) and
  * `get_space_runtime` (`GET /api/spaces/{id}/runtime`: `{stage, errorMessage}`).
  */
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import { HttpError } from '../http/http-error';
 import { requestJson, type RequestOptions } from '../http/request-json';
 

@@ -1,5 +1,5 @@
 import { datasetInfo, deleteRepo, whoAmI, HubApiError } from '@huggingface/hub';
-import { PermanentBackendError } from '../backends/types';
+import { PermanentBackendError } from '../errors';
 import { requireHfToken } from '../http/http-error';
 import { requestJson, type JsonResponse } from '../http/request-json';
 import { findUnansweredWrite, outcomeUnknown } from '../http/unknown-outcome';

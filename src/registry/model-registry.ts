@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, symlinkS
 import { costLine } from '../budget/cost-lines';
 import type { RunCost } from '../workflows/definitions';
 import { join, resolve } from 'node:path';
-import { readJson } from '../backends/local/run-files';
+import { readJson } from '../json-files';
 import { withVerdictSection } from './model-card-verdict';
 import type { PromotionDecision } from './promotion';
 

@@ -5,7 +5,8 @@
  * candidate is no better?", and give the difference with a 95% percentile bootstrap interval. Seeded, so a run's
  * verdict is the same each time it is computed.
  */
-import { codeRows, rowMetric, type RowMetric } from './row-metrics';
+import { codeRows, rowMetric } from './row-metrics';
+import { type RowMetric } from '../config/row-metric-names';
 
 export interface PairedResult {
   metric: RowMetric;

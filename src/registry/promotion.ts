@@ -13,7 +13,8 @@
 import type { Comparison, MeasuredCurrent } from './comparison-file';
 import { formatPValue } from './p-value';
 import { pairedTest, type PairedResult } from './paired-test';
-import { classRecalls, codeRows, rowMetric, rowMetricOf, type RowMetric } from './row-metrics';
+import { classRecalls, codeRows, rowMetric } from './row-metrics';
+import { rowMetricOf, type RowMetric } from '../config/row-metric-names';
 
 export interface PromotionRule {
   metric: string;

@@ -3,18 +3,7 @@
  * them (trainers/core/metrics.ts, hub_retrain_trainer/evaluation.py): accuracy, and macro F1, precision and
  * recall over the classes present in the truth or the predictions (scikit-learn's rule).
  */
-
-export const ROW_METRICS = ['accuracy', 'macro_f1', 'macro_precision', 'macro_recall'] as const;
-export type RowMetric = (typeof ROW_METRICS)[number];
-
-/**
- * The per-row metric a promotion metric names: `accuracy`, or as the transformers Trainer names it for the Jobs
- * backend, `eval_accuracy`; undefined for one the rows cannot give (`eval_loss`).
- */
-export function rowMetricOf(name: string): RowMetric | undefined {
-  const bare = name.startsWith('eval_') ? name.slice(5) : name;
-  return (ROW_METRICS as readonly string[]).includes(bare) ? (bare as RowMetric) : undefined;
-}
+import type { RowMetric } from '../config/row-metric-names';
 
 /** Labels as small integers, so resampling touches arrays of numbers only. */
 export interface CodedRows {

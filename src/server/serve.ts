@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp, DEFAULT_TEMPORAL_TIMEOUT_MS, type ReceiverConfig } from './app';
-import { Drain } from './drain';
-import { UpdateRecorder } from './record-update';
+import { Drain } from './common/drain';
+import { UpdateRecorder } from './webhook/record-update';
 import { ModelServer } from '../serving/model-server';
 
 export interface ReceiverOptions extends ReceiverConfig {

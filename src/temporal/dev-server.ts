@@ -11,7 +11,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { projectRoot } from '../backends/local/default-trainer';
+import { projectRoot } from '../project-root';
 import { freeLocalPort, portInUse, PortInUseError } from '../http/port-check';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 

@@ -3,9 +3,10 @@
  * serialized payload, the key id in the metadata. Several keys may be configured for rotation: the first
  * encrypts, every one decrypts.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { parsePayloadKeys, type PayloadKey } from '../config/payload-keys';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const CIPHER = 'AES256-GCM';
@@ -13,31 +14,6 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-export interface PayloadKey {
-  id: string;
-  key: Buffer;
-}
-
-/**
- * Parses `RETRAIN_PAYLOAD_KEY`: comma-separated `id:base64key` or bare `base64key` entries (a bare key's id
- * is derived from it); each key is 32 bytes. The first entry encrypts.
- */
-export function parsePayloadKeys(value: string): PayloadKey[] {
-  return value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const colon = entry.indexOf(':');
-      const material = colon >= 0 ? entry.slice(colon + 1) : entry;
-      const key = Buffer.from(material, 'base64');
-      if (key.length !== 32) throw new Error('each key must be 32 bytes, base64-encoded (openssl rand -base64 32)');
-      const id = colon >= 0 ? entry.slice(0, colon) : createHash('sha256').update(key).digest('hex').slice(0, 12);
-      if (!/^[\w.-]{1,64}$/.test(id)) throw new Error('a key id may use letters, digits, ".", "_" and "-"');
-      return { id, key };
-    });
-}
 
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { workflowSinks } from '../worker';
+import { workflowSinks } from '../observability/workflow-sinks';
 import { workflowInterceptorModules } from './workflow-bundle';
 
 export interface ReplayOutcome {

@@ -12,9 +12,11 @@
  *
  *   tsx src/temporal/workflow-bundle.ts <out.js>      (default: dist/workflow-bundle.js, and its .traced.js)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Env } from '../config/env';
+import { projectRoot } from '../project-root';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -67,4 +69,30 @@ if (require.main === module) {
       console.error(err);
       process.exit(1);
     });
+}
+
+/** The pre-built bundle shipped in production images (`npm run bundle` at build time). */
+export const DEFAULT_BUNDLE_PATH = join(projectRoot(), 'dist', 'workflow-bundle.js');
+
+/**
+ * The pre-built bundle to run: WORKFLOW_BUNDLE_PATH, else the image's when running compiled code; with
+ * `traced` (tracing on), the traced bundle beside it. A checkout running the TypeScript sources bundles them at
+ * start, so a stale dist/ never runs old workflow code. A WORKFLOW_BUNDLE_PATH without its traced bundle, with
+ * tracing on, is an error rather than a worker whose workflows silently send no spans.
+ */
+export function bundlePathFromEnv(env: Env, traced: boolean): string | undefined {
+  if (env.WORKFLOW_BUNDLE_PATH) {
+    const plain = resolve(env.WORKFLOW_BUNDLE_PATH);
+    if (!traced) return plain;
+    const withTracing = tracedBundlePath(plain);
+    if (!existsSync(withTracing))
+      throw new Error(
+        `tracing is on, but WORKFLOW_BUNDLE_PATH has no traced bundle beside it (${withTracing}): ` +
+          '`npm run bundle -- <path>` writes both',
+      );
+    return withTracing;
+  }
+  const path = traced ? tracedBundlePath(DEFAULT_BUNDLE_PATH) : DEFAULT_BUNDLE_PATH;
+  const compiled = __filename.endsWith('.js');
+  return compiled && existsSync(path) ? path : undefined;
 }

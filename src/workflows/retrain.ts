@@ -36,10 +36,15 @@ import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ApprovalGate, awaitApproval } from './retrain-approval';
 import { checkRevisionData } from './retrain-data-checks';
-import { ACTIVITIES_DECIDE, EVALUATE_AND_PROMOTE, POLL_BY_RETRY, TRAINING_NOTICE } from './retrain-patches';
-import { DEPLOY_AFTER_PROMOTION } from './retrain-patches';
-import { COST_AND_BUDGET } from './retrain-patches';
-import { DATA_CHECKS } from './retrain-patches';
+import {
+  ACTIVITIES_DECIDE,
+  EVALUATE_AND_PROMOTE,
+  POLL_BY_RETRY,
+  TRAINING_NOTICE,
+  DEPLOY_AFTER_PROMOTION,
+  COST_AND_BUDGET,
+  DATA_CHECKS,
+} from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { checkBudget, heldToPerRun, reserveApproved, settleCost, type BudgetCheck } from './retrain-budget';
 import { compensate, failureAfterCompensation, notifyParent } from './retrain-saga';

@@ -9,10 +9,10 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { createLogger } from '../../src/logging';
-import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api-schemas';
+import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
 import { createApp, type AppDeps } from '../../src/server/app';
-import { openApiDocument } from '../../src/server/openapi';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { openApiDocument } from '../../src/server/api/openapi';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import {
   pipelineWorkflowId,
   RETRAIN_WORKFLOW,

@@ -5,7 +5,7 @@
  */
 import { AutotrainBackend, autotrainProjectName } from '../../src/backends/autotrain/autotrain-backend';
 import type { RunContext } from '../../src/backends/types';
-import { PermanentBackendError } from '../../src/backends/types';
+import { PermanentBackendError } from '../../src/errors';
 import { HttpError } from '../../src/http/http-error';
 import { HubClient } from '../../src/hub/hub-client';
 import { FakeAutotrain } from '../fakes/fake-autotrain';

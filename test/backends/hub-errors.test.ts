@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpError } from '../../src/http/http-error';
-import { publishModelFolder } from '../../src/hub/publish-model';
+import { publishModelFolder } from '../../src/registry/publish-model';
 import { outcomeUnknown } from '../../src/http/unknown-outcome';
 import { HubClient } from '../../src/hub/hub-client';
 import { FakeHub } from '../fakes/fake-hub';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api-schemas';
+import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
 import { retrainWorkflowId } from '../../src/workflows/definitions';
 import type { WebhookView } from '../../src/cli/hub-webhook-commands';
 import { FakeAutotrain } from '../fakes/fake-autotrain';

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { folderRevision } from '../../src/datasets/local-folder';
-import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api-schemas';
+import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
 import { retrainWorkflowId } from '../../src/workflows/definitions';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
 import { FakeHub } from '../fakes/fake-hub';

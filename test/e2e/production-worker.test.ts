@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { tracedBundlePath } from '../../src/temporal/workflow-bundle';
 import { pipelineStateQuery, pipelineWorkflowId, type PipelineState } from '../../src/workflows/definitions';
 import { pipelineSpec, startFakes, TEST_TOKEN, type FakeStack } from '../helpers/stack';

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logging';
-import { openApiDocument } from '../../src/server/openapi';
+import { openApiDocument } from '../../src/server/api/openapi';
 import { startReceiver, type Receiver } from '../../src/server/serve';
 import { progressQuery, type RetrainProgress } from '../../src/workflows/definitions';
 import { FakeEndpoints } from '../fakes/fake-endpoints';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import fc from 'fast-check';
 import { registerApiCommands } from '../../src/cli/api-commands';
-import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api-schemas';
+import type { PipelineView, RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
 
 /** Characters a terminal acts on rather than shows. A newline is the formatter's own, between lines. */
 // eslint-disable-next-line no-control-regex -- looking for control characters is the point

@@ -6,13 +6,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities';
 import { temporal } from '@temporalio/proto';
-import type { RunDetailView } from '../../src/server/api-schemas';
+import type { RunDetailView } from '../../src/server/api/api-schemas';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { HubClient } from '../../src/hub/hub-client';
-import { backendLogTails } from '../../src/server/log-tails';
-import { RunEndings } from '../../src/server/run-endings';
-import { StatusReader } from '../../src/server/status-reader';
-import { pendingTrainingCheck } from '../../src/server/training-check';
+import { backendLogTails } from '../../src/server/api/log-tails';
+import { RunEndings } from '../../src/server/api/run-endings';
+import { StatusReader } from '../../src/server/api/status-reader';
+import { pendingTrainingCheck } from '../../src/server/api/training-check';
 import { createRetrainWorker, type RetrainWorkerOptions } from '../../src/worker';
 
 /** The dev server that jest's globalSetup started for this run. */

@@ -10,7 +10,7 @@ import { noticeToken } from '../../src/backends/hf-jobs/end-notice';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging';
 import { createApp } from '../../src/server/app';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
 import { testClient, unique } from '../helpers/temporal';
 

@@ -12,7 +12,7 @@ import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging';
 import { createApp } from '../../src/server/app';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { RETRAIN_WORKFLOW, retrainWorkflowId } from '../../src/workflows/definitions';
 import { eventually, testClient, unique } from '../helpers/temporal';
 

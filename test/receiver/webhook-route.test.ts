@@ -16,9 +16,9 @@ import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging';
 import { ReceiverMetrics } from '../../src/observability/metrics';
 import { createApp, type AppDeps } from '../../src/server/app';
-import { Drain } from '../../src/server/drain';
-import { InFlight } from '../../src/server/in-flight';
-import type { UpdateRecorder } from '../../src/server/record-update';
+import { Drain } from '../../src/server/common/drain';
+import { InFlight } from '../../src/server/common/in-flight';
+import type { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { eventually } from '../helpers/temporal';
 
 /** Waits for a condition in this process, checking every 10 ms. */

@@ -11,7 +11,7 @@ import type { Express } from 'express';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging';
 import { createApp } from '../../src/server/app';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { pipelineWorkflowId } from '../../src/workflows/definitions';
 import { testClient, unique } from '../helpers/temporal';
 

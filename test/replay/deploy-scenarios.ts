@@ -1,5 +1,5 @@
 /** Replay scenarios of the deploy after a promotion (patch 'deploy-after-promotion') and of a roll-back by hand. */
-import type { ScenarioContext } from './scenarios';
+import type { ScenarioContext } from './scenario-context';
 import { pipelineSpec, TEST_USER } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
 import { FakeEndpoints } from '../fakes/fake-endpoints';

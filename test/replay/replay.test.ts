@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { tracedBundlePath } from '../../src/temporal/workflow-bundle';
-import { workflowSinks } from '../../src/worker';
+import { workflowSinks } from '../../src/observability/workflow-sinks';
 import { quietRuntime, testBundlePath } from '../helpers/temporal';
 import { SCENARIOS } from './scenarios';
 

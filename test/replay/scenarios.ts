@@ -2,8 +2,8 @@
  * The workflow paths whose histories are checked in under test/replay/histories/ and replayed in CI.
  * Each scenario drives real workflows against the fakes and returns the id of the workflow to export.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { UpdateRecorder } from '../../src/server/record-update';
+import type { WorkflowHandle } from '@temporalio/client';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import {
   approveSignal,
@@ -30,15 +30,10 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { TINY_PNG } from '../fakes/fake-hub';
-import { pipelineSpec, TEST_USER, type FakeStack } from '../helpers/stack';
+import { pipelineSpec, TEST_USER } from '../helpers/stack';
 import { eventually, unique } from '../helpers/temporal';
 import { DEPLOY_SCENARIOS } from './deploy-scenarios';
-
-export interface ScenarioContext {
-  client: Client;
-  fakes: FakeStack;
-  taskQueue: string;
-}
+import type { ScenarioContext } from './scenario-context';
 
 type Scenario = (ctx: ScenarioContext) => Promise<string>;
 

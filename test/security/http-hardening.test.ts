@@ -8,7 +8,7 @@ import request from 'supertest';
 import { parseConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging';
 import { createApp } from '../../src/server/app';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { testClient, unique } from '../helpers/temporal';
 
 const ADMIN = 'admin-token-for-hardening-tests';

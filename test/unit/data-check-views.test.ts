@@ -8,9 +8,9 @@ import { DATA_CHECK_NAMES } from '../../src/config/data-checks';
 import { ConfigError, parseConfig } from '../../src/config/load-config';
 import { CHECK_NAMES } from '../../trainers/check/findings';
 import { judge, verdict, type DataCheckResult } from '../../src/datasets/data-report';
-import type { RunDetailView } from '../../src/server/api-schemas';
-import { approvalRequest, renderApproval } from '../../src/server/approval-panel';
-import { renderDataReport } from '../../src/server/data-checks-panel';
+import type { RunDetailView } from '../../src/server/api/api-schemas';
+import { approvalRequest, renderApproval } from '../../src/server/page/approval-panel';
+import { renderDataReport } from '../../src/server/page/data-checks-panel';
 
 const ORIGINAL = {
   target_namespace: 'acme',

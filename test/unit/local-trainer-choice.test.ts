@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalBackend } from '../../src/backends/local/local-backend';
 import { chooseTrainer, baselineNote } from '../../src/backends/local/trainer-choice';
-import { PermanentBackendError } from '../../src/backends/types';
+import { PermanentBackendError } from '../../src/errors';
 import type { LocalBackendOptions } from '../../src/config/backends';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { ConfigError, parseConfig } from '../../src/config/load-config';

@@ -1,4 +1,4 @@
-import { checkSecret, secretMatches } from '../../src/server/verify-secret';
+import { checkSecret, secretMatches } from '../../src/server/common/verify-secret';
 
 describe('webhook secret', () => {
   test('matches only the exact secret', () => {

@@ -4,14 +4,14 @@
  */
 import { parseConfig } from '../../src/config/load-config';
 import type { PipelineSpec } from '../../src/config/config-schema';
-import type { RunDetailView, RunSummaryView } from '../../src/server/api-schemas';
-import { approvalRequest, untilText } from '../../src/server/approval-panel';
-import { renderMetricChart, ticks } from '../../src/server/metric-chart';
-import { buildSeries } from '../../src/server/model-series';
-import type { RunEnding } from '../../src/server/run-endings';
-import { runVerdict } from '../../src/server/run-verdict';
-import { pipelineNotStarted } from '../../src/server/run-views';
-import { renderStatusPage, type StatusPageData } from '../../src/server/status-page';
+import type { RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
+import { approvalRequest, untilText } from '../../src/server/page/approval-panel';
+import { renderMetricChart, ticks } from '../../src/server/page/metric-chart';
+import { buildSeries } from '../../src/server/api/model-series';
+import type { RunEnding } from '../../src/server/api/run-endings';
+import { runVerdict } from '../../src/server/page/run-verdict';
+import { pipelineNotStarted } from '../../src/server/api/run-views';
+import { renderStatusPage, type StatusPageData } from '../../src/server/page/status-page';
 
 function spec(extra: Record<string, unknown> = {}): PipelineSpec {
   const [parsed] = parseConfig({

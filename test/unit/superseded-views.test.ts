@@ -5,8 +5,8 @@
  */
 import { parseConfig } from '../../src/config/load-config';
 import { formatPipelines } from '../../src/cli/format';
-import { pipelineFromState } from '../../src/server/run-views';
-import { renderStatusPage } from '../../src/server/status-page';
+import { pipelineFromState } from '../../src/server/api/run-views';
+import { renderStatusPage } from '../../src/server/page/status-page';
 import { SUPERSEDED_LISTED, type PipelineState, type SupersededRevision } from '../../src/workflows/definitions';
 
 const [spec] = parseConfig({

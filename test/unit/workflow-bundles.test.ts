@@ -7,8 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../../src/config/env';
-import { tracedBundlePath } from '../../src/temporal/workflow-bundle';
-import { bundlePathFromEnv } from '../../src/worker';
+import { tracedBundlePath, bundlePathFromEnv } from '../../src/temporal/workflow-bundle';
 import { testBundlePath } from '../helpers/temporal';
 
 const OTEL_SDK = 'node_modules/@opentelemetry/sdk-trace-base/';

@@ -2,7 +2,7 @@
  * PipelineWorkflow with the hf-jobs backend and `on_new_revision: "cancel"`, driven the way the receiver
  * drives it (signalWithStart through UpdateRecorder), on a real Temporal dev server.
  */
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import { pipelineStateQuery, retrainWorkflowId, type Delivery } from '../../src/workflows/definitions';
 import { expectSecretAbsentFromHistories } from '../helpers/history';
 import { jobsPipeline, trainingThatPushes, useJobsWorkerStack } from '../helpers/jobs-stack';

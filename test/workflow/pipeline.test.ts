@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { PipelineSpec } from '../../src/config/config-schema';
-import { UpdateRecorder } from '../../src/server/record-update';
+import { UpdateRecorder } from '../../src/server/webhook/record-update';
 import {
   datasetUpdatedSignal,
   PIPELINE_WORKFLOW,

@@ -16,7 +16,7 @@ import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { createLogger } from '../../src/logging';
 import { startReceiver, type Receiver } from '../../src/server/serve';
-import { pendingTrainingCheck, type TrainingCheck } from '../../src/server/training-check';
+import { pendingTrainingCheck, type TrainingCheck } from '../../src/server/api/training-check';
 import { progressQuery } from '../../src/workflows/definitions';
 import { expectSecretAbsentFromHistories } from '../helpers/history';
 import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';

@@ -4,7 +4,8 @@ import { HttpError, requireHfToken } from '../../http/http-error';
 import { downloadHubSnapshot } from '../../datasets/hub-snapshot';
 import type { SpaceRuntime } from '../../hub/hub-client';
 import { logTailOf, PipelineBackend } from '../types';
-import type { BackendDeps, DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import type { DataRef, JobRef, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import type { BackendDeps } from '../deps';
 import { AutotrainClient } from './autotrain-client';
 import { chooseColumnMapping } from './column-mapping';
 import { autotrainState, needsStopping, outcomeMayBePosted } from './runtime-status';
@@ -27,7 +28,7 @@ export type AutotrainBackendDeps = Pick<BackendDeps, 'hub' | 'hfToken' | 'autotr
   stopPolicy?: StopPolicy;
   /**
    * Whether a Hub webhook delivers the discussions of a namespace's Spaces to the receiver, which then tells the
-   * waiting run that AutoTrain posted its outcome (src/server/training-notice.ts). Unset: never assumed.
+   * waiting run that AutoTrain posted its outcome (src/server/webhook/training-notice.ts). Unset: never assumed.
    */
   discussionWebhook?: (namespace: string) => Promise<boolean>;
 };

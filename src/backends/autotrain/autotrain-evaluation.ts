@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import type { PipelineSpec } from '../../config/config-schema';
 import { downloadHubSnapshot, type HubSnapshotOptions } from '../../datasets/hub-snapshot';
-import { modelCommit } from '../../hub/pushed-comparison';
+import { modelCommit } from '../../registry/pushed-comparison';
 import { COMPARISON_FILE, readComparison, type Comparison } from '../../registry/comparison-file';
 import type { ModelRegistry } from '../../registry/model-registry';
 import { currentModelDir } from '../local/evaluation-inputs';

@@ -8,7 +8,7 @@
  */
 import { AUTOTRAIN_COLUMN_MAPPING_KEYS } from '../../config/backends';
 import { lastJsonLine, runTrainerCommand, trainersCommand } from '../trainer-process';
-import { PermanentBackendError } from '../types';
+import { PermanentBackendError } from '../../errors';
 
 export type ColumnMapping = Record<string, string | string[]>;
 

@@ -18,7 +18,7 @@ import type { HubSnapshotOptions } from '../../datasets/hub-snapshot';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readPushedComparison } from '../../hub/pushed-comparison';
+import { readPushedComparison } from '../../registry/pushed-comparison';
 import { COMPARISON_FILE, type Comparison } from '../../registry/comparison-file';
 import type { InServicePointer, ModelRegistry } from '../../registry/model-registry';
 import { cancelJob, runOnce, type CancelPolicy } from '../hf-jobs/job-lifecycle';

@@ -9,7 +9,8 @@ import type { Comparison } from '../../registry/comparison-file';
 import type { InServicePointer } from '../../registry/model-registry';
 import { EvaluationSetUnreadable } from '../../workflows/evaluation-failure';
 import { pinnedEvaluationSet } from '../local/evaluation-inputs';
-import { PermanentBackendError, type DataRef } from '../types';
+import { PermanentBackendError } from '../../errors';
+import type { DataRef } from '../types';
 import type { ColumnMapping } from './column-mapping';
 
 /**

@@ -4,17 +4,10 @@ import { cancelJob, DEFAULT_CANCEL_POLICY, runOnce, type CancelPolicy } from './
 import { hubFetch } from '../../hub/hub-fetch';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../budget/hardware-prices';
 import type { Price } from '../../budget/cost-math';
-import { LOG_TAIL_LINES, PermanentBackendError, PipelineBackend } from '../types';
-import type {
-  BackendDeps,
-  DataRef,
-  JobRef,
-  NoticeTarget,
-  ProjectRef,
-  RunContext,
-  TrainingBackend,
-  TrainingStatus,
-} from '../types';
+import { LOG_TAIL_LINES, PipelineBackend } from '../types';
+import { PermanentBackendError } from '../../errors';
+import type { DataRef, JobRef, NoticeTarget, ProjectRef, RunContext, TrainingBackend, TrainingStatus } from '../types';
+import type { BackendDeps } from '../deps';
 import { withEndNotice, type EndNotice } from './end-notice';
 import { JobsClient, type JobInfo } from './jobs-client';
 import { countsAsStarted, isTerminalStage, jobState } from './job-stage';

@@ -15,7 +15,8 @@ import {
 } from '../../config/backends';
 import type { InServicePointer } from '../../registry/model-registry';
 import { trainerBundle } from '../transformers-trainer';
-import { PermanentBackendError, type DataRef, type RunContext } from '../types';
+import { type DataRef, type RunContext } from '../types';
+import { PermanentBackendError } from '../../errors';
 
 /** The body of `POST /api/jobs/{namespace}` (spec/hf-jobs.md). */
 export interface JobRequest {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { PipelineSpec } from '../../config/config-schema';
 import { downloadHubSnapshot, type HubSnapshotOptions } from '../../datasets/hub-snapshot';
 import { folderRevision, snapshotLocalFolder } from '../../datasets/local-folder';
-import { PermanentBackendError } from '../types';
+import { PermanentBackendError } from '../../errors';
 
 /**
  * The folder the registry's `current` link points at (`<modelsDir>/<pipeline>/<revision>`, src/registry), resolved

@@ -11,10 +11,8 @@ import type { LocalBackendOptions } from '../../config/backends';
 import { revisionFiles } from '../../datasets/revision-files';
 import { DATA_REPORT_FILE } from '../../datasets/data-report';
 import {
-  PermanentBackendError,
   PipelineBackend,
   runNameSuffix,
-  type BackendDeps,
   type DataRef,
   type JobRef,
   type NoticeTarget,
@@ -23,19 +21,20 @@ import {
   type TrainingBackend,
   type TrainingStatus,
 } from '../types';
+import { type BackendDeps } from '../deps';
+import { PermanentBackendError } from '../../errors';
 import { currentModelDir, pinnedEvaluationSet } from './evaluation-inputs';
 import { preflightTransformers } from './preflight';
 import {
-  readJson,
   runFiles,
   SUPERVISOR_NEEDS,
   withheld,
-  writeJsonAtomic,
   WITHHELD_FROM_TRAINERS,
   type ExitInfo,
   type LaunchSpec,
   type SupervisorInfo,
 } from './run-files';
+import { readJson, writeJsonAtomic } from '../../json-files';
 import { LAUNCH_STALE_MS, readLogTail, readRunStatus } from './run-status';
 import {
   baselineNote,

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EXIT_INPUT_ERROR } from '../trainer-process';
 import { SETUP_COMMAND } from '../transformers-trainer';
-import { PermanentBackendError } from '../types';
+import { PermanentBackendError } from '../../errors';
 
 const PREFLIGHT_TIMEOUT_MS = 60_000;
 

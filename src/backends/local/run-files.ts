@@ -3,7 +3,6 @@
  * and the detached supervisor (which runs the trainer). Everything a poll needs is in these files, so a
  * worker restart neither kills nor loses the run.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LaunchSpec {
@@ -87,19 +86,3 @@ export const runFiles = (dir: string) => ({
   cancel: join(dir, 'cancel'),
   log: join(dir, 'log.txt'),
 });
-
-/** Write-then-rename, so a reader never sees half a file. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
-}
-
-export function readJson<T>(path: string): T | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined; // being replaced right now; the next poll reads it
-  }
-}

@@ -2,14 +2,8 @@
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { logTailOf, type JobRef, type TrainingStatus } from '../types';
-import {
-  readJson,
-  runFiles,
-  type ExitInfo,
-  type LaunchSpec,
-  type ProgressInfo,
-  type SupervisorInfo,
-} from './run-files';
+import { runFiles, type ExitInfo, type LaunchSpec, type ProgressInfo, type SupervisorInfo } from './run-files';
+import { readJson } from '../../json-files';
 
 /** A supervisor touches its heartbeat every second; this much silence means it is gone. */
 export const HEARTBEAT_STALE_MS = 15_000;

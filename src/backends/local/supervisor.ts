@@ -11,15 +11,14 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { tellRun as TellRun } from './exit-notice';
 import {
-  readJson,
   runFiles,
   withheld,
-  writeJsonAtomic,
   WITHHELD_FROM_TRAINERS,
   type ExitInfo,
   type LaunchSpec,
   type ProgressInfo,
 } from './run-files';
+import { readJson, writeJsonAtomic } from '../../json-files';
 
 const HEARTBEAT_MS = 1000;
 const KILL_GRACE_MS = 5000;

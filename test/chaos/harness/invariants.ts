@@ -79,7 +79,7 @@ export async function pipelineState(client: Client, pipeline: string): Promise<P
 /**
  * The updates a pipeline must have counted for these acknowledged deliveries: one per revision. The receiver
  * answers duplicates that arrive while the same pipeline and revision is being recorded from that one signal
- * (src/server/in-flight.ts), each only once Temporal holds it, so copies of a revision may count once.
+ * (src/server/common/in-flight.ts), each only once Temporal holds it, so copies of a revision may count once.
  */
 function updatesOwed(acked: DeliveryRecord[]): number {
   return new Set(acked.map((d) => `${d.pipeline}\n${d.revision}`)).size;
