@@ -9,12 +9,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context, log } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import { lastJsonLine, runTrainerCommand, trainersCommand } from '../backends/trainer-process';
 import type { RunContext } from '../backends/types';
 import { DATA_CHECK_NAMES, policyOf } from '../config/data-checks';
 import type { PipelineSpec } from '../config/config-schema';
 import { DATA_REPORT_FILE, judge, type DataFinding, type DataReport } from '../datasets/data-report';
 import { revisionFiles, type RevisionFilesDeps } from '../datasets/revision-files';
+import { fetchAbortedBy } from '../http/abortable-fetch';
 import { readJson } from '../json-files';
 import type { ModelRegistry } from '../registry/model-registry';
 
@@ -50,16 +52,23 @@ export function createDataCheckActivities(deps: DataCheckDeps) {
           skipped: `the data checks know ${CHECKED_TASKS.join(' and ')}, not ${pipeline.task}`,
         };
       }
-      // Downloads and a long check alike: the heartbeat says the worker is alive, and brings a cancellation.
+      // Downloads and a long check alike: the heartbeat says the worker is alive, and brings a cancellation, which
+      // aborts the downloads and the checker where they are.
       const heartbeat = setInterval(() => Context.current().heartbeat(), HEARTBEAT_MS);
+      const signal = Context.current().cancellationSignal;
+      const fetching = { ...deps, fetch: fetchAbortedBy(signal, deps.fetch) };
       let answer: CheckerAnswer & { error?: string };
       let previous: Awaited<ReturnType<typeof previousRevision>>;
       try {
         // A revision that cannot be fetched fails here as addData would (retried while the Hub may recover).
-        const dir = await revisionFiles(pipeline, revision, deps);
-        previous = await previousRevision(pipeline, revision, deps);
+        const dir = await revisionFiles(pipeline, revision, fetching);
+        previous = await previousRevision(pipeline, revision, fetching, signal);
         const options = { task: pipeline.task, ...checkerColumns(pipeline), ...previous.options };
-        answer = await runChecker(dir, options, Context.current().cancellationSignal);
+        answer = await runChecker(dir, options, signal);
+      } catch (err) {
+        // An aborted download surfaces as a network error: the run was cancelled, not the Hub unreachable.
+        if (signal.aborted) throw new CancelledFailure(`the data checks were cancelled (${String(signal.reason)})`);
+        throw err;
       } finally {
         clearInterval(heartbeat);
       }
@@ -141,6 +150,7 @@ async function previousRevision(
   pipeline: PipelineSpec,
   revision: string,
   deps: DataCheckDeps,
+  signal: AbortSignal,
 ): Promise<{ revision?: string; options: Record<string, unknown> }> {
   const current = deps.registry.current(pipeline.name);
   if (!current || current.revision === revision) return { options: {} };
@@ -152,6 +162,7 @@ async function previousRevision(
   try {
     options.previous = { dir: await revisionFiles(pipeline, current.revision, deps), revision: current.revision };
   } catch (err) {
+    if (signal.aborted) throw err;
     log.info('the revision of the model in service is not available to compare with', {
       previous: current.revision,
       error: (err as Error).message,

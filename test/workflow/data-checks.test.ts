@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../../src/activities';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
@@ -193,6 +194,36 @@ test('leakage set to "approve": the run waits with the report in its request, th
   // One decision for the run: the data checks' request was it.
   const progress = await handle.query(progressQuery);
   expect(progress.approval).toMatchObject({ decision: 'approved', by: 'reviewer', checks: ['leakage'] });
+});
+
+test('a run cancelled while its revision is being fetched for the checks ends cancelled: nothing created or started', async () => {
+  const dataset = addDataset();
+  const p = pipeline(dataset);
+  // The Hub holds the revision's files until the run has ended: only the cancellation can end the download.
+  let release: () => void = () => undefined;
+  const held = `/datasets/${dataset}/resolve/`;
+  hub.faults.add({ method: 'GET', path: held, hold: new Promise<void>((r) => (release = r)), times: 100 });
+  try {
+    const handle = await start(p);
+    await eventually(() => hub.faults.seen.find((r) => r.path.startsWith(held)), 60_000, 'a held download');
+    await handle.cancel();
+    const failure = await handle.result().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+
+    expect(trainerStarts(p)).toBe(0);
+    const ran = await scheduled(handle);
+    expect(ran[0]).toBe('checkData');
+    expect(ran).not.toContain('createProject');
+    expect(ran).not.toContain('startProcessing');
+    const progress = await handle.query(progressQuery);
+    expect(progress).toMatchObject({ outcome: 'cancelled', stage: 'compensated' });
+    expect(progress.timings).not.toHaveProperty('created');
+    expect(progress.dataChecks).toBeUndefined();
+    expect(hub.faults.seen.filter((r) => r.path.startsWith(held)).every((r) => r.passedOn === undefined)).toBe(true);
+  } finally {
+    release();
+  }
 });
 
 test('the next revision is compared with the one the model in service was trained on: vanished labels and changes', async () => {
