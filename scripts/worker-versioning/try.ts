@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { go } from './workflow-v1';
+import { go } from './gate';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const deploymentName = `retrain-trial-${randomUUID().slice(0, 8)}`;

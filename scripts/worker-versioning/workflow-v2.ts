@@ -1,11 +1,7 @@
 /** Build v2 of the trial's workflow (scripts/worker-versioning/try.ts): waits for `go`, then says which build ran it. */
-import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-
-export const go = defineSignal('go');
+import { released } from './gate';
 
 export async function versioned(): Promise<string> {
-  let released = false;
-  setHandler(go, () => void (released = true));
-  await condition(() => released);
+  await released();
   return 'v2';
 }

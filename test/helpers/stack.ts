@@ -2,6 +2,9 @@
  * A test stack: the fake Hub and fake AutoTrain with a user, a token and a dataset, plus pipeline specs
  * built through the real config parser so defaults are the real ones.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BackendOptions, BackendType } from '../../src/config/backends';
 import type { PipelineSpec } from '../../src/config/config-schema';
 import { parseConfig } from '../../src/config/load-config';
@@ -78,6 +81,34 @@ export function pipelineSpec(stack: Pick<FakeStack, 'dataset'>, overrides: Recor
         autotrain_project_prefix: name,
         poll_interval_seconds: 1,
         ...overrides,
+      },
+    ],
+  });
+  return spec!;
+}
+
+/** A folder dataset with a train.csv of `rows` (two rows of two labels by default). */
+export function datasetFolder(rows = 'text,label\ngood,pos\nbad,neg\n'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dataset-'));
+  writeFileSync(join(dir, 'train.csv'), rows);
+  return dir;
+}
+
+/**
+ * A text-classification pipeline of a local folder (`file:`), named `<prefix>-<unique>`: the TypeScript baseline's
+ * model unless `fields` names another, checked every second; `fields` add or replace anything (backend, promotion).
+ */
+export function folderPipeline(prefix: string, folder: string, fields: Record<string, unknown> = {}): PipelineSpec {
+  const [spec] = parseConfig({
+    pipelines: [
+      {
+        name: unique(prefix),
+        target_namespace: TEST_USER,
+        input_dataset: `file:${folder}`,
+        input_model: 'tfidf-logreg',
+        task: 'text-classification',
+        poll_interval_seconds: 1,
+        ...fields,
       },
     ],
   });

@@ -11,7 +11,6 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../../src/activities';
 import type { PipelineSpec } from '../../src/config/config-schema';
-import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import {
   progressQuery,
@@ -21,7 +20,7 @@ import {
 } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
-import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { datasetFolder, folderPipeline, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import {
   eventually,
   trainingChecks,
@@ -59,29 +58,12 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-function datasetFolder(rows = 'text,label\ngood,pos\nbad,neg\n'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dataset-'));
-  writeFileSync(join(dir, 'train.csv'), rows);
-  return dir;
-}
-
 function localPipeline(folder: string, overrides: Record<string, unknown> = {}): PipelineSpec {
-  const [spec] = parseConfig({
-    pipelines: [
-      {
-        name: unique('local'),
-        target_namespace: TEST_USER,
-        input_dataset: `file:${folder}`,
-        input_model: 'tfidf-logreg',
-        task: 'text-classification',
-        backend: { type: 'local', params: { seconds: 0.5 } },
-        promotion: { metric: 'accuracy', direction: 'max', min_delta: 0 },
-        poll_interval_seconds: 1,
-        ...overrides,
-      },
-    ],
+  return folderPipeline('local', folder, {
+    backend: { type: 'local', params: { seconds: 0.5 } },
+    promotion: { metric: 'accuracy', direction: 'max', min_delta: 0 },
+    ...overrides,
   });
-  return spec!;
 }
 
 async function train(pipeline: PipelineSpec, revision?: string) {

@@ -2,15 +2,12 @@
  * What a local run costs: nothing, with the CPU seconds its trainer used (counted by its supervisor), on a real
  * Temporal dev server with the scripted trainer; the month's figures land in the spend ledger like any other run's.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import { budgetViewQuery, budgetWorkflowId } from '../../src/workflows/budget-definitions';
 import { progressQuery } from '../../src/workflows/definitions';
-import { startRetrainRun, TEST_USER } from '../helpers/stack';
+import { datasetFolder, folderPipeline, startRetrainRun } from '../helpers/stack';
 import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 
 const TRAINER = [process.execPath, join(__dirname, '..', 'fixtures', 'trainers', 'scripted-trainer.js')];
@@ -34,24 +31,13 @@ afterAll(async () => {
 });
 
 test('a local run costs $0, priced "local", with the CPU seconds its trainer used; a budget holds nothing back', async () => {
-  const folder = mkdtempSync(join(tmpdir(), 'dataset-'));
-  writeFileSync(join(folder, 'train.csv'), 'text,label\ngood,pos\nbad,neg\n');
-  const [pipeline] = parseConfig({
-    pipelines: [
-      {
-        name: unique('local-cost'),
-        target_namespace: TEST_USER,
-        input_dataset: `file:${folder}`,
-        input_model: 'tfidf-logreg',
-        task: 'text-classification',
-        backend: { type: 'local', params: { seconds: 0.2 } },
-        notify: { discussions: false },
-        poll_interval_seconds: 1,
-        budget: { monthly_usd: 1, per_run_usd: 0.01 },
-      },
-    ],
+  const folder = datasetFolder();
+  const pipeline = folderPipeline('local-cost', folder, {
+    backend: { type: 'local', params: { seconds: 0.2 } },
+    notify: { discussions: false },
+    budget: { monthly_usd: 1, per_run_usd: 0.01 },
   });
-  const handle = await startRetrainRun(client, worker.taskQueue, pipeline!, await folderRevision(folder));
+  const handle = await startRetrainRun(client, worker.taskQueue, pipeline, await folderRevision(folder));
   await expect(handle.result()).resolves.toMatchObject({ outcome: 'succeeded' });
   const progress = await handle.query(progressQuery);
   expect(progress.cost).toEqual({
@@ -64,5 +50,5 @@ test('a local run costs $0, priced "local", with the CPU seconds its trainer use
   expect(progress.cost!.seconds).toBeGreaterThan(0); // the node trainer used some CPU
   expect(progress.budget).toMatchObject({ decision: 'reserved', estimateUsd: 0 });
   const ledger = await client.workflow.getHandle(budgetWorkflowId(worker.taskQueue)).query(budgetViewQuery);
-  expect(ledger.totals).toEqual([{ pipeline: pipeline!.name, backend: 'local', usd: 0 }]);
+  expect(ledger.totals).toEqual([{ pipeline: pipeline.name, backend: 'local', usd: 0 }]);
 });

@@ -12,7 +12,6 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { ActivityDeps } from '../../src/activities';
 import { verdict } from '../../src/cli/format';
 import type { PipelineSpec } from '../../src/config/config-schema';
-import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import {
   progressQuery,
@@ -22,7 +21,7 @@ import {
 } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
-import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { folderPipeline, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 import { reviewsFolder, tinyModel, TINY_PARAMS, TRAINER_TEST_TIMEOUT_MS } from '../helpers/transformers';
 
@@ -66,22 +65,11 @@ function writeSplits(folder: string, train: string[], validation: string[]): voi
 }
 
 function pipelineOf(folder: string, fields: Record<string, unknown> = {}): PipelineSpec {
-  const [spec] = parseConfig({
-    pipelines: [
-      {
-        name: unique('same-rows'),
-        target_namespace: TEST_USER,
-        input_dataset: `file:${folder}`,
-        input_model: 'tfidf-logreg',
-        task: 'text-classification',
-        backend: { type: 'local', trainer: 'baseline' },
-        promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
-        poll_interval_seconds: 1,
-        ...fields,
-      },
-    ],
+  return folderPipeline('same-rows', folder, {
+    backend: { type: 'local', trainer: 'baseline' },
+    promotion: { metric: 'accuracy', direction: 'max', min_delta: 0, significance: 0.05 },
+    ...fields,
   });
-  return spec!;
 }
 
 async function train(pipeline: PipelineSpec): Promise<RetrainResult> {

@@ -20,7 +20,15 @@ import { pendingTrainingCheck, type TrainingCheck } from '../../src/server/api/t
 import { progressQuery } from '../../src/workflows/definitions';
 import { expectSecretAbsentFromHistories } from '../helpers/history';
 import { jobsPipeline, startJobsFakes, type JobsStack } from '../helpers/jobs-stack';
-import { pipelineSpec, startFakes, startRetrainRun, TEST_USER, type FakeStack } from '../helpers/stack';
+import {
+  datasetFolder,
+  folderPipeline,
+  pipelineSpec,
+  startFakes,
+  startRetrainRun,
+  TEST_USER,
+  type FakeStack,
+} from '../helpers/stack';
 import {
   eventually,
   scratchDirs,
@@ -154,23 +162,12 @@ describe('local: the supervisor tells the run when its trainer exits', () => {
       checkSchedule: undefined, // the ordinary schedule: checks a second apart (poll_interval_seconds: 1)
       ...dirs,
     });
-    const folder = mkdtempSync(join(tmpdir(), 'dataset-'));
-    writeFileSync(join(folder, 'train.csv'), 'text,label\ngood,pos\nbad,neg\n');
-    const [pipeline] = parseConfig({
-      pipelines: [
-        {
-          name: unique('lost'),
-          target_namespace: TEST_USER,
-          input_dataset: `file:${folder}`,
-          input_model: 'tfidf-logreg',
-          task: 'text-classification',
-          backend: { type: 'local', params: { seconds: 0.2 } },
-          notify: { discussions: false },
-          poll_interval_seconds: 1,
-        },
-      ],
+    const folder = datasetFolder();
+    const pipeline = folderPipeline('lost', folder, {
+      backend: { type: 'local', params: { seconds: 0.2 } },
+      notify: { discussions: false },
     });
-    const handle = await startRetrainRun(client, unreachable.taskQueue, pipeline!, await folderRevision(folder));
+    const handle = await startRetrainRun(client, unreachable.taskQueue, pipeline, await folderRevision(folder));
     expect(((await handle.result()) as { outcome: string }).outcome).toBe('succeeded');
     const progress = await handle.query(progressQuery);
     expect(progress.notices).toBeUndefined();

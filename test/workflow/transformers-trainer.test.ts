@@ -12,7 +12,6 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { ActivityDeps } from '../../src/activities';
 import { predictWithCurrentModel } from '../../src/cli/predict-command';
 import type { PipelineSpec } from '../../src/config/config-schema';
-import { parseConfig } from '../../src/config/load-config';
 import { folderRevision } from '../../src/datasets/local-folder';
 import {
   progressQuery,
@@ -22,7 +21,7 @@ import {
 } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
 import { FakeHub } from '../fakes/fake-hub';
-import { TEST_TOKEN, TEST_USER } from '../helpers/stack';
+import { folderPipeline, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { scratchDirs, startWorker, testClient, unique, type RunningWorker } from '../helpers/temporal';
 import {
   reviewsFolder,
@@ -64,22 +63,13 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-function pipelineOf(folder: string, fields: Record<string, unknown>): PipelineSpec {
-  const [spec] = parseConfig({
-    pipelines: [
-      {
-        name: unique('fine-tune'),
-        target_namespace: TEST_USER,
-        input_dataset: `file:${folder}`,
-        task: 'text-classification',
-        backend: { type: 'local', params: TINY_PARAMS },
-        promotion: { metric: 'accuracy', direction: 'max', min_delta: 0 },
-        poll_interval_seconds: 1,
-        ...fields,
-      },
-    ],
+/** A pipeline fine-tuning `fields.input_model` (each test names its tiny model). */
+function pipelineOf(folder: string, fields: Record<string, unknown> & { input_model: string }): PipelineSpec {
+  return folderPipeline('fine-tune', folder, {
+    backend: { type: 'local', params: TINY_PARAMS },
+    promotion: { metric: 'accuracy', direction: 'max', min_delta: 0 },
+    ...fields,
   });
-  return spec!;
 }
 
 async function start(pipeline: PipelineSpec) {

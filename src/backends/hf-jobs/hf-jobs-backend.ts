@@ -1,6 +1,6 @@
 import { HF_JOBS_RUN_LABELS, type HfJobsBackendOptions } from '../../config/backends';
 import { isTransient, requireHfToken } from '../../http/http-error';
-import { cancelJob, DEFAULT_CANCEL_POLICY, runOnce, type CancelPolicy } from './job-lifecycle';
+import { cancelJob, runOnce, type CancelPolicy } from './job-lifecycle';
 import { hubFetch } from '../../hub/hub-fetch';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../budget/hardware-prices';
 import type { Price } from '../../budget/cost-math';
@@ -124,7 +124,7 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
    */
   async cancel(run: RunContext, job: JobRef): Promise<void> {
     const { client, namespace } = this.context(run);
-    await cancelJob(client, namespace, job.jobId, this.deps.cancelPolicy ?? DEFAULT_CANCEL_POLICY);
+    await cancelJob(client, namespace, job.jobId, this.deps.cancelPolicy);
   }
 
   /** What a failure notice must say about a job that has not ended (undefined once it has, or is gone). */

@@ -37,7 +37,7 @@ export interface CancelPolicy {
   checkEveryMs: number;
 }
 
-export const DEFAULT_CANCEL_POLICY: CancelPolicy = { checks: 15, checkEveryMs: 1000 };
+const DEFAULT_CANCEL_POLICY: CancelPolicy = { checks: 15, checkEveryMs: 1000 };
 
 /**
  * Cancels a job that has not ended, and confirms it by the job's stage, not by the answer (whose body is not
