@@ -60,3 +60,10 @@ export const DATA_CHECKS = 'data-checks';
  * src/workflows/retrain-budget.ts.
  */
 export const COST_AND_BUDGET = 'cost-and-budget';
+
+/**
+ * Step 1 (both branches): a run that fails or is cancelled after its training started settles what it cost between
+ * stopping its job and posting the failure notice, so the notice (and the outgoing webhook) carry the cost row. Runs
+ * started before settle it after the notice, as they did.
+ */
+export const COST_BEFORE_FAILURE_NOTICE = 'cost-before-failure-notice';

@@ -24,7 +24,15 @@ import { describe } from './announcement';
 import { announce } from './retrain-announce';
 import { ACTIVITIES_DECIDE } from './retrain-patches';
 
-export async function compensate(input: RetrainInput, carried: RetrainCarried): Promise<void> {
+/**
+ * `beforeNotice`: a last step before the failure notice (settling what the run cost, once its job is stopped), so the
+ * notice says it.
+ */
+export async function compensate(
+  input: RetrainInput,
+  carried: RetrainCarried,
+  beforeNotice?: [string, () => Promise<unknown>],
+): Promise<void> {
   const run = { pipeline: input.pipeline, revision: input.revision, attempt: input.attempt };
   const { progress, project, job } = carried;
   const steps: Array<[string, () => Promise<unknown>]> = [];
@@ -43,6 +51,7 @@ export async function compensate(input: RetrainInput, carried: RetrainCarried): 
       steps.push(['clean up the project', () => compensationActivities.cleanupProject(run, project)]);
     }
   }
+  if (beforeNotice) steps.push(beforeNotice);
   const kind = progress.outcome === 'cancelled' ? 'cancelled' : progress.outcome === 'rejected' ? 'rejected' : 'failed';
   steps.push([
     'post the failure notice',

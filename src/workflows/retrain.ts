@@ -44,6 +44,7 @@ import {
   DEPLOY_AFTER_PROMOTION,
   COST_AND_BUDGET,
   DATA_CHECKS,
+  COST_BEFORE_FAILURE_NOTICE,
 } from './retrain-patches';
 import { deployPromoted } from './retrain-deploy';
 import { checkBudget, heldToPerRun, reserveApproved, settleCost, type BudgetCheck } from './retrain-budget';
@@ -155,11 +156,14 @@ export async function RetrainWorkflow(input: RetrainInput): Promise<RetrainResul
     progress.outcome = outcome;
     progress.error = describe(err);
     enterStage(outcome === 'cancelled' ? 'cancelled' : 'failed');
-    await CancellationScope.nonCancellable(() => compensate(input, carried));
     const check = budget;
-    if (check && !progress.cost) {
-      await CancellationScope.nonCancellable(() => settleCost(input, progress, check.price, carried.job));
-    }
+    const settle = check && !progress.cost ? () => settleCost(input, progress, check.price, carried.job) : undefined;
+    // The cost is settled once the job is stopped and before the failure notice, which then shows it.
+    const settleFirst = settle && patched(COST_BEFORE_FAILURE_NOTICE) ? settle : undefined;
+    await CancellationScope.nonCancellable(() =>
+      compensate(input, carried, settleFirst ? ['settle what the run cost', settleFirst] : undefined),
+    );
+    if (settle && !settleFirst) await CancellationScope.nonCancellable(settle);
     enterStage('compensated');
     upsertMemo({ outcome, error: progress.error });
     if (isCancellation(err)) throw err;

@@ -354,6 +354,14 @@ export const SCENARIOS: Record<string, Scenario> = {
     await settle(handle.result());
     return handle.workflowId;
   },
+  // Patch 'cost-before-failure-notice': the same stop, its cost settled before the failure notice.
+  'retrain-stopped-at-per-run-settled-first': async (ctx) => {
+    const name = unique('capped');
+    ctx.fakes.autotrain.scripts.set(name, { outcome: 'hang', buildMs: 50 });
+    const handle = await startRetrain(ctx, { name, budget: { per_run_usd: 0.002 } });
+    await settle(handle.result());
+    return handle.workflowId;
+  },
   // The spend ledger of the task queue, after a run within budget reserved and settled through it.
   'v5-budget-ledger': async (ctx) => {
     const handle = await startRetrain(ctx, { budget: { monthly_usd: 100 } });

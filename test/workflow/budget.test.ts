@@ -130,6 +130,12 @@ test('a training that would pass per_run_usd at its rate is cancelled at the bac
     expect(progress.stage).toBe('compensated');
     expect(progress.budget?.stopped).toContain('stopped after 7s');
     expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G });
+    // Settled once the job was stopped and before the failure notice (patch 'cost-before-failure-notice').
+    const notice = stack.fakes.hub
+      .discussionsOf('dataset', stack.fakes.dataset)
+      .find((d) => d.title.includes(`${pipeline.name} failed`));
+    expect(notice?.description).toContain('| Cost | $0.0167: ');
+    expect(notice?.description).toContain('of a10g-small at $1/h');
   } finally {
     stack.fakes.jobs.scriptFor = () => undefined;
   }
