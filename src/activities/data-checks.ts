@@ -121,11 +121,16 @@ function checkerColumns(pipeline: PipelineSpec): Record<string, unknown> {
   const backend = pipeline.backend;
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const out: Record<string, unknown> = {};
-  if (backend.type === 'local') {
-    const { text_column, image_column, label_column, max_length } = backend.params;
+  // The transformers trainer's RETRAIN_PARAMS: the local backend's params, or the env a Jobs pipeline gives its job.
+  const params = backend.type === 'local' ? backend.params : backend.type === 'hf-jobs' ? jobParams(backend.env) : {};
+  if (backend.type === 'local' || backend.type === 'hf-jobs') {
+    const { text_column, image_column, label_column, max_length } = params;
     const texts = Array.isArray(text_column) ? text_column.filter((t) => typeof t === 'string') : text(text_column);
     Object.assign(out, { text_column: texts, image_column: text(image_column), label_column: text(label_column) });
-    if (typeof max_length === 'number') out.max_length = max_length;
+    const limit = typeof max_length === 'number' || typeof max_length === 'string' ? Number(max_length) : NaN;
+    if (Number.isInteger(limit) && limit > 0) out.max_length = limit;
+    // The baseline reads every text whole (TF-IDF): nothing is truncated, so there is no length to check.
+    if (backend.type === 'local' && backend.trainer === 'baseline') out.max_length = null;
   } else if (backend.type === 'autotrain') {
     const mapping = backend.column_mapping ?? {};
     const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -140,6 +145,18 @@ function checkerColumns(pipeline: PipelineSpec): Record<string, unknown> {
   }
   out.min_rows_per_class = pipeline.data_checks?.min_rows_per_class ?? 5;
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length)));
+}
+
+/** A Jobs pipeline's `env.RETRAIN_PARAMS` as an object (check-config refuses one that is not, for our trainer). */
+function jobParams(env: Record<string, string>): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(env.RETRAIN_PARAMS ?? '{}');
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

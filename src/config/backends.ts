@@ -182,27 +182,50 @@ export const autotrainBackendSchema = z.strictObject({
   evaluation: autotrainEvaluationSchema.optional(),
 });
 
-export const hfJobsBackendSchema = z.strictObject({
-  type: z.literal('hf-jobs'),
-  /** The user or organisation the job runs (and is billed) under; the pipeline's target_namespace otherwise. */
-  namespace: z
-    .string()
-    .regex(/^[\w.-]+$/, { message: 'expected a Hub user or organisation name' })
-    .optional(),
-  flavor: jobsFlavorSchema.default('a10g-small'),
-  /** The job is stopped (stage ERROR, "Job timeout") after this long; the service's own default is 30 minutes. */
-  timeout_seconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400)
-    .default(7200),
-  image: z.string().min(1).default(HF_JOBS_DEFAULT_IMAGE),
-  /** Replaces the default training command; `{dataset}`, `{revision}`, ... are filled in per run. */
-  command: z.array(commandArgument).min(1, { message: 'expected at least the program to run' }).optional(),
-  env: jobEnvironment.default({}),
-  labels: jobLabels.default({}),
-});
+export const hfJobsBackendSchema = z
+  .strictObject({
+    type: z.literal('hf-jobs'),
+    /** The user or organisation the job runs (and is billed) under; the pipeline's target_namespace otherwise. */
+    namespace: z
+      .string()
+      .regex(/^[\w.-]+$/, { message: 'expected a Hub user or organisation name' })
+      .optional(),
+    flavor: jobsFlavorSchema.default('a10g-small'),
+    /** The job is stopped (stage ERROR, "Job timeout") after this long; the service's own default is 30 minutes. */
+    timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(7200),
+    image: z.string().min(1).default(HF_JOBS_DEFAULT_IMAGE),
+    /** Replaces the default training command; `{dataset}`, `{revision}`, ... are filled in per run. */
+    command: z.array(commandArgument).min(1, { message: 'expected at least the program to run' }).optional(),
+    env: jobEnvironment.default({}),
+    labels: jobLabels.default({}),
+  })
+  .superRefine((b, ctx) => {
+    // The default command runs the transformers trainer, which reads env.RETRAIN_PARAMS as the local backend's
+    // params: checked here with the same schema, so a wrong one fails check-config, not a rented GPU's job.
+    const raw = b.env.RETRAIN_PARAMS;
+    if (b.command || raw === undefined) return;
+    const path = ['env', 'RETRAIN_PARAMS'];
+    let params: unknown;
+    try {
+      params = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', path, message: 'expected a JSON object, e.g. {"label_column": "intent"}' });
+      return;
+    }
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      ctx.addIssue({ code: 'custom', path, message: 'expected a JSON object, e.g. {"label_column": "intent"}' });
+      return;
+    }
+    const checked = transformersParamsSchema.safeParse(params);
+    for (const issue of checked.success ? [] : checked.error.issues) {
+      ctx.addIssue({ code: 'custom', path: [...path, ...issue.path.map(String)], message: issue.message });
+    }
+  });
 
 /** The trainers that ship in trainers/ for the local backend (`backend.trainer`). */
 export const LOCAL_TRAINERS = ['transformers', 'baseline'] as const;

@@ -68,3 +68,23 @@ test("the baseline and a command of one's own are not held to the transformers t
   expect(parseConfig(pipelineWith({ trainer: 'baseline', params }))).toHaveLength(1);
   expect(parseConfig(pipelineWith({ command: ['python3', 'train.py'], params }))).toHaveLength(1);
 });
+
+test("a Jobs pipeline's env.RETRAIN_PARAMS is held to the trainer's options when the default command runs it", () => {
+  const jobs = (env: Record<string, string>, extra: Record<string, unknown> = {}) =>
+    pipelineWith({ type: 'hf-jobs', env, ...extra });
+  const at = (key: string) => `pipelines[0].backend.env.RETRAIN_PARAMS${key}`;
+  const good = JSON.stringify({ label_column: 'intent', max_steps: '500', class_weights: 'balanced' });
+  expect(parseConfig(jobs({ RETRAIN_PARAMS: good }))[0]!.backend).toMatchObject({ env: { RETRAIN_PARAMS: good } });
+  expect(issuesOf(jobs({ RETRAIN_PARAMS: JSON.stringify({ max_steps: 0, torch_compile: 'yes' }) })).sort()).toEqual([
+    `${at('.max_steps')}: expected an integer from 1 up`,
+    `${at('.torch_compile')}: expected true or false`,
+  ]);
+  expect(issuesOf(jobs({ RETRAIN_PARAMS: '{max_steps: 5' }))).toEqual([
+    `${at('')}: expected a JSON object, e.g. {"label_column": "intent"}`,
+  ]);
+  expect(issuesOf(jobs({ RETRAIN_PARAMS: '[1]' }))).toEqual([
+    `${at('')}: expected a JSON object, e.g. {"label_column": "intent"}`,
+  ]);
+  // A command of one's own reads RETRAIN_PARAMS as it likes.
+  expect(parseConfig(jobs({ RETRAIN_PARAMS: 'anything' }, { command: ['python3', 'train.py'] }))).toHaveLength(1);
+});

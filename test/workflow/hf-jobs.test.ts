@@ -164,10 +164,14 @@ test('a job the start made but never reported (its answer lost, the step failed)
 });
 
 /** A run of a new pipeline on `dataset` (the data checks' tests: the worker checks before it asks Jobs for anything). */
-async function startOn(dataset: string) {
+async function startOn(
+  dataset: string,
+  overrides: Record<string, unknown> = {},
+  backend: Record<string, unknown> = {},
+) {
   const name = unique('jobs-checked');
   scripts.set(name, trainingThatPushes(`${TEST_USER}/${name}`, { eval_accuracy: 0.9 }));
-  const pipeline = jobsPipeline({ dataset }, { name });
+  const pipeline = jobsPipeline({ dataset }, { name, ...overrides }, backend);
   const revision = fakes.hub.head(dataset);
   const input: RetrainInput = { pipeline, revision, attempt: 1 };
   const handle = await client.workflow.start<typeof RetrainWorkflow>(RETRAIN_WORKFLOW, {
@@ -204,4 +208,28 @@ test('a revision the data checks only warn about trains on Jobs, with the report
     ['small_classes', 2],
     ['duplicates', 3],
   ]);
+});
+
+test("the checks read the columns the job's RETRAIN_PARAMS names: a label column of another name passes schema and trains", async () => {
+  const dataset = `${TEST_USER}/${unique('intents')}`;
+  const rows = ['refund', 'invoice', 'login'].flatMap((intent) =>
+    Array.from({ length: 5 }, (_, i) => `"please help with my ${intent}, ticket ${i}",${intent}`),
+  );
+  // No column the trainers would pick as the label by themselves: only RETRAIN_PARAMS.label_column names it.
+  fakes.hub.addDataset(dataset, { files: { 'train.csv': `utterance,user_intent\n${rows.join('\n')}\n` } });
+  const params = JSON.stringify({ label_column: 'user_intent', max_length: 8, max_steps: 50 });
+  const { name, handle } = await startOn(
+    dataset,
+    { task: 'text-classification', input_model: 'distilbert-base-uncased' },
+    { env: { RETRAIN_PARAMS: params } },
+  );
+  expect((await handle.result()).outcome).toBe('succeeded');
+  expect(jobOf(name).request.environment?.RETRAIN_PARAMS).toBe(params);
+  const checks = (await runView(client, handle.workflowId)).dataChecks ?? [];
+  expect(checks.find((c) => c.check === 'schema')).toMatchObject({
+    status: 'pass',
+    detail: 'columns read: user_intent, utterance',
+  });
+  // max_length from RETRAIN_PARAMS too: every ticket is over 8 tokens.
+  expect(checks.find((c) => c.check === 'too_long')).toMatchObject({ status: 'warn', count: 15 });
 });

@@ -15,8 +15,8 @@ import { compareRevisions, readPrevious } from './previous-revision';
 
 export interface CheckOptions extends ColumnParams {
   task: CheckedTask;
-  /** Text: the trainer's token limit; longer rows are truncated. */
-  max_length: number;
+  /** Text: the trainer's token limit; longer rows are truncated. Null: the trainer does not truncate (the baseline). */
+  max_length: number | null;
   min_rows_per_class: number;
   /** The labels the model in service knows; else those of `previous`'s train split. */
   known_labels?: string[];
@@ -87,9 +87,11 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
         ? 'images that cannot be decoded'
         : 'not an image task: nothing to decode',
     too_long:
-      options.task === 'text-classification'
-        ? `rows estimated over max_length ${options.max_length} tokens (truncated by the trainer; about ${TOKENS_PER_WORD} tokens a word)`
-        : 'not a text task: no length limit',
+      options.task !== 'text-classification'
+        ? 'not a text task: no length limit'
+        : options.max_length === null
+          ? 'not checked: the trainer reads every text whole (the baseline does not truncate)'
+          : `rows estimated over max_length ${options.max_length} tokens (truncated by the trainer; about ${TOKENS_PER_WORD} tokens a word)`,
     small_classes: `classes with fewer than ${options.min_rows_per_class} train rows (min_rows_per_class)`,
     unseen_labels: 'labels in validation or test that no train row has',
     vanished_labels: known
@@ -165,7 +167,8 @@ class Walk {
     if (row.text === undefined) return 'missing';
     const { key, words } = textFacts(row.text);
     const tokens = Math.ceil(Math.max(words * TOKENS_PER_WORD, row.text.length / CHARS_PER_TOKEN));
-    if (tokens > this.options.max_length) this.tallies.too_long.add(`${row.where}: about ${tokens} tokens`);
+    if (this.options.max_length !== null && tokens > this.options.max_length)
+      this.tallies.too_long.add(`${row.where}: about ${tokens} tokens`);
     return key;
   }
 

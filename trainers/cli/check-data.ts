@@ -2,7 +2,7 @@
  * `check-data <data-dir> --options JSON`: the data checks of a revision before it is trained
  * (check/check-data.ts), printed as one JSON line: each check's count, examples and detail, the columns read,
  * the rows per split and the train labels. The options: `task`, the column names (`text_column`, `image_column`,
- * `label_column`), `max_length`, `min_rows_per_class`, `known_labels`, and `previous` (`{dir, revision}`: the
+ * `label_column`), `max_length` (null: the trainer does not truncate), `min_rows_per_class`, `known_labels`, and `previous` (`{dir, revision}`: the
  * files of the revision the model in service was trained on). Bad options are exit code 2; problems with the data
  * are findings, not errors.
  */
@@ -17,7 +17,8 @@ const optionsSchema = z.strictObject({
   text_column: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   image_column: z.string().min(1).optional(),
   label_column: z.string().min(1).optional(),
-  max_length: z.number().int().min(1).default(256),
+  // null: the trainer reads every text whole (the baseline), so nothing is truncated and the length is not checked.
+  max_length: z.number().int().min(1).nullable().default(256),
   min_rows_per_class: z.number().int().min(1).default(5),
   known_labels: z.array(z.string()).optional(),
   previous: z.strictObject({ dir: z.string().min(1), revision: z.string().min(1) }).optional(),
