@@ -161,7 +161,7 @@ function jobParams(env: Record<string, string>): Record<string, unknown> {
 
 /**
  * The revision the model in service was trained on, its files (when they can still be had) and the labels it
- * knows (from its own data report). Anything missing only narrows what the report compares.
+ * knows (from its own data report). Files that cannot be had are the `changes` check's error (`previous_error`).
  */
 async function previousRevision(
   pipeline: PipelineSpec,
@@ -180,6 +180,10 @@ async function previousRevision(
     options.previous = { dir: await revisionFiles(pipeline, current.revision, deps), revision: current.revision };
   } catch (err) {
     if (signal.aborted) throw err;
+    // Not a silent pass: `changes` (and `vanished_labels` without known labels) report it, each by its policy.
+    options.previous_error =
+      `the revision the model in service was trained on (${current.revision.slice(0, 7)}) could not be fetched: ` +
+      (err as Error).message;
     log.info('the revision of the model in service is not available to compare with', {
       previous: current.revision,
       error: (err as Error).message,

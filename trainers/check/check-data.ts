@@ -22,6 +22,11 @@ export interface CheckOptions extends ColumnParams {
   known_labels?: string[];
   /** The files of the revision the model in service was trained on. */
   previous?: { dir: string; revision: string };
+  /**
+   * Why the revision the model in service was trained on could not be had (there is a model in service, but not
+   * its files): `changes` reports it as its error, and so does `vanished_labels` unless `known_labels` are given.
+   */
+  previous_error?: string;
 }
 
 export interface DataFindings {
@@ -44,6 +49,7 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
   const tallies = Object.fromEntries(CHECK_NAMES.map((name) => [name, new Tally()])) as Record<CheckName, Tally>;
   const errors: Partial<Record<CheckName, string>> = {};
   const labelIds = new LabelIds();
+  if (options.previous_error) errors.changes = options.previous_error;
   const previous = await readPrevious(options, labelIds).catch((err: unknown) => {
     errors.changes = `the revision the model in service was trained on could not be read: ${messageOf(err)}`;
     return undefined;
@@ -70,6 +76,9 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
   }
   const trainLabels = walk.trainLabels;
   const known = options.known_labels ?? (previous ? [...previous.labels.keys()] : undefined);
+  // A model in service whose labels cannot be had: not "nothing vanished", but a check that could not run.
+  if (!known && errors.changes)
+    errors.vanished_labels ??= `the labels of the model in service are unknown: ${errors.changes}`;
   for (const [label, n] of trainLabels) {
     if (n < options.min_rows_per_class) tallies.small_classes.add(`${label}: ${n} row${n === 1 ? '' : 's'}`);
   }
@@ -96,11 +105,17 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
     unseen_labels: 'labels in validation or test that no train row has',
     vanished_labels: known
       ? `labels the model in service knows that no train row has any more (it knew ${known.length})`
-      : 'no model in service to compare with',
+      : errors.vanished_labels
+        ? 'labels the model in service knows that no train row has any more: not known here'
+        : 'no model in service to compare with',
     leakage:
       'validation or test rows whose input is also in train (text: same after normalising case and spaces; images: same bytes)',
     duplicates: 'train rows whose input repeats an earlier train row',
-    changes: changes ?? 'no model in service to compare with',
+    changes:
+      changes ??
+      (errors.changes
+        ? 'changes since the revision the model in service was trained on: not compared'
+        : 'no model in service to compare with'),
   };
   return {
     checks: CHECK_NAMES.map((check) => ({

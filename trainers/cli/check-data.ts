@@ -3,7 +3,7 @@
  * (check/check-data.ts), printed as one JSON line: each check's count, examples and detail, the columns read,
  * the rows per split and the train labels. The options: `task`, the column names (`text_column`, `image_column`,
  * `label_column`), `max_length` (null: the trainer does not truncate), `min_rows_per_class`, `known_labels`, and `previous` (`{dir, revision}`: the
- * files of the revision the model in service was trained on). Bad options are exit code 2; problems with the data
+ * files of the revision the model in service was trained on) or `previous_error` (why they could not be had). Bad options are exit code 2; problems with the data
  * are findings, not errors.
  */
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ const optionsSchema = z.strictObject({
   min_rows_per_class: z.number().int().min(1).default(5),
   known_labels: z.array(z.string()).optional(),
   previous: z.strictObject({ dir: z.string().min(1), revision: z.string().min(1) }).optional(),
+  previous_error: z.string().min(1).optional(),
 });
 
 runEntry(async () => {
