@@ -68,6 +68,20 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
     }
     for await (const row of opened.rows) await walk.row(row);
     await walk.done();
+    // Read to the end: a trainer would stop on an input column with no value at all, or on nothing to train.
+    const inputs = columns.inputs;
+    for (const file of walk.filesWithoutInput()) {
+      const named = inputs.length === 1 ? `column ${inputs[0]!} is` : `columns ${inputs.join(', ')} are`;
+      tallies.schema.add(`${named} empty in ${file}`);
+    }
+    const usable = [...walk.trainLabels.values()].reduce((sum, n) => sum + n, 0);
+    if (usable === 0) {
+      const read = walk.rows.train ?? 0;
+      const input = options.task === 'image-classification' ? 'an image' : 'a text';
+      tallies.schema.add(
+        `no usable train rows: ${read === 0 ? 'train has no rows' : `none of train's ${read} rows has both a label and ${input}`}`,
+      );
+    }
   } catch (err) {
     if (!(err instanceof TrainerInputError)) throw err;
     tallies.schema.add(err.message);
@@ -144,6 +158,8 @@ class Walk {
   readonly now = new KeyTable();
   private readonly train = new KeyTable();
   private readonly decoding = new Set<Promise<void>>();
+  /** Per table file: whether any of its rows had an input. */
+  private readonly fileHasInput = new Map<string, boolean>();
 
   constructor(
     private readonly options: CheckOptions,
@@ -155,6 +171,9 @@ class Walk {
     this.rows[row.split] = (this.rows[row.split] ?? 0) + 1;
     const image = this.options.task === 'image-classification';
     const key = image ? await this.image(row) : this.text(row);
+    if (row.file !== undefined) {
+      this.fileHasInput.set(row.file, (this.fileHasInput.get(row.file) ?? false) || key !== 'missing');
+    }
     const missing = [row.label === undefined && 'label', key === 'missing' && (image ? 'image' : 'text')];
     const what = missing.filter((m) => m !== false);
     if (what.length > 0) this.tallies.missing_values.add(`${row.where}: no ${what.join(' and no ')}`);
@@ -167,6 +186,11 @@ class Walk {
     }
     if (this.train.get(key) !== undefined) this.tallies.leakage.add(`${row.where}: ${this.what(row)} is also in train`);
     if (!this.trainLabels.has(row.label) && !this.unseen.has(row.label)) this.unseen.set(row.label, row.where);
+  }
+
+  /** The table files that have rows, none of which has an input. */
+  filesWithoutInput(): string[] {
+    return [...this.fileHasInput].filter(([, has]) => !has).map(([file]) => file);
   }
 
   /** Waits for the images still being decoded. */

@@ -31,6 +31,8 @@ export interface ColumnChoice {
 export interface DataRow {
   split: SplitName;
   where: string;
+  /** The table file the row is in (relative to the dataset); undefined for an image of an image folder. */
+  file?: string;
   /** The class name; undefined for an unlabelled row. */
   label?: string;
   text?: string;
@@ -164,7 +166,7 @@ interface RowContext {
 }
 
 function rowOf(row: Row, where: string, split: SplitName, ctx: RowContext): DataRow {
-  const out: DataRow = { split, where };
+  const out: DataRow = { split, where, file: ctx.file.relativePath };
   const at = (): string => where;
   try {
     out.label = ctx.label === undefined ? undefined : labelOf(row[ctx.label], ctx.names, at);

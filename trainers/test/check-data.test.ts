@@ -92,6 +92,30 @@ test('a dataset without the label column: the schema finding says what was found
   expect(found(findings, 'unseen_labels').error).toBe("not run: the dataset's columns could not be read");
 });
 
+test('an input column empty in every row of a file, and no usable train rows, are schema findings', async () => {
+  const emptyTexts = train.map(([, l]) => ['', l!]);
+  const dir = await writeFiles(nextDir(), {
+    'train.csv': csv(train),
+    'validation.csv': csv(emptyTexts.slice(0, 3)),
+  });
+  const findings = await checkData(dir, TEXT);
+  expect(found(findings, 'schema')).toMatchObject({ count: 1, examples: ['column text is empty in validation.csv'] });
+  expect(found(findings, 'missing_values').count).toBe(3);
+
+  const noText = await checkData(await writeFiles(nextDir(), { 'train.csv': csv(emptyTexts) }), TEXT);
+  expect(found(noText, 'schema').examples).toEqual([
+    'column text is empty in train.csv',
+    "no usable train rows: none of train's 15 rows has both a label and a text",
+  ]);
+  const unlabelled = await checkData(
+    await writeFiles(nextDir(), { 'train.csv': 'text,label\nhello,\nworld,\n' }),
+    TEXT,
+  );
+  expect(found(unlabelled, 'schema').examples).toEqual([
+    "no usable train rows: none of train's 2 rows has both a label and a text",
+  ]);
+});
+
 test('Parquet files are read a row group at a time, with their ClassLabel names (through the command: hyparquet is ESM)', () => {
   const dir = nextDir();
   writeParquet(
