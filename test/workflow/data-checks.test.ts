@@ -279,4 +279,27 @@ describe('AutoTrain, on the revision it stages', () => {
     expect(view).toMatchObject({ status: 'failed', stage: 'compensated' });
     expect(view.dataChecks?.find((c) => c.check === 'unseen_labels')).toMatchObject({ status: 'fail', count: 1 });
   });
+
+  test('leakage set to "approve": nothing is staged or created while the run waits; once approved, one project trains', async () => {
+    const dataset = addDataset({ copied: 30 });
+    const p = pipeline(dataset, {
+      backend: { type: 'autotrain', column_mapping: { text_column: 'text', target_column: 'label' } },
+      data_checks: { leakage: 'approve' },
+    });
+    const handle = await start(p);
+    const waiting = await eventually(async () => {
+      const progress = await handle.query(progressQuery);
+      return progress.stage === 'awaiting-approval' ? progress : undefined;
+    });
+    expect(waiting.approval?.checks).toEqual(['leakage']);
+    expect(waiting.dataChecks?.find((c) => c.check === 'leakage')).toMatchObject({ status: 'warn', count: 30 });
+    expect(autotrain.projectsStartingWith(p.name)).toHaveLength(0);
+    expect(hub.repos.has('dataset', `${TEST_USER}/autotrain-data-${p.autotrain_project_prefix}`)).toBe(false);
+    expect(await scheduled(handle)).not.toContain('createProject');
+
+    await handle.executeUpdate(decideUpdate, { args: [{ approved: true, by: 'reviewer' }] });
+    expect((await handle.result()).outcome).toBe('succeeded');
+    expect(autotrain.projectsStartingWith(p.name)).toHaveLength(1);
+    expect((await handle.query(progressQuery)).approval).toMatchObject({ decision: 'approved', checks: ['leakage'] });
+  });
 });
