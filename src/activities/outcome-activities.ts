@@ -8,6 +8,7 @@ import type { SameRowsResult } from '../backends/autotrain/autotrain-evaluation'
 import type { JobRef, RunContext } from '../backends/types';
 import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../registry/publish-model';
+import { pushDataReport } from '../registry/pushed-data-report';
 import { COMPARISON_FILE, readComparison } from '../registry/comparison-file';
 import { readPushedComparison } from '../registry/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
@@ -56,6 +57,9 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
               fetch: deps.fetch,
             })
           : undefined;
+      // data-report.json goes beside the model, on top of the commit measured; that commit (same model) is recorded.
+      const measured = pushed?.revision ?? result.sameRows?.modelRevision;
+      const reportCommit = model ? await pushReport(run, model, measured) : undefined;
       const registryDir = deps.registry.record({
         pipeline: pipeline.name,
         dataset: pipeline.input_dataset,
@@ -65,7 +69,8 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
         backend: pipeline.backend.type,
         metrics: result.metrics,
         model,
-        modelRevision: pushed?.revision ?? result.sameRows?.modelRevision,
+        // No commit measured (a run from before that was recorded): none is recorded now either.
+        modelRevision: measured && (reportCommit ?? measured),
         trainedAt: new Date().toISOString(),
         fromBaseModel: !local || trainerOf(local) !== 'baseline',
         note: local && baselineNote(local, pipeline),
@@ -89,7 +94,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       return { decision, publishable, registryDir, metrics: result.metrics };
     },
 
-    /** Uploads a promoted local model to the pipeline's `publish.repo`. */
+    /** Uploads a promoted local model to the pipeline's `publish.repo` (data-report.json with it). */
     async publishModel(run: RunContext, registryDir: string): Promise<{ url: string; commit?: string }> {
       const publish = run.pipeline.publish;
       if (!publish) throw new Error(`pipeline ${run.pipeline.name} has no publish settings`);
@@ -121,6 +126,31 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
       return { status };
     },
   };
+
+  /**
+   * data-report.json beside a model AutoTrain or Jobs pushed (a local model's goes with its folder when published).
+   * Its commit, made on `parentCommit` (the one measured; the Hub refuses it when the repo moved on since), holds
+   * the same model. The model is trained and recorded whatever happens here: a report not pushed is a warning.
+   */
+  async function pushReport(run: RunContext, model: string, parentCommit?: string): Promise<string | undefined> {
+    if (!deps.hfToken) return undefined;
+    try {
+      const pushed = await pushDataReport({
+        hubUrl: deps.hubEndpoint,
+        token: deps.hfToken,
+        repo: model,
+        folder: deps.registry.runDir(run.pipeline.name, run.revision),
+        parentCommit,
+        commitTitle: `hub-retrain: data report of ${run.pipeline.input_dataset} at ${run.revision.slice(0, 7)}`,
+        fetch: deps.fetch,
+      });
+      log.info('data report beside the model', { model, ...pushed });
+      return 'commit' in pushed ? pushed.commit : undefined;
+    } catch (err) {
+      log.warn('the data report could not be pushed beside the model', { model, error: (err as Error).message });
+      return undefined;
+    }
+  }
 }
 
 /**

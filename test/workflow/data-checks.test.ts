@@ -260,11 +260,18 @@ describe('AutoTrain, on the revision it stages', () => {
     const dataset = addDataset({ copied: 30 });
     const p = autotrainPipeline(dataset);
     const handle = await start(p);
-    expect((await handle.result()).outcome).toBe('succeeded');
+    const result = await handle.result();
+    expect(result.outcome).toBe('succeeded');
     expect(autotrain.projectsStartingWith(p.name)).toHaveLength(1);
     const view = await runView(client, handle.workflowId);
     expect(view.dataChecks?.find((c) => c.check === 'leakage')).toMatchObject({ status: 'warn', count: 30 });
     expect(discussion(dataset, `${p.name} retrained`)?.description).toMatch(/\| `leakage` \| ⚠️ warn \| 30 \|/);
+    // data-report.json beside the model AutoTrain pushed.
+    const folder = join(deps.modelsDir, p.name, result.revision);
+    const { model } = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')) as { model: string };
+    expect(hub.repos.file('model', model, 'data-report.json')?.toString()).toBe(
+      readFileSync(join(folder, 'data-report.json'), 'utf8'),
+    );
   });
 
   test('a label only in validation fails before any project, Space or staged dataset exists', async () => {

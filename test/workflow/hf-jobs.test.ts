@@ -2,6 +2,8 @@
  * RetrainWorkflow with the hf-jobs backend on a real Temporal dev server: the real activities talk HTTP to
  * the fake Hub and the fake Jobs API mounted on it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { progressQuery, RETRAIN_WORKFLOW, retrainWorkflowId, type RetrainInput } from '../../src/workflows/definitions';
@@ -201,13 +203,22 @@ test('a revision with a label only in validation fails at checking-data: no job 
 test('a revision the data checks only warn about trains on Jobs, with the report in its view', async () => {
   // The stack's dataset: two identical images a class, so small classes and duplicates.
   const { name, handle } = await startOn(fakes.dataset);
-  expect((await handle.result()).outcome).toBe('succeeded');
+  const result = await handle.result();
+  expect(result.outcome).toBe('succeeded');
   jobOf(name);
   const view = await runView(client, handle.workflowId);
   expect(view.dataChecks?.filter((c) => c.status !== 'pass').map((c) => [c.check, c.count])).toEqual([
     ['small_classes', 2],
     ['duplicates', 3],
   ]);
+  // data-report.json beside the model the job pushed, in the commit the registry records for it.
+  const repo = `${TEST_USER}/${name}`;
+  const folder = join(fakes.activityDeps.modelsDir, name, result.revision);
+  const report = readFileSync(join(folder, 'data-report.json'), 'utf8');
+  expect(fakes.hub.repos.file('model', repo, 'data-report.json')?.toString()).toBe(report);
+  const head = fakes.hub.repos.head('model', repo);
+  expect(JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'))).toEqual({ model: repo, revision: head.sha });
+  expect(fakes.hub.repos.file('model', repo, 'all_results.json', head.sha)).toBeDefined();
 });
 
 test("the checks read the columns the job's RETRAIN_PARAMS names: a label column of another name passes schema and trains", async () => {
