@@ -33,6 +33,7 @@ interface CheckerAnswer {
   columns?: DataReport['columns'];
   rows?: Record<string, number>;
   labels?: Record<string, number>;
+  previous?: DataReport['previous'];
 }
 
 export function createDataCheckActivities(deps: DataCheckDeps) {
@@ -85,6 +86,7 @@ export function createDataCheckActivities(deps: DataCheckDeps) {
         ...(answer.rows ? { rows: answer.rows } : {}),
         ...(answer.labels ? { labels: answer.labels } : {}),
         ...(previous.revision ? { previousRevision: previous.revision } : {}),
+        ...(answer.previous ? { previous: answer.previous } : {}),
       };
       const folder = deps.registry.runDir(pipeline.name, revision);
       mkdirSync(folder, { recursive: true });

@@ -46,6 +46,18 @@ export interface DataReport {
   labels?: Record<string, number>;
   /** The revision the model in service was trained on, when the report compares with it. */
   previousRevision?: string;
+  /**
+   * That revision as the checks read it (when they could): its labelled rows, its train labels, and the rows added,
+   * removed and relabelled since (the `changes` check's numbers).
+   */
+  previous?: {
+    revision: string;
+    rows: number;
+    labels: Record<string, number>;
+    added: number;
+    removed: number;
+    relabelled: number;
+  };
   /** Set when the checks did not run at all (a task they do not know): why. */
   skipped?: string;
 }

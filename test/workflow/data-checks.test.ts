@@ -229,6 +229,7 @@ test('a run cancelled while its revision is being fetched for the checks ends ca
 test('the next revision is compared with the one the model in service was trained on: vanished labels and changes', async () => {
   const dataset = addDataset();
   const p = pipeline(dataset);
+  const first = hub.head(dataset);
   expect((await (await start(p)).result()).promotion?.promoted).toBe(true);
 
   // The next commit drops every "account" row and relabels two "billing" rows as "delivery".
@@ -237,7 +238,8 @@ test('the next revision is compared with the one the model in service was traine
     .map(([text, label], i) => [text!, i < 2 ? 'delivery' : label!]);
   hub.commitFiles('dataset', dataset, { 'train.csv': csv(next), 'validation.csv': csv([['a new ticket', 'billing']]) });
   const handle = await start(p);
-  expect((await handle.result()).outcome).toBe('succeeded');
+  const result = await handle.result();
+  expect(result.outcome).toBe('succeeded');
   const checks = (await runView(client, handle.workflowId)).dataChecks ?? [];
   expect(checks.find((c) => c.check === 'vanished_labels')).toMatchObject({
     status: 'warn',
@@ -248,6 +250,18 @@ test('the next revision is compared with the one the model in service was traine
   expect(changes).toMatchObject({ status: 'warn', count: 2, examples: ['billing -> delivery: 2 rows'] });
   expect(changes?.detail).toMatch(/\(the model in service\): 1 rows added, 30 removed, 2 relabelled/);
   expect(changes?.detail).toContain('train labels then: account: 20, billing: 20, delivery: 20, returns: 20');
+  // The same numbers, structured, in the report beside the model.
+  const report = JSON.parse(
+    readFileSync(join(deps.modelsDir, p.name, result.revision, 'data-report.json'), 'utf8'),
+  ) as DataReport;
+  expect(report.previous).toEqual({
+    revision: first,
+    rows: 90,
+    labels: { account: 20, billing: 20, delivery: 20, returns: 20 },
+    added: 1,
+    removed: 30,
+    relabelled: 2,
+  });
 });
 
 describe('AutoTrain, on the revision it stages', () => {

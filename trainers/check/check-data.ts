@@ -11,7 +11,7 @@ import { decodeImage } from '../image/decode';
 import { openRows, type CheckedTask, type ColumnChoice, type ColumnParams, type DataRow } from './data-rows';
 import { CHECK_NAMES, snippet, Tally, type CheckName, type Finding } from './findings';
 import { KeyTable, keyOf, LabelIds, textFacts, type Key } from './key-table';
-import { compareRevisions, readPrevious } from './previous-revision';
+import { compareRevisions, readPrevious, type RevisionChanges } from './previous-revision';
 
 export interface CheckOptions extends ColumnParams {
   task: CheckedTask;
@@ -36,7 +36,8 @@ export interface DataFindings {
   rows: Partial<Record<SplitName, number>>;
   /** The train split's label distribution: what the model learns, and what it will know. */
   labels: Record<string, number>;
-  previous?: { revision: string; rows: number; labels: Record<string, number> };
+  /** The revision the model in service was trained on, and what changed since (the `changes` check's numbers). */
+  previous?: { revision: string; rows: number; labels: Record<string, number> } & RevisionChanges;
 }
 
 /** Images decoded at once. */
@@ -126,7 +127,7 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
       'validation or test rows whose input is also in train (text: same after normalising case and spaces; images: same bytes)',
     duplicates: 'train rows whose input repeats an earlier train row',
     changes:
-      changes ??
+      changes?.detail ??
       (errors.changes
         ? 'changes since the revision the model in service was trained on: not compared'
         : 'no model in service to compare with'),
@@ -142,8 +143,15 @@ export async function checkData(dir: string, options: CheckOptions): Promise<Dat
     ...(columns ? { columns } : {}),
     rows: walk.rows,
     labels: Object.fromEntries(trainLabels),
-    ...(previous
-      ? { previous: { revision: previous.revision, rows: previous.rows, labels: Object.fromEntries(previous.labels) } }
+    ...(previous && changes
+      ? {
+          previous: {
+            revision: previous.revision,
+            rows: previous.rows,
+            labels: Object.fromEntries(previous.labels),
+            ...changes.counts,
+          },
+        }
       : {}),
   };
 }

@@ -56,13 +56,20 @@ export async function readPrevious(
   return out;
 }
 
-/** What the comparison says (the check's detail); relabelled rows go to `relabelled`, grouped by change. */
+/** Rows added, removed and relabelled since the previous revision (distinct labelled inputs, every split). */
+export interface RevisionChanges {
+  added: number;
+  removed: number;
+  relabelled: number;
+}
+
+/** What the comparison says (the check's detail) and counts; relabelled rows go to `relabelled`, grouped by change. */
 export function compareRevisions(
   previous: PreviousRevision,
   current: { now: KeyTable; trainLabels: Map<string, number>; rows: Partial<Record<SplitName, number>> },
   labelIds: LabelIds,
   relabelled: Tally,
-): string {
+): { detail: string; counts: RevisionChanges } {
   let added = 0;
   let kept = 0;
   const changes = new Map<string, number>();
@@ -81,9 +88,9 @@ export function compareRevisions(
   const sorted = [...changes].sort((a, b) => b[1] - a[1]);
   for (const [change, n] of sorted) relabelled.add(`${change}: ${n} row${n === 1 ? '' : 's'}`, n);
   const removed = previous.table.size - kept;
-  return (
+  const detail =
     `since ${previous.revision.slice(0, 7)} (the model in service): ${added} rows added, ${removed} removed, ` +
     `${relabelled.count} relabelled (counted: relabelled rows); train labels then: ${distribution(previous.labels)}; ` +
-    `now: ${distribution(current.trainLabels)}`
-  );
+    `now: ${distribution(current.trainLabels)}`;
+  return { detail, counts: { added, removed, relabelled: relabelled.count } };
 }

@@ -172,6 +172,14 @@ test('changes since the revision in service: rows added, removed and relabelled,
   expect(changes.detail).toMatch(/^since abcdef0 \(the model in service\): 1 rows added, 1 removed, 1 relabelled/);
   expect(changes.detail).toContain('train labels then: a: 5, b: 5, c: 5; now: b: 6, c: 6, a: 3');
   expect(found(findings, 'vanished_labels').count).toBe(0);
+  expect(findings.previous).toEqual({
+    revision: 'abcdef0123',
+    rows: 15,
+    labels: { a: 5, b: 5, c: 5 },
+    added: 1,
+    removed: 1,
+    relabelled: 1,
+  });
 
   const renamed = await writeFiles(nextDir(), { 'train.csv': csv(train).replace('text,label', 'text,category') });
   const schema = found(
