@@ -10,7 +10,7 @@ import { requireHfToken } from '../http/http-error';
 import { publishModelFolder } from '../registry/publish-model';
 import { pushDataReport } from '../registry/pushed-data-report';
 import { COMPARISON_FILE, readComparison } from '../registry/comparison-file';
-import { readPushedComparison } from '../registry/pushed-comparison';
+import { modelCommit, readPushedComparison } from '../registry/pushed-comparison';
 import { ModelRegistry } from '../registry/model-registry';
 import { decidePromotion, type Evidence, type PromotionDecision } from '../registry/promotion';
 import { renderAnnouncement, type Announcement, type AnnouncementContext } from './announcements';
@@ -57,7 +57,7 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
               fetch: deps.fetch,
             })
           : undefined;
-      // data-report.json goes beside the model, on top of the commit measured; that commit (same model) is recorded.
+      // data-report.json goes beside the model; its commit (the same model) is recorded when made on the one measured.
       const measured = pushed?.revision ?? result.sameRows?.modelRevision;
       const reportCommit = model ? await pushReport(run, model, measured) : undefined;
       const registryDir = deps.registry.record({
@@ -128,24 +128,29 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
   };
 
   /**
-   * data-report.json beside a model AutoTrain or Jobs pushed (a local model's goes with its folder when published).
-   * Its commit, made on `parentCommit` (the one measured; the Hub refuses it when the repo moved on since), holds
-   * the same model. The model is trained and recorded whatever happens here: a report not pushed is a warning.
+   * data-report.json beside a model AutoTrain or Jobs pushed (a local model's goes with its folder when published),
+   * committed on the repo's head (`parentCommit`: the Hub refuses it when the repo moves on meanwhile). The new
+   * commit holds the model measured, so it is what the run records when the head was the commit measured; when the
+   * repo had moved on (an evaluation Job's comparison.json) the commit measured stays recorded. The model is
+   * trained and recorded whatever happens here: a report not pushed is a warning.
    */
-  async function pushReport(run: RunContext, model: string, parentCommit?: string): Promise<string | undefined> {
+  async function pushReport(run: RunContext, model: string, measured?: string): Promise<string | undefined> {
     if (!deps.hfToken) return undefined;
     try {
+      const access = { hubUrl: deps.hubEndpoint, accessToken: deps.hfToken, fetch: deps.fetch };
+      const head = await modelCommit(model, access);
+      if (!head) return undefined;
       const pushed = await pushDataReport({
         hubUrl: deps.hubEndpoint,
         token: deps.hfToken,
         repo: model,
         folder: deps.registry.runDir(run.pipeline.name, run.revision),
-        parentCommit,
+        parentCommit: head,
         commitTitle: `hub-retrain: data report of ${run.pipeline.input_dataset} at ${run.revision.slice(0, 7)}`,
         fetch: deps.fetch,
       });
       log.info('data report beside the model', { model, ...pushed });
-      return 'commit' in pushed ? pushed.commit : undefined;
+      return 'commit' in pushed && head === measured ? pushed.commit : undefined;
     } catch (err) {
       log.warn('the data report could not be pushed beside the model', { model, error: (err as Error).message });
       return undefined;
