@@ -191,3 +191,24 @@ def test_both_trainers_pick_the_same_splits_files_columns_and_labels(tmp_path, t
     os.makedirs(root, exist_ok=True)
     make(root)
     assert summary(task, root, parse_params("{}")) == baseline_inspect(root, task)
+
+
+@pytest.mark.parametrize("task, make", LAYOUTS, ids=[m.__name__ for _, m in LAYOUTS])
+def test_our_split_matching_is_what_datasets_resolves(tmp_path, task, make):
+    # data_files.py matches `datasets`' split patterns against one walk of the folder (fast for 20,000 images):
+    # what it picks must stay what `load_dataset_builder` itself resolves for the same folder, at any version.
+    import datasets
+
+    from hub_retrain_trainer.contract import InputError
+    from hub_retrain_trainer.data import IMAGE_MODULES, TABLE_MODULES
+    from hub_retrain_trainer.data_files import SPLITS, resolve
+
+    root = str(tmp_path / "data")
+    os.makedirs(root, exist_ok=True)
+    make(root)
+    modules = IMAGE_MODULES if task == "image-classification" else TABLE_MODULES
+    found = resolve(root, modules, lambda note: InputError(f"no data{note}"))
+    builder = datasets.load_dataset_builder(root)
+    theirs = builder.config.data_files
+    assert builder.name == found.module
+    assert found.splits == {s: sorted(str(f) for f in theirs[s]) for s in SPLITS if s in theirs}
