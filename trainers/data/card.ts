@@ -45,7 +45,8 @@ async function cardData(root: string): Promise<Yaml> {
   const readme = await readText(join(root, 'README.md'));
   let data: Yaml = {};
   const front = readme === undefined ? null : /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/.exec(readme);
-  if (front) {
+  // A header that does not list configs is not read: a YAML mistake there changes nothing (as in data_files.py).
+  if (front && /^configs:/m.test(front[1] ?? '')) {
     const parsed = parseYaml(front[1] ?? '', 'README.md (the dataset card)');
     if (isRecord(parsed)) data = parsed;
   }

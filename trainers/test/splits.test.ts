@@ -99,5 +99,9 @@ describe('the files a dataset card names for its default config (datasets: Metad
     await expect(readCardDataFiles(root)).rejects.toThrow(/configs\[0\]\.data_files\[1\]: expected \{split/);
     writeFileSync(join(root, 'README.md'), '# No YAML header\n');
     expect(await readCardDataFiles(root)).toBeUndefined();
+    writeFileSync(join(root, 'README.md'), '---\nlicense: [mit\n---\n'); // broken, and no configs: not read
+    expect(await readCardDataFiles(root)).toBeUndefined();
+    card('- config_name: default\n  data_files: [a.csv\n');
+    await expect(readCardDataFiles(root)).rejects.toThrow(/README.md \(the dataset card\): not valid YAML/);
   });
 });
