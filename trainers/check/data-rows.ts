@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path';
 import { TrainerInputError } from '../core/errors';
 import { chooseImageColumn, chooseLabelColumn, chooseTextColumns } from '../data/columns';
+import type { CardDataFiles } from '../data/card';
 import { assignSplits, presentSplits } from '../data/dataset';
 import type { Row, Table } from '../data/read-table';
 import { foundNote, scanDataset, type DataFile, type TableFile } from '../data/scan';
@@ -57,9 +58,9 @@ export async function openRows(
   problem: (where: string, what: string) => void,
 ): Promise<OpenedRows> {
   const scanned = await scanDataset(dir);
-  if (scanned.tables.length > 0) return openTables(scanned.tables, task, params, problem);
+  if (scanned.tables.length > 0) return openTables(scanned.tables, task, params, problem, scanned.card);
   if (task === 'image-classification' && scanned.images.length > 0) {
-    return { columns: { inputs: [] }, rows: folderRows(scanned.images, problem) };
+    return { columns: { inputs: [] }, rows: folderRows(scanned.images, problem, scanned.card) };
   }
   throw new TrainerInputError(
     `no data files in ${dir}: expected ${task === 'image-classification' ? 'image folders (train/<label>/*.jpg) or ' : ''}` +
@@ -70,8 +71,9 @@ export async function openRows(
 async function* folderRows(
   images: DataFile[],
   problem: (where: string, what: string) => void,
+  card?: CardDataFiles,
 ): AsyncGenerator<DataRow> {
-  const { bySplit } = assignSplits(images, (image) => image.relativePath);
+  const { bySplit } = assignSplits(images, (image) => image.relativePath, card);
   for (const split of presentSplits(bySplit)) {
     for (const image of bySplit[split] ?? []) {
       const parts = image.relativePath.split('/');
@@ -89,8 +91,9 @@ async function openTables(
   task: CheckedTask,
   params: ColumnParams,
   problem: (where: string, what: string) => void,
+  card?: CardDataFiles,
 ): Promise<OpenedRows> {
-  const { bySplit } = assignSplits(tables, (t) => t.relativePath);
+  const { bySplit } = assignSplits(tables, (t) => t.relativePath, card);
   const splits = presentSplits(bySplit);
   const firstFile = bySplit[splits[0]!]![0]!;
   const first = await streamRows(firstFile);

@@ -5,6 +5,7 @@
  * trainers' column names (columns.ts). For a service that must name the columns itself before it trains
  * (AutoTrain's column_mapping), through `columns <data-dir>` (cli/columns.ts).
  */
+import { assignSplits, presentSplits } from './dataset';
 import { findColumn, IMAGE_COLUMNS, LABEL_COLUMNS, longestStringColumn, TEXT_COLUMNS } from './columns';
 import { readTable, type Table } from './read-table';
 import { scanDataset } from './scan';
@@ -59,7 +60,9 @@ async function readColumns(dir: string): Promise<FoundColumns & { table?: Table 
     const columns = ['image', ...table.columns.filter((c) => c !== 'file_name')];
     return { columns, imageColumns: ['image'], from: `${metadata.relativePath} and the images`, table };
   }
-  const first = scanned.tables[0];
+  // The first file of the first split (the card may name files other than the first one found).
+  const { bySplit } = assignSplits(scanned.tables, (t) => t.relativePath, scanned.card);
+  const first = presentSplits(bySplit).map((s) => bySplit[s]?.[0])[0] ?? scanned.tables[0];
   if (first) {
     const table = await readTable(first);
     const row = table.rows[0] ?? {};

@@ -1,3 +1,4 @@
+import { splitsOfPathsByCard, type CardDataFiles } from './card';
 import { SPLIT_NAMES, splitsOfPaths, type SplitName } from './splits';
 
 /** What a loader hands a trainer: examples per split, and where they came from (for messages and metrics). */
@@ -5,7 +6,7 @@ export interface LoadedDataset<T> {
   splits: Partial<Record<SplitName, T[]>>;
   /** Relative paths of the files that fed each split. */
   files: Partial<Record<SplitName, string[]>>;
-  /** Files that name no split while others do (the Hub ignores these too). */
+  /** Files no split takes: they name none while others do, or the dataset card does not name them. */
   ignoredFiles: string[];
   /** Rows skipped per split for lack of a label (or of an input). */
   skippedRows: Partial<Record<SplitName, number>>;
@@ -19,16 +20,24 @@ export interface SplitAssignment<F> {
 }
 
 /**
- * Groups files by split the way the Hub does (splits.ts, `splitsOfPaths`): files that name no split while others
- * do are left out.
+ * Groups files by split the way the Hub does: by the data files the dataset card names for its default config
+ * (card.ts) when it names them, else by the file and folder names (splits.ts, `splitsOfPaths`). Files no split
+ * takes are left out.
  */
-export function assignSplits<F>(files: readonly F[], pathOf: (file: F) => string): SplitAssignment<F> {
-  const splits = splitsOfPaths(files.map(pathOf));
+export function assignSplits<F>(
+  files: readonly F[],
+  pathOf: (file: F) => string,
+  card?: CardDataFiles,
+): SplitAssignment<F> {
+  const paths = files.map(pathOf);
+  const splits = card
+    ? splitsOfPathsByCard(paths, card)
+    : splitsOfPaths(paths).map((s) => (s === undefined ? [] : [s]));
   const out: SplitAssignment<F> = { bySplit: {}, ignored: [] };
   files.forEach((file, i) => {
-    const split = splits[i];
-    if (split === undefined) out.ignored.push(file);
-    else (out.bySplit[split] ??= []).push(file);
+    const named = splits[i] ?? [];
+    if (named.length === 0) out.ignored.push(file);
+    for (const split of named) (out.bySplit[split] ??= []).push(file);
   });
   return out;
 }

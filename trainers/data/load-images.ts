@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TrainerInputError } from '../core/errors';
 import { chooseImageColumn, chooseLabelColumn, requireSameColumn } from './columns';
+import type { CardDataFiles } from './card';
 import { assignSplits, presentSplits, type LoadedDataset } from './dataset';
 import { readTable, type Table } from './read-table';
 import { foundNote, scanDataset, type DataFile, type TableFile } from './scan';
@@ -30,15 +31,15 @@ export async function loadImageDataset(
   params: ImageColumnParams = {},
 ): Promise<LoadedDataset<ImageExample>> {
   const scanned = await scanDataset(dir);
-  if (scanned.tables.length > 0) return loadFromTables(scanned.tables, params);
-  if (scanned.images.length > 0) return loadFromFolders(scanned.images);
+  if (scanned.tables.length > 0) return loadFromTables(scanned.tables, params, scanned.card);
+  if (scanned.images.length > 0) return loadFromFolders(scanned.images, scanned.card);
   throw new TrainerInputError(
     `no images in ${dir}: expected image folders (train/<label>/*.jpg|png) or Parquet files with an image ` +
       `column${foundNote(scanned.other)}`,
   );
 }
 
-function loadFromFolders(images: DataFile[]): LoadedDataset<ImageExample> {
+function loadFromFolders(images: DataFile[], card?: CardDataFiles): LoadedDataset<ImageExample> {
   const unlabelled = images.find((image) => !image.relativePath.includes('/'));
   if (unlabelled) {
     throw new TrainerInputError(
@@ -48,7 +49,7 @@ function loadFromFolders(images: DataFile[]): LoadedDataset<ImageExample> {
   }
   // The folder holding an image is its label; the split comes from the Hub's rules for the whole folder.
   const labelOfImage = (image: DataFile): string => image.relativePath.split('/').slice(-2)[0] ?? '';
-  const { bySplit, ignored } = assignSplits(images, (image) => image.relativePath);
+  const { bySplit, ignored } = assignSplits(images, (image) => image.relativePath, card);
   const out = emptyDataset(ignored);
   for (const split of presentSplits(bySplit)) {
     const files = bySplit[split] ?? [];
@@ -59,8 +60,12 @@ function loadFromFolders(images: DataFile[]): LoadedDataset<ImageExample> {
   return out;
 }
 
-async function loadFromTables(tables: TableFile[], params: ImageColumnParams): Promise<LoadedDataset<ImageExample>> {
-  const { bySplit, ignored } = assignSplits(tables, (t) => t.relativePath);
+async function loadFromTables(
+  tables: TableFile[],
+  params: ImageColumnParams,
+  card?: CardDataFiles,
+): Promise<LoadedDataset<ImageExample>> {
+  const { bySplit, ignored } = assignSplits(tables, (t) => t.relativePath, card);
   const out = emptyDataset(ignored);
   let chosen: { first: Table; label: string; image: string } | undefined;
   for (const split of presentSplits(bySplit)) {

@@ -24,7 +24,7 @@ export async function loadTextDataset(dir: string, params: TextColumnParams = {}
         `(train.csv, data/train-00000-of-00001.parquet, train/part.jsonl, ...)${foundNote(scanned.other)}`,
     );
   }
-  const { bySplit, ignored } = assignSplits(scanned.tables, (t) => t.relativePath);
+  const { bySplit, ignored } = assignSplits(scanned.tables, (t) => t.relativePath, scanned.card);
   const out: LoadedDataset<TextExample> = {
     splits: {},
     files: {},

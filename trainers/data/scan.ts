@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { TrainerInputError } from '../core/errors';
+import { readCardDataFiles, type CardDataFiles } from './card';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -21,6 +22,8 @@ export interface ScannedDataset {
   images: DataFile[];
   /** Files neither kind (README.md, .gitattributes, ...), for messages. */
   other: string[];
+  /** The data files the dataset card names for its default config (card.ts), when it names them. */
+  card?: CardDataFiles;
 }
 
 const TABLE_EXTENSIONS: Record<string, TableFormat> = {
@@ -79,6 +82,8 @@ export async function scanDataset(root: string): Promise<ScannedDataset> {
   out.tables.sort(byPath);
   out.images.sort(byPath);
   out.other.sort();
+  const card = await readCardDataFiles(root);
+  if (card) out.card = card;
   return out;
 }
 

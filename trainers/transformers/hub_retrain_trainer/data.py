@@ -7,6 +7,7 @@ data_files.py loads, by the column rules of columns.py. No split is ever held in
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -27,6 +28,7 @@ from .data_files import IMAGEFOLDER_METADATA, SPLITS, Resolved, load_split, reso
 TABLE_MODULES = ("csv", "json", "parquet")
 IMAGE_MODULES = ("imagefolder", *TABLE_MODULES)
 BATCH = 1000
+LABEL_BATCH = 100_000
 
 
 @dataclass
@@ -62,10 +64,48 @@ class Rows(Sequence[Example]):
 
 
 def labels_of(rows: Sequence[Example]) -> list[str]:
+    """Every row's label in a list: for the evaluation rows only (their truth), never the training split."""
     return rows.labels if isinstance(rows, Rows) else [row.label for row in rows]
 
 
-def take(rows: Sequence[Example], indices: list[int]) -> Sequence[Example]:
+def _label_batches(rows: Rows) -> Iterator[Any]:
+    """The label column as Arrow arrays of LABEL_BATCH rows, read from the memory-mapped file."""
+    for batch in rows.table.select_columns(["label"]).with_format("arrow").iter(batch_size=LABEL_BATCH):
+        yield batch["label"]
+
+
+def label_counts(rows: Sequence[Example]) -> dict[str, int]:
+    """Rows per label, counted by Arrow (`value_counts`) a batch at a time: memory follows the classes, not the rows."""
+    counts: Counter[str] = Counter()
+    if not isinstance(rows, Rows):
+        counts.update(row.label for row in rows)
+        return dict(counts)
+    import pyarrow.compute as pc
+
+    for column in _label_batches(rows):
+        for item in pc.value_counts(column).to_pylist():
+            counts[item["values"]] += item["counts"]
+    return dict(counts)
+
+
+def label_codes(rows: Sequence[Example], labels: list[str]) -> Any:
+    """Each row's label as its index in `labels`: a numpy int32 array, 4 bytes a row (no list of strings)."""
+    import numpy as np
+
+    if not isinstance(rows, Rows):
+        index = {label: i for i, label in enumerate(labels)}
+        return np.fromiter((index[row.label] for row in rows), dtype=np.int32, count=len(rows))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = [
+        pc.index_in(column, value_set=pa.array(labels).cast(column.type)).to_numpy(zero_copy_only=False)
+        for column in _label_batches(rows)
+    ]
+    return np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, dtype=np.int32)
+
+
+def take(rows: Sequence[Example], indices: Any) -> Sequence[Example]:
     """The rows at `indices`: an index mapping over the same Arrow file, or a list."""
     return Rows(rows.table.select(indices)) if isinstance(rows, Rows) else [rows[i] for i in indices]
 
@@ -301,15 +341,13 @@ def load_dataset_for(task: str, root: str, params: dict[str, Any]) -> LoadedData
 
 def summary(task: str, root: str, params: dict[str, Any]) -> dict[str, Any]:
     """What the trainer would train on, in the shape of the baseline's `inspect` (trainers/inspect.ts)."""
-    from collections import Counter
-
     from .evaluation import choose_eval_split
 
     dataset = load_dataset_for(task, root, params)
     splits = {}
     for name in SPLITS:
         if name in dataset.splits:
-            labels = Counter(labels_of(dataset.splits[name]))
+            labels = label_counts(dataset.splits[name])
             splits[name] = {"rows": len(dataset.splits[name]), "labels": dict(sorted(labels.items()))}
     return {
         "task": task,

@@ -253,9 +253,78 @@ def load_split(found: Resolved, split: str) -> Any:
             found.prepared = True
         return found.builder.as_dataset(split=split)
     except (datasets.exceptions.DatasetGenerationError, ValueError, pa.ArrowException, UnicodeDecodeError) as err:
+        # The builder prepares every split at once: the file at fault may be another split's.
+        others = [f for paths in found.splits.values() for f in paths if f not in files]
+        for path in files + others:
+            _check_file(found, path, options.get(split) or {})
         cause = err.__cause__ or err
         detail = str(cause).strip().split("\n", 1)[0]
-        raise InputError(f"{where_of(found, files)}: `datasets` cannot read it ({detail})") from None
+        kind = {"csv": "CSV", "json": "JSON", "parquet": "Parquet"}.get(found.module, "data")
+        raise InputError(f"{where_of(found, files)}: not a readable {kind} file ({detail})") from None
+
+
+def _check_file(found: Resolved, path: str, options: dict[str, Any]) -> None:
+    """
+    The file and line `datasets` stopped at, in the words the baseline uses (trainers/data/read-table.ts): its
+    errors name neither. Run only once a load failed, a file at a time, streaming (memory stays small).
+    """
+    shown = found.rel(path)
+    name = os.path.basename(path)
+    if (found.module == "csv" and name not in IMAGEFOLDER_METADATA) or name == "metadata.csv":
+        _check_csv(path, shown, options.get("sep") or ("\t" if path.lower().endswith(".tsv") else ","))
+    elif found.module == "json" or name == "metadata.jsonl":
+        if "field" not in options:
+            _check_json_lines(path, shown)  # an array document (`[...]`) fails at its first line too
+    elif found.module == "parquet" or name == "metadata.parquet":
+        _check_parquet(path, shown)
+
+
+def _check_csv(path: str, shown: str, sep: str) -> None:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=sep, strict=True)
+            header: list[str] | None = None
+            for line in reader:
+                if not any(cell != "" for cell in line):
+                    continue
+                if header is None:
+                    header = line
+                elif len(line) != len(header):
+                    raise InputError(
+                        f"{shown}: not a readable CSV file (line {reader.line_num} has {len(line)} fields, "
+                        f"the header {len(header)})"
+                    )
+    except csv.Error as err:
+        raise InputError(f"{shown}: not a readable CSV file ({err})") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"{shown}: not UTF-8 text ({err.reason})") from None
+
+
+def _check_json_lines(path: str, shown: str) -> None:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise InputError(f"{shown}:{number}: not valid JSON ({err.msg})") from None
+                if not isinstance(value, dict):
+                    raise InputError(f"{shown}:{number}: expected a JSON object per line")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{shown}: not UTF-8 text ({err.reason})") from None
+
+
+def _check_parquet(path: str, shown: str) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(path)
+        for group in range(file.num_row_groups):
+            file.read_row_group(group)
+    except Exception as err:  # noqa: BLE001 - any reader failure is a file we cannot use
+        raise InputError(f"{shown}: not a readable Parquet file ({err})") from None
 
 
 def where_of(found: Resolved, files: list[str]) -> str:

@@ -103,16 +103,17 @@ def load_model(task: str, source: str, labels: list[str], params: dict[str, Any]
     }
 
 
-def balanced_loss(train_labels: list[str], labels: list[str]) -> Any:
+def balanced_loss(train_counts: dict[str, int], labels: list[str]) -> Any:
     """
     `class_weights: "balanced"`: cross-entropy weighted by scikit-learn's balanced class weights
-    (n_rows / (n_classes * rows of the class)), as the Trainer's `compute_loss_func`.
+    (sklearn.utils.class_weight.compute_class_weight: n_rows / (n_classes * rows of the class)), from the rows per
+    label (data.label_counts) rather than a list of every training label; as the Trainer's `compute_loss_func`.
     """
     import numpy as np
     import torch
-    from sklearn.utils.class_weight import compute_class_weight
 
-    weights = compute_class_weight("balanced", classes=np.array(labels), y=np.array(train_labels))
+    per_class = np.array([train_counts[label] for label in labels], dtype=np.float64)
+    weights = per_class.sum() / (len(labels) * per_class)
     weight = torch.tensor(weights, dtype=torch.float32)
 
     def loss(outputs: Any, target: Any, num_items_in_batch: Any = None) -> Any:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from .contract import InputError
-from .data import Example, LoadedDataset, labels_of, take
+from .data import Example, LoadedDataset, label_codes, label_counts, take
 
 
 @dataclass
@@ -36,48 +35,57 @@ def choose_eval_split(dataset: LoadedDataset, eval_fraction: float, seed: int) -
         rows = dataset.splits.get(name, [])
         if len(rows):
             return EvalSplit(train, rows, name)
-    rng = random.Random(seed)
-    groups: dict[str, list[int]] = {}
-    for index, label in enumerate(labels_of(train)):
-        groups.setdefault(label, []).append(index)
-    kept: list[int] = []
-    held: list[int] = []
-    for label in sorted(groups):
-        group = groups[label]
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    labels = sorted(label_counts(train))
+    # Row numbers grouped by label, in numpy arrays (8 bytes a row), not a Python list per class.
+    codes = label_codes(train, labels)
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes, minlength=len(labels)))
+    kept: list[Any] = []
+    held: list[Any] = []
+    for start, end in zip([0, *ends[:-1]], ends):
+        group = order[start:end]
         rng.shuffle(group)
         # A class with a single row stays in train: the model cannot learn a class it never sees.
         count = 0 if len(group) < 2 else max(1, round(len(group) * eval_fraction))
-        held.extend(group[:count])
-        kept.extend(group[count:])
-    if not held:
+        held.append(group[:count])
+        kept.append(group[count:])
+    held_rows = np.sort(np.concatenate(held))
+    if not len(held_rows):
         raise InputError(f"too few training rows ({len(train)}) to hold out an evaluation split")
     # In file order: the rows are read from disk in runs, not at random.
     source = f"train (seeded {round(eval_fraction * 100)}% hold-out)"
-    return EvalSplit(take(train, sorted(kept)), take(train, sorted(held)), source)
+    return EvalSplit(take(train, np.sort(np.concatenate(kept))), take(train, held_rows), source)
 
 
-def class_labels(train_labels: list[str]) -> list[str]:
-    labels = sorted(set(train_labels))
+def class_labels(train_labels: Mapping[str, int] | Sequence[str]) -> list[str]:
+    """The classes of the training rows, given as their labels or as rows per label (data.label_counts)."""
+    counts = train_labels if isinstance(train_labels, Mapping) else Counter(train_labels)
+    rows = sum(counts.values())
+    labels = sorted(counts)
     if len(labels) < 2:
         what = "no labels" if not labels else f'one class only ("{labels[0]}")'
         raise InputError(f"the training rows hold {what}; a classifier needs at least two")
     # A float or id column picked as the label gives a class per row: that is not a classification dataset.
-    if len(labels) > 20 and len(labels) > len(train_labels) / 2:
+    if len(labels) > 20 and len(labels) > rows / 2:
         raise InputError(
-            f"the label column has {len(labels)} distinct values in {len(train_labels)} rows; "
+            f"the label column has {len(labels)} distinct values in {rows} rows; "
             "expected class names (name the right column with RETRAIN_PARAMS.label_column)"
         )
     return labels
 
 
-def evaluate(train: list[str], truth: list[str], predicted: list[str]) -> dict[str, Any]:
+def evaluate(train: Mapping[str, int] | Sequence[str], truth: list[str], predicted: list[str]) -> dict[str, Any]:
     """
+    `train`: the training rows per label (data.label_counts), or their labels.
     Accuracy and macro F1 (scikit-learn's, over the classes in the truth or the predictions), per-class counts,
     the confusion matrix and the majority-class baseline: the baseline trainer's metrics.json keys.
     """
     if not truth or len(truth) != len(predicted):
         raise ValueError("expected as many predictions as evaluation rows, and at least one")
-    train_counts = Counter(train)
+    train_counts = Counter(train)  # a mapping's counts, or a list's labels counted
     labels = sorted(set(train_counts) | set(truth) | set(predicted))
     # Ties go to the first label in sorted order, so the baseline is reproducible.
     baseline_label = min(train_counts, key=lambda label: (-train_counts[label], label))

@@ -17,7 +17,7 @@ from typing import Any
 from .base_model import locate_base_model
 from .comparison import decision_rows, write_comparison
 from .contract import InputError, Reporter, TrainerEnv
-from .data import labels_of, load_dataset_for
+from .data import label_counts, labels_of, load_dataset_for
 from .encoding import balanced_loss, load_model
 from .evaluation import accuracy, choose_eval_split, class_labels, evaluate, macro_f1
 from .model_card import model_card
@@ -34,8 +34,9 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     report(progress=0, message=f"loading {env.data_dir}")
     dataset = load_dataset_for(env.task, env.data_dir, params)
     split = choose_eval_split(dataset, params["eval_fraction"], params["seed"])
-    train_labels = labels_of(split.train)
-    labels = class_labels(train_labels)
+    # Rows per label, counted by Arrow: no list of every training label (a million rows is a million strings).
+    train_counts = label_counts(split.train)
+    labels = class_labels(train_counts)
     # Before training: a pinned evaluation set that cannot be read fails the run now, not after the work.
     decision = decision_rows(env, dataset, split)
     report(
@@ -111,7 +112,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
             processing_class=processor,
             data_collator=loaded["collator"],
             compute_metrics=_compute_metrics,
-            compute_loss_func=balanced_loss(train_labels, labels) if params["class_weights"] == "balanced" else None,
+            compute_loss_func=balanced_loss(train_counts, labels) if params["class_weights"] == "balanced" else None,
             callbacks=callbacks,
         )
         trained = trainer.train()
@@ -124,7 +125,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
     finally:
         shutil.rmtree(checkpoints, ignore_errors=True)
     predicted = [labels[int(i)] for i in prediction.predictions.argmax(-1)]
-    evaluation = evaluate(train_labels, labels_of(split.eval), predicted)
+    evaluation = evaluate(train_counts, labels_of(split.eval), predicted)
 
     os.makedirs(env.output_dir, exist_ok=True)
     trainer.model.save_pretrained(env.output_dir, safe_serialization=True)
@@ -156,6 +157,7 @@ def train(env: TrainerEnv, report: Reporter) -> dict[str, Any]:
         "device_name": torch.cuda.get_device_name(args.device) if args.device.type == "cuda" else args.device.type,
         "precision": "bf16" if args.bf16 else "fp16" if args.fp16 else "fp32",
         "hyperparameters": hyperparameters,
+        "training_arguments": _effective_arguments(trainer),
         "dataset": dataset.detail(),
         "versions": {"transformers": transformers.__version__, "torch": torch.__version__},
     }
@@ -186,6 +188,32 @@ _HYPERPARAMETERS = (
     "torch_compile",
     "dataloader_num_workers",
 )
+
+
+# What the Trainer ran with, read back from it (not from RETRAIN_PARAMS): proof the real-hardware options reached it.
+_EFFECTIVE_ARGUMENTS = (
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "auto_find_batch_size",
+    "max_steps",
+    "eval_strategy",
+    "eval_steps",
+    "dataloader_num_workers",
+    "torch_compile",
+)
+
+
+def _effective_arguments(trainer: Any) -> dict[str, Any]:
+    from transformers import EarlyStoppingCallback
+
+    out: dict[str, Any] = {}
+    for key in _EFFECTIVE_ARGUMENTS:
+        value = getattr(trainer.args, key)
+        out[key] = getattr(value, "value", value)  # an enum (eval_strategy) as its string
+    stopping = [c for c in trainer.callback_handler.callbacks if isinstance(c, EarlyStoppingCallback)]
+    out["early_stopping_patience"] = stopping[0].early_stopping_patience if stopping else None
+    out["weighted_loss"] = trainer.compute_loss_func is not None
+    return out
 
 
 def summary(metrics: dict[str, Any]) -> dict[str, float]:

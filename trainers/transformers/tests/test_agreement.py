@@ -85,6 +85,43 @@ def folders_before_file_names(root):
     write(root, "eval.csv", REVIEWS)
 
 
+CARD = """---
+license: mit
+configs:
+- config_name: raw
+  data_files: train.csv
+- config_name: reviews
+  default: true
+  data_files:
+  - split: train
+    path: "reviews/*.csv"
+  - split: test
+    path: holdout/final.csv
+  - split: unlabelled
+    path: holdout/extra.csv
+---
+# Reviews
+"""
+
+
+def a_card_naming_its_files(root):
+    # The default config's files, not the ones the file names would pick (train.csv) nor another config's.
+    write(root, "README.md", CARD)
+    write(root, "train.csv", "review,label\nnot this one,neutral\n")
+    write(root, "reviews/2023.csv", REVIEWS)
+    write(root, "reviews/2024.csv", REVIEWS)
+    write(root, "reviews/old/2019.csv", REVIEWS)  # `*` stays within one folder
+    write(root, "holdout/final.csv", REVIEWS)
+    write(root, "holdout/extra.csv", REVIEWS)
+
+
+def a_card_naming_a_data_dir(root):
+    write(root, "README.md", "---\nconfigs:\n- config_name: default\n  data_dir: current\n---\n")
+    write(root, "old/train/part.csv", "review,label\nnot this one,neutral\n")  # the folder rule outside data_dir
+    write(root, "current/train.csv", REVIEWS)
+    write(root, "current/valid.csv", REVIEWS)
+
+
 def image_folders_per_split(root):
     for split in ("train", "validation"):
         for label, colour in (("cat", (200, 40, 40)), ("dog", (40, 40, 200))):
@@ -126,6 +163,8 @@ LAYOUTS = [
     ("text-classification", sharded_hub_files_with_a_split_of_their_own),
     ("text-classification", sharded_hub_names_before_folders),
     ("text-classification", folders_before_file_names),
+    ("text-classification", a_card_naming_its_files),
+    ("text-classification", a_card_naming_a_data_dir),
     ("image-classification", image_folders_per_split),
     ("image-classification", image_folders_of_one_split),
     ("image-classification", imagefolder_with_a_metadata_file),
@@ -152,3 +191,24 @@ def test_both_trainers_pick_the_same_splits_files_columns_and_labels(tmp_path, t
     os.makedirs(root, exist_ok=True)
     make(root)
     assert summary(task, root, parse_params("{}")) == baseline_inspect(root, task)
+
+
+@pytest.mark.parametrize("task, make", LAYOUTS, ids=[m.__name__ for _, m in LAYOUTS])
+def test_our_split_matching_is_what_datasets_resolves(tmp_path, task, make):
+    # data_files.py matches `datasets`' split patterns against one walk of the folder (fast for 20,000 images):
+    # what it picks must stay what `load_dataset_builder` itself resolves for the same folder, at any version.
+    import datasets
+
+    from hub_retrain_trainer.contract import InputError
+    from hub_retrain_trainer.data import IMAGE_MODULES, TABLE_MODULES
+    from hub_retrain_trainer.data_files import SPLITS, resolve
+
+    root = str(tmp_path / "data")
+    os.makedirs(root, exist_ok=True)
+    make(root)
+    modules = IMAGE_MODULES if task == "image-classification" else TABLE_MODULES
+    found = resolve(root, modules, lambda note: InputError(f"no data{note}"))
+    builder = datasets.load_dataset_builder(root)
+    theirs = builder.config.data_files
+    assert builder.name == found.module
+    assert found.splits == {s: sorted(str(f) for f in theirs[s]) for s in SPLITS if s in theirs}

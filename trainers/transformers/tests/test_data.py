@@ -113,6 +113,52 @@ def test_unusable_datasets_get_the_baselines_messages(tmp_path):
         load_text_dataset(str(tmp_path / "multi"), {})
 
 
+def _truncated_parquet(folder, name):
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    pq.write_table(pa.table({"text": ["a", "b"] * 200, "label": ["x", "y"] * 200}), path)
+    with open(path, "rb") as handle:
+        whole = handle.read()
+    with open(path, "wb") as handle:
+        handle.write(whole[: len(whole) // 2])
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda root: write(root, "train.csv", "text,label\na,x\nb,y,z\nc,x\n"),
+            r"^train.csv: not a readable CSV file \(line 3 has 3 fields, the header 2\)$",
+        ),
+        (
+            # The bad line in the second file of the split: the message names that file and line.
+            lambda root: [
+                write(root, "train/a.jsonl", '{"text": "a", "label": "x"}\n'),
+                write(root, "train/b.jsonl", '{"text": "b", "label": "y"}\n\n{"text": oops}\n'),
+            ],
+            r"^train/b.jsonl:3: not valid JSON \(Expecting value\)$",
+        ),
+        (
+            lambda root: _truncated_parquet(root, "train.parquet"),
+            r"^train.parquet: not a readable Parquet file \(.+\)$",
+        ),
+        (
+            # A broken file in another split than the one read first: prepared together, named all the same.
+            lambda root: [
+                write(root, "train.csv", "text,label\na,x\nb,y\n"),
+                write(root, "test.csv", "text,label\na,x\nb,y,z\n"),
+            ],
+            r"^test.csv: not a readable CSV file \(line 3 has 3 fields, the header 2\)$",
+        ),
+    ],
+    ids=["ragged-csv", "bad-json-line", "truncated-parquet", "bad-file-in-another-split"],
+)
+def test_an_unreadable_file_is_named_with_its_line_as_the_baseline_names_it(tmp_path, make, message):
+    make(str(tmp_path))
+    with pytest.raises(InputError, match=message):
+        load_text_dataset(str(tmp_path), {})
+
+
 def test_image_folders_and_hub_image_parquet(tmp_path):
     from PIL import Image
 

@@ -45,3 +45,29 @@ def test_labels_must_be_classes():
         class_labels([str(i) for i in range(30)])
     with pytest.raises(InputError, match=r"no labelled training rows \(test: 1 labelled rows\)"):
         choose_eval_split(LoadedDataset(splits={"test": [Example("b", "y")]}), 0.2, 1)
+
+
+def test_labels_are_counted_and_held_out_by_arrow_and_numpy_alike_for_a_memory_mapped_split(tmp_path):
+    # The training split as training reads it (Rows over an Arrow file): counted by value_counts, grouped into numpy
+    # row numbers; the same counts and the same seeded hold-out as for a list of the same rows.
+    import datasets
+
+    from hub_retrain_trainer.data import Rows, label_codes, label_counts
+
+    labels = ["x" if i % 4 else "y" for i in range(40)] + ["z"]
+    table = datasets.Dataset.from_dict({"input": [f"t{i}" for i in range(41)], "label": labels})
+    path = str(tmp_path / "train")
+    table.save_to_disk(path)
+    rows = Rows(datasets.load_from_disk(path))
+    listed = [Example(f"t{i}", label) for i, label in enumerate(labels)]
+    assert label_counts(rows) == label_counts(listed) == {"x": 30, "y": 10, "z": 1}
+    assert label_codes(rows, ["x", "y", "z"]).tolist() == label_codes(listed, ["x", "y", "z"]).tolist()
+    assert label_codes(rows, ["x", "y", "z"]).dtype.itemsize == 4
+    held = choose_eval_split(LoadedDataset(splits={"train": rows}), 0.25, seed=5)
+    same = choose_eval_split(LoadedDataset(splits={"train": listed}), 0.25, seed=5)
+    assert isinstance(held.eval, Rows) and isinstance(held.train, Rows)
+    assert [e.input for e in held.eval] == [e.input for e in same.eval]
+    assert [e.input for e in held.train] == [e.input for e in same.train]
+    assert label_counts(held.eval) == {"x": 8, "y": 2}
+    inputs = [e.input for e in held.eval]
+    assert inputs == sorted(inputs, key=lambda t: int(t[1:]))  # in file order

@@ -159,6 +159,19 @@ def test_real_hardware_options_reach_the_trainer(tmp_path, text_model):
     ]
     expected = {**params, "auto_find_batch_size": False}  # "false" read as the boolean it spells
     assert {key: metrics["hyperparameters"].get(key) for key in expected} == expected
+    # What the Trainer itself ran with (trainer.args, its callbacks, its loss), not an echo of the params.
+    assert metrics["training_arguments"] == {
+        "per_device_train_batch_size": 4,
+        "gradient_accumulation_steps": 2,
+        "auto_find_batch_size": False,
+        "max_steps": 6,
+        "eval_strategy": "steps",
+        "eval_steps": 1,
+        "dataloader_num_workers": 1,
+        "torch_compile": False,
+        "early_stopping_patience": 1,
+        "weighted_loss": True,
+    }
     check_consistent(metrics)
 
     bad = train("text-classification", data, text_model, out, '{"class_weights": "inverse", "max_steps": 0}')
@@ -177,7 +190,7 @@ def test_balanced_class_weights_are_scikit_learns_in_a_weighted_cross_entropy():
     from hub_retrain_trainer.encoding import balanced_loss
 
     train_labels = ["a"] * 6 + ["b"] * 2
-    loss = balanced_loss(train_labels, ["a", "b"])
+    loss = balanced_loss({"a": 6, "b": 2}, ["a", "b"])  # rows per label (data.label_counts), as training passes
     logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     target = torch.tensor([0, 1, 1])
     balanced = compute_class_weight("balanced", classes=np.array(["a", "b"]), y=np.array(train_labels))
