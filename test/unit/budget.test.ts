@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childrenCpuSeconds } from '../../src/backends/local/supervisor';
 import { budgetLine, costLine } from '../../src/budget/cost-lines';
-import { costOf } from '../../src/budget/cost-math';
+import { billedSeconds, costOf, perRunLimitSeconds } from '../../src/budget/cost-math';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../src/budget/hardware-prices';
 import { parseConfig } from '../../src/config/load-config';
 import { issuesOf } from '../helpers/config-issues';
@@ -80,6 +80,18 @@ describe('prices', () => {
     expect(costOf(price, 61)).toBe(0.033333);
     expect(costOf(price, 0)).toBe(0);
     expect(costOf({ pricePerHour: 0, billingUnitSeconds: 1 }, 3600)).toBe(0);
+    expect(billedSeconds(price, 1)).toBe(60);
+    expect(billedSeconds(price, 60)).toBe(60);
+    expect(billedSeconds(price, 60.5)).toBe(120);
+    expect(billedSeconds(price, 0)).toBe(0);
+  });
+
+  test('a training held to per_run_usd may run the whole billing units it pays for, stopped before the next one', () => {
+    const minute = { pricePerHour: 1, billingUnitSeconds: 60 }; // $0.016667 a unit
+    expect(perRunLimitSeconds(minute, 0.05)).toBe(3 * 60 - 5); // 3 units exactly (not 2.99994 by float)
+    expect(perRunLimitSeconds(minute, 0.04)).toBe(2 * 60 - 5); // not 144 s: the third unit would pass $0.04
+    expect(perRunLimitSeconds(minute, 0.002)).toBe(55); // one unit at least (an approved run)
+    expect(perRunLimitSeconds({ pricePerHour: 3.6, billingUnitSeconds: 1 }, 0.01)).toBe(9.9);
   });
 });
 
@@ -154,6 +166,24 @@ describe('the spend ledger', () => {
     });
     const capped = { estimate: { ...request('x').estimate, perRunUsd: 0.3 } };
     expect(ledger.reserve(request('m4', capped), now)).toMatchObject({ amountUsd: 0.3 });
+  });
+
+  test('per_run_usd caps the estimate at the whole billing units it pays for; one unit over it is refused with the figures', () => {
+    const ledger = new Ledger(emptyLedger());
+    const perRun = (perRunUsd: number) => ({ estimate: { ...request('x').estimate, perRunUsd }, limits: {} });
+    // $0.04 pays for two minutes ($0.033333), not 2.4: the run is stopped before the third.
+    expect(ledger.reserve(request('w1', perRun(0.04)), now)).toMatchObject({ granted: true, amountUsd: 0.033333 });
+    const refused = ledger.reserve(request('w2', perRun(0.002)), now);
+    expect(refused).toMatchObject({ granted: false, amountUsd: 0.016667 });
+    expect(refused.reason).toBe(
+      "one billing unit (60 s at $1/h) costs $0.0167, more than the pipeline's per_run_usd ($0.0020)",
+    );
+    expect(ledger.view().open).toBe(1);
+    // Approved: reserved for the one unit it will be held to.
+    expect(ledger.reserve(request('w2', { ...perRun(0.002), force: true }), now)).toMatchObject({
+      granted: true,
+      amountUsd: 0.016667,
+    });
   });
 });
 

@@ -113,22 +113,24 @@ test('two runs that start at once with room for one: exactly one starts its job,
   }
 });
 
-test('a training that would pass per_run_usd at its rate is cancelled at the backend and compensated', async () => {
-  // $0.002 at $1/h: 7.2 s of training.
-  const pipeline = budgeted({ per_run_usd: 0.002 });
+test('a training that would pass per_run_usd is cancelled before the billing unit that would pass it, and compensated', async () => {
+  // $0.025 at $1/h billed per minute pays for one whole minute ($0.016667), not 90 s: the second minute would pass
+  // it, so the job is stopped 55 s in (a margin for the cancellation) and billed one minute.
+  const pipeline = budgeted({ per_run_usd: 0.025 });
   stack.fakes.jobs.scriptFor = (request) =>
     request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
   try {
     const handle = await run(pipeline);
     const failure = await failureOf(handle);
     expect(failure.type).toBe('OverBudget');
-    expect(failure.message).toContain('budget.per_run_usd ($0.002)');
+    expect(failure.message).toContain('budget.per_run_usd ($0.025)');
     const [job] = jobsOf(pipeline);
     expect(stack.fakes.jobs.cancelCalls).toContain(job!.id);
     expect(job!.stage).toBe('CANCELED');
     const progress = await handle.query(progressQuery);
     expect(progress.stage).toBe('compensated');
-    expect(progress.budget?.stopped).toContain('stopped after 7s');
+    expect(progress.budget?.stopped).toContain('billed per 60 s: stopped after 55s, within 1 billing unit');
+    expect(progress.budget?.estimateUsd).toBe(MINUTE_OF_A10G);
     expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G });
     // Settled once the job was stopped and before the failure notice (patch 'cost-before-failure-notice').
     const notice = stack.fakes.hub
@@ -139,6 +141,29 @@ test('a training that would pass per_run_usd at its rate is cancelled at the bac
   } finally {
     stack.fakes.jobs.scriptFor = () => undefined;
   }
+});
+
+test('a run whose one billing unit costs more than per_run_usd is refused before its job starts, with the figures', async () => {
+  // One minute of a10g-small is $0.0167; per_run_usd $0.002 pays for none of it.
+  const failing = budgeted({ per_run_usd: 0.002, over: 'fail' });
+  const failure = await failureOf(await run(failing));
+  expect(failure.type).toBe('OverBudget');
+  expect(failure.message).toContain(
+    "over budget: one billing unit (60 s at $1/h) costs $0.0167, more than the pipeline's per_run_usd ($0.0020)",
+  );
+  expect(jobsOf(failing)).toHaveLength(0);
+
+  const approving = budgeted({ per_run_usd: 0.002 });
+  const held = await run(approving);
+  const progress = await eventually(async () => {
+    const p = await held.query(progressQuery);
+    return p.stage === 'awaiting-approval' && p.links.discussion ? p : undefined;
+  });
+  expect(progress.budget).toMatchObject({ decision: 'over-budget', estimateUsd: MINUTE_OF_A10G, perRunUsd: 0.002 });
+  expect(progress.budget?.reason).toContain('one billing unit (60 s at $1/h) costs $0.0167');
+  expect(jobsOf(approving)).toHaveLength(0);
+  await held.cancel();
+  await expect(held.result()).rejects.toThrow();
 });
 
 test("the month's spend survives a worker restart: a new worker holds the run the old one's spend leaves no room for", async () => {
