@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Price } from '../budget/cost-math';
-import { costOf, round } from '../budget/cost-math';
+import { billedSeconds, costOf, round } from '../budget/cost-math';
 import { priceOfRun } from '../budget/run-price';
 import type { JobRef, RunContext, TrainingBackend } from '../backends/types';
 import type { PipelineSpec } from '../config/config-schema';
@@ -51,6 +51,7 @@ export function createBudgetActivities(backendFor: (pipeline: PipelineSpec) => T
       const cost: RunCost = {
         usd: costOf(price, seconds),
         seconds,
+        billedSeconds: billedSeconds(price, seconds),
         hardware: price.hardware,
         pricePerHour: price.pricePerHour,
         priceSource: price.priceSource,

@@ -196,7 +196,17 @@ test('the cost and the budget figures read in one line each', () => {
       pricePerHour: 1,
       priceSource: 'hub:/api/jobs/hardware',
     }),
-  ).toBe('$0.0167: 42 s of a10g-small at $1/h (hub:/api/jobs/hardware)');
+  ).toBe('$0.0167: 42 s of a10g-small at $1/h (hub:/api/jobs/hardware)'); // a run settled before billedSeconds
+  expect(
+    costLine({
+      usd: 0.016667,
+      seconds: 42,
+      billedSeconds: 60,
+      hardware: 'a10g-small',
+      pricePerHour: 1,
+      priceSource: 'hub:/api/jobs/hardware',
+    }),
+  ).toBe('$0.0167: 60 s billed (42 s run) of a10g-small at $1/h (hub:/api/jobs/hardware)');
   const line = budgetLine({
     month: '2026-12',
     estimateUsd: 2,

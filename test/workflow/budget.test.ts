@@ -55,6 +55,7 @@ test('a pipeline whose monthly_usd allows two runs of its flavor runs two, and h
     expect(progress.cost).toEqual({
       usd: MINUTE_OF_A10G,
       seconds: expect.any(Number) as number,
+      billedSeconds: 60, // the job ran a few seconds, billed one started minute
       hardware: 'a10g-small',
       pricePerHour: 1,
       priceSource: 'hub:/api/jobs/hardware',
@@ -131,12 +132,12 @@ test('a training that would pass per_run_usd is cancelled before the billing uni
     expect(progress.stage).toBe('compensated');
     expect(progress.budget?.stopped).toContain('billed per 60 s: stopped after 55s, within 1 billing unit');
     expect(progress.budget?.estimateUsd).toBe(MINUTE_OF_A10G);
-    expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G });
+    expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G, billedSeconds: 60 });
     // Settled once the job was stopped and before the failure notice (patch 'cost-before-failure-notice').
     const notice = stack.fakes.hub
       .discussionsOf('dataset', stack.fakes.dataset)
       .find((d) => d.title.includes(`${pipeline.name} failed`));
-    expect(notice?.description).toContain('| Cost | $0.0167: ');
+    expect(notice?.description).toContain('| Cost | $0.0167: 60 s billed (');
     expect(notice?.description).toContain('of a10g-small at $1/h');
   } finally {
     stack.fakes.jobs.scriptFor = () => undefined;
@@ -209,6 +210,7 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
   const detail = await runView(stack.client, handle.workflowId);
   expect(detail.cost).toMatchObject({
     usd: MINUTE_OF_A10G,
+    billedSeconds: 60,
     hardware: 'a10g-small',
     priceSource: 'hub:/api/jobs/hardware',
   });
@@ -242,7 +244,7 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
   });
   expect(html).toContain(`<dd class="spend">$0.0167 in 1 run, of $1.00 (monthly_usd)</dd>`);
   expect(html).toMatch(
-    /<td class="cost" title="\$0\.0167: \d+ s of a10g-small at \$1\/h \(hub:\/api\/jobs\/hardware\)">\$0\.0167<\/td>/,
+    /<td class="cost" title="\$0\.0167: 60 s billed \([\d.]+ s run\) of a10g-small at \$1\/h \(hub:\/api\/jobs\/hardware\)">\$0\.0167<\/td>/,
   );
 
   const registry = new Registry();

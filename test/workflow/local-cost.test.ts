@@ -43,6 +43,7 @@ test('a local run costs $0, priced "local", with the CPU seconds its trainer use
   expect(progress.cost).toEqual({
     usd: 0,
     seconds: expect.any(Number) as number,
+    billedSeconds: Math.ceil(progress.cost!.seconds), // billed per second (at $0)
     hardware: 'local',
     pricePerHour: 0,
     priceSource: 'local',

@@ -122,7 +122,11 @@ const costSchema = named(
   z
     .strictObject({
       usd: z.number().describe('what the run cost, in US dollars'),
-      seconds: z.number().describe("the seconds billed (the backend's own count where it keeps one)"),
+      seconds: z.number().describe("the seconds the machine ran (the backend's own count where it keeps one)"),
+      billedSeconds: z
+        .number()
+        .optional()
+        .describe('seconds rounded up to whole billing units (a Jobs or Space minute): what usd is for'),
       hardware: z.string().describe('the flavor, Space hardware, or local'),
       pricePerHour: z.number().describe('USD per hour of that hardware'),
       priceSource: z

@@ -89,6 +89,7 @@ const memoSchema = z.looseObject({
     .strictObject({
       usd: z.number(),
       seconds: z.number(),
+      billedSeconds: z.number().optional(),
       hardware: z.string(),
       pricePerHour: z.number(),
       priceSource: z.string(),
