@@ -200,6 +200,8 @@ export interface RetrainProgress {
   dataChecksSkipped?: string;
   /** What the run cost, once its training ended (patch 'cost-and-budget'). */
   cost?: RunCost;
+  /** A run without a budget whose machine has no price trains anyway, its cost unknown: why. */
+  priceUnknown?: string;
   /** The budget check before its job started, and why a training was stopped at per_run_usd. */
   budget?: RunBudget;
 }

@@ -19,6 +19,7 @@ import { perRunLimitSeconds, unitsWithin, type Price } from '../budget/cost-math
 import type { ReserveAnswer } from './budget-definitions';
 import type { JobRef } from '../backends/types';
 import type { RetrainInput, RetrainProgress, RunBudget } from './definitions';
+import { describe } from './announcement';
 import { priceActivities, stepActivities } from './retrain-activities';
 import { PER_RUN_WHOLE_UNITS } from './retrain-patches';
 
@@ -34,7 +35,8 @@ const runOf = (input: RetrainInput) => ({ pipeline: input.pipeline, revision: in
 
 /**
  * Prices the run and, with a budget, reserves its estimate; fails an over-budget run whose budget says `fail`. A run
- * without a budget whose machine has no price trains anyway, with no cost recorded (undefined).
+ * without a budget whose machine has no price trains anyway, with no cost recorded (undefined): its progress says
+ * `priceUnknown`, why.
  */
 export async function checkBudget(input: RetrainInput, progress: RetrainProgress): Promise<BudgetCheck | undefined> {
   if (!budgeted(input)) {
@@ -42,7 +44,8 @@ export async function checkBudget(input: RetrainInput, progress: RetrainProgress
       return { price: await priceActivities.priceRun(runOf(input)), hold: false };
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.warn('no price for the run: its cost is not recorded', { error: (err as Error).message });
+      progress.priceUnknown = describe(err);
+      log.warn('no price for the run: its cost is not recorded', { error: progress.priceUnknown });
       return undefined;
     }
   }

@@ -45,6 +45,47 @@ describe('budget in config.json', () => {
     expect(issues.join('\n')).toMatch(/budget\.monthly_usd: expected an amount in US dollars greater than 0/);
     expect(issues.join('\n')).toMatch(/per_run_usd/);
   });
+
+  const PRICES = { date: '2026-11-30', usd_per_hour: { h200: 6, 'a10g-small': 0.9 } };
+
+  test('a dated price table is read at the top level (for every pipeline without its own) or per pipeline', () => {
+    const [top, own] = parseConfig({
+      pipelines: [PIPELINE, { ...PIPELINE, name: 'own', prices: { date: '2026-10-01', usd_per_hour: {} } }],
+      prices: PRICES,
+    });
+    expect(top?.prices).toEqual(PRICES);
+    expect(own?.prices).toEqual({ date: '2026-10-01', usd_per_hour: {} });
+    expect(parseConfig({ ...PIPELINE, prices: PRICES })[0]?.prices).toEqual(PRICES);
+  });
+
+  test.each([
+    [{ ...PRICES, date: '30/11/2026' }, 'prices.date: expected the date the prices were read, as YYYY-MM-DD'],
+    [
+      { ...PRICES, usd_per_hour: { h200: -1 } },
+      'prices.usd_per_hour.h200: expected a price in US dollars per hour of 0 or more',
+    ],
+    [
+      { ...PRICES, usd_per_hour: { h200: 'six' } },
+      'prices.usd_per_hour.h200: expected a price in US dollars per hour (a number, e.g. 1.5)',
+    ],
+    [{ usd_per_hour: {} }, 'prices.date: expected the date the prices were read, as YYYY-MM-DD'],
+  ])('a wrong price table %j is an error naming its key path', (prices, issue) => {
+    expect(issuesOf({ pipelines: [PIPELINE], prices })).toContain(issue);
+  });
+
+  test('check-config refuses a budgeted pipeline whose hardware has no price, naming the key; a configured price will do', () => {
+    const h200 = { ...PIPELINE, backend: { type: 'hf-jobs', flavor: 'h200' } };
+    expect(issuesOf({ pipelines: [{ ...h200, budget: { monthly_usd: 5 } }] })).toContain(
+      `pipelines[0].backend.flavor: a budgeted pipeline needs a price for "h200", which is not in the built-in price table of ${PRICE_TABLE_DATE}: add it to "prices": {"date": "YYYY-MM-DD", "usd_per_hour": {"h200": <USD per hour>}}`,
+    );
+    // The global budget makes every pipeline budgeted; the flat form names the key without a pipeline index.
+    expect(issuesOf({ pipelines: [h200], budget: { monthly_usd: 5 } })[0]).toMatch(
+      /^pipelines\[0\]\.backend\.flavor: /,
+    );
+    expect(issuesOf({ ...h200, budget: { monthly_usd: 5 } })[0]).toMatch(/^backend\.flavor: a budgeted pipeline/);
+    expect(parseConfig({ pipelines: [h200] })).toHaveLength(1); // no budget: it trains, its price unknown
+    expect(parseConfig({ pipelines: [{ ...h200, budget: { monthly_usd: 5 } }], prices: PRICES })).toHaveLength(1);
+  });
 });
 
 describe('prices', () => {
@@ -72,6 +113,21 @@ describe('prices', () => {
       billingUnitSeconds: 60,
     });
     expect(priceFromTable('spaces-quantum-xl')).toBeUndefined();
+  });
+
+  test("the config's dated prices override and extend the built-in table, and the run says config:<date>", () => {
+    const prices = { date: '2026-11-30', usd_per_hour: { 'a10g-small': 0.9, h200: 6 } };
+    expect(priceFromTable('spaces-a10g-small', 60, prices)).toEqual({
+      hardware: 'spaces-a10g-small',
+      pricePerHour: 0.9,
+      priceSource: 'config:2026-11-30',
+      billingUnitSeconds: 60,
+    });
+    expect(priceFromTable('h200', 60, prices)).toMatchObject({ pricePerHour: 6, priceSource: 'config:2026-11-30' });
+    expect(priceFromTable('t4-small', 60, prices)).toMatchObject({
+      pricePerHour: 0.4,
+      priceSource: `table:${PRICE_TABLE_DATE}`,
+    });
   });
 
   test('a run is billed per started unit', () => {

@@ -193,14 +193,48 @@ test("the month's spend survives a worker restart: a new worker holds the run th
 });
 
 test('a budgeted pipeline whose flavor has no price fails before any job starts, naming backend.flavor', async () => {
-  const pipeline = jobsPipeline(
-    stack.fakes,
-    { name: unique('budget'), budget: { monthly_usd: 5 } },
-    { flavor: 'quantum-xl' },
-  );
+  // check-config refuses such a pipeline (test/unit/budget.test.ts); a spec that got past it fails at its run.
+  const pipeline: PipelineSpec = {
+    ...jobsPipeline(stack.fakes, { name: unique('budget') }, { flavor: 'quantum-xl' }),
+    budget: { monthly_usd: 5, over: 'approve', estimate: 'timeout' },
+  };
   const failure = await failureOf(await run(pipeline));
   expect(failure.message).toContain('backend.flavor: no price for the Jobs flavor "quantum-xl"');
   expect(jobsOf(pipeline)).toHaveLength(0);
+});
+
+test("prices from the config's dated table say config:<date>; a run without a budget and without a price says price unknown", async () => {
+  // h200 is a flavor the fake accepts but the built-in table does not price; the Hub's list is emptied for these runs.
+  const emptyList = () =>
+    stack.fakes.jobs.faults.add({ method: 'GET', path: '/api/jobs/hardware', times: 1, status: 200, rawBody: '[]' });
+  const configured = jobsPipeline(
+    stack.fakes,
+    { name: unique('budget'), budget: { monthly_usd: 5 }, prices: { date: '2026-11-30', usd_per_hour: { h200: 6 } } },
+    { flavor: 'h200', timeout_seconds: 60 },
+  );
+  emptyList();
+  const priced = await run(configured);
+  await expect(priced.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  expect((await priced.query(progressQuery)).cost).toMatchObject({
+    hardware: 'h200',
+    pricePerHour: 6,
+    priceSource: 'config:2026-11-30',
+    billedSeconds: 60,
+    usd: 0.1,
+  });
+
+  const unpriced = jobsPipeline(stack.fakes, { name: unique('budget') }, { flavor: 'h200', timeout_seconds: 60 });
+  emptyList();
+  const handle = await run(unpriced);
+  await expect(handle.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  const detail = await runView(stack.client, handle.workflowId);
+  expect(detail.cost).toBeUndefined();
+  expect(detail.priceUnknown).toContain('backend.flavor: no price for the Jobs flavor "h200"');
+  const notice = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
+    .find((d) => d.title.includes(unpriced.name));
+  expect(notice?.description).toContain('| Cost | price unknown: ');
+  expect(jobsOf(unpriced)).toHaveLength(1);
 });
 
 test("what a run cost and its pipeline's month show in the run view, the runs list, the status page and /metrics", async () => {

@@ -267,6 +267,10 @@ export const runDetailSchema = named(
       .optional(),
     dataChecks: z.array(dataCheckSchema).optional().describe("the data checks of the run's revision, before training"),
     dataChecksSkipped: z.string().optional().describe('why the data checks did not run'),
+    priceUnknown: z
+      .string()
+      .optional()
+      .describe("the run trained without a budget on a machine with no price: its cost is unknown, and why"),
     error: z.string().optional(),
     logTail: z.array(z.string()),
     compensationErrors: z.array(z.string()).optional(),

@@ -262,6 +262,7 @@ function runDetail(
     promotion: progress.promotion ? promotionView(progress.promotion) : summary.promotion,
     polls: progress.polls,
     cost: progress.cost ? { ...progress.cost } : summary.cost,
+    ...(progress.priceUnknown ? { priceUnknown: progress.priceUnknown } : {}),
     budget: progress.budget && structuredClone(progress.budget),
     ...(progress.deployment ? { deployment: { ...progress.deployment } } : {}),
   };
