@@ -9,6 +9,10 @@ import { parseConfig } from '../../src/config/load-config';
 import { issuesOf } from '../helpers/config-issues';
 import { emptyLedger, Ledger } from '../../src/workflows/budget-ledger';
 import type { ReserveRequest } from '../../src/workflows/budget-definitions';
+import { formatPipelines, formatRun, formatRuns } from '../../src/cli/format';
+import type { RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
+import { pipelineFromState } from '../../src/server/api/run-views';
+import type { PipelineState } from '../../src/workflows/definitions';
 
 const PIPELINE = {
   name: 'beans',
@@ -288,4 +292,69 @@ test("a local run's CPU seconds are its supervisor's children's user and system 
   expect(childrenCpuSeconds(stat)).toBe(3.25);
   expect(childrenCpuSeconds(join(dir, 'missing'))).toBeUndefined();
   expect(childrenCpuSeconds()).toEqual(expect.any(Number)); // this machine's own (Linux)
+});
+
+describe('the CLI shows what runs cost and what a pipeline spent this month', () => {
+  const cost = {
+    usd: 0.016667,
+    seconds: 42.5,
+    billedSeconds: 60,
+    hardware: 'a10g-small',
+    pricePerHour: 1,
+    priceSource: 'hub:/api/jobs/hardware',
+  };
+  const summary: RunSummaryView = {
+    workflowId: 'retrain:beans:9f2c4e1a',
+    runId: 'r',
+    status: 'succeeded',
+    executionStatus: 'COMPLETED',
+    outcome: 'succeeded',
+    startedAt: '2026-12-04T10:00:00.000Z',
+    endedAt: '2026-12-04T10:05:00.000Z',
+    links: {},
+    cost,
+  };
+  const detail: RunDetailView = { ...summary, live: true, metrics: {}, timings: {}, logTail: [] };
+
+  test('runs: a COST column, in dollars; a run without a cost shows -', () => {
+    const [header, priced, unpriced] = formatRuns([
+      summary,
+      { ...summary, workflowId: 'retrain:beans:0', cost: undefined },
+    ]).split('\n');
+    expect(header).toMatch(/ COST$/);
+    expect(priced).toMatch(/ \$0\.0167$/);
+    expect(unpriced).toMatch(/ -$/);
+  });
+
+  test('show: the cost line with the seconds billed; "price unknown" and why for a run trained without a price', () => {
+    expect(formatRun(detail).split('\n')).toContain(
+      'cost        $0.0167: 60 s billed (42.5 s run) of a10g-small at $1/h (hub:/api/jobs/hardware)',
+    );
+    const unknown = { ...detail, cost: undefined, priceUnknown: 'priceRun: backend.flavor: no price for "h200"' };
+    expect(formatRun(unknown).split('\n')).toContain(
+      'cost        price unknown: priceRun: backend.flavor: no price for "h200"',
+    );
+    expect(formatRun({ ...detail, cost: undefined })).not.toMatch(/^cost /m);
+  });
+
+  test("pipelines: each pipeline's month, spent, reserved and of its monthly_usd", () => {
+    const [spec] = parseConfig({ ...PIPELINE, budget: { monthly_usd: 40 } });
+    const state: PipelineState = {
+      name: spec!.name,
+      trained: [],
+      superseded: [],
+      recent: [],
+      attempts: {},
+      counters: { updates: 1, duplicates: 0, runsStarted: 2 },
+    };
+    const view = pipelineFromState(spec!, state, undefined, { namespace: 'default' });
+    const spend = { month: '2026-12', spentUsd: 0.033334, reservedUsd: 0.016667, runs: 2, monthlyUsd: 40 };
+    expect(formatPipelines([{ ...view, spend }]).split('\n')).toContain(
+      '  spent       2026-12: $0.0333 in 2 runs, $0.0167 reserved, of $40.00 (monthly_usd)',
+    );
+    expect(formatPipelines([{ ...view, spend: { ...spend, reservedUsd: 0, runs: 1, monthlyUsd: undefined } }])).toMatch(
+      /spent {7}2026-12: \$0\.0333 in 1 run$/,
+    );
+    expect(formatPipelines([view])).not.toContain('spent');
+  });
 });
