@@ -8,6 +8,8 @@ import {
   type BudgetView,
   type LedgerState,
   type MonthFigures,
+  type ReleaseAnswer,
+  type ReleaseRequest,
   type ReserveAnswer,
   type ReserveRequest,
   type SettleAnswer,
@@ -96,6 +98,24 @@ export class Ledger {
     this.state.settled[request.runId] = month;
     this.prune(month);
     return { month, pipeline: this.figures(month, request.pipeline), counted: true };
+  }
+
+  /** Frees the reservations of these runs (they ended without settling); the rest are left as they are. */
+  release(request: ReleaseRequest): ReleaseAnswer {
+    const released: ReleaseAnswer['released'] = [];
+    for (const runId of new Set(request.runIds)) {
+      const held = this.state.open[runId];
+      if (!held) continue;
+      const entry = this.entry(held.month, held.pipeline);
+      entry.reservedUsd = usd(Math.max(0, entry.reservedUsd - held.amountUsd));
+      delete this.state.open[runId];
+      released.push({ runId, pipeline: held.pipeline, amountUsd: held.amountUsd });
+    }
+    return { released };
+  }
+
+  openRunIds(): string[] {
+    return Object.keys(this.state.open);
   }
 
   view(): BudgetView {

@@ -228,6 +228,22 @@ describe('the spend ledger', () => {
     expect(ledger.reserve(request('m4', capped), now)).toMatchObject({ amountUsd: 0.3 });
   });
 
+  test('release frees the reservations of runs that ended without settling, and nothing else', () => {
+    const ledger = new Ledger(emptyLedger());
+    ledger.reserve(request('gone'), now);
+    ledger.reserve(request('alive'), now);
+    ledger.reserve(request('done'), now);
+    ledger.settle({ runId: 'done', pipeline: 'beans', backend: 'hf-jobs', usd: 0.5, seconds: 1800 }, now);
+    expect(ledger.openRunIds()).toEqual(['gone', 'alive']);
+    expect(ledger.release({ runIds: ['gone', 'done', 'unknown', 'gone'] })).toEqual({
+      released: [{ runId: 'gone', pipeline: 'beans', amountUsd: 1 }],
+    });
+    expect(ledger.openRunIds()).toEqual(['alive']);
+    expect(ledger.view().months).toEqual([
+      { pipeline: 'beans', month: '2026-12', spentUsd: 0.5, reservedUsd: 1, runs: 1 },
+    ]);
+  });
+
   test('per_run_usd caps the estimate at the whole billing units it pays for; one unit over it is refused with the figures', () => {
     const ledger = new Ledger(emptyLedger());
     const perRun = (perRunUsd: number) => ({ estimate: { ...request('x').estimate, perRunUsd }, limits: {} });

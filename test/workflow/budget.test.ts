@@ -167,6 +167,38 @@ test('a run whose one billing unit costs more than per_run_usd is refused before
   await expect(held.result()).rejects.toThrow();
 });
 
+test("a terminated run's reservation is released by the next reservation, which then fits", async () => {
+  // Room for one minute: the first run reserves it and hangs; terminated, it never settles.
+  const pipeline = budgeted({ monthly_usd: 0.02, over: 'fail' });
+  stack.fakes.jobs.scriptFor = (request) =>
+    request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
+  let job: { id: string } | undefined;
+  try {
+    const first = await run(pipeline);
+    await eventually(async () => ((await first.query(progressQuery)).stage === 'training' ? true : undefined));
+    job = jobsOf(pipeline)[0];
+    await first.terminate('an operator ended it');
+    const ledger = stack.client.workflow.getHandle(budgetWorkflowId(stack.worker.taskQueue));
+    const held = await ledger.query(budgetViewQuery);
+    expect(held.months.find((m) => m.pipeline === pipeline.name)).toMatchObject({ reservedUsd: MINUTE_OF_A10G });
+
+    stack.fakes.jobs.scriptFor = () => undefined;
+    const second = await run(pipeline);
+    await expect(second.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+    // Without the release it would fail over budget ($0.0033 left of $0.02, $0.0167 reserved).
+    expect((await second.query(progressQuery)).budget).toMatchObject({ decision: 'reserved' });
+    const after = await ledger.query(budgetViewQuery);
+    expect(after.months.find((m) => m.pipeline === pipeline.name)).toMatchObject({
+      reservedUsd: 0,
+      spentUsd: MINUTE_OF_A10G,
+      runs: 1,
+    });
+  } finally {
+    stack.fakes.jobs.scriptFor = () => undefined;
+    if (job) stack.fakes.jobs.end(job.id);
+  }
+});
+
 test("the month's spend survives a worker restart: a new worker holds the run the old one's spend leaves no room for", async () => {
   const queue = unique('budget-restart');
   const pipeline = budgeted({ monthly_usd: 0.03, over: 'fail' });
