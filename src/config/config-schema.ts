@@ -196,11 +196,14 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
  */
 function checkPriced(p: PipelineSpec, path: PropertyKey[], ctx: z.RefinementCtx): void {
   if (!p.budget && !p.global_budget) return;
-  const key = p.backend.type === 'hf-jobs' ? 'flavor' : p.backend.type === 'autotrain' ? 'hardware' : undefined;
-  if (!key) return;
-  const hardware =
-    p.backend.type === 'hf-jobs' ? p.backend.flavor : p.backend.type === 'autotrain' ? p.backend.hardware : '';
-  if (tablePrice(hardware, p.prices)) return;
+  const { backend } = p;
+  const [key, hardware] =
+    backend.type === 'hf-jobs'
+      ? ['flavor', backend.flavor]
+      : backend.type === 'autotrain'
+        ? ['hardware', backend.hardware]
+        : [undefined, undefined]; // a local run costs nothing
+  if (!key || !hardware || tablePrice(hardware, p.prices)) return;
   ctx.addIssue({
     code: 'custom',
     path: [...path, 'backend', key],
