@@ -45,7 +45,10 @@ export function unitsWithin(price: Pick<Price, 'pricePerHour' | 'billingUnitSeco
  * although one unit costs more), less a margin (a tenth of a unit, at most 5 s) for the cancellation to reach the
  * backend, so the job is stopped before the unit that would pass `perRunUsd` starts.
  */
-export function perRunLimitSeconds(price: Pick<Price, 'pricePerHour' | 'billingUnitSeconds'>, perRunUsd: number): number {
+export function perRunLimitSeconds(
+  price: Pick<Price, 'pricePerHour' | 'billingUnitSeconds'>,
+  perRunUsd: number,
+): number {
   const units = Math.max(1, unitsWithin(price, perRunUsd));
   const unit = price.billingUnitSeconds;
   return units * unit - Math.min(5, unit / 10);

@@ -270,7 +270,7 @@ export const runDetailSchema = named(
     priceUnknown: z
       .string()
       .optional()
-      .describe("the run trained without a budget on a machine with no price: its cost is unknown, and why"),
+      .describe('the run trained without a budget on a machine with no price: its cost is unknown, and why'),
     error: z.string().optional(),
     logTail: z.array(z.string()),
     compensationErrors: z.array(z.string()).optional(),
