@@ -24,6 +24,8 @@ export interface AnnouncementFacts {
   promotion?: PromotionDecision;
   /** What the run cost, once its training ended. */
   cost?: RunCost;
+  /** The run trained without a price for its machine: why (its cost is unknown). */
+  priceUnknown?: string;
   /** Its budget check (the figures of an over-budget approval request). */
   budget?: RunBudget;
   /** The deploy of the promoted model, when the pipeline has one (README, "Serving"). */
@@ -136,6 +138,7 @@ export function renderAnnouncement(a: Announcement, ctx: AnnouncementContext): {
     );
   }
   if (a.cost) add(`| Cost | ${costLine(a.cost)} |`);
+  else if (a.priceUnknown) add(`| Cost | price unknown: ${a.priceUnknown} |`);
   if (a.budget?.stopped) add(`| Budget | ${a.budget.stopped} |`);
   const run = ctx.temporalUiUrl
     ? `[\`${a.workflowId}\`](${ctx.temporalUiUrl}/namespaces/${ctx.namespace}/workflows/${encodeURIComponent(a.workflowId)})`

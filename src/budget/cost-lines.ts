@@ -11,9 +11,11 @@ export interface MonthSpend {
 
 export const dollars = (usd: number): string => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
 
-/** "$0.0167: 60 s of a10g-small at $1/h (hub:/api/jobs/hardware)". */
+/** "$0.0167: 60 s billed (42 s run) of a10g-small at $1/h (hub:/api/jobs/hardware)". */
 export function costLine(cost: RunCost): string {
-  return `${dollars(cost.usd)}: ${cost.seconds} s of ${cost.hardware} at $${cost.pricePerHour}/h (${cost.priceSource})`;
+  const seconds =
+    cost.billedSeconds === undefined ? `${cost.seconds} s` : `${cost.billedSeconds} s billed (${cost.seconds} s run)`;
+  return `${dollars(cost.usd)}: ${seconds} of ${cost.hardware} at $${cost.pricePerHour}/h (${cost.priceSource})`;
 }
 
 /** The figures of a budget check: the estimate, what it is based on, and what is left of each monthly budget. */

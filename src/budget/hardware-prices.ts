@@ -5,33 +5,17 @@
  * `unitLabel` (huggingface_hub `src/huggingface_hub/hf_api.py`, `list_jobs_hardware`; the fields are read in
  * `src/huggingface_hub/_jobs_api.py`, class `JobHardware`: `name`, `prettyName`, `unitCostMicroUSD`, `unitCostUSD`,
  * `unitLabel`). Jobs bill per started unit (a minute). No API gives the prices of a Space's hardware (what an
- * AutoTrain run trains on): those come from PRICE_TABLE, read from hub-docs `docs/hub/spaces-gpus.md` on
- * PRICE_TABLE_DATE, which is also the fallback for a flavor the Jobs list does not name. The run says which
- * (`priceSource`).
+ * AutoTrain run trains on): those come from PRICE_TABLE (src/config/price-table.ts), read from hub-docs `docs/hub/spaces-gpus.md` on
+ * PRICE_TABLE_DATE, which is also the fallback for a flavor the Jobs list does not name. The config's own dated
+ * table (`prices`, src/config/prices-schema.ts) comes before PRICE_TABLE: it overrides and extends it. The run says
+ * which (`priceSource`: `hub:/api/jobs/hardware`, `config:<date>` or `table:<date>`).
  */
 import { z } from 'zod';
+import { PRICE_TABLE_DATE, tablePrice, tablesSearched } from '../config/price-table';
+import type { ConfigPrices } from '../config/prices-schema';
 import { round, type Price } from './cost-math';
 
-/** When PRICE_TABLE was read. */
-export const PRICE_TABLE_DATE = '2026-12-04';
-
-/** USD per hour by hardware name (hub-docs docs/hub/spaces-gpus.md, "Hardware Specs", on PRICE_TABLE_DATE). */
-export const PRICE_TABLE: Readonly<Record<string, number>> = {
-  'cpu-basic': 0,
-  'cpu-upgrade': 0.03,
-  't4-small': 0.4,
-  't4-medium': 0.6,
-  'a10g-small': 1.0,
-  'a10g-large': 1.5,
-  'a10g-largex2': 3.0,
-  'a10g-largex4': 5.0,
-  'a100-large': 4.0,
-  l4x1: 0.8,
-  l4x4: 3.8,
-  l40sx1: 1.8,
-  l40sx4: 8.3,
-  l40sx8: 23.5,
-};
+export { PRICE_TABLE, PRICE_TABLE_DATE } from '../config/price-table';
 
 /** Where a run's price came from. */
 export const PRICE_SOURCES = {
@@ -64,9 +48,13 @@ export function priceFromJobsList(list: z.output<typeof jobsHardwareSchema>, fla
   };
 }
 
-/** The price from PRICE_TABLE (a Space's `spaces-<name>` hardware is `<name>` there); undefined when unknown. */
-export function priceFromTable(hardware: string, billingUnitSeconds = 1): Price | undefined {
-  const perHour = PRICE_TABLE[hardware.replace(/^spaces-/, '')];
-  if (perHour === undefined) return undefined;
-  return { hardware, pricePerHour: perHour, priceSource: PRICE_SOURCES.table, billingUnitSeconds };
+/**
+ * The price from the config's `prices`, else from PRICE_TABLE (a Space's `spaces-<name>` hardware is `<name>` there);
+ * undefined when neither names it.
+ */
+export function priceFromTable(hardware: string, billingUnitSeconds = 1, prices?: ConfigPrices): Price | undefined {
+  const found = tablePrice(hardware, prices);
+  return found && { hardware, pricePerHour: found.usdPerHour, priceSource: found.source, billingUnitSeconds };
 }
+
+export { tablesSearched };

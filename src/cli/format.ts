@@ -229,7 +229,7 @@ export function formatRun(r: RunDetailView): string {
       r.promotion &&
         `${r.promotion.promoted ? 'put in service' : 'not put in service'}: ${r.promotion.reason.replace(/^(not )?promoted(: )?/, '') || (r.promotion.promoted ? 'promoted' : 'not promoted')}`,
     ],
-    ['cost', r.cost && costLine(r.cost)],
+    ['cost', r.cost ? costLine(r.cost) : r.priceUnknown && `price unknown: ${r.priceUnknown}`],
     ['budget', r.budget && [r.budget.decision, budgetLine(r.budget), r.budget.stopped].filter(Boolean).join(': ')],
     ['deployment', r.deployment && deploymentLine(r.deployment)],
     ['error', r.error],

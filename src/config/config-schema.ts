@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BASELINE_MODEL_NAMES, backendSchema, checkAutotrainTask, HF_JOBS_DEFAULT_TASKS } from './backends';
 import { budgetSchema, globalBudgetSchema, type GlobalBudget } from './budget-schema';
+import { pricesSchema } from './prices-schema';
+import { tablePrice, tablesSearched } from './price-table';
 import { ROW_METRICS, rowMetricOf } from './row-metric-names';
 import { deploySchema } from './deploy-schema';
 import { dataChecksSchema } from './data-checks';
@@ -108,6 +110,8 @@ export const pipelineInputSchema = z.strictObject({
   notify: notifySchema.prefault({}),
   publish: publishSchema.optional(),
   budget: budgetSchema.optional(),
+  /** The pipeline's dated price table (the full form's top-level `prices` applies to pipelines without one). */
+  prices: pricesSchema.optional(),
   /** Where a promoted model is put in service (deploy-schema.ts; README, "Serving"). */
   deploy: deploySchema.optional(),
   /** What each data check does when it finds something (src/config/data-checks.ts). */
@@ -185,9 +189,32 @@ function checkBackendForTask(p: z.output<typeof pipelineInputSchema>, ctx: z.Ref
   }
 }
 
+/**
+ * A budgeted pipeline (its own budget or the global one) must have a price known before its first run: a Jobs flavor
+ * or a Space's hardware named in the config's `prices` or the built-in table (a Jobs flavor is priced from the Hub's
+ * list first, at each run, when the list names it).
+ */
+function checkPriced(p: PipelineSpec, path: PropertyKey[], ctx: z.RefinementCtx): void {
+  if (!p.budget && !p.global_budget) return;
+  const { backend } = p;
+  const [key, hardware] =
+    backend.type === 'hf-jobs'
+      ? ['flavor', backend.flavor]
+      : backend.type === 'autotrain'
+        ? ['hardware', backend.hardware]
+        : [undefined, undefined]; // a local run costs nothing
+  if (!key || !hardware || tablePrice(hardware, p.prices)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: [...path, 'backend', key],
+    message: `a budgeted pipeline needs a price for "${hardware}", which is not in ${tablesSearched(p.prices)}: add it to "prices": {"date": "YYYY-MM-DD", "usd_per_hour": {"${hardware}": <USD per hour>}}`,
+  });
+}
+
 const flatSchema = pipelineInputSchema
   .superRefine(checkBackendForTask)
-  .transform((p): PipelineSpec[] => [withDefaults(p)]);
+  .transform((p): PipelineSpec[] => [withDefaults(p)])
+  .superRefine((pipelines, ctx) => pipelines.forEach((p) => checkPriced(p, [], ctx)));
 
 const fullSchema = z
   .strictObject({
@@ -195,11 +222,19 @@ const fullSchema = z
       .array(pipelineInputSchema.superRefine(checkBackendForTask))
       .min(1, { message: 'expected at least one pipeline' }),
     budget: globalBudgetSchema.optional(),
+    prices: pricesSchema.optional(),
   })
-  .transform((c) => c.pipelines.map((p) => ({ ...withDefaults(p), ...(c.budget ? { global_budget: c.budget } : {}) })))
+  .transform((c) =>
+    c.pipelines.map((p) => ({
+      ...withDefaults(p),
+      ...(c.budget ? { global_budget: c.budget } : {}),
+      ...(c.prices && !p.prices ? { prices: c.prices } : {}),
+    })),
+  )
   .superRefine((pipelines, ctx) => {
     const seen = new Map<string, number>();
     pipelines.forEach((p, i) => {
+      checkPriced(p, ['pipelines', i], ctx);
       const first = seen.get(p.name);
       if (first !== undefined) {
         ctx.addIssue({

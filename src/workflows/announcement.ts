@@ -15,6 +15,7 @@ export function announcementFacts(input: RetrainInput, progress: RetrainProgress
     stage: progress.stage,
     promotion: progress.promotion,
     ...(progress.cost ? { cost: progress.cost } : {}),
+    ...(progress.priceUnknown ? { priceUnknown: progress.priceUnknown } : {}),
     ...(progress.budget ? { budget: progress.budget } : {}),
     ...(progress.deployment ? { deployment: progress.deployment } : {}),
     ...(progress.dataChecks ? { dataChecks: progress.dataChecks.filter((c) => c.status !== 'pass') } : {}),

@@ -95,7 +95,20 @@ export interface BudgetView {
   open: number;
 }
 
+/** Frees the reservations of runs that ended without settling (terminated, timed out): they will never settle. */
+export interface ReleaseRequest {
+  runIds: string[];
+}
+
+export interface ReleaseAnswer {
+  /** The reservations freed (a run without one, or settled, is left as it is). */
+  released: Array<{ runId: string; pipeline: string; amountUsd: number }>;
+}
+
 export const reserveUpdate = defineUpdate<ReserveAnswer, [ReserveRequest]>('reserve');
+export const releaseUpdate = defineUpdate<ReleaseAnswer, [ReleaseRequest]>('release');
+/** The run ids (workflow ids) that hold a reservation. */
+export const openReservationsQuery = defineQuery<string[]>('openReservations');
 export const settleUpdate = defineUpdate<SettleAnswer, [SettleRequest]>('settle');
 export const budgetViewQuery = defineQuery<BudgetView>('budget');
 

@@ -2,12 +2,14 @@
  * The spend ledger's bookkeeping, without Temporal: BudgetWorkflow holds one and runs each Update through it, one
  * at a time, so two runs that reserve at once are answered in turn and cannot both take the last dollars.
  */
-import { costOf, round } from '../budget/cost-math';
+import { costOf, round, unitCostOf, unitsWithin } from '../budget/cost-math';
 import {
   MEDIAN_AFTER_RUNS,
   type BudgetView,
   type LedgerState,
   type MonthFigures,
+  type ReleaseAnswer,
+  type ReleaseRequest,
   type ReserveAnswer,
   type ReserveRequest,
   type SettleAnswer,
@@ -49,6 +51,7 @@ export class Ledger {
     const before = answer(false);
     const amount = estimate.amountUsd;
     const over = [
+      beyondPerRun(request),
       exceeds(before.pipeline, amount, `the pipeline's monthly_usd`),
       before.global && exceeds(before.global, amount, 'the global monthly_usd'),
     ].find(Boolean);
@@ -59,14 +62,18 @@ export class Ledger {
     return answer(true);
   }
 
-  /** Price × the timeout, or × the median of the pipeline's last runs; never more than per_run_usd. */
+  /**
+   * Price × the timeout, or × the median of the pipeline's last runs; never more than the whole billing units
+   * per_run_usd pays for (one, for a run approved although one unit costs more), where the training is stopped.
+   */
   private estimate(request: ReserveRequest): Pick<ReserveAnswer, 'amountUsd' | 'basis' | 'estimateSeconds'> {
     const { estimate } = request;
     const recent = this.state.recentSeconds[request.pipeline] ?? [];
     const median = estimate.basis === 'median' && recent.length >= MEDIAN_AFTER_RUNS;
     const seconds = median ? medianOf(recent) : estimate.timeoutSeconds;
     const cost = costOf(estimate, seconds);
-    const amountUsd = estimate.perRunUsd !== undefined ? Math.min(cost, estimate.perRunUsd) : cost;
+    const units = estimate.perRunUsd !== undefined ? unitsWithin(estimate, estimate.perRunUsd) : Infinity;
+    const amountUsd = Number.isFinite(units) ? Math.min(cost, Math.max(1, units) * unitCostOf(estimate)) : cost;
     return { amountUsd: usd(amountUsd), basis: median ? 'median' : 'timeout', estimateSeconds: seconds };
   }
 
@@ -91,6 +98,24 @@ export class Ledger {
     this.state.settled[request.runId] = month;
     this.prune(month);
     return { month, pipeline: this.figures(month, request.pipeline), counted: true };
+  }
+
+  /** Frees the reservations of these runs (they ended without settling); the rest are left as they are. */
+  release(request: ReleaseRequest): ReleaseAnswer {
+    const released: ReleaseAnswer['released'] = [];
+    for (const runId of new Set(request.runIds)) {
+      const held = this.state.open[runId];
+      if (!held) continue;
+      const entry = this.entry(held.month, held.pipeline);
+      entry.reservedUsd = usd(Math.max(0, entry.reservedUsd - held.amountUsd));
+      delete this.state.open[runId];
+      released.push({ runId, pipeline: held.pipeline, amountUsd: held.amountUsd });
+    }
+    return { released };
+  }
+
+  openRunIds(): string[] {
+    return Object.keys(this.state.open);
   }
 
   view(): BudgetView {
@@ -132,6 +157,13 @@ export class Ledger {
 function exceeds(figures: MonthFigures, amount: number, what: string): string | undefined {
   if (figures.leftUsd === undefined || amount <= figures.leftUsd + 1e-9) return undefined;
   return `the estimate $${amount.toFixed(4)} is more than what is left of ${what} ($${figures.leftUsd.toFixed(4)} of $${figures.limitUsd!.toFixed(2)}: $${figures.spentUsd.toFixed(4)} spent, $${figures.reservedUsd.toFixed(4)} reserved)`;
+}
+
+/** Why the run cannot fit per_run_usd at all (one billing unit already costs more), or undefined. */
+function beyondPerRun({ estimate }: ReserveRequest): string | undefined {
+  const { perRunUsd } = estimate;
+  if (perRunUsd === undefined || unitsWithin(estimate, perRunUsd) > 0) return undefined;
+  return `one billing unit (${estimate.billingUnitSeconds} s at $${estimate.pricePerHour}/h) costs $${unitCostOf(estimate).toFixed(4)}, more than the pipeline's per_run_usd ($${perRunUsd.toFixed(4)})`;
 }
 
 function medianOf(values: number[]): number {

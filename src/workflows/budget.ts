@@ -3,7 +3,8 @@
  * estimate before their job starts and settle what they cost when it ends, each through an Update (started with it
  * the first time: update-with-start). Updates run one at a time against the ledger's state, so two runs that reserve
  * at once cannot both take the last dollars; the state lives in the workflow's history, so a restarted or second
- * worker forgets nothing. It continues as new (with its state) once its history grows, after its handlers finish.
+ * worker forgets nothing. A run that ended without settling (terminated) is released (`release`, sent by the next
+ * reservation, which finds it closed). It continues as new (with its state) once its history grows, after its handlers finish.
  */
 import {
   allHandlersFinished,
@@ -15,9 +16,12 @@ import {
 } from '@temporalio/workflow';
 import {
   budgetViewQuery,
+  openReservationsQuery,
+  releaseUpdate,
   reserveUpdate,
   settleUpdate,
   type BudgetInput,
+  type ReleaseRequest,
   type ReserveRequest,
   type SettleRequest,
 } from './budget-definitions';
@@ -39,7 +43,11 @@ export async function BudgetWorkflow(input: BudgetInput = {}): Promise<void> {
     validator: (request: SettleRequest) =>
       refuseUnless(validSettle(request), 'expected {runId, pipeline, backend, usd ≥ 0, seconds ≥ 0}'),
   });
+  setHandler(releaseUpdate, (request) => ledger.release(request), {
+    validator: (request: ReleaseRequest) => refuseUnless(validRelease(request), 'expected {runIds: [run id, ...]}'),
+  });
   setHandler(budgetViewQuery, () => ledger.view());
+  setHandler(openReservationsQuery, () => ledger.openRunIds());
 
   const rollAfter = input.rollAfterEvents ?? ROLL_AFTER_EVENTS;
   await condition(() => workflowInfo().historyLength >= rollAfter || workflowInfo().continueAsNewSuggested);
@@ -72,6 +80,12 @@ function validReserve(r: ReserveRequest | undefined): boolean {
     r.limits !== null &&
     optionalAmount(r.limits.monthlyUsd) &&
     optionalAmount(r.limits.globalMonthlyUsd)
+  );
+}
+
+function validRelease(r: ReleaseRequest | undefined): boolean {
+  return (
+    typeof r === 'object' && r !== null && Array.isArray(r.runIds) && r.runIds.length <= 1000 && r.runIds.every(name)
   );
 }
 

@@ -200,6 +200,8 @@ export interface RetrainProgress {
   dataChecksSkipped?: string;
   /** What the run cost, once its training ended (patch 'cost-and-budget'). */
   cost?: RunCost;
+  /** A run without a budget whose machine has no price trains anyway, its cost unknown: why. */
+  priceUnknown?: string;
   /** The budget check before its job started, and why a training was stopped at per_run_usd. */
   budget?: RunBudget;
 }
@@ -207,7 +209,10 @@ export interface RetrainProgress {
 /** What a run cost: the machine, the seconds billed, its price per hour and where the price came from. */
 export interface RunCost {
   usd: number;
+  /** The seconds the machine ran (the backend's own count where it keeps one). */
   seconds: number;
+  /** `seconds` rounded up to whole billing units: what `usd` is for (absent in runs settled before it was kept). */
+  billedSeconds?: number;
   hardware: string;
   pricePerHour: number;
   /** `hub:/api/jobs/hardware` (the Hub's list), `table:<date>` (the dated table in src/budget), or `local`. */

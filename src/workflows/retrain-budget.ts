@@ -10,15 +10,18 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   sleep,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Price } from '../budget/cost-math';
+import { perRunLimitSeconds, unitsWithin, type Price } from '../budget/cost-math';
 import type { ReserveAnswer } from './budget-definitions';
 import type { JobRef } from '../backends/types';
 import type { RetrainInput, RetrainProgress, RunBudget } from './definitions';
+import { describe } from './announcement';
 import { priceActivities, stepActivities } from './retrain-activities';
+import { PER_RUN_WHOLE_UNITS } from './retrain-patches';
 
 export const OVER_BUDGET = 'OverBudget';
 
@@ -32,7 +35,8 @@ const runOf = (input: RetrainInput) => ({ pipeline: input.pipeline, revision: in
 
 /**
  * Prices the run and, with a budget, reserves its estimate; fails an over-budget run whose budget says `fail`. A run
- * without a budget whose machine has no price trains anyway, with no cost recorded (undefined).
+ * without a budget whose machine has no price trains anyway, with no cost recorded (undefined): its progress says
+ * `priceUnknown`, why.
  */
 export async function checkBudget(input: RetrainInput, progress: RetrainProgress): Promise<BudgetCheck | undefined> {
   if (!budgeted(input)) {
@@ -40,7 +44,8 @@ export async function checkBudget(input: RetrainInput, progress: RetrainProgress
       return { price: await priceActivities.priceRun(runOf(input)), hold: false };
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.warn('no price for the run: its cost is not recorded', { error: (err as Error).message });
+      progress.priceUnknown = describe(err);
+      log.warn('no price for the run: its cost is not recorded', { error: progress.priceUnknown });
       return undefined;
     }
   }
@@ -63,8 +68,9 @@ export async function reserveApproved(input: RetrainInput, progress: RetrainProg
 }
 
 /**
- * The wait for the training, held to `per_run_usd`: at the machine's rate the training passes it this long after it
- * started; if it has not ended by then, the wait ends with an OverBudget failure (the compensation stops the job).
+ * The wait for the training, held to `per_run_usd`: within the whole billing units it pays for (patch
+ * 'per-run-whole-units'; before it, at `per_run_usd` ÷ the price per hour); if the training has not ended by then,
+ * the wait ends with an OverBudget failure (the compensation stops the job).
  */
 export async function heldToPerRun<T>(
   input: RetrainInput,
@@ -74,7 +80,10 @@ export async function heldToPerRun<T>(
 ): Promise<T> {
   const perRunUsd = input.pipeline.budget?.per_run_usd;
   if (perRunUsd === undefined || price.pricePerHour <= 0) return wait();
-  const limitMs = (perRunUsd / price.pricePerHour) * 3_600_000;
+  const wholeUnits = patched(PER_RUN_WHOLE_UNITS);
+  const limitMs = wholeUnits
+    ? perRunLimitSeconds(price, perRunUsd) * 1000
+    : (perRunUsd / price.pricePerHour) * 3_600_000;
   const startedAt = Date.parse(progress.timings.training ?? new Date().toISOString());
   const waiting = new CancellationScope();
   const ended = waiting.run(wait);
@@ -94,9 +103,12 @@ export async function heldToPerRun<T>(
   } catch (err) {
     if (!isCancellation(err)) throw err;
   }
+  const units = Math.max(1, unitsWithin(price, perRunUsd));
+  const billed = wholeUnits ? `, billed per ${price.billingUnitSeconds} s` : '';
+  const within = wholeUnits ? `, within ${units} billing unit${units === 1 ? '' : 's'}` : '';
   const why =
-    `the training would pass budget.per_run_usd ($${perRunUsd}) at ${price.hardware}'s $${price.pricePerHour}/h: ` +
-    `stopped after ${Math.round(limitMs / 1000)}s`;
+    `the training would pass budget.per_run_usd ($${perRunUsd}) at ${price.hardware}'s $${price.pricePerHour}/h${billed}: ` +
+    `stopped after ${Math.round(limitMs / 1000)}s${within}`;
   if (progress.budget) progress.budget.stopped = why;
   progress.outcome = 'failed';
   throw ApplicationFailure.nonRetryable(why, OVER_BUDGET);

@@ -67,3 +67,10 @@ export const COST_AND_BUDGET = 'cost-and-budget';
  * started before settle it after the notice, as they did.
  */
 export const COST_BEFORE_FAILURE_NOTICE = 'cost-before-failure-notice';
+
+/**
+ * Step 1 (both branches): a training held to per_run_usd is stopped within the whole billing units per_run_usd pays
+ * for (less a margin for the cancellation), not at per_run_usd ÷ price, which could fall inside a unit that passes
+ * it (perRunLimitSeconds, src/budget/cost-math.ts). Runs started before are held as they were.
+ */
+export const PER_RUN_WHOLE_UNITS = 'per-run-whole-units';

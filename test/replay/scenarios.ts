@@ -362,6 +362,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     await settle(handle.result());
     return handle.workflowId;
   },
+  // Patch 'per-run-whole-units': a run held to per_run_usd waits within the whole billing units it pays for (its timer
+  // is cancelled when the training ends first).
+  'retrain-per-run-whole-units': async (ctx) => {
+    const handle = await startRetrain(ctx, { budget: { monthly_usd: 100, per_run_usd: 100 } });
+    await handle.result();
+    return handle.workflowId;
+  },
   // The spend ledger of the task queue, after a run within budget reserved and settled through it.
   'v5-budget-ledger': async (ctx) => {
     const handle = await startRetrain(ctx, { budget: { monthly_usd: 100 } });

@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childrenCpuSeconds } from '../../src/backends/local/supervisor';
 import { budgetLine, costLine } from '../../src/budget/cost-lines';
-import { costOf } from '../../src/budget/cost-math';
+import { billedSeconds, costOf, perRunLimitSeconds } from '../../src/budget/cost-math';
 import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../src/budget/hardware-prices';
 import { parseConfig } from '../../src/config/load-config';
 import { issuesOf } from '../helpers/config-issues';
 import { emptyLedger, Ledger } from '../../src/workflows/budget-ledger';
 import type { ReserveRequest } from '../../src/workflows/budget-definitions';
+import { formatPipelines, formatRun, formatRuns } from '../../src/cli/format';
+import type { RunDetailView, RunSummaryView } from '../../src/server/api/api-schemas';
+import { pipelineFromState } from '../../src/server/api/run-views';
+import type { PipelineState } from '../../src/workflows/definitions';
 
 const PIPELINE = {
   name: 'beans',
@@ -45,6 +49,47 @@ describe('budget in config.json', () => {
     expect(issues.join('\n')).toMatch(/budget\.monthly_usd: expected an amount in US dollars greater than 0/);
     expect(issues.join('\n')).toMatch(/per_run_usd/);
   });
+
+  const PRICES = { date: '2026-11-30', usd_per_hour: { h200: 6, 'a10g-small': 0.9 } };
+
+  test('a dated price table is read at the top level (for every pipeline without its own) or per pipeline', () => {
+    const [top, own] = parseConfig({
+      pipelines: [PIPELINE, { ...PIPELINE, name: 'own', prices: { date: '2026-10-01', usd_per_hour: {} } }],
+      prices: PRICES,
+    });
+    expect(top?.prices).toEqual(PRICES);
+    expect(own?.prices).toEqual({ date: '2026-10-01', usd_per_hour: {} });
+    expect(parseConfig({ ...PIPELINE, prices: PRICES })[0]?.prices).toEqual(PRICES);
+  });
+
+  test.each([
+    [{ ...PRICES, date: '30/11/2026' }, 'prices.date: expected the date the prices were read, as YYYY-MM-DD'],
+    [
+      { ...PRICES, usd_per_hour: { h200: -1 } },
+      'prices.usd_per_hour.h200: expected a price in US dollars per hour of 0 or more',
+    ],
+    [
+      { ...PRICES, usd_per_hour: { h200: 'six' } },
+      'prices.usd_per_hour.h200: expected a price in US dollars per hour (a number, e.g. 1.5)',
+    ],
+    [{ usd_per_hour: {} }, 'prices.date: expected the date the prices were read, as YYYY-MM-DD'],
+  ])('a wrong price table %j is an error naming its key path', (prices, issue) => {
+    expect(issuesOf({ pipelines: [PIPELINE], prices })).toContain(issue);
+  });
+
+  test('check-config refuses a budgeted pipeline whose hardware has no price, naming the key; a configured price will do', () => {
+    const h200 = { ...PIPELINE, backend: { type: 'hf-jobs', flavor: 'h200' } };
+    expect(issuesOf({ pipelines: [{ ...h200, budget: { monthly_usd: 5 } }] })).toContain(
+      `pipelines[0].backend.flavor: a budgeted pipeline needs a price for "h200", which is not in the built-in price table of ${PRICE_TABLE_DATE}: add it to "prices": {"date": "YYYY-MM-DD", "usd_per_hour": {"h200": <USD per hour>}}`,
+    );
+    // The global budget makes every pipeline budgeted; the flat form names the key without a pipeline index.
+    expect(issuesOf({ pipelines: [h200], budget: { monthly_usd: 5 } })[0]).toMatch(
+      /^pipelines\[0\]\.backend\.flavor: /,
+    );
+    expect(issuesOf({ ...h200, budget: { monthly_usd: 5 } })[0]).toMatch(/^backend\.flavor: a budgeted pipeline/);
+    expect(parseConfig({ pipelines: [h200] })).toHaveLength(1); // no budget: it trains, its price unknown
+    expect(parseConfig({ pipelines: [{ ...h200, budget: { monthly_usd: 5 } }], prices: PRICES })).toHaveLength(1);
+  });
 });
 
 describe('prices', () => {
@@ -74,12 +119,39 @@ describe('prices', () => {
     expect(priceFromTable('spaces-quantum-xl')).toBeUndefined();
   });
 
+  test("the config's dated prices override and extend the built-in table, and the run says config:<date>", () => {
+    const prices = { date: '2026-11-30', usd_per_hour: { 'a10g-small': 0.9, h200: 6 } };
+    expect(priceFromTable('spaces-a10g-small', 60, prices)).toEqual({
+      hardware: 'spaces-a10g-small',
+      pricePerHour: 0.9,
+      priceSource: 'config:2026-11-30',
+      billingUnitSeconds: 60,
+    });
+    expect(priceFromTable('h200', 60, prices)).toMatchObject({ pricePerHour: 6, priceSource: 'config:2026-11-30' });
+    expect(priceFromTable('t4-small', 60, prices)).toMatchObject({
+      pricePerHour: 0.4,
+      priceSource: `table:${PRICE_TABLE_DATE}`,
+    });
+  });
+
   test('a run is billed per started unit', () => {
     const price = { pricePerHour: 1, billingUnitSeconds: 60 };
     expect(costOf(price, 1)).toBe(0.016667);
     expect(costOf(price, 61)).toBe(0.033333);
     expect(costOf(price, 0)).toBe(0);
     expect(costOf({ pricePerHour: 0, billingUnitSeconds: 1 }, 3600)).toBe(0);
+    expect(billedSeconds(price, 1)).toBe(60);
+    expect(billedSeconds(price, 60)).toBe(60);
+    expect(billedSeconds(price, 60.5)).toBe(120);
+    expect(billedSeconds(price, 0)).toBe(0);
+  });
+
+  test('a training held to per_run_usd may run the whole billing units it pays for, stopped before the next one', () => {
+    const minute = { pricePerHour: 1, billingUnitSeconds: 60 }; // $0.016667 a unit
+    expect(perRunLimitSeconds(minute, 0.05)).toBe(3 * 60 - 5); // 3 units exactly (not 2.99994 by float)
+    expect(perRunLimitSeconds(minute, 0.04)).toBe(2 * 60 - 5); // not 144 s: the third unit would pass $0.04
+    expect(perRunLimitSeconds(minute, 0.002)).toBe(55); // one unit at least (an approved run)
+    expect(perRunLimitSeconds({ pricePerHour: 3.6, billingUnitSeconds: 1 }, 0.01)).toBe(9.9);
   });
 });
 
@@ -155,6 +227,40 @@ describe('the spend ledger', () => {
     const capped = { estimate: { ...request('x').estimate, perRunUsd: 0.3 } };
     expect(ledger.reserve(request('m4', capped), now)).toMatchObject({ amountUsd: 0.3 });
   });
+
+  test('release frees the reservations of runs that ended without settling, and nothing else', () => {
+    const ledger = new Ledger(emptyLedger());
+    ledger.reserve(request('gone'), now);
+    ledger.reserve(request('alive'), now);
+    ledger.reserve(request('done'), now);
+    ledger.settle({ runId: 'done', pipeline: 'beans', backend: 'hf-jobs', usd: 0.5, seconds: 1800 }, now);
+    expect(ledger.openRunIds()).toEqual(['gone', 'alive']);
+    expect(ledger.release({ runIds: ['gone', 'done', 'unknown', 'gone'] })).toEqual({
+      released: [{ runId: 'gone', pipeline: 'beans', amountUsd: 1 }],
+    });
+    expect(ledger.openRunIds()).toEqual(['alive']);
+    expect(ledger.view().months).toEqual([
+      { pipeline: 'beans', month: '2026-12', spentUsd: 0.5, reservedUsd: 1, runs: 1 },
+    ]);
+  });
+
+  test('per_run_usd caps the estimate at the whole billing units it pays for; one unit over it is refused with the figures', () => {
+    const ledger = new Ledger(emptyLedger());
+    const perRun = (perRunUsd: number) => ({ estimate: { ...request('x').estimate, perRunUsd }, limits: {} });
+    // $0.04 pays for two minutes ($0.033333), not 2.4: the run is stopped before the third.
+    expect(ledger.reserve(request('w1', perRun(0.04)), now)).toMatchObject({ granted: true, amountUsd: 0.033333 });
+    const refused = ledger.reserve(request('w2', perRun(0.002)), now);
+    expect(refused).toMatchObject({ granted: false, amountUsd: 0.016667 });
+    expect(refused.reason).toBe(
+      "one billing unit (60 s at $1/h) costs $0.0167, more than the pipeline's per_run_usd ($0.0020)",
+    );
+    expect(ledger.view().open).toBe(1);
+    // Approved: reserved for the one unit it will be held to.
+    expect(ledger.reserve(request('w2', { ...perRun(0.002), force: true }), now)).toMatchObject({
+      granted: true,
+      amountUsd: 0.016667,
+    });
+  });
 });
 
 test('the cost and the budget figures read in one line each', () => {
@@ -166,7 +272,17 @@ test('the cost and the budget figures read in one line each', () => {
       pricePerHour: 1,
       priceSource: 'hub:/api/jobs/hardware',
     }),
-  ).toBe('$0.0167: 42 s of a10g-small at $1/h (hub:/api/jobs/hardware)');
+  ).toBe('$0.0167: 42 s of a10g-small at $1/h (hub:/api/jobs/hardware)'); // a run settled before billedSeconds
+  expect(
+    costLine({
+      usd: 0.016667,
+      seconds: 42,
+      billedSeconds: 60,
+      hardware: 'a10g-small',
+      pricePerHour: 1,
+      priceSource: 'hub:/api/jobs/hardware',
+    }),
+  ).toBe('$0.0167: 60 s billed (42 s run) of a10g-small at $1/h (hub:/api/jobs/hardware)');
   const line = budgetLine({
     month: '2026-12',
     estimateUsd: 2,
@@ -192,4 +308,69 @@ test("a local run's CPU seconds are its supervisor's children's user and system 
   expect(childrenCpuSeconds(stat)).toBe(3.25);
   expect(childrenCpuSeconds(join(dir, 'missing'))).toBeUndefined();
   expect(childrenCpuSeconds()).toEqual(expect.any(Number)); // this machine's own (Linux)
+});
+
+describe('the CLI shows what runs cost and what a pipeline spent this month', () => {
+  const cost = {
+    usd: 0.016667,
+    seconds: 42.5,
+    billedSeconds: 60,
+    hardware: 'a10g-small',
+    pricePerHour: 1,
+    priceSource: 'hub:/api/jobs/hardware',
+  };
+  const summary: RunSummaryView = {
+    workflowId: 'retrain:beans:9f2c4e1a',
+    runId: 'r',
+    status: 'succeeded',
+    executionStatus: 'COMPLETED',
+    outcome: 'succeeded',
+    startedAt: '2026-12-04T10:00:00.000Z',
+    endedAt: '2026-12-04T10:05:00.000Z',
+    links: {},
+    cost,
+  };
+  const detail: RunDetailView = { ...summary, live: true, metrics: {}, timings: {}, logTail: [] };
+
+  test('runs: a COST column, in dollars; a run without a cost shows -', () => {
+    const [header, priced, unpriced] = formatRuns([
+      summary,
+      { ...summary, workflowId: 'retrain:beans:0', cost: undefined },
+    ]).split('\n');
+    expect(header).toMatch(/ COST$/);
+    expect(priced).toMatch(/ \$0\.0167$/);
+    expect(unpriced).toMatch(/ -$/);
+  });
+
+  test('show: the cost line with the seconds billed; "price unknown" and why for a run trained without a price', () => {
+    expect(formatRun(detail).split('\n')).toContain(
+      'cost        $0.0167: 60 s billed (42.5 s run) of a10g-small at $1/h (hub:/api/jobs/hardware)',
+    );
+    const unknown = { ...detail, cost: undefined, priceUnknown: 'priceRun: backend.flavor: no price for "h200"' };
+    expect(formatRun(unknown).split('\n')).toContain(
+      'cost        price unknown: priceRun: backend.flavor: no price for "h200"',
+    );
+    expect(formatRun({ ...detail, cost: undefined })).not.toMatch(/^cost /m);
+  });
+
+  test("pipelines: each pipeline's month, spent, reserved and of its monthly_usd", () => {
+    const [spec] = parseConfig({ ...PIPELINE, budget: { monthly_usd: 40 } });
+    const state: PipelineState = {
+      name: spec!.name,
+      trained: [],
+      superseded: [],
+      recent: [],
+      attempts: {},
+      counters: { updates: 1, duplicates: 0, runsStarted: 2 },
+    };
+    const view = pipelineFromState(spec!, state, undefined, { namespace: 'default' });
+    const spend = { month: '2026-12', spentUsd: 0.033334, reservedUsd: 0.016667, runs: 2, monthlyUsd: 40 };
+    expect(formatPipelines([{ ...view, spend }]).split('\n')).toContain(
+      '  spent       2026-12: $0.0333 in 2 runs, $0.0167 reserved, of $40.00 (monthly_usd)',
+    );
+    expect(formatPipelines([{ ...view, spend: { ...spend, reservedUsd: 0, runs: 1, monthlyUsd: undefined } }])).toMatch(
+      /spent {7}2026-12: \$0\.0333 in 1 run$/,
+    );
+    expect(formatPipelines([view])).not.toContain('spent');
+  });
 });

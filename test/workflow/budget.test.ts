@@ -55,6 +55,7 @@ test('a pipeline whose monthly_usd allows two runs of its flavor runs two, and h
     expect(progress.cost).toEqual({
       usd: MINUTE_OF_A10G,
       seconds: expect.any(Number) as number,
+      billedSeconds: 60, // the job ran a few seconds, billed one started minute
       hardware: 'a10g-small',
       pricePerHour: 1,
       priceSource: 'hub:/api/jobs/hardware',
@@ -113,31 +114,88 @@ test('two runs that start at once with room for one: exactly one starts its job,
   }
 });
 
-test('a training that would pass per_run_usd at its rate is cancelled at the backend and compensated', async () => {
-  // $0.002 at $1/h: 7.2 s of training.
-  const pipeline = budgeted({ per_run_usd: 0.002 });
+test('a training that would pass per_run_usd is cancelled before the billing unit that would pass it, and compensated', async () => {
+  // $0.025 at $1/h billed per minute pays for one whole minute ($0.016667), not 90 s: the second minute would pass
+  // it, so the job is stopped 55 s in (a margin for the cancellation) and billed one minute.
+  const pipeline = budgeted({ per_run_usd: 0.025 });
   stack.fakes.jobs.scriptFor = (request) =>
     request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
   try {
     const handle = await run(pipeline);
     const failure = await failureOf(handle);
     expect(failure.type).toBe('OverBudget');
-    expect(failure.message).toContain('budget.per_run_usd ($0.002)');
+    expect(failure.message).toContain('budget.per_run_usd ($0.025)');
     const [job] = jobsOf(pipeline);
     expect(stack.fakes.jobs.cancelCalls).toContain(job!.id);
     expect(job!.stage).toBe('CANCELED');
     const progress = await handle.query(progressQuery);
     expect(progress.stage).toBe('compensated');
-    expect(progress.budget?.stopped).toContain('stopped after 7s');
-    expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G });
+    expect(progress.budget?.stopped).toContain('billed per 60 s: stopped after 55s, within 1 billing unit');
+    expect(progress.budget?.estimateUsd).toBe(MINUTE_OF_A10G);
+    expect(progress.cost).toMatchObject({ hardware: 'a10g-small', usd: MINUTE_OF_A10G, billedSeconds: 60 });
     // Settled once the job was stopped and before the failure notice (patch 'cost-before-failure-notice').
     const notice = stack.fakes.hub
       .discussionsOf('dataset', stack.fakes.dataset)
       .find((d) => d.title.includes(`${pipeline.name} failed`));
-    expect(notice?.description).toContain('| Cost | $0.0167: ');
+    expect(notice?.description).toContain('| Cost | $0.0167: 60 s billed (');
     expect(notice?.description).toContain('of a10g-small at $1/h');
   } finally {
     stack.fakes.jobs.scriptFor = () => undefined;
+  }
+});
+
+test('a run whose one billing unit costs more than per_run_usd is refused before its job starts, with the figures', async () => {
+  // One minute of a10g-small is $0.0167; per_run_usd $0.002 pays for none of it.
+  const failing = budgeted({ per_run_usd: 0.002, over: 'fail' });
+  const failure = await failureOf(await run(failing));
+  expect(failure.type).toBe('OverBudget');
+  expect(failure.message).toContain(
+    "over budget: one billing unit (60 s at $1/h) costs $0.0167, more than the pipeline's per_run_usd ($0.0020)",
+  );
+  expect(jobsOf(failing)).toHaveLength(0);
+
+  const approving = budgeted({ per_run_usd: 0.002 });
+  const held = await run(approving);
+  const progress = await eventually(async () => {
+    const p = await held.query(progressQuery);
+    return p.stage === 'awaiting-approval' && p.links.discussion ? p : undefined;
+  });
+  expect(progress.budget).toMatchObject({ decision: 'over-budget', estimateUsd: MINUTE_OF_A10G, perRunUsd: 0.002 });
+  expect(progress.budget?.reason).toContain('one billing unit (60 s at $1/h) costs $0.0167');
+  expect(jobsOf(approving)).toHaveLength(0);
+  await held.cancel();
+  await expect(held.result()).rejects.toThrow();
+});
+
+test("a terminated run's reservation is released by the next reservation, which then fits", async () => {
+  // Room for one minute: the first run reserves it and hangs; terminated, it never settles.
+  const pipeline = budgeted({ monthly_usd: 0.02, over: 'fail' });
+  stack.fakes.jobs.scriptFor = (request) =>
+    request.labels?.['retrain-pipeline'] === pipeline.name ? { outcome: 'hang', schedulingMs: 50 } : undefined;
+  let job: { id: string } | undefined;
+  try {
+    const first = await run(pipeline);
+    await eventually(async () => ((await first.query(progressQuery)).stage === 'training' ? true : undefined));
+    job = jobsOf(pipeline)[0];
+    await first.terminate('an operator ended it');
+    const ledger = stack.client.workflow.getHandle(budgetWorkflowId(stack.worker.taskQueue));
+    const held = await ledger.query(budgetViewQuery);
+    expect(held.months.find((m) => m.pipeline === pipeline.name)).toMatchObject({ reservedUsd: MINUTE_OF_A10G });
+
+    stack.fakes.jobs.scriptFor = () => undefined;
+    const second = await run(pipeline);
+    await expect(second.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+    // Without the release it would fail over budget ($0.0033 left of $0.02, $0.0167 reserved).
+    expect((await second.query(progressQuery)).budget).toMatchObject({ decision: 'reserved' });
+    const after = await ledger.query(budgetViewQuery);
+    expect(after.months.find((m) => m.pipeline === pipeline.name)).toMatchObject({
+      reservedUsd: 0,
+      spentUsd: MINUTE_OF_A10G,
+      runs: 1,
+    });
+  } finally {
+    stack.fakes.jobs.scriptFor = () => undefined;
+    if (job) stack.fakes.jobs.end(job.id);
   }
 });
 
@@ -167,14 +225,48 @@ test("the month's spend survives a worker restart: a new worker holds the run th
 });
 
 test('a budgeted pipeline whose flavor has no price fails before any job starts, naming backend.flavor', async () => {
-  const pipeline = jobsPipeline(
-    stack.fakes,
-    { name: unique('budget'), budget: { monthly_usd: 5 } },
-    { flavor: 'quantum-xl' },
-  );
+  // check-config refuses such a pipeline (test/unit/budget.test.ts); a spec that got past it fails at its run.
+  const pipeline: PipelineSpec = {
+    ...jobsPipeline(stack.fakes, { name: unique('budget') }, { flavor: 'quantum-xl' }),
+    budget: { monthly_usd: 5, over: 'approve', estimate: 'timeout' },
+  };
   const failure = await failureOf(await run(pipeline));
   expect(failure.message).toContain('backend.flavor: no price for the Jobs flavor "quantum-xl"');
   expect(jobsOf(pipeline)).toHaveLength(0);
+});
+
+test("prices from the config's dated table say config:<date>; a run without a budget and without a price says price unknown", async () => {
+  // h200 is a flavor the fake accepts but the built-in table does not price; the Hub's list is emptied for these runs.
+  const emptyList = () =>
+    stack.fakes.jobs.faults.add({ method: 'GET', path: '/api/jobs/hardware', times: 1, status: 200, rawBody: '[]' });
+  const configured = jobsPipeline(
+    stack.fakes,
+    { name: unique('budget'), budget: { monthly_usd: 5 }, prices: { date: '2026-11-30', usd_per_hour: { h200: 6 } } },
+    { flavor: 'h200', timeout_seconds: 60 },
+  );
+  emptyList();
+  const priced = await run(configured);
+  await expect(priced.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  expect((await priced.query(progressQuery)).cost).toMatchObject({
+    hardware: 'h200',
+    pricePerHour: 6,
+    priceSource: 'config:2026-11-30',
+    billedSeconds: 60,
+    usd: 0.1,
+  });
+
+  const unpriced = jobsPipeline(stack.fakes, { name: unique('budget') }, { flavor: 'h200', timeout_seconds: 60 });
+  emptyList();
+  const handle = await run(unpriced);
+  await expect(handle.result()).resolves.toMatchObject({ outcome: 'succeeded' });
+  const detail = await runView(stack.client, handle.workflowId);
+  expect(detail.cost).toBeUndefined();
+  expect(detail.priceUnknown).toContain('backend.flavor: no price for the Jobs flavor "h200"');
+  const notice = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
+    .find((d) => d.title.includes(unpriced.name));
+  expect(notice?.description).toContain('| Cost | price unknown: ');
+  expect(jobsOf(unpriced)).toHaveLength(1);
 });
 
 test("what a run cost and its pipeline's month show in the run view, the runs list, the status page and /metrics", async () => {
@@ -184,6 +276,7 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
   const detail = await runView(stack.client, handle.workflowId);
   expect(detail.cost).toMatchObject({
     usd: MINUTE_OF_A10G,
+    billedSeconds: 60,
     hardware: 'a10g-small',
     priceSource: 'hub:/api/jobs/hardware',
   });
@@ -217,7 +310,7 @@ test("what a run cost and its pipeline's month show in the run view, the runs li
   });
   expect(html).toContain(`<dd class="spend">$0.0167 in 1 run, of $1.00 (monthly_usd)</dd>`);
   expect(html).toMatch(
-    /<td class="cost" title="\$0\.0167: \d+ s of a10g-small at \$1\/h \(hub:\/api\/jobs\/hardware\)">\$0\.0167<\/td>/,
+    /<td class="cost" title="\$0\.0167: 60 s billed \([\d.]+ s run\) of a10g-small at \$1\/h \(hub:\/api\/jobs\/hardware\)">\$0\.0167<\/td>/,
   );
 
   const registry = new Registry();

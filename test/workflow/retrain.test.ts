@@ -5,6 +5,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { progressQuery, RetrainStage, STILL_TRAINING, type RetrainResult } from '../../src/workflows/definitions';
+import { PRICE_TABLE_DATE } from '../../src/budget/hardware-prices';
 import { useWorkerStack } from '../helpers/stack';
 import { eventually, runView, trainingChecks, unique } from '../helpers/temporal';
 
@@ -51,6 +52,21 @@ test('a run creates one AutoTrain project, trains, and announces success on the 
     .discussionsOf('dataset', stack.fakes.dataset)
     .find((d) => d.title.includes(`${pipeline} retrained`));
   expect(posted?.description).toContain(project.jobId);
+  // What it cost: the training Space's hardware, priced from the dated table (no API publishes Space prices), billed
+  // per started minute; the success announcement carries the row.
+  const { cost } = await handle.query(progressQuery);
+  expect(cost).toEqual({
+    usd: 0.016667,
+    seconds: expect.any(Number) as number,
+    billedSeconds: 60,
+    hardware: 'spaces-a10g-small',
+    pricePerHour: 1,
+    priceSource: `table:${PRICE_TABLE_DATE}`,
+  });
+  expect(project.body).toMatchObject({ hardware: cost?.hardware });
+  expect(posted?.description).toMatch(
+    /\| Cost \| \$0\.0167: 60 s billed \([\d.]+ s run\) of spaces-a10g-small at \$1\/h \(table:\d{4}-\d{2}-\d{2}\) \|/,
+  );
 
   const description = await handle.describe();
   expect(description.typedSearchAttributes.get(RetrainStage)).toBe('succeeded');

@@ -2,7 +2,7 @@ import { HF_JOBS_RUN_LABELS, type HfJobsBackendOptions } from '../../config/back
 import { isTransient, requireHfToken } from '../../http/http-error';
 import { cancelJob, runOnce, type CancelPolicy } from './job-lifecycle';
 import { hubFetch } from '../../hub/hub-fetch';
-import { PRICE_TABLE_DATE, priceFromJobsList, priceFromTable } from '../../budget/hardware-prices';
+import { priceFromJobsList, priceFromTable, tablesSearched } from '../../budget/hardware-prices';
 import type { Price } from '../../budget/cost-math';
 import { LOG_TAIL_LINES, PipelineBackend } from '../types';
 import { PermanentBackendError } from '../../errors';
@@ -136,14 +136,14 @@ export class HfJobsBackend extends PipelineBackend<HfJobsBackendDeps, HfJobsBack
     return `the job ${job.jobId} is still ${info.status.stage}: it could not be cancelled; cancel it with \`hf jobs cancel ${job.jobId}\` or at ${page}`;
   }
 
-  /** The flavor's price, from the Hub's list; from the dated table when the list does not name it. */
+  /** The flavor's price, from the Hub's list; from the config's `prices` or the dated table when it does not name it. */
   async price(run: RunContext): Promise<Price> {
     const flavor = this.options.flavor;
     const fromHub = priceFromJobsList(await this.context(run).client.hardware(), flavor);
-    const price = fromHub ?? priceFromTable(flavor, 60);
+    const price = fromHub ?? priceFromTable(flavor, 60, run.pipeline.prices);
     if (!price) {
       throw new PermanentBackendError(
-        `pipeline ${run.pipeline.name}: backend.flavor: no price for the Jobs flavor "${flavor}" (not in the Hub's list at /api/jobs/hardware, nor in the price table of ${PRICE_TABLE_DATE})`,
+        `pipeline ${run.pipeline.name}: backend.flavor: no price for the Jobs flavor "${flavor}" (not in the Hub's list at /api/jobs/hardware, nor in ${tablesSearched(run.pipeline.prices)})`,
       );
     }
     return price;

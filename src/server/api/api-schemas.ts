@@ -122,7 +122,11 @@ const costSchema = named(
   z
     .strictObject({
       usd: z.number().describe('what the run cost, in US dollars'),
-      seconds: z.number().describe("the seconds billed (the backend's own count where it keeps one)"),
+      seconds: z.number().describe("the seconds the machine ran (the backend's own count where it keeps one)"),
+      billedSeconds: z
+        .number()
+        .optional()
+        .describe('seconds rounded up to whole billing units (a Jobs or Space minute): what usd is for'),
       hardware: z.string().describe('the flavor, Space hardware, or local'),
       pricePerHour: z.number().describe('USD per hour of that hardware'),
       priceSource: z
@@ -263,6 +267,10 @@ export const runDetailSchema = named(
       .optional(),
     dataChecks: z.array(dataCheckSchema).optional().describe("the data checks of the run's revision, before training"),
     dataChecksSkipped: z.string().optional().describe('why the data checks did not run'),
+    priceUnknown: z
+      .string()
+      .optional()
+      .describe('the run trained without a budget on a machine with no price: its cost is unknown, and why'),
     error: z.string().optional(),
     logTail: z.array(z.string()),
     compensationErrors: z.array(z.string()).optional(),

@@ -89,6 +89,7 @@ const memoSchema = z.looseObject({
     .strictObject({
       usd: z.number(),
       seconds: z.number(),
+      billedSeconds: z.number().optional(),
       hardware: z.string(),
       pricePerHour: z.number(),
       priceSource: z.string(),
@@ -261,6 +262,7 @@ function runDetail(
     promotion: progress.promotion ? promotionView(progress.promotion) : summary.promotion,
     polls: progress.polls,
     cost: progress.cost ? { ...progress.cost } : summary.cost,
+    ...(progress.priceUnknown ? { priceUnknown: progress.priceUnknown } : {}),
     budget: progress.budget && structuredClone(progress.budget),
     ...(progress.deployment ? { deployment: { ...progress.deployment } } : {}),
   };
