@@ -18,7 +18,7 @@ import {
 import type { RollbackWorkflow } from '../../src/workflows/rollback';
 import { FakeEndpoints } from '../fakes/fake-endpoints';
 import { pipelineSpec, TEST_TOKEN, TEST_USER, useWorkerStack } from '../helpers/stack';
-import { unique } from '../helpers/temporal';
+import { eventually, unique } from '../helpers/temporal';
 
 const stack = useWorkerStack('deploy');
 let endpoints: FakeEndpoints;
@@ -165,6 +165,38 @@ test('rollback by hand puts the earlier model back, and --to puts a given one ba
   await rollback(second.progress.revision);
   expect(endpoints.get(endpoint)?.revision).toBe(second.deployment.modelRevision);
   expect(registryCurrent(pipeline.name)).toBe(second.progress.revision);
+});
+
+test('a roll-back started while a run deploys waits for the run to end (the deploy lease), then rolls back', async () => {
+  const { endpoint, overrides } = endpointPipeline();
+  const first = await runToEnd(overrides);
+  endpoints.updateMs = 3_000;
+  try {
+    const handle = await stack.startRetrain(overrides, stack.fakes.hub.pushCommit(stack.fakes.dataset));
+    const planned = await eventually(async () => {
+      const p: RetrainProgress = await handle.query(progressQuery);
+      return p.deployment?.modelRevision ? p : undefined;
+    });
+    const pipeline = pipelineSpec(stack.fakes, overrides);
+    // Started behind the receiver's back (which would refuse it): its plan is retried until the run gives the lease back.
+    const back: Deployment = await stack.client.workflow.execute<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {
+      workflowId: rollbackWorkflowId(pipeline.name),
+      taskQueue: stack.worker.taskQueue,
+      args: [{ pipeline, to: first.progress.revision, by: 'alice' }],
+    });
+    expect(await handle.result().then(() => 'succeeded')).toBe('succeeded');
+    expect(back).toMatchObject({ health: 'healthy', revision: first.progress.revision });
+    expect(back.previous).toMatchObject({
+      revision: planned.revision,
+      modelRevision: planned.deployment!.modelRevision,
+    });
+    const file = serving().read(pipeline.name)!;
+    expect(file.current).toMatchObject({ revision: first.progress.revision, by: 'alice', reason: 'manual-rollback' });
+    expect(file.history[0]).toMatchObject({ revision: planned.revision, by: handle.workflowId, reason: 'deploy' });
+    expect(endpoints.get(endpoint)?.revision).toBe(first.deployment.modelRevision);
+  } finally {
+    endpoints.updateMs = 200;
+  }
 });
 
 test('an endpoint that scales to zero serves the new revision once the smoke check wakes it (its 503s retried)', async () => {
