@@ -7,6 +7,7 @@
 import { PermanentBackendError } from '../errors';
 import { HttpError } from '../http/http-error';
 import { requestJson, type RequestOptions } from '../http/request-json';
+import { DeployRefused } from './deploy-refused';
 
 export interface SpaceClientOptions {
   hubEndpoint: string;
@@ -18,8 +19,9 @@ export interface SpaceClientOptions {
 export class SpaceClient {
   constructor(private readonly options: SpaceClientOptions) {}
 
+  /** The deploy's first change: refused, it changed nothing (a DeployRefused). */
   async setVariable(key: string, value: string, description: string): Promise<void> {
-    await this.call('variables', { method: 'POST', body: { key, value, description } });
+    await this.call('variables', { method: 'POST', body: { key, value, description } }, DeployRefused);
   }
 
   async variable(key: string): Promise<string | undefined> {
@@ -35,7 +37,11 @@ export class SpaceClient {
     return this.call('runtime');
   }
 
-  private async call<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  private async call<T>(
+    path: string,
+    options: RequestOptions = {},
+    Refusal: typeof PermanentBackendError = PermanentBackendError,
+  ): Promise<T> {
     const { hubEndpoint, space, token } = this.options;
     try {
       const res = await requestJson<T>(`${hubEndpoint}/api/spaces/${space}/${path}`, {
@@ -47,16 +53,16 @@ export class SpaceClient {
     } catch (err) {
       if (!(err instanceof HttpError) || err.retryable) throw err;
       if (err.status === 404 || err.status === 401) {
-        throw new PermanentBackendError(
+        throw new Refusal(
           `there is no Space ${space} this token can see (${err.status}): fix deploy.space`,
         );
       }
       if (err.status === 403) {
-        throw new PermanentBackendError(
+        throw new Refusal(
           `the token may not change the Space ${space} (403): it needs write access to it`,
         );
       }
-      throw new PermanentBackendError(`the Hub refused: ${err.message}`);
+      throw new Refusal(`the Hub refused: ${err.message}`);
     }
   }
 }

@@ -67,3 +67,11 @@ export const COST_AND_BUDGET = 'cost-and-budget';
  * started before settle it after the notice, as they did.
  */
 export const COST_BEFORE_FAILURE_NOTICE = 'cost-before-failure-notice';
+
+/**
+ * Step 1 (both branches): a deploy whose first change the target refuses (DeployRefused: a token without write
+ * access, a revision the Hub does not have) changed nothing: it is recorded as `unchanged`, with no roll-back, and
+ * its notice says the model in service is unchanged. Deploys started before roll back to what still serves.
+ * src/workflows/retrain-deploy.ts.
+ */
+export const DEPLOY_REFUSED_UNCHANGED = 'deploy-refused-unchanged';

@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServingRecord } from '../../src/registry/serving';
 import {
@@ -177,6 +177,8 @@ test('a roll-back started while a run deploys waits for the run to end (the depl
       const p: RetrainProgress = await handle.query(progressQuery);
       return p.deployment?.modelRevision ? p : undefined;
     });
+    // The new model is not `current` before the endpoint serves it.
+    expect(registryCurrent(overrides.name)).toBe(first.progress.revision);
     const pipeline = pipelineSpec(stack.fakes, overrides);
     // Started behind the receiver's back (which would refuse it): its plan is retried until the run gives the lease back.
     const back: Deployment = await stack.client.workflow.execute<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {
@@ -223,6 +225,9 @@ test('a smoke check that times out rolls the endpoint back, within the smoke che
   // Each attempt gave up after the smoke timeout (1 s), not the model's 5 s; the endpoint serves what it served.
   expect(endpoints.inferences.filter((i) => i.endpoint === endpoint && i.status === 200)).toHaveLength(0);
   expect(endpoints.get(endpoint)).toMatchObject(before);
+  // The registry names what serves: the model from before (external), not the one that failed; `current` never moved.
+  expect(serving().current(smokeOneInput.name)).toMatchObject({ revision: 'external', reason: 'rollback' });
+  expect(existsSync(join(stack.fakes.activityDeps.modelsDir, smokeOneInput.name, 'current'))).toBe(false);
 });
 
 test('an endpoint that does not exist fails the deploy before anything changes', async () => {
@@ -242,9 +247,17 @@ test('a token without write access changes nothing: the endpoint still serves wh
   const { failure, deployment } = await runToEnd(overrides);
   expect(((failure as WorkflowFailedError).cause as ApplicationFailure).message).toMatch(/needs write access/);
   expect(endpoints.get(endpoint)).toMatchObject({ ...before, state: 'running' });
-  // What served before (not deployed by hub-retrain) is recorded as serving again; it needed no change.
-  expect(deployment).toMatchObject({
-    rolledBack: true,
-    previous: { revision: 'external', modelRevision: before.revision },
-  });
+  expect(((failure as WorkflowFailedError).cause as ApplicationFailure).message).toContain(
+    'nothing was changed: the model in service still serves',
+  );
+  // Nothing changed, so nothing was rolled back: no roll-back is recorded, and the registry's current did not move.
+  expect(deployment).toMatchObject({ health: 'failed', unchanged: true, rolledBack: false });
+  expect(deployment.error).toMatch(/^applyDeployment: the token may not change/);
+  expect(serving().read(overrides.name)).toBeUndefined();
+  expect(existsSync(join(stack.fakes.activityDeps.modelsDir, overrides.name, 'current'))).toBe(false);
+  const notice = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
+    .find((d) => d.title.includes(`${overrides.name} failed`));
+  expect(notice?.description).toContain('Nothing was changed: the model in service still serves.');
+  expect(notice?.description).not.toContain('Rolled back');
 });
