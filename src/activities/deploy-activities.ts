@@ -97,6 +97,9 @@ export function createDeployActivities(deps: DeployDeps) {
       (live.repository !== model.repository || live.modelRevision !== model.modelRevision)
     ) {
       previous = { revision: EXTERNAL_REVISION, ...live };
+    } else if (t.type === 'space' && live && live.modelRevision === undefined) {
+      // A Space that did not have the variable yet: a roll-back deletes it (and restarts the Space).
+      previous = { revision: EXTERNAL_REVISION };
     }
     return { model, previous };
   }
