@@ -261,3 +261,30 @@ test('a token without write access changes nothing: the endpoint still serves wh
   expect(notice?.description).toContain('Nothing was changed: the model in service still serves.');
   expect(notice?.description).not.toContain('Rolled back');
 });
+
+test('an update that ends in updateFailed says so and rolls the endpoint back', async () => {
+  const { endpoint, before, overrides } = endpointPipeline();
+  endpoints.defaultBehaviour = { updateFails: true }; // every new revision; the one from before loads
+  endpoints.behaviours.set(before.revision, {});
+  const { failure, deployment } = await runToEnd(overrides);
+  const message = ((failure as WorkflowFailedError).cause as ApplicationFailure).message;
+  expect(message).toMatch(/^deploy failed: awaitDeployment: the endpoint is updateFailed/);
+  expect(message).toContain('rolled back to the model that served before (external)');
+  expect(deployment).toMatchObject({ health: 'failed', rolledBack: true, previous: { revision: 'external' } });
+  expect(endpoints.get(endpoint)).toMatchObject({ repository: before.repository, revision: before.revision });
+});
+
+test('a paused endpoint ends the wait at once with what to do, and its model is put back', async () => {
+  const { endpoint, before, overrides } = endpointPipeline();
+  endpoints.get(endpoint)!.state = 'paused';
+  const { failure, deployment } = await runToEnd(overrides);
+  const message = ((failure as WorkflowFailedError).cause as ApplicationFailure).message;
+  expect(message).toContain('the endpoint is paused: resume it, then deploy again');
+  expect(deployment.health).toBe('failed');
+  // The endpoint is configured with what it served before again (it stays paused until someone resumes it).
+  expect(endpoints.get(endpoint)).toMatchObject({ ...before, state: 'paused' });
+  // Paused, it cannot be seen serving it: the record says so rather than claiming a roll-back.
+  expect(deployment).toMatchObject({ rolledBack: false });
+  expect(deployment.rollbackError).toContain('the endpoint is paused');
+  expect(message).toContain('could not roll back');
+});
