@@ -92,8 +92,8 @@ export class FakeEndpoints extends TimedFake {
   protected app(): express.Express {
     const app = express();
     app.use(express.json());
-    // Every route needs a token the Hub knows (the API is authenticated: huggingface_hub `hf_api.py` sends the
-    // token on every `*_inference_endpoint` call; a protected endpoint's URL needs one too, Endpoints docs "Security levels").
+    // Every route needs a token the Hub knows (huggingface_hub `hf_api.py` sends the token on every
+    // `*_inference_endpoint` call; a protected endpoint's URL needs one too).
     app.use((req, res, next) => {
       const token = bearer(req);
       if (!token || !this.hub.knowsToken(token))
@@ -136,8 +136,8 @@ export class FakeEndpoints extends TimedFake {
       }
       const repository = str(model.repository) ?? e.repository;
       const revision = str(model.revision) ?? 'main';
-      // A model the Hub does not have, or a revision it does not know, is refused: nothing changes (Endpoints
-      // API docs, "Update an endpoint": 400 for a model repository or revision it cannot resolve).
+      // A model the Hub does not have, or a revision it does not know, is refused: nothing changes (`hf_api.py`
+      // `update_inference_endpoint` raises the API's 4xx; its exact status for this case is assumed, not documented).
       if (!this.hub.repos.has('model', repository)) return hubError(res, 400, `Model ${repository} not found`);
       if (revision !== 'main' && !this.revisionExists(repository, revision)) {
         return hubError(res, 400, `Revision ${revision} not found in ${repository}`);
@@ -165,7 +165,8 @@ export class FakeEndpoints extends TimedFake {
       const answered = (status: number) =>
         this.inferences.push({ endpoint: `${e.namespace}/${e.name}`, revision: e.revision, status });
       // Scaled to zero: the first request wakes it and is answered 503 until a replica runs (`_inference_endpoints.py`
-      // `InferenceEndpointStatus.SCALED_TO_ZERO`; Endpoints docs "Autoscaling": scale-to-zero answers 503 while it wakes).
+      // `InferenceEndpointStatus.SCALED_TO_ZERO`; Endpoints docs, guides/autoscaling "Scale to Zero": the proxy answers 503
+      // while the new replica starts).
       if (e.state === 'scaledToZero') {
         e.state = 'initializing';
         this.timers.later(this.updateMs, () => (e.state = 'running'));
