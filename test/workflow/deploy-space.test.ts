@@ -4,6 +4,8 @@
  * fails to start with the new model is rolled back to the revision it ran before.
  */
 import type { Client } from '@temporalio/client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ActivityDeps } from '../../src/activities';
 import { progressQuery, type RetrainProgress } from '../../src/workflows/definitions';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
@@ -145,4 +147,31 @@ test('a Space that does not exist fails the deploy before anything changes', asy
   expect(progress.error).toContain(`there is no Space ${missing} this token can see (404): fix deploy.space`);
   expect(deployment).toMatchObject({ health: 'failed', unchanged: true, rolledBack: false });
   expect(spaces.restarts).not.toContain(missing);
+});
+
+test('a Space whose smoke URL does not answer in time is rolled back to the revision it ran before', async () => {
+  const { space, spec } = spacePipeline();
+  const first = await run(spec);
+  // A Space app that takes requests and never answers.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const slow = {
+      ...spec,
+      deploy: {
+        ...spec.deploy!,
+        smoke_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/predict`,
+        smoke: { inputs: ['a cat'], timeout: 1 },
+      } as typeof spec.deploy,
+    };
+    const second = await run(slow, hub.pushCommit(dataset));
+    expect(second.failure).toBeDefined();
+    expect(second.progress.error).toMatch(/^deploy failed: smokeCheckDeployment: .*(timeout|aborted|timed out)/i);
+    expect(second.deployment).toMatchObject({ health: 'failed', rolledBack: true });
+    expect(spaces.variable(space, 'MODEL_REVISION')).toBe(first.deployment.modelRevision);
+    expect(hub.spaceStage(space)).toBe('RUNNING');
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
 });
