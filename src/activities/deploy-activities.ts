@@ -3,7 +3,7 @@
  * until the target serves it (one check per attempt, spaced by the retry policy), smoke-check it, and record
  * which model serves (the registry's `serving.json` and `current` link). Each is safe to retry.
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { PipelineSpec } from '../config/config-schema';
 import { targetFor, type Readiness, type TargetDeps } from '../deploy/targets';
@@ -13,10 +13,14 @@ import { PermanentBackendError } from '../errors';
 import type { ModelRegistry } from '../registry/model-registry';
 import { servedModelSchema, ServingRecord, type ServedModel, type ServingEntry } from '../registry/serving';
 import type { SmokeResult } from '../deploy/smoke';
+import { leaseHeldMessage, leaseHolderRuns } from '../deploy/lease-holder';
+import { DeployLeases, leaseSeconds } from '../registry/deploy-lease';
 import { join } from 'node:path';
 
 export const NOT_SERVING_YET = 'NotServingYet';
 export const DEPLOY_FAILED = 'DeployFailed';
+/** Another workflow deploys the pipeline: retried until it ends (its lease is given back or expires). */
+export const DEPLOY_LEASE_HELD = 'DeployLeaseHeld';
 /** The registry revision of a model that served before hub-retrain deployed anything. */
 export const EXTERNAL_REVISION = 'external';
 
@@ -30,7 +34,27 @@ export type DeployDeps = Omit<TargetDeps, 'registry'> & { registry: ModelRegistr
 
 export function createDeployActivities(deps: DeployDeps) {
   const serving = new ServingRecord(deps.registry.root);
+  const leases = new DeployLeases(deps.registry.root);
   const target = (pipeline: PipelineSpec) => targetFor(pipeline, deps);
+  /** The workflow an activity runs for: the holder of the deploy lease it takes or gives back. */
+  const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+
+  /** Takes the pipeline's deploy lease for this workflow, or fails (retryably) while another one holds it. */
+  async function takeLease(pipeline: PipelineSpec, revision: string): Promise<void> {
+    const holder = workflowId();
+    const other = leases.live(pipeline.name);
+    if (other && other.holder !== holder) {
+      if (await leaseHolderRuns(Context.current().client, other)) {
+        throw ApplicationFailure.create({
+          type: DEPLOY_LEASE_HELD,
+          message: leaseHeldMessage(pipeline.name, other),
+          nonRetryable: false,
+        });
+      }
+      log.warn('taking over the deploy lease of a workflow that has ended', { holder: other.holder });
+    }
+    leases.take(pipeline.name, holder, revision, leaseSeconds(pipeline.deploy!));
+  }
 
   /** The Hub repo and exact commit of a registry revision's model, for a Hub target. */
   async function hubModel(pipeline: PipelineSpec, revision: string): Promise<ServedModel> {
@@ -57,6 +81,29 @@ export function createDeployActivities(deps: DeployDeps) {
     return { revision, repository, modelRevision: res.body.sha };
   }
 
+  /** What to deploy for a registry revision, and what serves now (read before anything changes). */
+  async function plan(pipeline: PipelineSpec, t: ReturnType<typeof target>, revision: string): Promise<DeployPlan> {
+    const model = t.type === 'local' ? { revision } : await hubModel(pipeline, revision);
+    // Read before anything changes: a missing endpoint or Space, or a refused token, stops the deploy here.
+    const live = await t.serving();
+    const recorded = serving.current(pipeline.name);
+    let previous: ServedModel | undefined;
+    if (recorded && recorded.revision !== revision) previous = servedModelSchema.parse(recorded);
+    else if (t.type === 'local') {
+      const before = deps.registry.previous(pipeline.name);
+      if (before && before !== revision) previous = { revision: before };
+    } else if (
+      live?.repository &&
+      (live.repository !== model.repository || live.modelRevision !== model.modelRevision)
+    ) {
+      previous = { revision: EXTERNAL_REVISION, ...live };
+    } else if (t.type === 'space' && live && live.modelRevision === undefined) {
+      // A Space that did not have the variable yet: a roll-back deletes it (and restarts the Space).
+      previous = { revision: EXTERNAL_REVISION };
+    }
+    return { model, previous };
+  }
+
   return {
     /** The model to deploy for a registry revision, and what serves now (the roll-back target). */
     async planDeployment(pipeline: PipelineSpec, revision: string): Promise<DeployPlan> {
@@ -64,22 +111,14 @@ export function createDeployActivities(deps: DeployDeps) {
       if (revision !== EXTERNAL_REVISION && !deps.registry.has(pipeline.name, revision)) {
         throw new PermanentBackendError(`the registry has no model of ${pipeline.name} at ${revision}`);
       }
-      const model = t.type === 'local' ? { revision } : await hubModel(pipeline, revision);
-      // Read before anything changes: a missing endpoint or Space, or a refused token, stops the deploy here.
-      const live = await t.serving();
-      const recorded = serving.current(pipeline.name);
-      let previous: ServedModel | undefined;
-      if (recorded && recorded.revision !== revision) previous = servedModelSchema.parse(recorded);
-      else if (t.type === 'local') {
-        const before = deps.registry.previous(pipeline.name);
-        if (before && before !== revision) previous = { revision: before };
-      } else if (
-        live?.repository &&
-        (live.repository !== model.repository || live.modelRevision !== model.modelRevision)
-      ) {
-        previous = { revision: EXTERNAL_REVISION, ...live };
+      // One deploy of a pipeline at a time: what serves is read once no other deploy can change it any more.
+      await takeLease(pipeline, revision);
+      try {
+        return await plan(pipeline, t, revision);
+      } catch (err) {
+        leases.release(pipeline.name, workflowId());
+        throw err;
       }
-      return { model, previous };
     },
 
     async applyDeployment(pipeline: PipelineSpec, model: ServedModel): Promise<void> {
@@ -126,6 +165,7 @@ export function createDeployActivities(deps: DeployDeps) {
           deps.registry.promote(pipeline.name, entry.revision);
       }
       serving.record(pipeline.name, entry);
+      leases.release(pipeline.name, workflowId());
       log.info('serving', { pipeline: pipeline.name, revision: entry.revision, by: entry.by, reason: entry.reason });
     },
 

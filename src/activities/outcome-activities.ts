@@ -87,7 +87,11 @@ export function createOutcomeActivities(deps: OutcomeDeps) {
               current,
               evidence(pipeline.backend.type, registryDir, result.sameRows),
             );
-      if (decision.promoted && current?.revision !== revision) deps.registry.promote(pipeline.name, revision);
+      // A model deployed to an Inference Endpoint or a Space becomes `current` when the target serves it
+      // (recordServing): until then, and if its deploy fails, `current` names the model that really serves.
+      const deployedLater = pipeline.deploy?.type === 'endpoint' || pipeline.deploy?.type === 'space';
+      if (decision.promoted && current?.revision !== revision && !deployedLater)
+        deps.registry.promote(pipeline.name, revision);
       deps.registry.recordVerdict(pipeline.name, revision, decision);
       log.info(decision.reason, { event: 'verdict', pipeline: pipeline.name, revision, promoted: decision.promoted });
       const publishable = decision.promoted && pipeline.publish !== undefined && local !== undefined;

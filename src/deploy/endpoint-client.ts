@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { PermanentBackendError } from '../errors';
 import { HttpError, MalformedResponseError } from '../http/http-error';
 import { requestJson } from '../http/request-json';
+import { DeployRefused } from './deploy-refused';
 
 /** `InferenceEndpointStatus` (huggingface_hub `_inference_endpoints.py`). */
 export const ENDPOINT_STATES = [
@@ -74,7 +75,8 @@ export class EndpointClient {
       const res = await requestJson(this.url(), { method, body, token: this.options.token, fetch: this.options.fetch });
       return parseEndpoint(method, this.url(), res.body);
     } catch (err) {
-      throw explain(err, this.id);
+      // An update the API refuses changed nothing (the endpoint serves what it served): a DeployRefused.
+      throw explain(err, this.id, method === 'PUT' ? DeployRefused : PermanentBackendError);
     }
   }
 }
@@ -94,16 +96,16 @@ function parseEndpoint(method: string, url: string, body: unknown): EndpointInfo
 }
 
 /** A refusal retrying cannot fix, said in the words of what to do about it. */
-function explain(err: unknown, id: string): unknown {
+function explain(err: unknown, id: string, Refusal: typeof PermanentBackendError): unknown {
   if (!(err instanceof HttpError) || err.retryable) return err;
   if (err.status === 404)
-    return new PermanentBackendError(
+    return new Refusal(
       `there is no Inference Endpoint ${id} (404): create it first, or fix deploy.name / deploy.namespace`,
     );
   if (err.status === 401 || err.status === 403) {
-    return new PermanentBackendError(
+    return new Refusal(
       `the token may not change the Inference Endpoint ${id} (${err.status}): it needs write access to ${id.split('/')[0]}`,
     );
   }
-  return new PermanentBackendError(`the Inference Endpoints API refused: ${err.message}`);
+  return new Refusal(`the Inference Endpoints API refused: ${err.message}`);
 }

@@ -131,11 +131,13 @@ function spaceTarget(deploy: Deploy<'space'>, deps: TargetDeps): Target {
     type: 'space',
     async serving() {
       const revision = await client().variable(deploy.variable);
-      return revision ? { repository: deploy.repository, modelRevision: revision } : undefined;
+      // A Space without the variable serves too (what its app loads by default): a roll-back deletes it again.
+      return revision ? { repository: deploy.repository, modelRevision: revision } : {};
     },
     async apply(model) {
       const space = client();
-      await space.setVariable(deploy.variable, model.modelRevision!, `set by hub-retrain: ${model.repository}`);
+      if (model.modelRevision === undefined) await space.deleteVariable(deploy.variable);
+      else await space.setVariable(deploy.variable, model.modelRevision, `set by hub-retrain: ${model.repository}`);
       await space.restart();
     },
     async check(model) {

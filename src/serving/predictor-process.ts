@@ -116,12 +116,16 @@ export class PredictorProcess {
     const pending = id === undefined ? undefined : this.pending.get(id);
     if (!message || !pending || id === undefined) return;
     this.pending.delete(id);
-    if (typeof message.error === 'string') return pending.reject(new PredictionInputError(message.error));
-    if (typeof message.label !== 'string' || typeof message.scores !== 'object' || message.scores === null) {
-      return pending.reject(new Error('the model server answered without a label'));
+    try {
+      if (typeof message.error === 'string') return pending.reject(new PredictionInputError(message.error));
+      if (typeof message.label !== 'string' || typeof message.scores !== 'object' || message.scores === null) {
+        return pending.reject(new Error('the model server answered without a label'));
+      }
+      pending.resolve({ label: message.label, scores: message.scores as Record<string, number> });
+    } finally {
+      // A process being closed ends once its last request has an answer, whatever the answer was.
+      if (this.closing && this.pending.size === 0) this.child.stdin.end();
     }
-    pending.resolve({ label: message.label, scores: message.scores as Record<string, number> });
-    if (this.closing && this.pending.size === 0) this.child.stdin.end();
   }
 
   /** Ends the process once the requests in flight have their answers (stdin closed: the server exits). */

@@ -11,6 +11,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   TimeoutFailure,
   workflowInfo,
@@ -22,6 +23,8 @@ import type { PipelineSpec } from '../config/config-schema';
 import { describe } from './announcement';
 import type { Deployment } from './definitions';
 import { HTTP_RETRY } from './retrain-activities';
+import { DEPLOY_REFUSED_UNCHANGED } from './retrain-patches';
+import { DEPLOY_REFUSED } from '../deploy/deploy-refused';
 
 /** Plan, apply, record: short calls, retried for ten minutes. */
 const deploySteps = proxyActivities<RetrainActivities>({
@@ -104,13 +107,28 @@ export async function deployRevision(request: DeployRequest): Promise<Deployment
   } catch (err) {
     deployment.health = 'failed';
     deployment.error = describe(err);
-    changed();
-    await CancellationScope.nonCancellable(() => rollBack(pipeline, plan.previous, deployment, by));
+    if (refusedBeforeChange(err) && patched(DEPLOY_REFUSED_UNCHANGED)) {
+      // The target refused the first change: what served serves on, and there is nothing to put back.
+      deployment.unchanged = true;
+    } else {
+      changed();
+      await CancellationScope.nonCancellable(() => rollBack(pipeline, plan.previous, deployment, by));
+    }
     deployment.endedAt = new Date().toISOString();
     changed();
     if (isCancellation(err)) throw err;
     throw deployFailed(deployment);
   }
+}
+
+/** The apply step's first change was refused by the target (DeployRefused): nothing was changed. */
+function refusedBeforeChange(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.activityType === 'applyDeployment' &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === DEPLOY_REFUSED
+  );
 }
 
 /**

@@ -74,3 +74,11 @@ export const COST_BEFORE_FAILURE_NOTICE = 'cost-before-failure-notice';
  * it (perRunLimitSeconds, src/budget/cost-math.ts). Runs started before are held as they were.
  */
 export const PER_RUN_WHOLE_UNITS = 'per-run-whole-units';
+
+/**
+ * Step 1 (both branches): a deploy whose first change the target refuses (DeployRefused: a token without write
+ * access, a revision the Hub does not have) changed nothing: it is recorded as `unchanged`, with no roll-back, and
+ * its notice says the model in service is unchanged. Deploys started before roll back to what still serves.
+ * src/workflows/retrain-deploy.ts.
+ */
+export const DEPLOY_REFUSED_UNCHANGED = 'deploy-refused-unchanged';

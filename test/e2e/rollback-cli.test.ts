@@ -3,6 +3,8 @@
  * Inference Endpoint on the fake Endpoints API: it restores an earlier revision and says which model serves. The
  * serving API's answers are checked against the OpenAPI document.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logging';
 import { openApiDocument } from '../../src/server/api/openapi';
@@ -164,6 +166,48 @@ test("the status page's Roll back button puts the model that served before back,
     await page.locator(`[data-serving="${overrides.name}"]`, { hasText: 'rolled back by hand' }).waitFor();
   } finally {
     await browser.close();
+  }
+});
+
+test('a roll-back by hand while a run deploys is refused (409): the run ends as it began, the record agrees', async () => {
+  const lease = join(stack.fakes.activityDeps.modelsDir, overrides.name, 'deploy-lease.json');
+  endpoints.updateMs = 3_000; // the endpoint takes a while to serve the new revision: the run holds the lease
+  try {
+    const handle = await stack.startRetrain(overrides, stack.fakes.hub.pushCommit(stack.fakes.dataset));
+    const planned = await eventually(async () => {
+      const p: RetrainProgress = await handle.query(progressQuery);
+      return p.deployment?.modelRevision ? p : undefined;
+    });
+    expect(existsSync(lease)).toBe(true);
+    const res = await fetch(`http://127.0.0.1:${receiver.port}/api/pipelines/${overrides.name}/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'carol' }),
+    });
+    const body = (await res.json()) as { error?: string };
+    checker.check('POST', `/api/pipelines/${overrides.name}/rollback`, {
+      status: res.status,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(409);
+    expect(body.error).toContain(`a deploy of ${overrides.name} is under way (${handle.workflowId}`);
+    const ran = await cli(['rollback', overrides.name, '--by', 'carol']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('is under way');
+
+    await handle.result();
+    const after = (await get(`/api/pipelines/${overrides.name}/serving`)) as {
+      current: { revision: string; by: string; reason: string };
+      history: Array<{ by: string }>;
+    };
+    // What the run deployed serves, put there by the run; no roll-back by carol ever ran; the lease is given back.
+    expect(after.current).toMatchObject({ revision: planned.revision, by: handle.workflowId, reason: 'deploy' });
+    expect([after.current, ...after.history].map((e) => e.by)).not.toContain('carol');
+    expect(endpoints.get(`${TEST_USER}/${endpointName}`)?.revision).toBe(planned.deployment?.modelRevision);
+    expect(existsSync(lease)).toBe(false);
+  } finally {
+    endpoints.updateMs = 100;
   }
 });
 

@@ -92,7 +92,8 @@ export class FakeEndpoints extends TimedFake {
   protected app(): express.Express {
     const app = express();
     app.use(express.json());
-    // Every route needs a token the Hub knows (the API is authenticated; protected endpoints too).
+    // Every route needs a token the Hub knows (huggingface_hub `hf_api.py` sends the token on every
+    // `*_inference_endpoint` call; a protected endpoint's URL needs one too).
     app.use((req, res, next) => {
       const token = bearer(req);
       if (!token || !this.hub.knowsToken(token))
@@ -103,7 +104,7 @@ export class FakeEndpoints extends TimedFake {
     const find = (req: Request, res: Response): FakeEndpoint | undefined => {
       const id = `${String(req.params.namespace)}/${String(req.params.name)}`;
       const e = this.endpoints.get(id);
-      // Another namespace's endpoint is not found for this caller.
+      // Another namespace's endpoint is not found for this caller (`hf_api.py` `get_inference_endpoint`: 404).
       const user = this.hub.userOf(req);
       const member =
         user && (user.name === req.params.namespace || (user.orgs ?? []).includes(String(req.params.namespace)));
@@ -135,7 +136,8 @@ export class FakeEndpoints extends TimedFake {
       }
       const repository = str(model.repository) ?? e.repository;
       const revision = str(model.revision) ?? 'main';
-      // A model the Hub does not have, or a revision it does not know, is refused: nothing changes.
+      // A model the Hub does not have, or a revision it does not know, is refused: nothing changes (`hf_api.py`
+      // `update_inference_endpoint` raises the API's 4xx; its exact status for this case is assumed, not documented).
       if (!this.hub.repos.has('model', repository)) return hubError(res, 400, `Model ${repository} not found`);
       if (revision !== 'main' && !this.revisionExists(repository, revision)) {
         return hubError(res, 400, `Revision ${revision} not found in ${repository}`);
@@ -162,7 +164,9 @@ export class FakeEndpoints extends TimedFake {
       if (!e) return hubError(res, 404, 'Not Found');
       const answered = (status: number) =>
         this.inferences.push({ endpoint: `${e.namespace}/${e.name}`, revision: e.revision, status });
-      // Scaled to zero: the first request wakes it and is answered 503 until a replica runs.
+      // Scaled to zero: the first request wakes it and is answered 503 until a replica runs (`_inference_endpoints.py`
+      // `InferenceEndpointStatus.SCALED_TO_ZERO`; Endpoints docs, guides/autoscaling "Scale to Zero": the proxy answers 503
+      // while the new replica starts).
       if (e.state === 'scaledToZero') {
         e.state = 'initializing';
         this.timers.later(this.updateMs, () => (e.state = 'running'));
@@ -186,7 +190,8 @@ export class FakeEndpoints extends TimedFake {
       if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
       if (res.destroyed) return answered(0);
       answered(200);
-      // The text-classification answer: a list of {label, score}, best first.
+      // The text-classification answer: a list of {label, score}, best first (huggingface_hub
+      // `inference/_client.py` `text_classification` reads this shape).
       res.json([
         { label: top, score: 0.9 },
         ...labels.filter((l) => l !== top).map((label) => ({ label, score: 0.1 / labels.length })),

@@ -57,14 +57,14 @@ export class FakeSpaceDeploy {
       return id;
     };
 
-    // `get_space_variables`: `{key: {value, updatedAt, description}}`.
+    // huggingface_hub `hf_api.py` `get_space_variables`: `{key: {value, updatedAt, description}}`.
     router.get('/api/spaces/:owner/:name/variables', (req, res) => {
       const id = spaceOf(req, res, true);
       if (!id) return;
       res.json(Object.fromEntries(this.variables.get(id) ?? []));
     });
 
-    // `add_space_variable`: `{key, value, description?}`; answers every variable.
+    // huggingface_hub `hf_api.py` `add_space_variable`: `{key, value, description?}`; answers every variable.
     router.post('/api/spaces/:owner/:name/variables', (req, res) => {
       const id = spaceOf(req, res, true);
       if (!id) return;
@@ -82,7 +82,21 @@ export class FakeSpaceDeploy {
       res.json(Object.fromEntries(vars));
     });
 
-    // `restart_space`: answers the runtime, which is building until the app runs again.
+    // `delete_space_variable` (huggingface_hub `hf_api.py`): `DELETE /api/spaces/{id}/variables` with `{key}`;
+    // answers the variables left.
+    router.delete('/api/spaces/:owner/:name/variables', (req, res) => {
+      const id = spaceOf(req, res, true);
+      if (!id) return;
+      const { key } = (req.body ?? {}) as { key?: unknown };
+      if (typeof key !== 'string') return hubError(res, 400, 'key must be a variable name');
+      const vars: SpaceVariables = this.variables.get(id) ?? new Map<string, SpaceVariable>();
+      vars.delete(key);
+      this.variables.set(id, vars);
+      res.json(Object.fromEntries(vars));
+    });
+
+    // huggingface_hub `hf_api.py` `restart_space`: answers the runtime (`_space_api.py` `SpaceRuntime`), which is
+    // building until the app runs again.
     router.post('/api/spaces/:owner/:name/restart', (req, res) => {
       const id = spaceOf(req, res, true);
       if (!id) return;

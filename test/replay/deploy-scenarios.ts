@@ -1,6 +1,6 @@
 /** Replay scenarios of the deploy after a promotion (patch 'deploy-after-promotion') and of a roll-back by hand. */
 import type { ScenarioContext } from './scenario-context';
-import { pipelineSpec, TEST_USER } from '../helpers/stack';
+import { pipelineSpec, TEST_TOKEN, TEST_USER } from '../helpers/stack';
 import { unique } from '../helpers/temporal';
 import { FakeEndpoints } from '../fakes/fake-endpoints';
 import {
@@ -58,6 +58,12 @@ export const DEPLOY_SCENARIOS = {
       await run();
       endpoints.defaultBehaviour = { answer: 'nonsense' };
       return run(ctx.fakes.hub.pushCommit(ctx.fakes.dataset));
+    }),
+  /** A token without write access: the update is refused, nothing changed (patch 'deploy-refused-unchanged'). */
+  'retrain-deploy-refused-unchanged': (ctx: ScenarioContext) =>
+    withEndpoint(ctx, (run, endpoints) => {
+      endpoints.readOnlyTokens.add(TEST_TOKEN);
+      return run();
     }),
   'rollback-by-hand': (ctx: ScenarioContext) =>
     withEndpoint(ctx, async (run, _endpoints, overrides) => {

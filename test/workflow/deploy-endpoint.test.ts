@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServingRecord } from '../../src/registry/serving';
 import {
@@ -18,7 +18,7 @@ import {
 import type { RollbackWorkflow } from '../../src/workflows/rollback';
 import { FakeEndpoints } from '../fakes/fake-endpoints';
 import { pipelineSpec, TEST_TOKEN, TEST_USER, useWorkerStack } from '../helpers/stack';
-import { unique } from '../helpers/temporal';
+import { eventually, unique } from '../helpers/temporal';
 
 const stack = useWorkerStack('deploy');
 let endpoints: FakeEndpoints;
@@ -167,6 +167,40 @@ test('rollback by hand puts the earlier model back, and --to puts a given one ba
   expect(registryCurrent(pipeline.name)).toBe(second.progress.revision);
 });
 
+test('a roll-back started while a run deploys waits for the run to end (the deploy lease), then rolls back', async () => {
+  const { endpoint, overrides } = endpointPipeline();
+  const first = await runToEnd(overrides);
+  endpoints.updateMs = 3_000;
+  try {
+    const handle = await stack.startRetrain(overrides, stack.fakes.hub.pushCommit(stack.fakes.dataset));
+    const planned = await eventually(async () => {
+      const p: RetrainProgress = await handle.query(progressQuery);
+      return p.deployment?.modelRevision ? p : undefined;
+    });
+    // The new model is not `current` before the endpoint serves it.
+    expect(registryCurrent(overrides.name)).toBe(first.progress.revision);
+    const pipeline = pipelineSpec(stack.fakes, overrides);
+    // Started behind the receiver's back (which would refuse it): its plan is retried until the run gives the lease back.
+    const back: Deployment = await stack.client.workflow.execute<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {
+      workflowId: rollbackWorkflowId(pipeline.name),
+      taskQueue: stack.worker.taskQueue,
+      args: [{ pipeline, to: first.progress.revision, by: 'alice' }],
+    });
+    expect(await handle.result().then(() => 'succeeded')).toBe('succeeded');
+    expect(back).toMatchObject({ health: 'healthy', revision: first.progress.revision });
+    expect(back.previous).toMatchObject({
+      revision: planned.revision,
+      modelRevision: planned.deployment!.modelRevision,
+    });
+    const file = serving().read(pipeline.name)!;
+    expect(file.current).toMatchObject({ revision: first.progress.revision, by: 'alice', reason: 'manual-rollback' });
+    expect(file.history[0]).toMatchObject({ revision: planned.revision, by: handle.workflowId, reason: 'deploy' });
+    expect(endpoints.get(endpoint)?.revision).toBe(first.deployment.modelRevision);
+  } finally {
+    endpoints.updateMs = 200;
+  }
+});
+
 test('an endpoint that scales to zero serves the new revision once the smoke check wakes it (its 503s retried)', async () => {
   const { endpoint, overrides } = endpointPipeline();
   endpoints.get(endpoint)!.scaleToZero = true;
@@ -191,6 +225,9 @@ test('a smoke check that times out rolls the endpoint back, within the smoke che
   // Each attempt gave up after the smoke timeout (1 s), not the model's 5 s; the endpoint serves what it served.
   expect(endpoints.inferences.filter((i) => i.endpoint === endpoint && i.status === 200)).toHaveLength(0);
   expect(endpoints.get(endpoint)).toMatchObject(before);
+  // The registry names what serves: the model from before (external), not the one that failed; `current` never moved.
+  expect(serving().current(smokeOneInput.name)).toMatchObject({ revision: 'external', reason: 'rollback' });
+  expect(existsSync(join(stack.fakes.activityDeps.modelsDir, smokeOneInput.name, 'current'))).toBe(false);
 });
 
 test('an endpoint that does not exist fails the deploy before anything changes', async () => {
@@ -210,9 +247,44 @@ test('a token without write access changes nothing: the endpoint still serves wh
   const { failure, deployment } = await runToEnd(overrides);
   expect(((failure as WorkflowFailedError).cause as ApplicationFailure).message).toMatch(/needs write access/);
   expect(endpoints.get(endpoint)).toMatchObject({ ...before, state: 'running' });
-  // What served before (not deployed by hub-retrain) is recorded as serving again; it needed no change.
-  expect(deployment).toMatchObject({
-    rolledBack: true,
-    previous: { revision: 'external', modelRevision: before.revision },
-  });
+  expect(((failure as WorkflowFailedError).cause as ApplicationFailure).message).toContain(
+    'nothing was changed: the model in service still serves',
+  );
+  // Nothing changed, so nothing was rolled back: no roll-back is recorded, and the registry's current did not move.
+  expect(deployment).toMatchObject({ health: 'failed', unchanged: true, rolledBack: false });
+  expect(deployment.error).toMatch(/^applyDeployment: the token may not change/);
+  expect(serving().read(overrides.name)).toBeUndefined();
+  expect(existsSync(join(stack.fakes.activityDeps.modelsDir, overrides.name, 'current'))).toBe(false);
+  const notice = stack.fakes.hub
+    .discussionsOf('dataset', stack.fakes.dataset)
+    .find((d) => d.title.includes(`${overrides.name} failed`));
+  expect(notice?.description).toContain('Nothing was changed: the model in service still serves.');
+  expect(notice?.description).not.toContain('Rolled back');
+});
+
+test('an update that ends in updateFailed says so and rolls the endpoint back', async () => {
+  const { endpoint, before, overrides } = endpointPipeline();
+  endpoints.defaultBehaviour = { updateFails: true }; // every new revision; the one from before loads
+  endpoints.behaviours.set(before.revision, {});
+  const { failure, deployment } = await runToEnd(overrides);
+  const message = ((failure as WorkflowFailedError).cause as ApplicationFailure).message;
+  expect(message).toMatch(/^deploy failed: awaitDeployment: the endpoint is updateFailed/);
+  expect(message).toContain('rolled back to the model that served before (external)');
+  expect(deployment).toMatchObject({ health: 'failed', rolledBack: true, previous: { revision: 'external' } });
+  expect(endpoints.get(endpoint)).toMatchObject({ repository: before.repository, revision: before.revision });
+});
+
+test('a paused endpoint ends the wait at once with what to do, and its model is put back', async () => {
+  const { endpoint, before, overrides } = endpointPipeline();
+  endpoints.get(endpoint)!.state = 'paused';
+  const { failure, deployment } = await runToEnd(overrides);
+  const message = ((failure as WorkflowFailedError).cause as ApplicationFailure).message;
+  expect(message).toContain('the endpoint is paused: resume it, then deploy again');
+  expect(deployment.health).toBe('failed');
+  // The endpoint is configured with what it served before again (it stays paused until someone resumes it).
+  expect(endpoints.get(endpoint)).toMatchObject({ ...before, state: 'paused' });
+  // Paused, it cannot be seen serving it: the record says so rather than claiming a roll-back.
+  expect(deployment).toMatchObject({ rolledBack: false });
+  expect(deployment.rollbackError).toContain('the endpoint is paused');
+  expect(message).toContain('could not roll back');
 });

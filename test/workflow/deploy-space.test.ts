@@ -4,6 +4,8 @@
  * fails to start with the new model is rolled back to the revision it ran before.
  */
 import type { Client } from '@temporalio/client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ActivityDeps } from '../../src/activities';
 import { progressQuery, type RetrainProgress } from '../../src/workflows/definitions';
 import { FakeAutotrain } from '../fakes/fake-autotrain';
@@ -97,5 +99,79 @@ test('a Space that fails to start with the new model is rolled back to the revis
     expect(spaces.restarts.filter((s) => s === space)).toHaveLength(3);
   } finally {
     spaces.crashes = () => false;
+  }
+});
+
+test("a Space's first deploy that fails deletes the variable it set and restarts the Space: nothing half-deployed", async () => {
+  const { space, spec } = spacePipeline();
+  spaces.crashes = (revision) => revision !== undefined;
+  try {
+    const { failure, progress, deployment } = await run(spec);
+    expect(failure).toBeDefined();
+    expect(progress.error).toMatch(
+      /the Space is RUNTIME_ERROR: the app exited; rolled back to the model that served before/,
+    );
+    expect(deployment).toMatchObject({ health: 'failed', rolledBack: true, previous: { revision: 'external' } });
+    expect(spaces.variable(space, 'MODEL_REVISION')).toBeUndefined();
+    expect(hub.spaceStage(space)).toBe('RUNNING');
+    expect(spaces.restarts.filter((s) => s === space)).toHaveLength(2);
+  } finally {
+    spaces.crashes = () => false;
+  }
+});
+
+test('a token without write access to the Space changes nothing, and says so', async () => {
+  const { space, spec } = spacePipeline();
+  spaces.readOnlyTokens.add(TEST_TOKEN);
+  try {
+    const { failure, progress, deployment } = await run(spec);
+    expect(failure).toBeDefined();
+    expect(progress.error).toMatch(/the token may not change the Space .* \(403\): it needs write access to it/);
+    expect(progress.error).toContain('nothing was changed: the model in service still serves');
+    expect(deployment).toMatchObject({ health: 'failed', unchanged: true, rolledBack: false });
+    expect(spaces.variable(space, 'MODEL_REVISION')).toBeUndefined();
+    expect(spaces.restarts.filter((s) => s === space)).toHaveLength(0);
+  } finally {
+    spaces.readOnlyTokens.clear();
+  }
+});
+
+test('a Space that does not exist fails the deploy before anything changes', async () => {
+  const { spec } = spacePipeline();
+  const missing = `${TEST_USER}/${unique('nowhere')}`;
+  const { failure, progress, deployment } = await run({
+    ...spec,
+    deploy: { ...spec.deploy!, space: missing } as typeof spec.deploy,
+  });
+  expect(failure).toBeDefined();
+  expect(progress.error).toContain(`there is no Space ${missing} this token can see (404): fix deploy.space`);
+  expect(deployment).toMatchObject({ health: 'failed', unchanged: true, rolledBack: false });
+  expect(spaces.restarts).not.toContain(missing);
+});
+
+test('a Space whose smoke URL does not answer in time is rolled back to the revision it ran before', async () => {
+  const { space, spec } = spacePipeline();
+  const first = await run(spec);
+  // A Space app that takes requests and never answers.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const slow = {
+      ...spec,
+      deploy: {
+        ...spec.deploy!,
+        smoke_url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/predict`,
+        smoke: { inputs: ['a cat'], timeout: 1 },
+      } as typeof spec.deploy,
+    };
+    const second = await run(slow, hub.pushCommit(dataset));
+    expect(second.failure).toBeDefined();
+    expect(second.progress.error).toMatch(/^deploy failed: smokeCheckDeployment: .*(timeout|aborted|timed out)/i);
+    expect(second.deployment).toMatchObject({ health: 'failed', rolledBack: true });
+    expect(spaces.variable(space, 'MODEL_REVISION')).toBe(first.deployment.modelRevision);
+    expect(hub.spaceStage(space)).toBe('RUNNING');
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
   }
 });

@@ -47,7 +47,7 @@ def main(report: Reporter) -> None:
             if task == "image-classification":
                 from PIL import Image
 
-                scored = classifier(Image.open(io.BytesIO(base64.b64decode(value))).convert("RGB"))
+                scored = classifier(Image.open(io.BytesIO(image_bytes(value))).convert("RGB"))
             else:
                 scored = classifier(value)
             if scored and isinstance(scored[0], list):
@@ -57,6 +57,16 @@ def main(report: Reporter) -> None:
             write({"id": request_id, "label": max(scores, key=lambda label: scores[label]), "scores": scores})
         except Exception as err:  # one bad request never ends the server
             write({"id": request_id, "error": str(err)})
+
+
+def image_bytes(value: str) -> bytes:
+    """An image model's input: the image's bytes as base64, said plainly when it is not."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise InputError(
+            'expected "input" to be an image\'s bytes as base64 (A-Z, a-z, 0-9, "+", "/", padded with "=")'
+        ) from None
 
 
 if __name__ == "__main__":

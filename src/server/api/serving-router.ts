@@ -14,6 +14,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { PipelineSpec } from '../../config/config-schema';
 import { ServingRecord } from '../../registry/serving';
+import { DeployLeases } from '../../registry/deploy-lease';
+import { leaseHeldMessage, leaseHolderRuns } from '../../deploy/lease-holder';
 import { NoModelError, type ModelServer } from '../../serving/model-server';
 import { PredictionInputError } from '../../serving/predictor-process';
 import { deploymentQuery, ROLLBACK_WORKFLOW, rollbackWorkflowId, type Deployment } from '../../workflows/definitions';
@@ -62,6 +64,17 @@ export function servingRouter(deps: ServingRouterDeps): Router {
     return spec;
   };
   const serving = deps.modelsDir ? new ServingRecord(deps.modelsDir) : undefined;
+  const leases = deps.modelsDir ? new DeployLeases(deps.modelsDir) : undefined;
+
+  /** A roll-back by hand while a run deploys would be undone by the run's own roll-back: refused until it ends. */
+  async function refuseWhileDeploying(pipeline: string): Promise<void> {
+    const lease = leases?.live(pipeline);
+    // A roll-back by hand that still runs is refused by its workflow id, below.
+    if (!lease || lease.holder === rollbackWorkflowId(pipeline)) return;
+    if (await withinDeadline(deps.client, deps.timeoutMs, () => leaseHolderRuns(deps.client, lease))) {
+      throw new ConflictError(leaseHeldMessage(pipeline, lease));
+    }
+  }
 
   router.post(
     '/api/pipelines/:name/predict',
@@ -113,6 +126,7 @@ export function servingRouter(deps: ServingRouterDeps): Router {
         return sendError(res, 409, { error: `pipeline "${spec.name}" has no deploy settings: nothing to roll back` });
       }
       if (!deps.taskQueue) return sendError(res, 503, { error: 'this receiver cannot start workflows' });
+      await refuseWhileDeploying(spec.name);
       const workflowId = rollbackWorkflowId(spec.name);
       await withinDeadline(deps.client, deps.timeoutMs, () =>
         deps.client.workflow.start<typeof RollbackWorkflow>(ROLLBACK_WORKFLOW, {

@@ -46,3 +46,33 @@ def test_serve_refuses_a_folder_that_is_not_a_model(tmp_path) -> None:
     )
     assert ran.returncode == 2
     assert "holds no config.json" in ran.stderr
+
+
+def test_serve_answers_an_image_sent_as_base64_and_says_what_bad_base64_is(image_model: str) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(png, format="PNG")
+    requests = [
+        {"id": 1, "input": base64.b64encode(png.getvalue()).decode("ascii")},
+        {"id": 2, "input": "not base64!"},
+    ]
+    ran = subprocess.run(
+        [sys.executable, os.path.join(TRAINER, "serve.py"), image_model],
+        input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=TRAINER,
+    )
+    assert ran.returncode == 0, ran.stderr
+    ready, first, second = [json.loads(line) for line in ran.stdout.splitlines()]
+    assert ready["task"] == "image-classification"
+    assert first["id"] == 1 and first["label"] in ready["labels"]
+    assert list(first["scores"]) == ready["labels"]
+    assert second["id"] == 2
+    assert second["error"].startswith('expected "input" to be an image\'s bytes as base64')
+    assert "Incorrect padding" not in second["error"]
