@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServingRecord } from '../../src/registry/serving';
+import { renderServing } from '../../src/server/page/serving-panel';
 import {
   progressQuery,
   ROLLBACK_WORKFLOW,
@@ -127,6 +128,10 @@ test('a smoke check that fails rolls the endpoint back to the model that served 
     by: second.handle.workflowId,
   });
   expect(registryCurrent(first.progress.pipeline)).toBe(first.progress.revision);
+  // The status page's "In service" line says which model serves again, and why.
+  const panel = renderServing(first.progress.pipeline, 'endpoint', serving().read(first.progress.pipeline), true);
+  expect(panel).toContain(`revision <code>${first.progress.revision.slice(0, 7)}</code>`);
+  expect(panel).toContain(`put back when a newer model failed its checks by <code>${second.handle.workflowId}</code>`);
   // Announced on the Community tab, once, with the roll-back.
   const notices = stack.fakes.hub
     .discussionsOf('dataset', stack.fakes.dataset)
