@@ -50,13 +50,7 @@ test('cancelled while a file of the revision is downloading: the download is dro
   const gate = new Promise<void>((resolve) => (release = resolve));
   const held = `/datasets/${dataset}/resolve/`;
   hub.faults.add({ method: 'GET', path: held, hold: gate, times: 100 });
-  const registry = new ModelRegistry(mkdtempSync(join(tmpdir(), 'registry-')));
-  const activities = createDataCheckActivities({
-    stateDir: mkdtempSync(join(tmpdir(), 'state-')),
-    hubUrl: hub.url,
-    token: TEST_TOKEN,
-    registry,
-  });
+  const { registry, activities } = checkingActivity();
   const env = new MockActivityEnvironment();
   const revision = hub.head(dataset);
   const checking = env.run((run: RunContext) => activities.checkData(run), {
@@ -89,7 +83,7 @@ function checkingActivity() {
   });
   const check = (run: RunContext): Promise<DataReport> =>
     new MockActivityEnvironment().run((r: RunContext) => activities.checkData(r), run);
-  return { registry, check };
+  return { registry, activities, check };
 }
 
 function textPipeline(dataset: string, extra: Record<string, unknown> = {}) {

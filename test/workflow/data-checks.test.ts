@@ -17,6 +17,7 @@ import {
   progressQuery,
   RETRAIN_WORKFLOW,
   retrainWorkflowId,
+  type RetrainProgress,
   type RetrainResult,
 } from '../../src/workflows/definitions';
 import type { RetrainWorkflow } from '../../src/workflows/retrain';
@@ -117,6 +118,17 @@ async function scheduled(handle: WorkflowHandle): Promise<string[]> {
   return (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 }
 
+/** Waits for a run held for its leakage finding (30 copied rows): the request names the check and carries its count. */
+async function awaitingLeakageApproval(handle: WorkflowHandle<typeof RetrainWorkflow>): Promise<RetrainProgress> {
+  const waiting = await eventually(async () => {
+    const progress = await handle.query(progressQuery);
+    return progress.stage === 'awaiting-approval' ? progress : undefined;
+  });
+  expect(waiting.approval?.checks).toEqual(['leakage']);
+  expect(waiting.dataChecks?.find((c) => c.check === 'leakage')).toMatchObject({ status: 'warn', count: 30 });
+  return waiting;
+}
+
 const discussion = (dataset: string, title: string) =>
   hub.discussionsOf('dataset', dataset).find((d) => d.title.includes(title));
 
@@ -176,12 +188,7 @@ test('leakage set to "approve": the run waits with the report in its request, th
   const dataset = addDataset({ copied: 30 });
   const p = pipeline(dataset, { data_checks: { leakage: 'approve' } });
   const handle = await start(p);
-  const waiting = await eventually(async () => {
-    const progress = await handle.query(progressQuery);
-    return progress.stage === 'awaiting-approval' ? progress : undefined;
-  });
-  expect(waiting.approval?.checks).toEqual(['leakage']);
-  expect(waiting.dataChecks?.find((c) => c.check === 'leakage')).toMatchObject({ status: 'warn', count: 30 });
+  const waiting = await awaitingLeakageApproval(handle);
   expect(waiting.timings).not.toHaveProperty('created');
   expect(trainerStarts(p)).toBe(0);
   const request = discussion(dataset, `approve retraining ${p.name}`);
@@ -308,12 +315,7 @@ describe('AutoTrain, on the revision it stages', () => {
       data_checks: { leakage: 'approve' },
     });
     const handle = await start(p);
-    const waiting = await eventually(async () => {
-      const progress = await handle.query(progressQuery);
-      return progress.stage === 'awaiting-approval' ? progress : undefined;
-    });
-    expect(waiting.approval?.checks).toEqual(['leakage']);
-    expect(waiting.dataChecks?.find((c) => c.check === 'leakage')).toMatchObject({ status: 'warn', count: 30 });
+    await awaitingLeakageApproval(handle);
     expect(autotrain.projectsStartingWith(p.name)).toHaveLength(0);
     expect(hub.repos.has('dataset', `${TEST_USER}/autotrain-data-${p.autotrain_project_prefix}`)).toBe(false);
     expect(await scheduled(handle)).not.toContain('createProject');

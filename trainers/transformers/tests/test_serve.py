@@ -10,20 +10,24 @@ import sys
 from conftest import TRAINER
 
 
-def test_serve_answers_each_request_by_id_and_survives_a_bad_one(text_model: str) -> None:
-    requests = [
-        {"id": 1, "input": "great love perfect"},
-        {"id": 2, "input": 42},
-        {"id": 3, "input": "awful broken refund"},
-    ]
-    ran = subprocess.run(
-        [sys.executable, os.path.join(TRAINER, "serve.py"), text_model],
+def serve(model: str, requests: list[dict[str, object]]) -> subprocess.CompletedProcess[str]:
+    """serve.py on the model, fed the requests as JSON lines on its stdin, run to the end of its input."""
+    return subprocess.run(
+        [sys.executable, os.path.join(TRAINER, "serve.py"), model],
         input="".join(json.dumps(r) + "\n" for r in requests),
         capture_output=True,
         text=True,
         timeout=300,
         cwd=TRAINER,
     )
+
+def test_serve_answers_each_request_by_id_and_survives_a_bad_one(text_model: str) -> None:
+    requests = [
+        {"id": 1, "input": "great love perfect"},
+        {"id": 2, "input": 42},
+        {"id": 3, "input": "awful broken refund"},
+    ]
+    ran = serve(text_model, requests)
     assert ran.returncode == 0, ran.stderr
     lines = [json.loads(line) for line in ran.stdout.splitlines()]
     ready, *answers = lines
@@ -60,14 +64,7 @@ def test_serve_answers_an_image_sent_as_base64_and_says_what_bad_base64_is(image
         {"id": 1, "input": base64.b64encode(png.getvalue()).decode("ascii")},
         {"id": 2, "input": "not base64!"},
     ]
-    ran = subprocess.run(
-        [sys.executable, os.path.join(TRAINER, "serve.py"), image_model],
-        input="".join(json.dumps(r) + "\n" for r in requests),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=TRAINER,
-    )
+    ran = serve(image_model, requests)
     assert ran.returncode == 0, ran.stderr
     ready, first, second = [json.loads(line) for line in ran.stdout.splitlines()]
     assert ready["task"] == "image-classification"
